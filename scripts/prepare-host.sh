@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Prepares a Debian bookworm host for Ink: packages, container runtime fixes, gVisor wrapper.
+# Idempotent: safe to run again. See ../shared/RUNTIME-NOTES.md for why each step exists.
+set -euo pipefail
+
+PACKAGES=(
+  # build toolchain and libraries (headers only where Debian ships them so)
+  g++ cmake ninja-build pkg-config libboost-dev nlohmann-json3-dev libsqlite3-dev libsodium-dev
+  libssl-dev libgtest-dev libgmock-dev libhttp-parser-dev
+  # containers: podman drives crun (builds, runc class) and runsc (gVisor class)
+  podman crun runc runsc buildah skopeo containernetworking-plugins netavark aardvark-dns
+  catatonit mmdebstrap slirp4netns fuse-overlayfs uidmap iptables
+  # tests and benchmarks: local registry, peers for the proxy benchmark, load generator
+  docker-registry apache2-utils nginx-light haproxy wrk curl jq python3 sqlite3 gcc libc6-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "prepare-host: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian starts the packaged registry/nginx/haproxy services on install; Ink's tests start their own.
+for svc in docker-registry nginx haproxy; do
+  if command -v service >/dev/null && service "$svc" status >/dev/null 2>&1; then
+    service "$svc" stop >/dev/null 2>&1 || true
+  fi
+done
+
+# 1. podman asks for more open files than this host's hard limit allows: pin ulimits to the real one.
+hard_nofile=$(ulimit -Hn); [ "$hard_nofile" = unlimited ] && hard_nofile=1048576
+mkdir -p /etc/containers
+# 3. gVisor: a wrapper that runs runsc with --network=host (kernel >= 6.11 bug, gVisor issue 10704)
+#    and drops the --tty flag conmon passes but this runsc does not know.
+cat > /usr/local/bin/runsc-hostnet <<'WRAP'
+#!/bin/sh
+# Ink's gVisor wrapper for podman: see RUNTIME-NOTES (network=host inside the container's netns).
+args=""
+for a in "$@"; do
+  [ "$a" = "--tty" ] && continue
+  args="$args '$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"
+done
+eval "exec /usr/bin/runsc --network=host --platform=ptrace $args"
+WRAP
+chmod 0755 /usr/local/bin/runsc-hostnet
+cat > /etc/containers/containers.conf <<CONF
+# Written by Ink's scripts/prepare-host.sh.
+[containers]
+default_ulimits = ["nofile=${hard_nofile}:${hard_nofile}", "nproc=32768:32768"]
+init_path = "/usr/bin/catatonit"
+
+[engine]
+# Keep exec sessions' conmon processes from piling up (RUNTIME-NOTES).
+exit_command_delay = 5
+[engine.runtimes]
+runsc-hostnet = ["/usr/local/bin/runsc-hostnet"]
+CONF
+
+# 2. crun refuses hybrid cgroups while hugetlb sits in the v2 hierarchy: mount it as v1.
+if [ -d /sys/fs/cgroup/memory ] && ! mountpoint -q /sys/fs/cgroup/hugetlb 2>/dev/null; then
+  mkdir -p /sys/fs/cgroup/hugetlb
+  mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb 2>/dev/null || true
+fi
+
+# Registries on loopback are plain HTTP (tests, local mirrors).
+mkdir -p /etc/containers/registries.conf.d
+cat > /etc/containers/registries.conf.d/50-ink-loopback.conf <<'CONF'
+[[registry]]
+location = "127.0.0.1:5000"
+insecure = true
+[[registry]]
+location = "localhost:5000"
+insecure = true
+CONF
+echo "prepare-host: ok"
