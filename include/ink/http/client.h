@@ -1,0 +1,76 @@
+// HttpClient: a small blocking HTTP/1.1 client over TCP or a unix socket.
+//
+// Used by the podman runtime (libpod REST API on a unix socket), the ink CLI (inkd's REST API)
+// and tools. One HttpClient holds one keep-alive connection and reconnects when the server
+// closed it; it is NOT thread-safe: use one per thread (or guard it). Bodies are bounded by
+// `max_body_bytes` unless streamed through `Stream`. Errors (connect refused, timeout,
+// malformed response) are Unavailable/DeadlineExceeded errors naming the endpoint.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ink/common/result.h"
+
+namespace ink::http {
+
+// Where to connect: "unix:///path/to.sock", "http://host:port" (host may be an IPv4/IPv6
+// literal or a name). The path part of an http URL is a prefix for every request target.
+struct Endpoint {
+  static Result<Endpoint> Parse(std::string_view url);
+  bool is_unix = false;
+  std::string unix_path;  // when is_unix
+  std::string host;       // when !is_unix
+  int port = 80;
+  std::string describe() const;  // for error messages
+};
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string target = "/";  // path + query, already percent-encoded
+  std::map<std::string, std::string> headers;  // Host and Content-Length are set for you
+  std::string body;
+  std::chrono::milliseconds timeout{30000};  // whole request; 0 = no limit (streams)
+};
+
+struct ClientResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // header names lowercased
+  std::string body;
+  // Value of a header (name lowercase) or "" if absent.
+  std::string header(const std::string& name) const;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(Endpoint endpoint);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends `request` and reads the whole response (body capped at max_body_bytes).
+  Result<ClientResponse> Do(const ClientRequest& request, size_t max_body_bytes = 64 << 20);
+
+  // Sends `request`; on_head gets status + headers; then on_body gets body chunks as they arrive
+  // (chunked encoding already decoded). Either callback returning false stops and closes the
+  // connection. Returns when the body ends, a callback stops, or an error happens.
+  Status Stream(const ClientRequest& request,
+                const std::function<bool(const ClientResponse& head)>& on_head,
+                const std::function<bool(std::string_view chunk)>& on_body);
+
+  const Endpoint& endpoint() const { return endpoint_; }
+
+ private:
+  struct Connection;
+  Endpoint endpoint_;
+  std::unique_ptr<Connection> connection_;
+};
+
+// Percent-encodes a query parameter value or path segment.
+std::string UrlEncode(std::string_view s);
+
+}  // namespace ink::http

@@ -1,0 +1,108 @@
+// ContainerRuntime: how Ink runs containers, hidden behind one interface.
+//
+// The embedded implementation drives podman through its libpod REST API on unix sockets that
+// inkd starts and supervises (PodmanServices): one podman service per runtime class, because
+// podman 4.3 ignores a per-container runtime over the API (RUNTIME-NOTES). A Kubernetes
+// implementation comes later. Implementations are thread-safe (each call may come from any
+// thread; internally one HTTP connection per thread or a guarded pool).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ink/common/result.h"
+
+namespace ink {
+
+struct RegistryAuth {
+  std::string username;
+  std::string password;
+};
+
+struct ContainerSpec {
+  std::string name;                          // unique podman container name
+  std::string image;                         // fully qualified reference, already pulled
+  std::vector<std::string> command;          // empty: the image's CMD/ENTRYPOINT
+  std::map<std::string, std::string> env;
+  std::map<std::string, std::string> labels; // "ink.*" labels carry Ink ids
+  std::string network;                       // podman network to join ("" = none)
+  std::vector<std::string> network_aliases;  // DNS names on that network (the service name)
+  double cpu = 0;                            // cores; 0 = unlimited
+  int64_t memory_bytes = 0;                  // 0 = unlimited
+  std::string runtime_class = "gvisor";      // "gvisor" or "runc"
+  bool init = true;                          // catatonit as PID 1 so SIGTERM works
+};
+
+struct ContainerInfo {
+  std::string id;
+  std::string name;
+  std::string image;
+  std::map<std::string, std::string> labels;
+  std::string state;       // podman's: "created", "running", "exited", "stopped", "paused", ...
+  int exit_code = 0;
+  bool oom_killed = false; // detected from the memory cgroup, not podman's flag (RUNTIME-NOTES)
+  std::string oci_runtime; // e.g. "runsc-hostnet" or "crun"
+  std::string ip_address;  // address on `network` (empty if not running / no network)
+  int64_t started_at = 0;  // ms since epoch, 0 if never
+  int64_t finished_at = 0;
+  int pid = 0;
+};
+
+struct LogOptions {
+  int tail = -1;          // last N lines per stream; -1 = all
+  bool follow = false;
+  int64_t since_unix = 0; // seconds; 0 = from the start
+  bool timestamps = false;
+};
+
+// One log line from a container; `stream` is "stdout" or "stderr".
+using LogLineCallback = std::function<bool(std::string_view stream, std::string_view line)>;
+
+class ContainerRuntime {
+ public:
+  virtual ~ContainerRuntime() = default;
+
+  // Checks that every runtime class's backend answers.
+  virtual Status Ping() = 0;
+  // Creates a bridge network if absent. Project networks are isolated from each other.
+  virtual Status EnsureNetwork(const std::string& name) = 0;
+  virtual Status RemoveNetwork(const std::string& name) = 0;
+  // Pulls `reference` (with credentials if given). NotFound / Unauthenticated / Unavailable
+  // errors say which registry and what to fix.
+  virtual Status PullImage(const std::string& reference, const std::optional<RegistryAuth>& auth) = 0;
+  virtual Result<bool> ImageExists(const std::string& reference) = 0;
+  // Creates (not starts) a container; returns its id.
+  virtual Result<std::string> CreateContainer(const ContainerSpec& spec) = 0;
+  virtual Status StartContainer(const std::string& id) = 0;
+  // SIGTERM, then SIGKILL after `timeout_seconds`.
+  virtual Status StopContainer(const std::string& id, int timeout_seconds) = 0;
+  // Removes (force: kills first). Removing a missing container is not an error.
+  virtual Status RemoveContainer(const std::string& id, bool force) = 0;
+  // Containers (any state) whose labels include every pair in `label_filter`.
+  virtual Result<std::vector<ContainerInfo>> ListContainers(
+      const std::map<std::string, std::string>& label_filter) = 0;
+  virtual Result<ContainerInfo> InspectContainer(const std::string& id) = 0;
+  // Delivers log lines until the callback returns false, the logs end (no follow), or the
+  // container goes away.
+  virtual Status StreamLogs(const std::string& id, const LogOptions& options,
+                            const LogLineCallback& on_line) = 0;
+};
+
+struct PodmanOptions {
+  std::string podman_binary = "podman";
+  std::string socket_dir;                 // where the service sockets live (inkd's data dir)
+  std::string gvisor_runtime = "runsc-hostnet";  // podman runtime name for class "gvisor"
+  std::string runc_runtime = "crun";             // podman runtime name for class "runc"
+};
+
+// Starts (and keeps restarting) one `podman system service` per runtime class, and returns a
+// runtime bound to them. Stops the services when destroyed.
+Result<std::unique_ptr<ContainerRuntime>> StartPodmanRuntime(const PodmanOptions& options);
+
+}  // namespace ink

@@ -1,0 +1,93 @@
+// The data model: workspace → project → service → deployment, plus tokens, events and registry
+// credentials. Plain value types, copied freely; every row carries its workspace id so each
+// query can be scoped to one tenant. Times are milliseconds since the Unix epoch.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ink {
+
+struct Workspace {
+  std::string id;    // "wsp_..."
+  std::string name;  // "default" for the bootstrap workspace
+  int64_t created_at = 0;
+};
+
+// An API token. Only the SHA-256 of the secret is stored; the secret ("ink_...") is shown once.
+struct ApiToken {
+  std::string id;  // "tok_..."
+  std::string workspace_id;
+  std::string name;
+  std::string hash;  // hex SHA-256 of the whole token string
+  int64_t created_at = 0;
+};
+
+struct Project {
+  std::string id;  // "prj_..."
+  std::string workspace_id;
+  std::string name;  // DNS label, unique per workspace
+  std::string network;  // podman network name of the project ("ink-<project id>")
+  int64_t created_at = 0;
+};
+
+// The desired shape of a service's release: what a deployment runs.
+struct ServiceSpec {
+  std::string image;                          // registry reference, e.g. "127.0.0.1:5000/a/b:1"
+  int port = 8080;                            // container port the edge routes to
+  std::map<std::string, std::string> env;     // plain env for now (secrets come with issue 4)
+  double cpu = 0;                             // CPU cores (0 = unlimited)
+  int64_t memory_bytes = 0;                   // memory limit (0 = unlimited)
+  int replicas = 1;
+  std::string runtime_class = "gvisor";       // "gvisor" (runsc) or "runc" (crun)
+  std::string registry_credential_id;         // optional, "rcr_..."
+};
+
+struct Service {
+  std::string id;  // "svc_..."
+  std::string workspace_id;
+  std::string project_id;
+  std::string name;  // DNS label, unique per project
+  ServiceSpec spec;  // the spec of the newest deployment (desired)
+  std::string active_deployment_id;  // the deployment currently serving, "" if none yet
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// Deployment states: pending → deploying → active | failed; active → superseded on the next one.
+struct Deployment {
+  std::string id;  // "dep_..."
+  std::string workspace_id;
+  std::string service_id;
+  ServiceSpec spec;
+  std::string status;   // "pending", "deploying", "active", "failed", "superseded"
+  std::string message;  // why it failed, or a short progress note
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// Something that happened to a service (restart, OOM kill, image pulled, failure).
+struct Event {
+  int64_t id = 0;  // increasing
+  std::string workspace_id;
+  std::string service_id;
+  std::string deployment_id;
+  std::string kind;     // "restarted", "oom_killed", "crashed", "pulled", "deploy_failed", ...
+  std::string message;  // never contains secret values
+  int64_t created_at = 0;
+};
+
+// Credentials for a private registry. The password is stored sealed (libsodium secretbox).
+struct RegistryCredential {
+  std::string id;  // "rcr_..."
+  std::string workspace_id;
+  std::string registry;  // host[:port], e.g. "127.0.0.1:5000"
+  std::string username;
+  std::string sealed_password;  // secretbox(nonce || ciphertext), never returned by the API
+  int64_t created_at = 0;
+};
+
+}  // namespace ink

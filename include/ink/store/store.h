@@ -1,0 +1,93 @@
+// Store: Ink's durable desired and observed state.
+//
+// The embedded implementation is SQLite (WAL, synchronous=FULL, versioned schema migrations
+// applied at open). Every read and write of tenant data takes a workspace id and never touches
+// another workspace's rows. Writes that must happen together (a service and its first
+// deployment) are one transaction. Thread-safe: callers on any thread (API threads, controller).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ink/common/clock.h"
+#include "ink/common/result.h"
+#include "ink/store/model.h"
+
+namespace ink {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Workspaces and tokens.
+  virtual Result<Workspace> CreateWorkspace(const std::string& name) = 0;
+  virtual Result<std::vector<Workspace>> ListWorkspaces() = 0;
+  // Stores a token row (hash only). `token.id` and `created_at` are filled in.
+  virtual Result<ApiToken> CreateToken(ApiToken token) = 0;
+  // Finds a token by the SHA-256 hex of its secret; NotFound if none.
+  virtual Result<ApiToken> FindTokenByHash(const std::string& hash) = 0;
+
+  // Projects. CreateProject fails with AlreadyExists on a duplicate name in the workspace.
+  virtual Result<Project> CreateProject(const std::string& workspace_id, const std::string& name) = 0;
+  virtual Result<std::vector<Project>> ListProjects(const std::string& workspace_id) = 0;
+  // Looks a project up by id or by name within the workspace.
+  virtual Result<Project> GetProject(const std::string& workspace_id, const std::string& id_or_name) = 0;
+  // Deletes a project; FailedPrecondition while it still has services.
+  virtual Status DeleteProject(const std::string& workspace_id, const std::string& project_id) = 0;
+
+  // Services and deployments. CreateOrUpdateServiceWithDeployment upserts the service by
+  // (project, name) with `spec` and inserts a new pending deployment of it, in one transaction.
+  struct ServiceAndDeployment {
+    Service service;
+    Deployment deployment;
+    bool created = false;  // true if the service did not exist before
+  };
+  virtual Result<ServiceAndDeployment> CreateOrUpdateServiceWithDeployment(
+      const std::string& workspace_id, const std::string& project_id, const std::string& name,
+      const ServiceSpec& spec) = 0;
+  virtual Result<std::vector<Service>> ListServices(const std::string& workspace_id,
+                                                    const std::string& project_id) = 0;
+  // Every service of every workspace (the controller's view).
+  virtual Result<std::vector<Service>> ListAllServices() = 0;
+  virtual Result<Service> GetService(const std::string& workspace_id, const std::string& project_id,
+                                     const std::string& id_or_name) = 0;
+  // Service by id alone (controller use; not for API handlers, which must scope by workspace).
+  virtual Result<Service> GetServiceById(const std::string& service_id) = 0;
+  // Deletes a service, its deployments and events.
+  virtual Status DeleteService(const std::string& workspace_id, const std::string& service_id) = 0;
+
+  virtual Result<Deployment> GetDeployment(const std::string& workspace_id,
+                                           const std::string& deployment_id) = 0;
+  virtual Result<std::vector<Deployment>> ListDeployments(const std::string& workspace_id,
+                                                          const std::string& service_id) = 0;
+  // Deployments in "pending" or "deploying" state across all workspaces, oldest first.
+  virtual Result<std::vector<Deployment>> ListUnfinishedDeployments() = 0;
+  // Sets a deployment's status and message.
+  virtual Status UpdateDeploymentStatus(const std::string& deployment_id, const std::string& status,
+                                        const std::string& message) = 0;
+  // Marks `deployment_id` active and the service's previous active deployment superseded, and
+  // points the service at it, in one transaction.
+  virtual Status ActivateDeployment(const std::string& service_id,
+                                    const std::string& deployment_id) = 0;
+
+  // Events (bounded: keeps the newest 1,000 per service).
+  virtual Result<Event> AppendEvent(Event event) = 0;
+  virtual Result<std::vector<Event>> ListEvents(const std::string& workspace_id,
+                                                const std::string& service_id, int limit) = 0;
+
+  // Registry credentials, unique per (workspace, registry): a second Put replaces the first.
+  virtual Result<RegistryCredential> PutRegistryCredential(RegistryCredential credential) = 0;
+  virtual Result<std::vector<RegistryCredential>> ListRegistryCredentials(
+      const std::string& workspace_id) = 0;
+  virtual Result<RegistryCredential> FindRegistryCredential(const std::string& workspace_id,
+                                                            const std::string& registry) = 0;
+  virtual Status DeleteRegistryCredential(const std::string& workspace_id,
+                                          const std::string& registry) = 0;
+};
+
+// Opens (creating if needed) the SQLite database at `path` and applies pending migrations.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, Clock& clock);
+
+}  // namespace ink
