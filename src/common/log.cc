@@ -21,10 +21,14 @@ std::atomic<LogLevel> g_level{InitialLevel()};
 
 const char* LevelName(LogLevel l) {
   switch (l) {
-    case LogLevel::kDebug: return "DEBUG";
-    case LogLevel::kInfo: return "INFO";
-    case LogLevel::kWarn: return "WARN";
-    case LogLevel::kError: return "ERROR";
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarn:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
   }
   return "INFO";
 }
@@ -42,9 +46,9 @@ void Log(LogLevel level, std::string_view component, std::string_view message) {
   gmtime_r(&t, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string line = std::string(stamp) + "." + std::to_string(1000 + ms.count()).substr(1) +
-                     "Z " + LevelName(level) + " " + std::string(component) + ": " +
-                     std::string(message) + "\n";
+  std::string line = std::string(stamp) + "." + std::to_string(1000 + ms.count()).substr(1) + "Z " +
+                     LevelName(level) + " " + std::string(component) + ": " + std::string(message) +
+                     "\n";
   ssize_t ignored = ::write(2, line.data(), line.size());
   (void)ignored;
 }

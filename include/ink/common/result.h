@@ -14,16 +14,16 @@ namespace ink {
 
 // Stable error codes. The API maps them to HTTP statuses (see api/http_status.cc).
 enum class ErrorCode {
-  kInvalidArgument,    // 400: the caller sent something wrong; the message says what and how to fix
-  kUnauthenticated,    // 401: missing or wrong credentials
-  kPermissionDenied,   // 403
-  kNotFound,           // 404
-  kAlreadyExists,      // 409
-  kFailedPrecondition, // 409: the state does not allow it now (e.g. project not empty)
-  kPayloadTooLarge,    // 413
-  kUnavailable,        // 503: a dependency (podman, registry) is down; retry may work
-  kDeadlineExceeded,   // 504
-  kInternal,           // 500: a bug or an unexpected failure
+  kInvalidArgument,   // 400: the caller sent something wrong; the message says what and how to fix
+  kUnauthenticated,   // 401: missing or wrong credentials
+  kPermissionDenied,  // 403
+  kNotFound,          // 404
+  kAlreadyExists,     // 409
+  kFailedPrecondition,  // 409: the state does not allow it now (e.g. project not empty)
+  kPayloadTooLarge,     // 413
+  kUnavailable,         // 503: a dependency (podman, registry) is down; retry may work
+  kDeadlineExceeded,    // 504
+  kInternal,            // 500: a bug or an unexpected failure
 };
 
 // The lowercase snake_case name of a code, as shown in JSON errors ("invalid_argument").
@@ -48,7 +48,7 @@ inline Error Unauthenticated(std::string m) { return {ErrorCode::kUnauthenticate
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -84,8 +84,8 @@ using Status = Result<void>;
 }  // namespace ink
 
 // Returns the error of `expr` (a Result) from the enclosing function if it failed.
-#define INK_RETURN_IF_ERROR(expr)              \
-  do {                                         \
-    auto ink_status_ = (expr);                 \
+#define INK_RETURN_IF_ERROR(expr)                      \
+  do {                                                 \
+    auto ink_status_ = (expr);                         \
     if (!ink_status_.ok()) return ink_status_.error(); \
   } while (0)

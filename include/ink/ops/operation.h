@@ -1,0 +1,75 @@
+// The operation table: every Ink capability as one named operation with JSON schemas.
+//
+// REST routes (api/rest), MCP tools (later) and the CLI (through REST) are thin skins over this
+// table, so a capability is written once. An operation validates its input against its input
+// schema before the handler runs (unknown fields, wrong types, out-of-range numbers are
+// rejected with a message naming the field), so handlers see well-typed input. The table is
+// built once at start-up and then only read: lookups are thread-safe; handlers must be too.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ink/common/json.h"
+#include "ink/common/result.h"
+
+namespace ink {
+
+// Who is calling: resolved from the API token by the transport.
+struct Caller {
+  std::string workspace_id;
+  std::string token_id;
+  std::string token_name;
+};
+
+// Receives a streamed operation's output piece by piece; returns false when the client is gone.
+using StreamSink = std::function<bool(std::string_view chunk)>;
+
+struct Operation {
+  std::string name;         // snake_case, stable: MCP tool names use it
+  std::string description;  // tells an agent when to use it
+  Json input_schema;        // JSON Schema (object; flat properties)
+  Json output_schema;
+  bool read_only = false;
+  bool destructive = false;
+  bool idempotent = false;
+  bool open_world = false;   // touches things outside Ink (registries, the internet)
+  bool needs_auth = true;    // false only for health
+  int success_status = 200;  // REST status on success (201 created, 202 accepted)
+  std::function<Result<Json>(const Caller&, const Json& input)> handler;
+  // Optional: a streaming form (e.g. logs with follow); used when the transport asks for it.
+  std::function<Status(const Caller&, const Json& input, const StreamSink& sink)> stream;
+};
+
+class OperationTable {
+ public:
+  // Adds an operation; names must be unique (a duplicate is a programming error: aborts).
+  void Add(Operation operation);
+  const Operation* Find(std::string_view name) const;
+  const std::vector<Operation>& All() const { return operations_; }
+
+  // Validates `input` against the operation's schema, then runs its handler.
+  Result<Json> Invoke(const Operation& operation, const Caller& caller, const Json& input) const;
+
+  // Describes every operation (name, description, schemas, flags) as JSON.
+  Json Describe() const;
+
+ private:
+  std::vector<Operation> operations_;
+};
+
+// Checks `value` against a JSON Schema subset (type, properties, required,
+// additionalProperties:false, enum, minimum/maximum, minLength/maxLength, items).
+// The error names the offending field path and says what is expected.
+Status ValidateAgainstSchema(const Json& schema, const Json& value, const std::string& path = "");
+
+// Converts string values (from a URL query) to the types the schema's properties declare
+// ("10" → 10 for integers, "true" → true for booleans). Unconvertible values are left as they
+// are, so validation reports them.
+Json CoerceQueryValues(const Json& schema, const std::map<std::string, std::string>& query);
+
+}  // namespace ink

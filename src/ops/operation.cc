@@ -1,0 +1,216 @@
+#include "ink/ops/operation.h"
+
+#include <cstdlib>
+
+namespace ink {
+namespace {
+
+std::string FieldName(const std::string& path) { return path.empty() ? "input" : path; }
+
+std::string TypeOf(const Json& v) {
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return "boolean";
+  if (v.is_number_integer()) return "integer";
+  if (v.is_number()) return "number";
+  if (v.is_string()) return "string";
+  if (v.is_array()) return "array";
+  return "object";
+}
+
+bool HasType(const Json& v, const std::string& type) {
+  if (type == "integer") return v.is_number_integer();
+  if (type == "number") return v.is_number();
+  if (type == "string") return v.is_string();
+  if (type == "boolean") return v.is_boolean();
+  if (type == "array") return v.is_array();
+  if (type == "object") return v.is_object();
+  if (type == "null") return v.is_null();
+  return false;
+}
+
+// Levenshtein distance, to suggest the field an unknown one was probably meant to be.
+size_t Distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+void OperationTable::Add(Operation operation) {
+  if (Find(operation.name) != nullptr) std::abort();  // two operations with one name: a bug
+  operations_.push_back(std::move(operation));
+}
+
+const Operation* OperationTable::Find(std::string_view name) const {
+  for (const auto& op : operations_) {
+    if (op.name == name) return &op;
+  }
+  return nullptr;
+}
+
+Result<Json> OperationTable::Invoke(const Operation& operation, const Caller& caller,
+                                    const Json& input) const {
+  INK_RETURN_IF_ERROR(ValidateAgainstSchema(operation.input_schema, input));
+  return operation.handler(caller, input);
+}
+
+Json OperationTable::Describe() const {
+  Json out = Json::array();
+  for (const auto& op : operations_) {
+    out.push_back({{"name", op.name},
+                   {"description", op.description},
+                   {"input_schema", op.input_schema},
+                   {"output_schema", op.output_schema},
+                   {"read_only", op.read_only},
+                   {"destructive", op.destructive},
+                   {"idempotent", op.idempotent},
+                   {"open_world", op.open_world}});
+  }
+  return out;
+}
+
+Status ValidateAgainstSchema(const Json& schema, const Json& value, const std::string& path) {
+  const std::string field = FieldName(path);
+  if (schema.contains("type")) {
+    std::string type = schema["type"].get<std::string>();
+    if (!HasType(value, type)) {
+      return InvalidArgument(field + " must be " + (type == "integer" ? "an " : "a ") + type +
+                             ", got " + TypeOf(value) +
+                             (value.is_primitive() ? " " + value.dump() : ""));
+    }
+  }
+  if (schema.contains("enum")) {
+    bool found = false;
+    for (const auto& allowed : schema["enum"]) found = found || allowed == value;
+    if (!found) {
+      return InvalidArgument(field + " is " + value.dump() +
+                             "; allowed values: " + schema["enum"].dump());
+    }
+  }
+  if (value.is_number()) {
+    double v = value.get<double>();
+    bool has_min = schema.contains("minimum"), has_max = schema.contains("maximum");
+    if ((has_min && v < schema["minimum"].get<double>()) ||
+        (has_max && v > schema["maximum"].get<double>())) {
+      std::string range = has_min && has_max ? "in range " + schema["minimum"].dump() + "-" +
+                                                   schema["maximum"].dump()
+                          : has_min ? "at least " + schema["minimum"].dump()
+                                    : "at most " + schema["maximum"].dump();
+      return InvalidArgument(field + " " + value.dump() + " is out of range: it must be " + range);
+    }
+  }
+  if (value.is_string()) {
+    size_t n = value.get_ref<const std::string&>().size();
+    if (schema.contains("minLength") && n < schema["minLength"].get<size_t>()) {
+      return InvalidArgument(field + " must not be empty" +
+                             (schema["minLength"].get<size_t>() > 1
+                                  ? " (at least " + schema["minLength"].dump() + " characters)"
+                                  : std::string()));
+    }
+    if (schema.contains("maxLength") && n > schema["maxLength"].get<size_t>()) {
+      return InvalidArgument(field + " is " + std::to_string(n) +
+                             " characters long; the limit is " + schema["maxLength"].dump());
+    }
+  }
+  if (value.is_array() && schema.contains("items")) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      INK_RETURN_IF_ERROR(
+          ValidateAgainstSchema(schema["items"], value[i], field + "[" + std::to_string(i) + "]"));
+    }
+  }
+  if (value.is_object()) {
+    const Json empty = Json::object();
+    const Json& properties = schema.contains("properties") ? schema["properties"] : empty;
+    if (schema.contains("required")) {
+      for (const auto& name : schema["required"]) {
+        if (!value.contains(name.get<std::string>())) {
+          std::string full =
+              path.empty() ? name.get<std::string>() : path + "." + name.get<std::string>();
+          std::string hint;
+          if (properties.contains(name.get<std::string>()) &&
+              properties[name.get<std::string>()].contains("description")) {
+            hint =
+                " (" + properties[name.get<std::string>()]["description"].get<std::string>() + ")";
+          }
+          return InvalidArgument("missing required field '" + full + "'" + hint);
+        }
+      }
+    }
+    bool closed = schema.contains("additionalProperties") &&
+                  schema["additionalProperties"].is_boolean() &&
+                  !schema["additionalProperties"].get<bool>();
+    for (const auto& [key, item] : value.items()) {
+      std::string full = path.empty() ? key : path + "." + key;
+      if (properties.contains(key)) {
+        INK_RETURN_IF_ERROR(ValidateAgainstSchema(properties[key], item, full));
+      } else if (closed) {
+        std::string best;
+        size_t best_distance = 3;
+        for (const auto& [known, unused] : properties.items()) {
+          size_t d = Distance(key, known);
+          if (d < best_distance) best = known, best_distance = d;
+        }
+        std::string known_list;
+        for (const auto& [known, unused] : properties.items()) {
+          known_list += (known_list.empty() ? "" : ", ") + known;
+        }
+        return InvalidArgument("unknown field '" + full + "'" +
+                               (best.empty() ? "" : "; did you mean '" + best + "'?") +
+                               " Known fields: " + (known_list.empty() ? "none" : known_list));
+      } else if (schema.contains("additionalProperties") &&
+                 schema["additionalProperties"].is_object()) {
+        INK_RETURN_IF_ERROR(ValidateAgainstSchema(schema["additionalProperties"], item, full));
+      }
+    }
+  }
+  return {};
+}
+
+Json CoerceQueryValues(const Json& schema, const std::map<std::string, std::string>& query) {
+  Json out = Json::object();
+  const Json empty = Json::object();
+  const Json& properties = schema.contains("properties") ? schema["properties"] : empty;
+  for (const auto& [key, text] : query) {
+    std::string type = properties.contains(key) && properties[key].contains("type")
+                           ? properties[key]["type"].get<std::string>()
+                           : "string";
+    if (type == "integer") {
+      char* end = nullptr;
+      long long v = std::strtoll(text.c_str(), &end, 10);
+      if (!text.empty() && end && *end == '\0') {
+        out[key] = v;
+        continue;
+      }
+    } else if (type == "number") {
+      char* end = nullptr;
+      double v = std::strtod(text.c_str(), &end);
+      if (!text.empty() && end && *end == '\0') {
+        out[key] = v;
+        continue;
+      }
+    } else if (type == "boolean") {
+      if (text == "true" || text == "1" || text.empty()) {
+        out[key] = true;
+        continue;
+      }
+      if (text == "false" || text == "0") {
+        out[key] = false;
+        continue;
+      }
+    }
+    out[key] = text;
+  }
+  return out;
+}
+
+}  // namespace ink
