@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,12 +27,13 @@ struct Endpoint {
   std::string unix_path;  // when is_unix
   std::string host;       // when !is_unix
   int port = 80;
+  std::string path_prefix;       // "/api" from "http://host/api/" (no trailing slash); "" if none
   std::string describe() const;  // for error messages
 };
 
 struct ClientRequest {
   std::string method = "GET";
-  std::string target = "/";  // path + query, already percent-encoded
+  std::string target = "/";                    // path + query, already percent-encoded
   std::map<std::string, std::string> headers;  // Host and Content-Length are set for you
   std::string body;
   std::chrono::milliseconds timeout{30000};  // whole request; 0 = no limit (streams)
@@ -66,6 +68,10 @@ class HttpClient {
 
  private:
   struct Connection;
+  // Shared by Do (bounded body) and Stream (unbounded: max_body_bytes = nullopt).
+  Status Exchange(const ClientRequest& request, std::optional<size_t> max_body_bytes,
+                  const std::function<bool(const ClientResponse& head)>& on_head,
+                  const std::function<bool(std::string_view chunk)>& on_body);
   Endpoint endpoint_;
   std::unique_ptr<Connection> connection_;
 };
