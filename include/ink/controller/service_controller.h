@@ -1,0 +1,93 @@
+// ServiceController: converges running containers to the services and deployments in the Store.
+//
+// Level-triggered: every tick (1 s, or sooner after Wake()) it reads all services and all
+// containers labelled with this inkd instance, and
+//   - drives each unfinished deployment through a rollout on its own thread: pull the image,
+//     create/adopt the replicas (deterministic names + labels, so a restart after kill -9 adopts
+//     instead of duplicating), wait until each accepts TCP on its port, then activate it, point
+//     the routes at it, and drain and remove the previous release. A failed pull or start
+//     leaves the previous release serving and marks the deployment failed with the reason and
+//     the log tail;
+//   - keeps the active deployment's replicas running: a crashed or OOM-killed replica is
+//     recorded as an event (exit code, OOM from the memory cgroup) and recreated with
+//     exponential backoff (1 s doubling to 60 s; reset after 60 s of healthy running);
+//   - removes containers of deleted services and of failed or superseded deployments;
+//   - writes the route table (healthy replicas only) for ink-edge as an atomic file replace.
+// Start()/Stop() from the owner thread; Wake() and the query methods from any thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ink/common/clock.h"
+#include "ink/common/json.h"
+#include "ink/common/secret_box.h"
+#include "ink/runtime/runtime.h"
+#include "ink/store/store.h"
+
+namespace ink {
+
+struct ControllerOptions {
+  std::string instance = "default";  // value of the ink.instance label on every container
+  std::string routes_path;           // route table file read by ink-edge
+  std::string platform_domain = "localhost";
+  std::chrono::milliseconds tick{1000};
+  std::chrono::seconds pull_timeout{600};
+  std::chrono::seconds health_timeout{60};
+  std::chrono::milliseconds drain{1500};  // old release keeps serving this long after a switch
+};
+
+// What the controller last saw of one replica (for get_service).
+struct ReplicaStatus {
+  std::string container_id;
+  std::string name;
+  std::string deployment_id;
+  int index = 0;
+  std::string state;
+  bool healthy = false;
+  int restarts = 0;
+  std::string oci_runtime;
+  std::string address;  // ip:port
+  int exit_code = 0;
+  bool oom_killed = false;
+};
+
+class ServiceController {
+ public:
+  ServiceController(Store& store, ContainerRuntime& runtime, const SecretBox& secrets, Clock& clock,
+                    ControllerOptions options);
+  ~ServiceController();
+
+  void Start();
+  // Stops the loop and waits for rollouts in flight to reach a safe point. Containers keep
+  // running: inkd restarts adopt them.
+  void Stop();
+  // Asks for a reconcile pass now (after a deploy, a delete).
+  void Wake();
+  // Removes a project's network once its containers are gone (called after delete_project).
+  void ForgetNetwork(const std::string& network);
+
+  // Observed replicas of a service, from the last pass.
+  std::vector<ReplicaStatus> Replicas(const std::string& service_id) const;
+  // The hostname a service is served at: "<service>-<project>.<platform domain>".
+  std::string HostFor(const std::string& service, const std::string& project) const;
+  // Number of containers seen in the last pass; whether the runtime answered.
+  int ContainerCount() const;
+  Status RuntimeStatus() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Label keys Ink puts on every container.
+inline constexpr const char* kLabelInstance = "ink.instance";
+inline constexpr const char* kLabelWorkspace = "ink.workspace";
+inline constexpr const char* kLabelProject = "ink.project";
+inline constexpr const char* kLabelService = "ink.service";
+inline constexpr const char* kLabelDeployment = "ink.deployment";
+inline constexpr const char* kLabelReplica = "ink.replica";
+
+}  // namespace ink

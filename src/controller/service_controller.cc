@@ -1,0 +1,679 @@
+#include "ink/controller/service_controller.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "ink/common/log.h"
+
+namespace ink {
+namespace {
+
+constexpr const char* kLog = "controller";
+
+// True if a TCP connection to ip:port succeeds within timeout_ms (the default health check).
+bool TcpConnects(const std::string& ip, int port, int timeout_ms) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) return false;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool ok = false;
+  int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  if (rc == 0) {
+    ok = true;
+  } else if (errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, timeout_ms) == 1) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      ok = ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+    }
+  }
+  ::close(fd);
+  return ok;
+}
+
+// "ink-<instance>-<project>-<service>-<deployment id>-<replica>": unique per instance and
+// deterministic, so a create retried after a crash finds the container instead of duplicating.
+std::string ReplicaContainerName(const std::string& instance, const std::string& project,
+                                 const std::string& service, const std::string& deployment_id,
+                                 int index) {
+  return "ink-" + instance + "-" + project + "-" + service + "-" + deployment_id + "-" +
+         std::to_string(index);
+}
+
+bool IsExited(const ContainerInfo& c) {
+  return c.state == "exited" || c.state == "stopped" || c.state == "dead" || c.oom_killed;
+}
+
+std::string ExitReason(const ContainerInfo& c) {
+  if (c.oom_killed) return "was killed: out of memory (OOM)";
+  return "exited with code " + std::to_string(c.exit_code);
+}
+
+// Registry host of an image reference ("127.0.0.1:5000/a/b:1" → "127.0.0.1:5000"), or "" for a
+// reference without an explicit registry.
+std::string RegistryOf(const std::string& image) {
+  size_t slash = image.find('/');
+  if (slash == std::string::npos) return "";
+  std::string first = image.substr(0, slash);
+  if (first.find('.') != std::string::npos || first.find(':') != std::string::npos ||
+      first == "localhost") {
+    return first;
+  }
+  return "";
+}
+
+}  // namespace
+
+class ServiceController::Impl {
+ public:
+  Impl(Store& store, ContainerRuntime& runtime, const SecretBox& secrets, Clock& clock,
+       ControllerOptions options)
+      : store_(store),
+        runtime_(runtime),
+        secrets_(secrets),
+        clock_(clock),
+        options_(std::move(options)) {}
+
+  void Start() {
+    loop_ = std::thread([this] { Loop(); });
+  }
+
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (loop_.joinable()) loop_.join();
+    std::map<std::string, std::thread> rollouts;
+    {
+      std::lock_guard lock(mu_);
+      rollouts.swap(rollouts_);
+    }
+    for (auto& [id, t] : rollouts) t.join();
+  }
+
+  void Wake() {
+    {
+      std::lock_guard lock(mu_);
+      woken_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  void ForgetNetwork(const std::string& network) {
+    std::lock_guard lock(mu_);
+    networks_to_remove_.insert(network);
+  }
+
+  std::vector<ReplicaStatus> Replicas(const std::string& service_id) const {
+    std::lock_guard lock(mu_);
+    auto it = observed_.find(service_id);
+    return it == observed_.end() ? std::vector<ReplicaStatus>{} : it->second;
+  }
+
+  std::string HostFor(const std::string& service, const std::string& project) const {
+    return service + "-" + project + "." + options_.platform_domain;
+  }
+
+  int ContainerCount() const {
+    std::lock_guard lock(mu_);
+    return container_count_;
+  }
+
+  Status RuntimeStatus() const {
+    std::lock_guard lock(mu_);
+    return runtime_status_;
+  }
+
+ private:
+  struct Backoff {
+    int failures = 0;
+    std::chrono::steady_clock::time_point next_attempt{};
+  };
+
+  bool Stopping() {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  }
+
+  // Sleeps up to `d`; returns false if the controller is stopping.
+  bool SleepFor(std::chrono::milliseconds d) {
+    std::unique_lock lock(mu_);
+    return !cv_.wait_for(lock, d, [this] { return stopping_; });
+  }
+
+  void Loop() {
+    while (true) {
+      Tick();
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, options_.tick, [this] { return stopping_ || woken_; });
+      if (stopping_) return;
+      woken_ = false;
+    }
+  }
+
+  void Tick() {
+    JoinFinishedRollouts();
+    auto services = store_.ListAllServices();
+    if (!services.ok()) {
+      LogError(kLog, "cannot read services: " + services.error().message);
+      return;
+    }
+    auto containers = runtime_.ListContainers({{kLabelInstance, options_.instance}});
+    {
+      std::lock_guard lock(mu_);
+      runtime_status_ = containers.ok() ? Status{} : Status{containers.error()};
+      if (containers.ok()) container_count_ = static_cast<int>(containers->size());
+    }
+    if (!containers.ok()) {
+      LogWarn(kLog, "container runtime unavailable: " + containers.error().message);
+      return;
+    }
+    std::map<std::string, Service> by_id;
+    for (auto& s : *services) by_id[s.id] = s;
+
+    std::set<std::string> unfinished_ids = StartRollouts(by_id);
+    ReconcileReplicas(by_id, *containers);
+    CollectGarbage(by_id, *containers, unfinished_ids);
+    RemoveForgottenNetworks(*containers);
+    WriteRoutes(by_id);
+  }
+
+  // Starts a rollout thread for the newest unfinished deployment of each service that has none
+  // running; marks older unfinished ones failed. Returns the ids of every unfinished deployment.
+  std::set<std::string> StartRollouts(const std::map<std::string, Service>& services) {
+    std::set<std::string> ids;
+    auto unfinished = store_.ListUnfinishedDeployments();
+    if (!unfinished.ok()) return ids;
+    std::map<std::string, Deployment> newest;  // by service, oldest first input → last wins
+    for (const auto& d : *unfinished) {
+      ids.insert(d.id);
+      auto it = newest.find(d.service_id);
+      if (it != newest.end()) {
+        std::lock_guard lock(mu_);
+        if (!rollouts_.count(it->second.id)) {
+          (void)store_.UpdateDeploymentStatus(it->second.id, "failed",
+                                              "superseded by " + d.id + " before it finished");
+        }
+      }
+      newest[d.service_id] = d;
+    }
+    for (const auto& [service_id, d] : newest) {
+      if (!services.count(service_id)) {
+        (void)store_.UpdateDeploymentStatus(d.id, "failed", "the service was deleted");
+        continue;
+      }
+      std::lock_guard lock(mu_);
+      bool busy = false;
+      for (const auto& [id, unused] : rollouts_) {
+        busy = busy || rollout_service_[id] == service_id;
+      }
+      if (busy || stopping_) continue;
+      rollout_service_[d.id] = service_id;
+      rollouts_[d.id] = std::thread([this, d] { Rollout(d); });
+    }
+    return ids;
+  }
+
+  void JoinFinishedRollouts() {
+    std::vector<std::thread> done;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& id : finished_rollouts_) {
+        auto it = rollouts_.find(id);
+        if (it != rollouts_.end()) {
+          done.push_back(std::move(it->second));
+          rollouts_.erase(it);
+          rollout_service_.erase(id);
+        }
+      }
+      finished_rollouts_.clear();
+    }
+    for (auto& t : done) t.join();
+  }
+
+  Result<Deployment> CachedDeployment(const Service& s, const std::string& id) {
+    {
+      std::lock_guard lock(mu_);
+      auto it = deployment_cache_.find(id);
+      if (it != deployment_cache_.end()) return it->second;
+    }
+    auto d = store_.GetDeployment(s.workspace_id, id);
+    if (d.ok()) {
+      std::lock_guard lock(mu_);
+      deployment_cache_[id] = *d;
+    }
+    return d;
+  }
+
+  Result<std::string> ProjectName(const Service& s) {
+    {
+      std::lock_guard lock(mu_);
+      auto it = project_names_.find(s.project_id);
+      if (it != project_names_.end()) return it->second;
+    }
+    auto p = store_.GetProject(s.workspace_id, s.project_id);
+    if (!p.ok()) return p.error();
+    std::lock_guard lock(mu_);
+    project_names_[s.project_id] = p->name;
+    return p->name;
+  }
+
+  void Event(const Service& s, const std::string& deployment_id, const std::string& kind,
+             const std::string& message) {
+    ink::Event e;
+    e.workspace_id = s.workspace_id;
+    e.service_id = s.id;
+    e.deployment_id = deployment_id;
+    e.kind = kind;
+    e.message = message;
+    (void)store_.AppendEvent(e);
+    LogInfo(kLog, s.name + " (" + s.id + "): " + kind + ": " + message);
+  }
+
+  // Finds this deployment's replica `index`, creating and starting it if needed.
+  Result<ContainerInfo> EnsureReplica(const Service& s, const Deployment& d, int index) {
+    auto project = store_.GetProject(s.workspace_id, s.project_id);
+    if (!project.ok()) return project.error();
+    auto existing = runtime_.ListContainers({{kLabelInstance, options_.instance},
+                                             {kLabelDeployment, d.id},
+                                             {kLabelReplica, std::to_string(index)}});
+    if (!existing.ok()) return existing.error();
+    if (!existing->empty()) {
+      ContainerInfo c = existing->front();
+      for (size_t i = 1; i < existing->size(); ++i) {  // never keep duplicates
+        (void)runtime_.RemoveContainer((*existing)[i].id, true);
+      }
+      if (c.state == "created" || c.state == "configured") {
+        INK_RETURN_IF_ERROR(runtime_.StartContainer(c.id));
+        auto again = runtime_.InspectContainer(c.id);
+        if (again.ok()) return again;
+      }
+      return c;
+    }
+    INK_RETURN_IF_ERROR(runtime_.EnsureNetwork(project->network));
+    ContainerSpec spec;
+    spec.name = ReplicaContainerName(options_.instance, project->name, s.name, d.id, index);
+    spec.image = d.spec.image;
+    spec.env = d.spec.env;
+    if (!spec.env.count("PORT")) spec.env["PORT"] = std::to_string(d.spec.port);
+    spec.labels = {{kLabelInstance, options_.instance},
+                   {kLabelWorkspace, s.workspace_id},
+                   {kLabelProject, s.project_id},
+                   {kLabelService, s.id},
+                   {kLabelDeployment, d.id},
+                   {kLabelReplica, std::to_string(index)}};
+    spec.network = project->network;
+    spec.network_aliases = {s.name};
+    spec.cpu = d.spec.cpu;
+    spec.memory_bytes = d.spec.memory_bytes;
+    spec.runtime_class = d.spec.runtime_class;
+    auto id = runtime_.CreateContainer(spec);
+    if (!id.ok()) return id.error();
+    auto started = runtime_.StartContainer(*id);
+    if (!started.ok()) {
+      (void)runtime_.RemoveContainer(*id, true);
+      return started.error();
+    }
+    return runtime_.InspectContainer(*id);
+  }
+
+  std::string LogTail(const std::string& container_id, int lines) {
+    std::string out;
+    (void)runtime_.StreamLogs(container_id, {.tail = lines},
+                              [&](std::string_view, std::string_view line) {
+                                out += std::string(line) + "\n";
+                                return out.size() < 4096;
+                              });
+    return out;
+  }
+
+  void FailDeployment(const Service& s, const Deployment& d, const std::string& reason) {
+    (void)store_.UpdateDeploymentStatus(d.id, "failed", reason);
+    Event(s, d.id, "deploy_failed", reason);
+    auto mine =
+        runtime_.ListContainers({{kLabelInstance, options_.instance}, {kLabelDeployment, d.id}});
+    if (mine.ok()) {
+      for (const auto& c : *mine) (void)runtime_.RemoveContainer(c.id, true);
+    }
+  }
+
+  void Rollout(Deployment d) {
+    RolloutSteps(d);
+    std::lock_guard lock(mu_);
+    finished_rollouts_.insert(d.id);
+  }
+
+  void RolloutSteps(const Deployment& d) {
+    auto service = store_.GetServiceById(d.service_id);
+    if (!service.ok()) {
+      (void)store_.UpdateDeploymentStatus(d.id, "failed", "the service was deleted");
+      return;
+    }
+    const Service& s = *service;
+    (void)store_.UpdateDeploymentStatus(d.id, "deploying", "pulling image " + d.spec.image);
+    std::optional<RegistryAuth> auth;
+    std::string registry = RegistryOf(d.spec.image);
+    if (!registry.empty()) {
+      auto cred = store_.FindRegistryCredential(s.workspace_id, registry);
+      if (cred.ok()) {
+        auto password = secrets_.Open(cred->sealed_password);
+        if (password.ok()) auth = RegistryAuth{cred->username, *password};
+      }
+    }
+    auto pulled = runtime_.PullImage(d.spec.image, auth);
+    if (Stopping()) return;
+    if (!pulled.ok()) {
+      return FailDeployment(s, d,
+                            "pulling image " + d.spec.image + " failed: " + pulled.error().message);
+    }
+    (void)store_.UpdateDeploymentStatus(
+        d.id, "deploying", "starting " + std::to_string(d.spec.replicas) + " replica(s)");
+    std::vector<std::string> ids;
+    for (int i = 0; i < d.spec.replicas; ++i) {
+      auto c = EnsureReplica(s, d, i);
+      if (!c.ok()) {
+        return FailDeployment(
+            s, d, "starting replica " + std::to_string(i) + " failed: " + c.error().message);
+      }
+      ids.push_back(c->id);
+    }
+    (void)store_.UpdateDeploymentStatus(
+        d.id, "deploying",
+        "waiting for port " + std::to_string(d.spec.port) + " to accept connections");
+    auto deadline = clock_.Steady() + options_.health_timeout;
+    while (true) {
+      size_t healthy = 0;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        auto c = runtime_.InspectContainer(ids[i]);
+        if (!c.ok()) {
+          return FailDeployment(
+              s, d,
+              "replica " + std::to_string(i) + " disappeared during start: " + c.error().message);
+        }
+        if (IsExited(*c)) {
+          std::string tail = LogTail(c->id, 20);
+          return FailDeployment(s, d,
+                                "replica " + std::to_string(i) + " " + ExitReason(*c) +
+                                    " before it became healthy" +
+                                    (tail.empty() ? "" : "; last log lines:\n" + tail));
+        }
+        if (c->state == "running" && !c->ip_address.empty() &&
+            TcpConnects(c->ip_address, d.spec.port, 300)) {
+          ++healthy;
+        }
+      }
+      if (healthy == ids.size()) break;
+      if (clock_.Steady() > deadline) {
+        std::string tail = ids.empty() ? "" : LogTail(ids.front(), 20);
+        return FailDeployment(
+            s, d,
+            "health check failed: nothing accepted TCP connections on port " +
+                std::to_string(d.spec.port) + " within " +
+                std::to_string(options_.health_timeout.count()) +
+                "s; make the app listen on 0.0.0.0:$PORT or deploy with the port it uses" +
+                (tail.empty() ? "" : "; last log lines:\n" + tail));
+      }
+      if (!SleepFor(std::chrono::milliseconds(100))) return;
+    }
+    std::string previous = s.active_deployment_id;
+    {
+      std::lock_guard lock(mu_);
+      if (!previous.empty()) draining_.insert(previous);
+    }
+    auto activated = store_.ActivateDeployment(s.id, d.id);
+    if (!activated.ok()) {
+      std::lock_guard lock(mu_);
+      draining_.erase(previous);
+      return FailDeployment(s, d, "activating failed: " + activated.error().message);
+    }
+    (void)store_.UpdateDeploymentStatus(d.id, "active", "serving");
+    Event(s, d.id, "deployed",
+          d.spec.image + " is live with " + std::to_string(d.spec.replicas) + " replica(s)");
+    Wake();  // rewrite the routes now
+    if (!previous.empty()) {
+      SleepFor(options_.drain);
+      auto old = runtime_.ListContainers(
+          {{kLabelInstance, options_.instance}, {kLabelDeployment, previous}});
+      if (old.ok()) {
+        for (const auto& c : *old) {
+          (void)runtime_.StopContainer(c.id, 10);
+          (void)runtime_.RemoveContainer(c.id, true);
+        }
+      }
+      std::lock_guard lock(mu_);
+      draining_.erase(previous);
+    }
+  }
+
+  void ReconcileReplicas(const std::map<std::string, Service>& services,
+                         const std::vector<ContainerInfo>& containers) {
+    std::map<std::string, std::vector<ReplicaStatus>> observed;
+    auto now = clock_.Steady();
+    for (const auto& [id, s] : services) {
+      observed[id];  // services with no containers show an empty list
+      if (s.active_deployment_id.empty()) continue;
+      auto d = CachedDeployment(s, s.active_deployment_id);
+      if (!d.ok()) continue;
+      for (int i = 0; i < d->spec.replicas; ++i) {
+        std::string key = s.id + "/" + std::to_string(i);
+        const ContainerInfo* c = nullptr;
+        for (const auto& ci : containers) {
+          auto dep = ci.labels.find(kLabelDeployment);
+          auto rep = ci.labels.find(kLabelReplica);
+          if (dep != ci.labels.end() && dep->second == d->id && rep != ci.labels.end() &&
+              rep->second == std::to_string(i)) {
+            c = &ci;
+            break;
+          }
+        }
+        std::unique_lock lock(mu_);
+        Backoff& backoff = backoff_[key];  // map references stay valid; entries are never erased
+        if (c != nullptr && IsExited(*c)) {
+          ++restarts_[key];
+          ++backoff.failures;
+          auto delay = std::chrono::seconds(std::min(60, 1 << std::min(backoff.failures - 1, 6)));
+          backoff.next_attempt = now + delay;
+          lock.unlock();
+          Event(s, d->id, c->oom_killed ? "oom_killed" : "crashed",
+                "replica " + std::to_string(i) + " " + ExitReason(*c) + "; restarting in " +
+                    std::to_string(delay.count()) + "s");
+          (void)runtime_.RemoveContainer(c->id, true);
+          continue;
+        }
+        if (c == nullptr) {
+          bool rolling = false;
+          for (const auto& [rid, svc] : rollout_service_) rolling = rolling || rid == d->id;
+          if (rolling || now < backoff.next_attempt) continue;
+          lock.unlock();
+          auto created = EnsureReplica(s, *d, i);
+          if (created.ok()) {
+            Event(s, d->id, "restarted", "replica " + std::to_string(i) + " started again");
+          } else {
+            Event(s, d->id, "restart_failed",
+                  "replica " + std::to_string(i) + ": " + created.error().message);
+          }
+          continue;
+        }
+        bool healthy = c->state == "running" && !c->ip_address.empty() &&
+                       TcpConnects(c->ip_address, d->spec.port, 300);
+        if (healthy && c->started_at > 0 && clock_.NowMillis() - c->started_at > 60'000) {
+          backoff.failures = 0;
+        }
+        ReplicaStatus r;
+        r.container_id = c->id;
+        r.name = c->name;
+        r.deployment_id = d->id;
+        r.index = i;
+        r.state = c->state;
+        r.healthy = healthy;
+        r.restarts = restarts_[key];
+        r.oci_runtime = c->oci_runtime;
+        r.address = c->ip_address.empty() ? "" : c->ip_address + ":" + std::to_string(d->spec.port);
+        r.exit_code = c->exit_code;
+        r.oom_killed = c->oom_killed;
+        observed[id].push_back(r);
+      }
+    }
+    std::lock_guard lock(mu_);
+    observed_.swap(observed);
+  }
+
+  void CollectGarbage(const std::map<std::string, Service>& services,
+                      const std::vector<ContainerInfo>& containers,
+                      const std::set<std::string>& unfinished) {
+    for (const auto& c : containers) {
+      auto svc = c.labels.find(kLabelService);
+      auto dep = c.labels.find(kLabelDeployment);
+      auto rep = c.labels.find(kLabelReplica);
+      if (svc == c.labels.end() || dep == c.labels.end()) continue;
+      auto s = services.find(svc->second);
+      bool remove = false;
+      std::string why;
+      if (s == services.end()) {
+        remove = true, why = "its service was deleted";
+      } else if (dep->second != s->second.active_deployment_id) {
+        std::lock_guard lock(mu_);
+        bool keep = unfinished.count(dep->second) || draining_.count(dep->second) ||
+                    rollout_service_.count(dep->second);
+        if (!keep) remove = true, why = "its deployment is no longer active";
+      } else if (rep != c.labels.end()) {
+        auto d = CachedDeployment(s->second, dep->second);
+        if (d.ok() && std::atoi(rep->second.c_str()) >= d->spec.replicas) {
+          remove = true, why = "the service was scaled down";
+        }
+      }
+      if (remove) {
+        LogInfo(kLog, "removing container " + c.name + ": " + why);
+        (void)runtime_.RemoveContainer(c.id, true);
+      }
+    }
+  }
+
+  void RemoveForgottenNetworks(const std::vector<ContainerInfo>& containers) {
+    std::set<std::string> pending;
+    {
+      std::lock_guard lock(mu_);
+      pending = networks_to_remove_;
+    }
+    for (const auto& network : pending) {
+      // The project id is the network name without "ink-"; wait until its containers are gone.
+      std::string project_id = network.substr(network.find('-') + 1);
+      bool in_use = std::any_of(containers.begin(), containers.end(), [&](const ContainerInfo& c) {
+        auto p = c.labels.find(kLabelProject);
+        return p != c.labels.end() && p->second == project_id;
+      });
+      if (in_use) continue;
+      if (runtime_.RemoveNetwork(network).ok()) {
+        std::lock_guard lock(mu_);
+        networks_to_remove_.erase(network);
+      }
+    }
+  }
+
+  void WriteRoutes(const std::map<std::string, Service>& services) {
+    if (options_.routes_path.empty()) return;
+    Json routes = Json::array();
+    for (const auto& [id, s] : services) {
+      if (s.active_deployment_id.empty()) continue;
+      auto project = ProjectName(s);
+      if (!project.ok()) continue;
+      Json backends = Json::array();
+      for (const auto& r : Replicas(id)) {
+        if (!r.healthy || r.deployment_id != s.active_deployment_id) continue;
+        size_t colon = r.address.rfind(':');
+        backends.push_back({{"address", r.address.substr(0, colon)},
+                            {"port", std::atoi(r.address.c_str() + colon + 1)}});
+      }
+      routes.push_back({{"host", HostFor(s.name, *project)},
+                        {"service", s.name},
+                        {"project", *project},
+                        {"backends", backends}});
+    }
+    std::string body = routes.dump();
+    if (body == last_routes_) return;
+    last_routes_ = body;
+    ++routes_version_;
+    Json doc = {
+        {"version", routes_version_}, {"generated_at", clock_.NowMillis()}, {"routes", routes}};
+    std::string tmp = options_.routes_path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << doc.dump(1) << "\n";
+      out.flush();
+      if (!out) {
+        LogError(kLog, "cannot write " + tmp);
+        return;
+      }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, options_.routes_path, ec);
+    if (ec) LogError(kLog, "cannot replace " + options_.routes_path + ": " + ec.message());
+  }
+
+  Store& store_;
+  ContainerRuntime& runtime_;
+  const SecretBox& secrets_;
+  Clock& clock_;
+  const ControllerOptions options_;
+  std::thread loop_;
+  std::string last_routes_;  // loop thread only
+  int64_t routes_version_ = 0;
+
+  mutable std::mutex mu_;  // guards everything below
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::map<std::string, std::thread> rollouts_;         // deployment id → its rollout thread
+  std::map<std::string, std::string> rollout_service_;  // deployment id → service id
+  std::set<std::string> finished_rollouts_;
+  std::set<std::string> draining_;  // superseded deployments still serving in-flight requests
+  std::map<std::string, Backoff> backoff_;  // "service/replica" → restart backoff
+  std::map<std::string, int> restarts_;
+  std::map<std::string, std::vector<ReplicaStatus>> observed_;
+  std::map<std::string, Deployment> deployment_cache_;  // only .spec is read: it never changes
+  std::map<std::string, std::string> project_names_;
+  std::set<std::string> networks_to_remove_;
+  int container_count_ = 0;
+  Status runtime_status_;
+};
+
+ServiceController::ServiceController(Store& store, ContainerRuntime& runtime,
+                                     const SecretBox& secrets, Clock& clock,
+                                     ControllerOptions options)
+    : impl_(std::make_unique<Impl>(store, runtime, secrets, clock, std::move(options))) {}
+ServiceController::~ServiceController() { impl_->Stop(); }
+void ServiceController::Start() { impl_->Start(); }
+void ServiceController::Stop() { impl_->Stop(); }
+void ServiceController::Wake() { impl_->Wake(); }
+void ServiceController::ForgetNetwork(const std::string& n) { impl_->ForgetNetwork(n); }
+std::vector<ReplicaStatus> ServiceController::Replicas(const std::string& id) const {
+  return impl_->Replicas(id);
+}
+std::string ServiceController::HostFor(const std::string& s, const std::string& p) const {
+  return impl_->HostFor(s, p);
+}
+int ServiceController::ContainerCount() const { return impl_->ContainerCount(); }
+Status ServiceController::RuntimeStatus() const { return impl_->RuntimeStatus(); }
+
+}  // namespace ink
