@@ -1,0 +1,154 @@
+#include "migrations.h"
+
+namespace ink::store_internal {
+namespace {
+
+// Version 1: the first schema. Every tenant row carries workspace_id; child rows reference
+// their parent by (id, workspace_id), so the database itself refuses a row that points into
+// another workspace.
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE workspaces (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  name TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX api_tokens_by_workspace ON api_tokens(workspace_id);
+
+CREATE TABLE projects (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  name TEXT NOT NULL,
+  network TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (workspace_id, name),
+  UNIQUE (id, workspace_id)
+) STRICT;
+
+CREATE TABLE services (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  active_deployment_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (project_id, name),
+  UNIQUE (id, workspace_id),
+  FOREIGN KEY (project_id, workspace_id) REFERENCES projects(id, workspace_id)
+) STRICT;
+CREATE INDEX services_by_workspace ON services(workspace_id, project_id);
+
+CREATE TABLE deployments (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  status TEXT NOT NULL
+    CHECK (status IN ('pending', 'deploying', 'active', 'failed', 'superseded')),
+  message TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  FOREIGN KEY (service_id, workspace_id) REFERENCES services(id, workspace_id)
+) STRICT;
+CREATE INDEX deployments_by_service ON deployments(service_id, created_at);
+CREATE INDEX deployments_unfinished ON deployments(created_at)
+  WHERE status IN ('pending', 'deploying');
+
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  workspace_id TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  deployment_id TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL,
+  message TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  FOREIGN KEY (service_id, workspace_id) REFERENCES services(id, workspace_id)
+) STRICT;
+CREATE INDEX events_by_service ON events(service_id, id);
+
+CREATE TABLE registry_credentials (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  registry TEXT NOT NULL,
+  username TEXT NOT NULL,
+  sealed_password BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (workspace_id, registry)
+) STRICT;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kSchemaV1},
+};
+
+Result<int64_t> CurrentVersion(Connection& connection) {
+  auto query = Statement::Prepare(connection.get(),
+                                  "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                                  "read schema version");
+  if (!query.ok()) return query.error();
+  auto row = query->Step();
+  if (!row.ok()) return row.error();
+  return *row ? query->Int(0) : 0;
+}
+
+}  // namespace
+
+std::span<const Migration> SchemaMigrations() { return kMigrations; }
+
+Result<int> ApplyMigrations(Connection& connection, std::span<const Migration> migrations,
+                            Clock& clock, const std::string& path) {
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int64_t>(i + 1)) {
+      return Internal("store: migration list is not numbered 1..N (entry " + std::to_string(i) +
+                      " has version " + std::to_string(migrations[i].version) + ")");
+    }
+  }
+  INK_RETURN_IF_ERROR(
+      connection.ExecScript("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                            "create schema_migrations"));
+
+  const int64_t latest = static_cast<int64_t>(migrations.size());
+  int applied = 0;
+  while (true) {
+    // The version is read inside the write transaction so two processes opening the same file
+    // cannot both apply the same script.
+    auto transaction = Transaction::Begin(connection, "apply schema migrations");
+    if (!transaction.ok()) return transaction.error();
+    auto current = CurrentVersion(connection);
+    if (!current.ok()) return current.error();
+    if (*current > latest) {
+      return FailedPrecondition(
+          "store: database '" + path + "' has schema version " + std::to_string(*current) +
+          " but this binary knows versions up to " + std::to_string(latest) +
+          ": it was written by a newer Ink; run that newer version, or point Ink at a database "
+          "made by this version");
+    }
+    if (*current == latest) {
+      INK_RETURN_IF_ERROR(transaction->Commit());
+      return applied;
+    }
+    const Migration& next = migrations[static_cast<size_t>(*current)];
+    std::string what = "apply schema migration " + std::to_string(next.version);
+    INK_RETURN_IF_ERROR(connection.ExecScript(next.sql, what));
+    auto record = Statement::Prepare(
+        connection.get(), "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+        what);
+    if (!record.ok()) return record.error();
+    record->BindAll(next.version, clock.NowMillis());
+    INK_RETURN_IF_ERROR(record->Run());
+    INK_RETURN_IF_ERROR(transaction->Commit());
+    ++applied;
+  }
+}
+
+}  // namespace ink::store_internal

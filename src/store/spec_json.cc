@@ -1,0 +1,66 @@
+#include "spec_json.h"
+
+#include <cmath>
+
+#include "ink/common/json.h"
+
+namespace ink::store_internal {
+
+Result<std::string> SpecToJson(const ServiceSpec& spec) {
+  if (!std::isfinite(spec.cpu)) {
+    return InvalidArgument("cpu must be a finite number of cores (e.g. 0.5), not " +
+                           std::to_string(spec.cpu));
+  }
+  Json env = Json::object();
+  for (const auto& [key, value] : spec.env) env[key] = value;
+  Json json = {
+      {"image", spec.image},
+      {"port", spec.port},
+      {"env", std::move(env)},
+      {"cpu", spec.cpu},
+      {"memory_bytes", spec.memory_bytes},
+      {"replicas", spec.replicas},
+      {"runtime_class", spec.runtime_class},
+      {"registry_credential_id", spec.registry_credential_id},
+  };
+  try {
+    // Strict UTF-8 handling: replacing bad bytes would silently change the user's values.
+    return json.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::strict);
+  } catch (const Json::exception& e) {
+    return InvalidArgument(std::string("the service spec contains text that is not valid UTF-8 (") +
+                           e.what() + "); send env names, values and the image as UTF-8");
+  }
+}
+
+Result<ServiceSpec> SpecFromJson(const std::string& text, const std::string& owner) {
+  ServiceSpec spec;
+  try {
+    Json json = Json::parse(text);
+    if (!json.is_object()) {
+      return Internal("store: the stored spec of " + owner +
+                      " is not a JSON object; restore the database from a backup");
+    }
+    if (json.contains("image")) spec.image = json.at("image").get<std::string>();
+    if (json.contains("port")) spec.port = json.at("port").get<int>();
+    if (json.contains("env")) {
+      for (const auto& [key, value] : json.at("env").items()) {
+        spec.env[key] = value.get<std::string>();
+      }
+    }
+    if (json.contains("cpu")) spec.cpu = json.at("cpu").get<double>();
+    if (json.contains("memory_bytes")) spec.memory_bytes = json.at("memory_bytes").get<int64_t>();
+    if (json.contains("replicas")) spec.replicas = json.at("replicas").get<int>();
+    if (json.contains("runtime_class")) {
+      spec.runtime_class = json.at("runtime_class").get<std::string>();
+    }
+    if (json.contains("registry_credential_id")) {
+      spec.registry_credential_id = json.at("registry_credential_id").get<std::string>();
+    }
+  } catch (const Json::exception& e) {
+    return Internal("store: the stored spec of " + owner + " is corrupt (" + e.what() +
+                    "); restore the database from a backup");
+  }
+  return spec;
+}
+
+}  // namespace ink::store_internal

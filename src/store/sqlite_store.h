@@ -1,0 +1,87 @@
+// SqliteStore: the Store on one SQLite connection. Internal to src/store/; everyone else uses
+// OpenSqliteStore() from ink/store/store.h.
+//
+// Thread contract: every public method locks `mu_` for its whole duration, so calls from any
+// thread are serialized and each multi-statement write is one transaction (BEGIN IMMEDIATE),
+// which also makes it safe against another process writing the same file.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ink/common/clock.h"
+#include "ink/store/store.h"
+#include "sqlite.h"
+
+namespace ink::store_internal {
+
+// How many events AppendEvent keeps per service (the newest ones).
+inline constexpr int64_t kMaxEventsPerService = 1000;
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(Connection connection, Clock& clock)
+      : connection_(std::move(connection)), clock_(clock) {}
+
+  Result<Workspace> CreateWorkspace(const std::string& name) override;
+  Result<std::vector<Workspace>> ListWorkspaces() override;
+  Result<ApiToken> CreateToken(ApiToken token) override;
+  Result<ApiToken> FindTokenByHash(const std::string& hash) override;
+
+  Result<Project> CreateProject(const std::string& workspace_id, const std::string& name) override;
+  Result<std::vector<Project>> ListProjects(const std::string& workspace_id) override;
+  Result<Project> GetProject(const std::string& workspace_id,
+                             const std::string& id_or_name) override;
+  Status DeleteProject(const std::string& workspace_id, const std::string& project_id) override;
+
+  Result<ServiceAndDeployment> CreateOrUpdateServiceWithDeployment(
+      const std::string& workspace_id, const std::string& project_id, const std::string& name,
+      const ServiceSpec& spec) override;
+  Result<std::vector<Service>> ListServices(const std::string& workspace_id,
+                                            const std::string& project_id) override;
+  Result<std::vector<Service>> ListAllServices() override;
+  Result<Service> GetService(const std::string& workspace_id, const std::string& project_id,
+                             const std::string& id_or_name) override;
+  Result<Service> GetServiceById(const std::string& service_id) override;
+  Status DeleteService(const std::string& workspace_id, const std::string& service_id) override;
+
+  Result<Deployment> GetDeployment(const std::string& workspace_id,
+                                   const std::string& deployment_id) override;
+  Result<std::vector<Deployment>> ListDeployments(const std::string& workspace_id,
+                                                  const std::string& service_id) override;
+  Result<std::vector<Deployment>> ListUnfinishedDeployments() override;
+  Status UpdateDeploymentStatus(const std::string& deployment_id, const std::string& status,
+                                const std::string& message) override;
+  Status ActivateDeployment(const std::string& service_id,
+                            const std::string& deployment_id) override;
+
+  Result<Event> AppendEvent(Event event) override;
+  Result<std::vector<Event>> ListEvents(const std::string& workspace_id,
+                                        const std::string& service_id, int limit) override;
+
+  Result<RegistryCredential> PutRegistryCredential(RegistryCredential credential) override;
+  Result<std::vector<RegistryCredential>> ListRegistryCredentials(
+      const std::string& workspace_id) override;
+  Result<RegistryCredential> FindRegistryCredential(const std::string& workspace_id,
+                                                    const std::string& registry) override;
+  Status DeleteRegistryCredential(const std::string& workspace_id,
+                                  const std::string& registry) override;
+
+ private:
+  // Helpers below expect the caller to hold mu_.
+  Result<Statement> Prepare(std::string_view sql, std::string_view what);
+  Status RequireWorkspace(const std::string& workspace_id, std::string_view what);
+  Status RequireProject(const std::string& workspace_id, const std::string& project_id,
+                        std::string_view what);
+  Status RequireService(const std::string& workspace_id, const std::string& service_id,
+                        std::string_view what);
+  // Runs a service query whose statement is already bound; NotFound with `not_found` if no row.
+  Result<Service> ReadOneService(Statement& query, const std::string& not_found);
+
+  std::mutex mu_;
+  Connection connection_;  // guarded by mu_: the connection, its statements and transactions
+  Clock& clock_;
+};
+
+}  // namespace ink::store_internal
