@@ -1,0 +1,43 @@
+// Ink's operations: the handlers behind every REST route, MCP tool and CLI command.
+//
+// RegisterOperations fills an OperationTable with the capabilities of this release (projects,
+// deploy, services, deployments, logs, registry credentials, status). Each handler validates
+// what the schema cannot (names, image references, memory sizes), scopes every store access to
+// the caller's workspace, and returns compact JSON. Handlers are thread-safe; the deps outlive
+// the table.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "ink/common/clock.h"
+#include "ink/common/secret_box.h"
+#include "ink/controller/service_controller.h"
+#include "ink/ops/operation.h"
+#include "ink/runtime/runtime.h"
+#include "ink/store/store.h"
+
+namespace ink {
+
+struct OperationDeps {
+  Store& store;
+  ContainerRuntime& runtime;
+  ServiceController& controller;
+  const SecretBox& secrets;
+  Clock& clock;
+  std::string version;
+  std::string platform_domain = "localhost";
+  std::string edge_host = "127.0.0.1";  // where ink-edge listens (for status)
+  int edge_port = 8080;
+  std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
+};
+
+void RegisterOperations(OperationTable& table, OperationDeps& deps);
+
+// Parses "256m", "1g", "512Mi", "1.5G" or a plain byte count; InvalidArgument otherwise.
+Result<int64_t> ParseMemory(const std::string& text);
+// Checks an image reference ("registry:port/name/path:tag" or "@sha256:..."), lowercase
+// repository, no spaces, at most 512 characters.
+Status ValidateImageReference(const std::string& image);
+
+}  // namespace ink

@@ -1,0 +1,545 @@
+#include "ink/api/operations.h"
+
+#include <cmath>
+
+#include "ink/common/names.h"
+#include "ink/common/subprocess.h"
+#include "src/api/operations_internal.h"
+
+namespace ink {
+
+using namespace api_internal;
+
+namespace api_internal {
+
+Json ObjectSchema(Json properties, std::vector<std::string> required) {
+  Json s = {{"type", "object"}, {"properties", properties}, {"additionalProperties", false}};
+  if (!required.empty()) s["required"] = required;
+  return s;
+}
+
+Json StringField(const std::string& description, size_t max_length) {
+  return {{"type", "string"}, {"description", description}, {"maxLength", max_length}};
+}
+
+Json ProjectJson(const Project& p) {
+  return {{"id", p.id}, {"name", p.name}, {"created_at", p.created_at}};
+}
+
+std::string ServiceUrl(const OperationDeps& deps, const std::string& service,
+                       const std::string& project) {
+  std::string url = "http://" + deps.controller.HostFor(service, project);
+  if (deps.edge_port != 80) url += ":" + std::to_string(deps.edge_port);
+  return url;
+}
+
+Json DeploymentJson(const Deployment& d) {
+  return {{"id", d.id},
+          {"service_id", d.service_id},
+          {"image", d.spec.image},
+          {"status", d.status},
+          {"message", d.message},
+          {"created_at", d.created_at},
+          {"updated_at", d.updated_at}};
+}
+
+Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string& project_name,
+                 bool details) {
+  auto replicas = deps.controller.Replicas(s.id);
+  int healthy = 0;
+  for (const auto& r : replicas) healthy += r.healthy ? 1 : 0;
+  std::string status = "stopped";
+  auto deployments = deps.store.ListDeployments(s.workspace_id, s.id);
+  // Deployments come newest first: the newest one says whether a rollout is under way.
+  std::string latest_status =
+      deployments.ok() && !deployments->empty() ? deployments->front().status : "";
+  if (latest_status == "pending" || latest_status == "deploying") {
+    status = "deploying";
+  } else if (s.active_deployment_id.empty()) {
+    status = latest_status == "failed" ? "failed" : "stopped";
+  } else if (healthy >= s.spec.replicas) {
+    status = "running";
+  } else {
+    status = healthy > 0 ? "degraded" : "crashed";
+  }
+  Json env_names = Json::array();
+  for (const auto& [k, v] : s.spec.env) env_names.push_back(k);
+  Json out = {{"id", s.id},
+              {"name", s.name},
+              {"project", project_name},
+              {"url", ServiceUrl(deps, s.name, project_name)},
+              {"image", s.spec.image},
+              {"port", s.spec.port},
+              {"replicas", s.spec.replicas},
+              {"replicas_healthy", healthy},
+              {"cpu", s.spec.cpu},
+              {"memory", s.spec.memory_bytes},
+              {"runtime_class", s.spec.runtime_class},
+              {"env_names", env_names},
+              {"status", status},
+              {"active_deployment_id", s.active_deployment_id},
+              {"created_at", s.created_at},
+              {"updated_at", s.updated_at}};
+  if (details) {
+    Json rs = Json::array();
+    for (const auto& r : replicas) {
+      rs.push_back({{"index", r.index},
+                    {"container_id", r.container_id.substr(0, 12)},
+                    {"name", r.name},
+                    {"state", r.state},
+                    {"healthy", r.healthy},
+                    {"restarts", r.restarts},
+                    {"oci_runtime", r.oci_runtime},
+                    {"address", r.address},
+                    {"exit_code", r.exit_code},
+                    {"oom_killed", r.oom_killed}});
+    }
+    out["replicas_observed"] = rs;
+    Json events = Json::array();
+    auto list = deps.store.ListEvents(s.workspace_id, s.id, 20);
+    if (list.ok()) {
+      for (const auto& e : *list) {
+        events.push_back({{"kind", e.kind},
+                          {"message", e.message},
+                          {"deployment_id", e.deployment_id},
+                          {"created_at", e.created_at}});
+      }
+    }
+    out["events"] = events;
+  }
+  return out;
+}
+
+Result<Project> FindProject(OperationDeps& deps, const Caller& caller, const Json& input) {
+  std::string name = input.value("project", "");
+  auto p = deps.store.GetProject(caller.workspace_id, name);
+  if (!p.ok() && p.error().code == ErrorCode::kNotFound) {
+    return NotFound("project '" + name.substr(0, 64) +
+                    "' does not exist; list projects with `ink projects list` or create it with "
+                    "`ink projects create " +
+                    name.substr(0, 64) + "`");
+  }
+  return p;
+}
+
+Result<Service> FindService(OperationDeps& deps, const Caller& caller, const Project& project,
+                            const Json& input) {
+  std::string name = input.value("service", "");
+  auto s = deps.store.GetService(caller.workspace_id, project.id, name);
+  if (!s.ok() && s.error().code == ErrorCode::kNotFound) {
+    return NotFound("service '" + name.substr(0, 64) + "' does not exist in project '" +
+                    project.name + "'; list services with `ink services list --project " +
+                    project.name + "`");
+  }
+  return s;
+}
+
+}  // namespace api_internal
+
+Result<int64_t> ParseMemory(const std::string& text) {
+  const std::string hint = "; use a size such as 256m, 1g, 512Mi or a byte count";
+  if (text.empty()) return InvalidArgument("memory is empty" + hint);
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    ++i;
+  }
+  if (i == 0) return InvalidArgument("memory '" + text.substr(0, 32) + "' is not a size" + hint);
+  double number = std::strtod(text.substr(0, i).c_str(), nullptr);
+  std::string unit = text.substr(i);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  double scale = 0;
+  if (unit.empty() || unit == "b") scale = 1;
+  if (unit == "k" || unit == "kb" || unit == "ki" || unit == "kib") scale = 1024.0;
+  if (unit == "m" || unit == "mb" || unit == "mi" || unit == "mib") scale = 1024.0 * 1024;
+  if (unit == "g" || unit == "gb" || unit == "gi" || unit == "gib") scale = 1024.0 * 1024 * 1024;
+  if (scale == 0) {
+    return InvalidArgument("memory '" + text.substr(0, 32) + "' has an unknown unit '" + unit +
+                           "'" + hint);
+  }
+  double bytes = std::floor(number * scale);
+  if (bytes < 6 * 1024 * 1024) {
+    return InvalidArgument("memory '" + text.substr(0, 32) +
+                           "' is below the minimum of 6m that a container needs to start");
+  }
+  if (bytes > 1024.0 * 1024 * 1024 * 1024) {
+    return InvalidArgument("memory '" + text.substr(0, 32) + "' is above the limit of 1024g");
+  }
+  return static_cast<int64_t>(bytes);
+}
+
+Status ValidateImageReference(const std::string& image) {
+  const std::string hint =
+      "; use a reference such as registry.example.com/team/app:1.2 or 127.0.0.1:5000/app:latest";
+  if (image.empty()) return InvalidArgument("image is empty" + hint);
+  if (image.size() > 512) return InvalidArgument("image reference is longer than 512 characters");
+  std::string name = image;
+  size_t at = name.find('@');
+  if (at != std::string::npos) name = name.substr(0, at);
+  size_t slash = name.rfind('/');
+  size_t colon = name.rfind(':');
+  std::string repo = (colon != std::string::npos && (slash == std::string::npos || colon > slash))
+                         ? name.substr(0, colon)
+                         : name;
+  for (char c : image) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+              c == '/' || c == ':' || c == '@';
+    if (!ok) {
+      return InvalidArgument("image '" + image.substr(0, 80) + "' contains '" + std::string(1, c) +
+                             "', which is not allowed in an image reference" + hint);
+    }
+  }
+  size_t first_slash = repo.find('/');
+  std::string path = first_slash == std::string::npos ? repo : repo.substr(first_slash + 1);
+  for (char c : path) {
+    if (std::isupper(static_cast<unsigned char>(c))) {
+      return InvalidArgument("image '" + image.substr(0, 80) +
+                             "' has uppercase letters in its repository name; registries accept "
+                             "only lowercase");
+    }
+  }
+  if (image.front() == '-' || image.front() == '/' || image.find("..") != std::string::npos ||
+      image.find("//") != std::string::npos || image.back() == ':' || image.back() == '/') {
+    return InvalidArgument("image '" + image.substr(0, 80) + "' is not a valid reference" + hint);
+  }
+  return {};
+}
+
+namespace {
+
+// Registry host of a reference, "" if it names none (then docker.io would be implied).
+std::string RegistryHost(const std::string& image) {
+  size_t slash = image.find('/');
+  if (slash == std::string::npos) return "";
+  std::string first = image.substr(0, slash);
+  bool host = first.find('.') != std::string::npos || first.find(':') != std::string::npos ||
+              first == "localhost";
+  return host ? first : "";
+}
+
+bool IsLoopbackRegistry(const std::string& host) {
+  return host.rfind("127.", 0) == 0 || host.rfind("localhost", 0) == 0 ||
+         host.rfind("[::1]", 0) == 0;
+}
+
+// Checks that the image exists before anything is created, so a typo is a 400, not a failed
+// deployment. Local images (already in podman's store) need no registry.
+Status CheckImage(OperationDeps& deps, const Caller& caller, const std::string& image) {
+  auto local = deps.runtime.ImageExists(image);
+  std::string host = RegistryHost(image);
+  if (local.ok() && *local && (host.empty() || host == "localhost")) return {};
+  if (host.empty()) {
+    return InvalidArgument("image '" + image +
+                           "' names no registry and is not in the local image store; give the "
+                           "full reference including the registry host, e.g. "
+                           "registry.example.com/" +
+                           image);
+  }
+  if (host == "localhost") {
+    return InvalidArgument("image '" + image + "' is not in the local image store");
+  }
+  std::vector<std::string> argv = {"skopeo", "inspect", "--raw", "--retry-times", "0"};
+  if (IsLoopbackRegistry(host)) argv.push_back("--tls-verify=false");
+  std::string authfile;
+  auto cred = deps.store.FindRegistryCredential(caller.workspace_id, host);
+  if (cred.ok()) {
+    auto password = deps.secrets.Open(cred->sealed_password);
+    if (password.ok()) {
+      char tmpl[] = "/tmp/ink-auth-XXXXXX";
+      int fd = ::mkstemp(tmpl);  // mode 0600
+      if (fd >= 0) {
+        std::string raw = cred->username + ":" + *password;
+        std::string b64;
+        static const char* kB64 =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (size_t i = 0; i < raw.size(); i += 3) {
+          uint32_t n = static_cast<unsigned char>(raw[i]) << 16;
+          if (i + 1 < raw.size()) n |= static_cast<unsigned char>(raw[i + 1]) << 8;
+          if (i + 2 < raw.size()) n |= static_cast<unsigned char>(raw[i + 2]);
+          b64 += kB64[(n >> 18) & 63];
+          b64 += kB64[(n >> 12) & 63];
+          b64 += i + 1 < raw.size() ? kB64[(n >> 6) & 63] : '=';
+          b64 += i + 2 < raw.size() ? kB64[n & 63] : '=';
+        }
+        std::string doc = Json{{"auths", {{host, {{"auth", b64}}}}}}.dump();
+        ssize_t ignored = ::write(fd, doc.data(), doc.size());
+        (void)ignored;
+        ::close(fd);
+        authfile = tmpl;
+        argv.push_back("--authfile");
+        argv.push_back(authfile);
+      }
+    }
+  } else {
+    argv.push_back("--no-creds");
+  }
+  argv.push_back("docker://" + image);
+  auto run = RunProcess(argv, std::chrono::seconds(30));
+  if (!authfile.empty()) ::unlink(authfile.c_str());
+  if (!run.ok()) return Unavailable("cannot check the image: " + run.error().message);
+  if (run->exit_code == 0) return {};
+  const std::string& out = run->output;
+  auto has = [&](const char* s) { return out.find(s) != std::string::npos; };
+  if (run->timed_out) {
+    return Unavailable("registry " + host + " did not answer within 30s; check that it is up");
+  }
+  if (has("unauthorized") || has("authentication required") || has("401") || has("denied")) {
+    return InvalidArgument(
+        "registry " + host + " refused access to '" + image + "'" +
+        (cred.ok() ? " with the stored credentials; update them" : "; it needs credentials") +
+        ": run `ink registry login " + host + " --username USER --password-stdin`");
+  }
+  if (has("manifest unknown") || has("not found") || has("NAME_UNKNOWN") || has("404")) {
+    return InvalidArgument("image '" + image + "' was not found in registry " + host +
+                           "; check the repository name and tag");
+  }
+  if (has("connection refused") || has("no such host") || has("dial tcp")) {
+    return InvalidArgument("registry " + host + " cannot be reached (" +
+                           out.substr(0, std::min<size_t>(out.size(), 200)) +
+                           "); check the host and port of the image reference");
+  }
+  return InvalidArgument("image '" + image +
+                         "' cannot be used: " + out.substr(0, std::min<size_t>(out.size(), 300)));
+}
+
+Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input) {
+  auto project = FindProject(deps, caller, input);
+  if (!project.ok()) return project.error();
+  std::string name = input["service"];
+  INK_RETURN_IF_ERROR(ValidateName("service name", name));
+  if (name.size() + project->name.size() + 1 > 63) {
+    return InvalidArgument("service name '" + name + "' with project '" + project->name +
+                           "' makes a hostname label longer than 63 characters; shorten one");
+  }
+  ServiceSpec spec;
+  spec.image = input["image"];
+  INK_RETURN_IF_ERROR(ValidateImageReference(spec.image));
+  spec.port = input.value("port", 8080);
+  if (input.contains("env")) {
+    for (auto& [k, v] : input["env"].items()) {
+      bool ok = !k.empty() && !std::isdigit(static_cast<unsigned char>(k[0]));
+      for (char c : k) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+      if (!ok) {
+        return InvalidArgument("env name '" + k.substr(0, 64) +
+                               "' is not valid: use letters, digits and '_', not starting with a "
+                               "digit");
+      }
+      spec.env[k] = v.get<std::string>();
+    }
+  }
+  spec.cpu = input.value("cpu", 0.0);
+  if (input.contains("memory")) {
+    const Json& m = input["memory"];
+    if (m.is_number_integer()) {
+      auto parsed = ParseMemory(std::to_string(m.get<int64_t>()));
+      if (!parsed.ok()) return parsed.error();
+      spec.memory_bytes = *parsed;
+    } else if (m.is_string()) {
+      auto parsed = ParseMemory(m.get<std::string>());
+      if (!parsed.ok()) return parsed.error();
+      spec.memory_bytes = *parsed;
+    } else {
+      return InvalidArgument("memory must be a string such as \"256m\" or a byte count");
+    }
+  }
+  spec.replicas = input.value("replicas", 1);
+  spec.runtime_class = input.value("runtime_class", "gvisor");
+  INK_RETURN_IF_ERROR(CheckImage(deps, caller, spec.image));
+  auto created =
+      deps.store.CreateOrUpdateServiceWithDeployment(caller.workspace_id, project->id, name, spec);
+  if (!created.ok()) return created.error();
+  deps.controller.Wake();
+  return Json{{"deployment", DeploymentJson(created->deployment)},
+              {"service", ServiceJson(deps, created->service, project->name, false)},
+              {"url", ServiceUrl(deps, name, project->name)}};
+}
+
+}  // namespace
+
+void RegisterOperations(OperationTable& table, OperationDeps& deps) {
+  const Json project_arg = NameField("project name");
+  const Json service_arg = NameField("service name");
+  table.Add({.name = "create_project",
+             .description = "Create a project: a group of services that share a private network. "
+                            "Use before the first deploy.",
+             .input_schema = ObjectSchema({{"name", project_arg}}, {"name"}),
+             .output_schema = ObjectSchema({{"project", {{"type", "object"}}}}),
+             .success_status = 201,
+             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+               std::string name = in["name"];
+               INK_RETURN_IF_ERROR(ValidateName("project name", name));
+               auto p = deps.store.CreateProject(c.workspace_id, name);
+               if (!p.ok()) return p.error();
+               return Json{{"project", ProjectJson(*p)}};
+             }});
+  table.Add({.name = "list_projects",
+             .description = "List the projects of this workspace.",
+             .input_schema = ObjectSchema(Json::object()),
+             .output_schema = ObjectSchema({{"projects", {{"type", "array"}}}}),
+             .read_only = true,
+             .idempotent = true,
+             .handler = [&deps](const Caller& c, const Json&) -> Result<Json> {
+               auto list = deps.store.ListProjects(c.workspace_id);
+               if (!list.ok()) return list.error();
+               Json out = Json::array();
+               for (const auto& p : *list) out.push_back(ProjectJson(p));
+               return Json{{"projects", out}};
+             }});
+  table.Add({.name = "get_project",
+             .description = "Get one project by name or id.",
+             .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
+             .output_schema = ObjectSchema({{"project", {{"type", "object"}}}}),
+             .read_only = true,
+             .idempotent = true,
+             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+               auto p = FindProject(deps, c, in);
+               if (!p.ok()) return p.error();
+               return Json{{"project", ProjectJson(*p)}};
+             }});
+  table.Add(
+      {.name = "delete_project",
+       .description = "Delete a project and every service in it (their containers stop).",
+       .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
+       .output_schema = ObjectSchema({{"deleted", {{"type", "boolean"}}}}),
+       .destructive = true,
+       .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+         auto p = FindProject(deps, c, in);
+         if (!p.ok()) return p.error();
+         auto services = deps.store.ListServices(c.workspace_id, p->id);
+         if (!services.ok()) return services.error();
+         for (const auto& s : *services) {
+           INK_RETURN_IF_ERROR(deps.store.DeleteService(c.workspace_id, s.id));
+         }
+         INK_RETURN_IF_ERROR(deps.store.DeleteProject(c.workspace_id, p->id));
+         deps.controller.ForgetNetwork(p->network);
+         deps.controller.Wake();
+         return Json{{"deleted", true}, {"services_deleted", static_cast<int>(services->size())}};
+       }});
+  table.Add(
+      {.name = "deploy",
+       .description =
+           "Deploy a container image as a service of a project (creates the service or rolls out "
+           "a new release of it). Returns at once with the deployment id and the service URL; "
+           "poll get_deployment until status is active or failed.",
+       .input_schema = ObjectSchema(
+           {{"project", project_arg},
+            {"service", service_arg},
+            {"image",
+             {{"type", "string"},
+              {"minLength", 1},
+              {"maxLength", 600},
+              {"description",
+               "image reference including its registry, e.g. "
+               "ghcr.io/acme/web:1.4"}}},
+            {"port",
+             {{"type", "integer"},
+              {"minimum", 1},
+              {"maximum", 65535},
+              {"description", "port the app listens on (default 8080; also set as $PORT)"}}},
+            {"env",
+             {{"type", "object"},
+              {"additionalProperties", {{"type", "string"}}},
+              {"description", "environment variables {NAME: value}"}}},
+            {"cpu",
+             {{"type", "number"},
+              {"minimum", 0.01},
+              {"maximum", 64},
+              {"description", "CPU cores, e.g. 0.5"}}},
+            {"memory", {{"description", "memory limit, e.g. \"256m\", \"1g\" (string) or bytes"}}},
+            {"replicas", {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}},
+            {"runtime_class",
+             {{"type", "string"},
+              {"enum", {"gvisor", "runc"}},
+              {"description", "gvisor (default, sandboxed) or runc"}}}},
+           {"project", "service", "image"}),
+       .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}},
+                                      {"service", {{"type", "object"}}},
+                                      {"url", {{"type", "string"}}}}),
+       .open_world = true,
+       .success_status = 202,
+       .handler = [&deps](const Caller& c, const Json& in) { return Deploy(deps, c, in); }});
+  table.Add({.name = "list_services",
+             .description = "List the services of a project with their status and URL.",
+             .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
+             .output_schema = ObjectSchema({{"services", {{"type", "array"}}}}),
+             .read_only = true,
+             .idempotent = true,
+             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+               auto p = FindProject(deps, c, in);
+               if (!p.ok()) return p.error();
+               auto list = deps.store.ListServices(c.workspace_id, p->id);
+               if (!list.ok()) return list.error();
+               Json out = Json::array();
+               for (const auto& s : *list) out.push_back(ServiceJson(deps, s, p->name, false));
+               return Json{{"services", out}};
+             }});
+  table.Add({.name = "get_service",
+             .description = "Get a service: status, URL, replicas (state, restarts, OOM kills) "
+                            "and recent events. Use it to find out why a service is not healthy.",
+             .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
+                                          {"project", "service"}),
+             .output_schema = ObjectSchema({{"service", {{"type", "object"}}}}),
+             .read_only = true,
+             .idempotent = true,
+             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+               auto p = FindProject(deps, c, in);
+               if (!p.ok()) return p.error();
+               auto s = FindService(deps, c, *p, in);
+               if (!s.ok()) return s.error();
+               return Json{{"service", ServiceJson(deps, *s, p->name, true)}};
+             }});
+  table.Add({.name = "delete_service",
+             .description = "Delete a service: its containers stop and its URL stops answering.",
+             .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
+                                          {"project", "service"}),
+             .output_schema = ObjectSchema({{"deleted", {{"type", "boolean"}}}}),
+             .destructive = true,
+             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+               auto p = FindProject(deps, c, in);
+               if (!p.ok()) return p.error();
+               auto s = FindService(deps, c, *p, in);
+               if (!s.ok()) return s.error();
+               INK_RETURN_IF_ERROR(deps.store.DeleteService(c.workspace_id, s->id));
+               deps.controller.Wake();
+               return Json{{"deleted", true}};
+             }});
+  table.Add({.name = "list_deployments",
+             .description = "List a service's deployments, newest first.",
+             .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
+                                          {"project", "service"}),
+             .output_schema = ObjectSchema({{"deployments", {{"type", "array"}}}}),
+             .read_only = true,
+             .idempotent = true,
+             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+               auto p = FindProject(deps, c, in);
+               if (!p.ok()) return p.error();
+               auto s = FindService(deps, c, *p, in);
+               if (!s.ok()) return s.error();
+               auto list = deps.store.ListDeployments(c.workspace_id, s->id);
+               if (!list.ok()) return list.error();
+               Json out = Json::array();
+               for (const auto& d : *list) out.push_back(DeploymentJson(d));
+               return Json{{"deployments", out}};
+             }});
+  table.Add({.name = "get_deployment",
+             .description = "Get a deployment's status (pending, deploying, active, failed, "
+                            "superseded) and message; on failure the message says why.",
+             .input_schema = ObjectSchema(
+                 {{"deployment", StringField("deployment id (dep_...)", 64)}}, {"deployment"}),
+             .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}}}),
+             .read_only = true,
+             .idempotent = true,
+             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+               std::string id = in["deployment"];
+               auto d = deps.store.GetDeployment(c.workspace_id, id);
+               if (!d.ok() && d.error().code == ErrorCode::kNotFound) {
+                 return NotFound("deployment '" + id.substr(0, 64) +
+                                 "' does not exist; list them with `ink deployments list`");
+               }
+               if (!d.ok()) return d.error();
+               return Json{{"deployment", DeploymentJson(*d)}};
+             }});
+  RegisterLogOperations(table, deps);
+  RegisterAdminOperations(table, deps);
+}
+
+}  // namespace ink

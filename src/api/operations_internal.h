@@ -1,0 +1,35 @@
+// Shared pieces of the operation handlers (not a public interface).
+#pragma once
+
+#include <string>
+
+#include "ink/api/operations.h"
+
+namespace ink::api_internal {
+
+// JSON Schema helpers for flat input objects.
+Json ObjectSchema(Json properties, std::vector<std::string> required = {});
+Json StringField(const std::string& description, size_t max_length = 256);
+inline Json NameField(const std::string& what) {
+  return {{"type", "string"},
+          {"description", what + ": 1-30 of a-z, 0-9, '-', starting with a letter"},
+          {"maxLength", 64}};
+}
+
+Json ProjectJson(const Project& p);
+std::string ServiceUrl(const OperationDeps& deps, const std::string& service,
+                       const std::string& project);
+Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string& project_name,
+                 bool details);
+Json DeploymentJson(const Deployment& d);
+
+// Resolves {project} / {service} from input, scoped to the caller's workspace, with errors
+// that say how to find the right name.
+Result<Project> FindProject(OperationDeps& deps, const Caller& caller, const Json& input);
+Result<Service> FindService(OperationDeps& deps, const Caller& caller, const Project& project,
+                            const Json& input);
+
+void RegisterLogOperations(OperationTable& table, OperationDeps& deps);
+void RegisterAdminOperations(OperationTable& table, OperationDeps& deps);
+
+}  // namespace ink::api_internal

@@ -1,0 +1,211 @@
+#include "ink/api/rest.h"
+
+#include "ink/common/log.h"
+#include "ink/common/names.h"
+
+namespace ink {
+namespace {
+
+const std::map<std::string, std::string> kJson = {{"Content-Type", "application/json"}};
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  if (!parts.empty() && parts.back().empty()) parts.pop_back();  // trailing slash
+  return parts;
+}
+
+bool Match(const std::string& pattern, const std::vector<std::string>& parts, Json& params) {
+  auto want = Split(pattern);
+  if (want.size() != parts.size()) return false;
+  Json captured = Json::object();
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
+      captured[want[i].substr(1, want[i].size() - 2)] = parts[i];
+    } else if (want[i] != parts[i]) {
+      return false;
+    }
+  }
+  params = captured;
+  return true;
+}
+
+void SendError(http::ResponseWriter& w, const Error& e,
+               std::map<std::string, std::string> headers = kJson) {
+  Json body = {{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}};
+  w.Send(HttpStatusFor(e.code), headers, body.dump() + "\n");
+}
+
+Result<Caller> Authenticate(Store& store, const http::ServerRequest& req) {
+  std::string auth = req.header("authorization");
+  if (auth.empty()) {
+    return Unauthenticated(
+        "missing API token: send 'Authorization: Bearer ink_...' (the admin token is in the file "
+        "admin-token in inkd's data directory; `ink login` stores it for the CLI)");
+  }
+  const std::string prefix = "Bearer ";
+  if (auth.size() <= prefix.size() || strncasecmp(auth.c_str(), prefix.c_str(), 7) != 0) {
+    return Unauthenticated("malformed Authorization header: use 'Authorization: Bearer ink_...'");
+  }
+  std::string token = auth.substr(prefix.size());
+  auto found = store.FindTokenByHash(Sha256Hex(token));
+  if (!found.ok()) {
+    if (found.error().code == ErrorCode::kNotFound) {
+      return Unauthenticated(
+          "the API token is not valid (revoked or mistyped); use the token "
+          "from inkd's admin-token file or create a new one");
+    }
+    return found.error();
+  }
+  return Caller{found->workspace_id, found->id, found->name};
+}
+
+}  // namespace
+
+int HttpStatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kPermissionDenied:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kAlreadyExists:
+      return 409;
+    case ErrorCode::kFailedPrecondition:
+      return 409;
+    case ErrorCode::kPayloadTooLarge:
+      return 413;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kDeadlineExceeded:
+      return 504;
+    case ErrorCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+const std::vector<RestRoute>& RestRoutes() {
+  static const std::vector<RestRoute> routes = {
+      {"GET", "/v1/health", "health"},
+      {"GET", "/v1/whoami", "whoami"},
+      {"GET", "/v1/status", "status"},
+      {"GET", "/v1/operations", "list_operations"},
+      {"POST", "/v1/projects", "create_project"},
+      {"GET", "/v1/projects", "list_projects"},
+      {"GET", "/v1/projects/{project}", "get_project"},
+      {"DELETE", "/v1/projects/{project}", "delete_project"},
+      {"POST", "/v1/projects/{project}/deploy", "deploy"},
+      {"GET", "/v1/projects/{project}/services", "list_services"},
+      {"GET", "/v1/projects/{project}/services/{service}", "get_service"},
+      {"DELETE", "/v1/projects/{project}/services/{service}", "delete_service"},
+      {"GET", "/v1/projects/{project}/services/{service}/deployments", "list_deployments"},
+      {"GET", "/v1/deployments/{deployment}", "get_deployment"},
+      {"GET", "/v1/projects/{project}/services/{service}/logs", "get_logs"},
+      {"PUT", "/v1/registries/{registry}", "set_registry_credential"},
+      {"GET", "/v1/registries", "list_registry_credentials"},
+      {"DELETE", "/v1/registries/{registry}", "delete_registry_credential"},
+  };
+  return routes;
+}
+
+http::Handler MakeRestHandler(const OperationTable& table, Store& store) {
+  return [&table, &store](const http::ServerRequest& req, http::ResponseWriter& w) {
+    auto parts = Split(req.path);
+    const RestRoute* route = nullptr;
+    Json params;
+    std::string allowed;
+    for (const auto& r : RestRoutes()) {
+      Json p;
+      if (!Match(r.pattern, parts, p)) continue;
+      if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
+        route = &r;
+        params = p;
+        break;
+      }
+      allowed += (allowed.empty() ? "" : ", ") + r.method;
+    }
+    if (route == nullptr) {
+      if (!allowed.empty()) {
+        auto headers = kJson;
+        headers["Allow"] = allowed;
+        return SendError(
+            w,
+            {ErrorCode::kInvalidArgument,
+             "method " + req.method + " is not allowed on " + req.path + "; allowed: " + allowed},
+            headers);
+      }
+      return SendError(w, NotFound("no API route " + req.method + " " + req.path +
+                                   "; see docs/API.md or GET /v1/operations"));
+    }
+    const Operation* op = table.Find(route->operation);
+    if (op == nullptr) return SendError(w, Internal("route bound to a missing operation"));
+    Caller caller;
+    if (op->needs_auth) {
+      auto who = Authenticate(store, req);
+      if (!who.ok()) {
+        auto headers = kJson;
+        headers["WWW-Authenticate"] = "Bearer realm=\"ink\"";
+        return SendError(w, who.error(), headers);
+      }
+      caller = *who;
+    }
+    Json input = CoerceQueryValues(op->input_schema, req.query);
+    if (!req.body.empty() && req.method != "GET" && req.method != "HEAD") {
+      auto body = ParseJson(req.body);
+      if (!body.ok()) return SendError(w, body.error());
+      if (!body->is_object()) {
+        return SendError(w, InvalidArgument("the request body must be a JSON object"));
+      }
+      for (auto& [k, v] : body->items()) input[k] = v;
+    }
+    for (auto& [k, v] : params.items()) {
+      if (input.contains(k) && input[k] != v) {
+        return SendError(w, InvalidArgument("field '" + k + "' in the body (" + input[k].dump() +
+                                            ") disagrees with the URL (" + v.dump() + ")"));
+      }
+      input[k] = v;
+    }
+    bool wants_stream = input.contains("follow") && input["follow"] == true && op->stream;
+    if (wants_stream) {
+      auto valid = ValidateAgainstSchema(op->input_schema, input);
+      if (!valid.ok()) return SendError(w, valid.error());
+      bool started = false;
+      auto status = op->stream(caller, input, [&](std::string_view chunk) {
+        if (!started) {
+          started = true;
+          if (!w.StartStream(200, {{"Content-Type", "text/plain; charset=utf-8"},
+                                   {"Cache-Control", "no-cache"},
+                                   {"X-Accel-Buffering", "no"}})) {
+            return false;
+          }
+        }
+        return w.Write(chunk);
+      });
+      if (!started) {
+        if (!status.ok()) return SendError(w, status.error());
+        w.StartStream(200, {{"Content-Type", "text/plain; charset=utf-8"}});
+      }
+      return;
+    }
+    auto result = table.Invoke(*op, caller, input);
+    if (!result.ok()) {
+      if (result.error().code == ErrorCode::kInternal) {
+        LogError("api", op->name + ": " + result.error().message);
+      }
+      return SendError(w, result.error());
+    }
+    w.Send(op->success_status, kJson, result->dump() + "\n");
+  };
+}
+
+}  // namespace ink
