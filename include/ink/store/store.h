@@ -21,24 +21,31 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Workspaces and tokens.
+  // Workspaces and tokens. Workspace names are unique (AlreadyExists on a duplicate).
   virtual Result<Workspace> CreateWorkspace(const std::string& name) = 0;
+  // Oldest first.
   virtual Result<std::vector<Workspace>> ListWorkspaces() = 0;
-  // Stores a token row (hash only). `token.id` and `created_at` are filled in.
+  // Stores a token row (hash only). `token.id` and `created_at` are filled in. NotFound if the
+  // workspace does not exist; AlreadyExists if the hash is already stored.
   virtual Result<ApiToken> CreateToken(ApiToken token) = 0;
   // Finds a token by the SHA-256 hex of its secret; NotFound if none.
   virtual Result<ApiToken> FindTokenByHash(const std::string& hash) = 0;
 
   // Projects. CreateProject fails with AlreadyExists on a duplicate name in the workspace.
+  // Names are stored as given: callers validate them (ValidateName).
   virtual Result<Project> CreateProject(const std::string& workspace_id, const std::string& name) = 0;
+  // Ordered by name.
   virtual Result<std::vector<Project>> ListProjects(const std::string& workspace_id) = 0;
-  // Looks a project up by id or by name within the workspace.
+  // Looks a project up by id or by name within the workspace (an id match wins). NotFound for
+  // another workspace's project, as for every lookup below that takes a workspace id.
   virtual Result<Project> GetProject(const std::string& workspace_id, const std::string& id_or_name) = 0;
-  // Deletes a project; FailedPrecondition while it still has services.
+  // Deletes a project by id; FailedPrecondition while it still has services.
   virtual Status DeleteProject(const std::string& workspace_id, const std::string& project_id) = 0;
 
   // Services and deployments. CreateOrUpdateServiceWithDeployment upserts the service by
   // (project, name) with `spec` and inserts a new pending deployment of it, in one transaction.
+  // `project_id` is an id (not a name); NotFound if it is not in the workspace. InvalidArgument
+  // if the spec cannot be stored exactly (text that is not UTF-8, cpu not finite).
   struct ServiceAndDeployment {
     Service service;
     Deployment deployment;
@@ -47,10 +54,12 @@ class Store {
   virtual Result<ServiceAndDeployment> CreateOrUpdateServiceWithDeployment(
       const std::string& workspace_id, const std::string& project_id, const std::string& name,
       const ServiceSpec& spec) = 0;
+  // Ordered by name; NotFound if the project is not in the workspace.
   virtual Result<std::vector<Service>> ListServices(const std::string& workspace_id,
                                                     const std::string& project_id) = 0;
-  // Every service of every workspace (the controller's view).
+  // Every service of every workspace (the controller's view), oldest first.
   virtual Result<std::vector<Service>> ListAllServices() = 0;
+  // Looks a service up by id or by name within the project (an id match wins).
   virtual Result<Service> GetService(const std::string& workspace_id, const std::string& project_id,
                                      const std::string& id_or_name) = 0;
   // Service by id alone (controller use; not for API handlers, which must scope by workspace).
@@ -60,25 +69,32 @@ class Store {
 
   virtual Result<Deployment> GetDeployment(const std::string& workspace_id,
                                            const std::string& deployment_id) = 0;
+  // Newest first.
   virtual Result<std::vector<Deployment>> ListDeployments(const std::string& workspace_id,
                                                           const std::string& service_id) = 0;
   // Deployments in "pending" or "deploying" state across all workspaces, oldest first.
   virtual Result<std::vector<Deployment>> ListUnfinishedDeployments() = 0;
-  // Sets a deployment's status and message.
+  // Sets a deployment's status and message (and updated_at). InvalidArgument for a status not in
+  // the list in model.h.
   virtual Status UpdateDeploymentStatus(const std::string& deployment_id, const std::string& status,
                                         const std::string& message) = 0;
   // Marks `deployment_id` active and the service's previous active deployment superseded, and
-  // points the service at it, in one transaction.
+  // points the service at it, in one transaction. InvalidArgument if the deployment belongs to
+  // another service.
   virtual Status ActivateDeployment(const std::string& service_id,
                                     const std::string& deployment_id) = 0;
 
-  // Events (bounded: keeps the newest 1,000 per service).
+  // Events (bounded: keeps the newest 1,000 per service). AppendEvent fills in `id`, and
+  // `created_at` if it is 0. NotFound if the service is not in `event.workspace_id`.
   virtual Result<Event> AppendEvent(Event event) = 0;
+  // The newest `limit` events (all kept ones if limit <= 0), returned oldest first.
   virtual Result<std::vector<Event>> ListEvents(const std::string& workspace_id,
                                                 const std::string& service_id, int limit) = 0;
 
-  // Registry credentials, unique per (workspace, registry): a second Put replaces the first.
+  // Registry credentials, unique per (workspace, registry): a second Put replaces the first and
+  // keeps its id (so specs referring to it stay valid); `id` and `created_at` are filled in.
   virtual Result<RegistryCredential> PutRegistryCredential(RegistryCredential credential) = 0;
+  // Ordered by registry.
   virtual Result<std::vector<RegistryCredential>> ListRegistryCredentials(
       const std::string& workspace_id) = 0;
   virtual Result<RegistryCredential> FindRegistryCredential(const std::string& workspace_id,
@@ -87,7 +103,9 @@ class Store {
                                           const std::string& registry) = 0;
 };
 
-// Opens (creating if needed) the SQLite database at `path` and applies pending migrations.
+// Opens (creating if needed, mode 0600) the SQLite database at `path` and applies pending
+// migrations. FailedPrecondition if the database was written by a newer Ink (its schema version
+// is above what this binary knows). ":memory:" gives a private in-memory database (tests).
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, Clock& clock);
 
 }  // namespace ink
