@@ -33,12 +33,14 @@ class Store {
 
   // Projects. CreateProject fails with AlreadyExists on a duplicate name in the workspace.
   // Names are stored as given: callers validate them (ValidateName).
-  virtual Result<Project> CreateProject(const std::string& workspace_id, const std::string& name) = 0;
+  virtual Result<Project> CreateProject(const std::string& workspace_id,
+                                        const std::string& name) = 0;
   // Ordered by name.
   virtual Result<std::vector<Project>> ListProjects(const std::string& workspace_id) = 0;
   // Looks a project up by id or by name within the workspace (an id match wins). NotFound for
   // another workspace's project, as for every lookup below that takes a workspace id.
-  virtual Result<Project> GetProject(const std::string& workspace_id, const std::string& id_or_name) = 0;
+  virtual Result<Project> GetProject(const std::string& workspace_id,
+                                     const std::string& id_or_name) = 0;
   // Deletes a project by id; FailedPrecondition while it still has services.
   virtual Status DeleteProject(const std::string& workspace_id, const std::string& project_id) = 0;
 
