@@ -1,0 +1,164 @@
+#include "edge_supervisor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "ink/common/log.h"
+
+namespace ink {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path + ".tmp", std::ios::trunc);
+  out << text;
+  out.close();
+  std::rename((path + ".tmp").c_str(), path.c_str());
+}
+
+bool IsInkEdge(pid_t pid) {
+  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+  std::string cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  return cmdline.find("ink-edge") != std::string::npos;
+}
+
+}  // namespace
+
+EdgeSupervisor::~EdgeSupervisor() { Stop(); }
+
+bool EdgeSupervisor::Alive() const {
+  pid_t pid = pid_;
+  if (pid <= 0) return false;
+  if (child_) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    return r == 0;
+  }
+  return IsInkEdge(pid);
+}
+
+Status EdgeSupervisor::Launch() {
+  std::string log_path = options_.data_dir + "/edge.log";
+  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) return Internal("cannot open " + log_path + ": " + std::strerror(errno));
+  off_t start_offset = ::lseek(log_fd, 0, SEEK_END);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(log_fd);
+    return Internal(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::setsid();  // survives inkd's death and its terminal's signals
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0) ::dup2(null, 0);
+    ::execl(options_.binary.c_str(), options_.binary.c_str(), "--listen", options_.listen.c_str(),
+            "--routes", options_.routes_path.c_str(), static_cast<char*>(nullptr));
+    std::fprintf(stderr, "cannot run %s: %s\n", options_.binary.c_str(), std::strerror(errno));
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  pid_ = pid;
+  child_ = true;
+  // ink-edge prints "listening on HOST:PORT" once bound.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string log = ReadFile(log_path);
+    if (static_cast<off_t>(log.size()) > start_offset) {
+      std::string fresh = log.substr(static_cast<size_t>(start_offset));
+      size_t at = fresh.find("listening on ");
+      if (at != std::string::npos) {
+        size_t end = fresh.find('\n', at);
+        std::string address =
+            fresh.substr(at + 13, end == std::string::npos ? std::string::npos : end - at - 13);
+        size_t colon = address.rfind(':');
+        host_ = address.substr(0, colon);
+        port_ = std::atoi(address.c_str() + colon + 1);
+        url_ = "http://" + address;
+        WriteFile(options_.data_dir + "/edge.pid", std::to_string(pid) + "\n");
+        WriteFile(options_.data_dir + "/edge-url", url_ + "\n");
+        return {};
+      }
+    }
+    if (!Alive()) {
+      return Unavailable("ink-edge exited at start; see " + log_path + ":\n" +
+                         ReadFile(log_path).substr(static_cast<size_t>(start_offset)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  return Unavailable("ink-edge did not report its listening address within 10s; see " + log_path);
+}
+
+Status EdgeSupervisor::Start() {
+  pid_t recorded = std::atoi(ReadFile(options_.data_dir + "/edge.pid").c_str());
+  std::string recorded_url = ReadFile(options_.data_dir + "/edge-url");
+  while (!recorded_url.empty() && std::isspace(static_cast<unsigned char>(recorded_url.back()))) {
+    recorded_url.pop_back();
+  }
+  if (IsInkEdge(recorded) && !recorded_url.empty()) {
+    pid_ = recorded;
+    child_ = false;
+    url_ = recorded_url;
+    std::string address = url_.substr(url_.find("//") + 2);
+    size_t colon = address.rfind(':');
+    host_ = address.substr(0, colon);
+    port_ = std::atoi(address.c_str() + colon + 1);
+    LogInfo("edge", "adopted running ink-edge pid " + std::to_string(recorded) + " at " + url_);
+  } else {
+    INK_RETURN_IF_ERROR(Launch());
+    LogInfo("edge", "started ink-edge pid " + std::to_string(pid_.load()) + " at " + url_);
+    // Later restarts reuse the port first chosen, so URLs stay valid.
+    options_.listen = host_ + ":" + std::to_string(port_);
+  }
+  watcher_ = std::thread([this] { Watch(); });
+  return {};
+}
+
+void EdgeSupervisor::Watch() {
+  int delay_ms = 500;
+  while (!stopping_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (stopping_ || Alive()) continue;
+    LogWarn("edge", "ink-edge (pid " + std::to_string(pid_.load()) + ") is gone; restarting");
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    auto status = Launch();
+    if (!status.ok()) {
+      LogError("edge", status.error().message);
+      delay_ms = std::min(delay_ms * 2, 30000);
+    } else {
+      delay_ms = 500;
+    }
+  }
+}
+
+void EdgeSupervisor::Stop() {
+  if (stopping_.exchange(true)) return;
+  if (watcher_.joinable()) watcher_.join();
+  pid_t pid = pid_;
+  if (pid <= 0) return;
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 50 && Alive(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (Alive()) ::kill(pid, SIGKILL);
+  if (child_) ::waitpid(pid, nullptr, WNOHANG);
+  ::unlink((options_.data_dir + "/edge.pid").c_str());
+}
+
+}  // namespace ink

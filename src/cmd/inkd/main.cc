@@ -1,0 +1,260 @@
+// inkd: Ink's control plane. Wires the store, the podman runtime, the service controller, the
+// REST API and ink-edge together; see `inkd --help`.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "edge_supervisor.h"
+#include "ink/api/operations.h"
+#include "ink/api/rest.h"
+#include "ink/common/log.h"
+#include "ink/common/names.h"
+#include "ink/common/secret_box.h"
+#include "ink/controller/service_controller.h"
+#include "ink/http/server.h"
+#include "ink/runtime/runtime.h"
+#include "ink/store/store.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+const char* kUsage =
+    R"(inkd - Ink's control plane: REST API, container controller, ingress supervisor.
+
+Usage: inkd [flags]
+
+Flags:
+  --data-dir DIR          state directory: SQLite database (ink.db), secret key, admin-token
+                          (mode 0600), podman sockets, routes.json for ink-edge
+                          (default /var/lib/ink; $INK_DATA_DIR)
+  --listen ADDR:PORT      REST API address (default 127.0.0.1:7070; port 0 picks a free port,
+                          written to DATA/api-url)
+  --edge-listen ADDR:PORT ink-edge address (default 127.0.0.1:8080; port 0 picks a free port,
+                          written to DATA/edge-url)
+  --edge-binary PATH      ink-edge program (default: next to inkd, then $PATH)
+  --no-edge               do not start ink-edge (run it yourself with --routes DATA/routes.json)
+  --platform-domain NAME  services are served at <service>-<project>.NAME (default localhost,
+                          which browsers and curl resolve to loopback with no DNS)
+  --instance-name NAME    label put on every container (ink.instance) so several inkd
+                          instances can share one podman (default "ink")
+  --podman PATH           podman program (default podman)
+  --gvisor-runtime NAME   podman runtime used for the gvisor class (default runsc-hostnet)
+  --version               print the version
+  --help                  print this help
+
+Several instances run side by side when each has its own --data-dir, --listen, --edge-listen
+and --instance-name.
+)";
+
+volatile sig_atomic_t g_stop = 0;
+
+std::string Trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+
+void WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+  }
+  ::chmod(tmp.c_str(), mode);
+  std::rename(tmp.c_str(), path.c_str());
+}
+
+std::string DefaultEdgeBinary(const char* argv0) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto dir = self.parent_path();
+    for (auto candidate : {dir / "ink-edge", dir / ".." / "ink-edge" / "ink-edge"}) {
+      if (std::filesystem::exists(candidate)) return std::filesystem::canonical(candidate).string();
+    }
+  }
+  (void)argv0;
+  return "ink-edge";
+}
+
+// Creates the default workspace and the bootstrap admin token on first start. The token is
+// written once to DATA/admin-token (mode 0600, as k3s does) and stored only as a hash.
+ink::Status Bootstrap(ink::Store& store, const std::string& data_dir) {
+  auto workspaces = store.ListWorkspaces();
+  if (!workspaces.ok()) return workspaces.error();
+  if (!workspaces->empty()) return {};
+  auto workspace = store.CreateWorkspace("default");
+  if (!workspace.ok()) return workspace.error();
+  std::string token = "ink_" + ink::RandomToken(30);
+  ink::ApiToken row;
+  row.workspace_id = workspace->id;
+  row.name = "admin";
+  row.hash = ink::Sha256Hex(token);
+  auto saved = store.CreateToken(row);
+  if (!saved.ok()) return saved.error();
+  WriteFileAtomically(data_dir + "/admin-token", token + "\n", 0600);
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> flags = {
+      {"data-dir", std::getenv("INK_DATA_DIR") ? std::getenv("INK_DATA_DIR") : "/var/lib/ink"},
+      {"listen", "127.0.0.1:7070"},
+      {"edge-listen", "127.0.0.1:8080"},
+      {"edge-binary", ""},
+      {"platform-domain", "localhost"},
+      {"instance-name", "ink"},
+      {"podman", "podman"},
+      {"gvisor-runtime", "runsc-hostnet"},
+  };
+  bool no_edge = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (arg == "--version") {
+      std::cout << "inkd " << kVersion << "\n";
+      return 0;
+    }
+    if (arg == "--no-edge") {
+      no_edge = true;
+      continue;
+    }
+    std::string name = arg.rfind("--", 0) == 0 ? arg.substr(2) : "";
+    std::string value;
+    size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (flags.count(name) && i + 1 < argc) {
+      value = argv[++i];
+    }
+    if (!flags.count(name)) {
+      std::cerr << "inkd: unknown flag '" << arg << "'; see inkd --help\n";
+      return 2;
+    }
+    if (value.empty()) {
+      std::cerr << "inkd: flag --" << name << " needs a value; see inkd --help\n";
+      return 2;
+    }
+    flags[name] = value;
+  }
+  if (auto s = ink::ValidateName("instance name", flags["instance-name"]); !s.ok()) {
+    std::cerr << "inkd: " << s.error().message << "\n";
+    return 2;
+  }
+  if (flags["edge-binary"].empty()) flags["edge-binary"] = DefaultEdgeBinary(argv[0]);
+  const std::string data_dir = flags["data-dir"];
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    std::cerr << "inkd: cannot create data directory " << data_dir << ": " << ec.message() << "\n";
+    return 1;
+  }
+  ::chmod(data_dir.c_str(), 0700);
+
+  // Signals are handled by sigwait on the main thread; every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto fail = [](const std::string& what, const ink::Error& e) {
+    std::cerr << "inkd: " << what << ": " << e.message << "\n";
+    return 1;
+  };
+  auto store = ink::OpenSqliteStore(data_dir + "/ink.db", ink::SystemClock());
+  if (!store.ok()) return fail("opening the database", store.error());
+  auto secrets = ink::SecretBox::LoadOrCreate(data_dir + "/secret.key");
+  if (!secrets.ok()) return fail("loading the secret key", secrets.error());
+  if (auto s = Bootstrap(**store, data_dir); !s.ok()) return fail("bootstrap", s.error());
+
+  ink::PodmanOptions podman;
+  podman.podman_binary = flags["podman"];
+  podman.socket_dir = data_dir;
+  podman.gvisor_runtime = flags["gvisor-runtime"];
+  auto runtime = ink::StartPodmanRuntime(podman);
+  if (!runtime.ok()) return fail("starting podman", runtime.error());
+
+  std::unique_ptr<ink::EdgeSupervisor> edge;
+  std::string edge_host = "127.0.0.1";
+  int edge_port = 8080;
+  {
+    std::string listen = flags["edge-listen"];
+    size_t colon = listen.rfind(':');
+    edge_host = listen.substr(0, colon);
+    edge_port = std::atoi(listen.c_str() + colon + 1);
+  }
+  if (!no_edge) {
+    edge = std::make_unique<ink::EdgeSupervisor>(ink::EdgeOptions{
+        flags["edge-binary"], flags["edge-listen"], data_dir + "/routes.json", data_dir});
+    if (auto s = edge->Start(); !s.ok()) return fail("starting ink-edge", s.error());
+    edge_host = edge->host();
+    edge_port = edge->port();
+  }
+
+  ink::ControllerOptions controller_options;
+  controller_options.instance = flags["instance-name"];
+  controller_options.routes_path = data_dir + "/routes.json";
+  controller_options.platform_domain = flags["platform-domain"];
+  ink::ServiceController controller(**store, **runtime, *secrets, ink::SystemClock(),
+                                    controller_options);
+
+  ink::OperationTable table;
+  ink::OperationDeps deps{**store,
+                          **runtime,
+                          controller,
+                          *secrets,
+                          ink::SystemClock(),
+                          kVersion,
+                          flags["platform-domain"],
+                          edge_host,
+                          edge_port};
+  ink::RegisterOperations(table, deps);
+
+  auto server = ink::http::HttpServer::Start({.listen = flags["listen"]},
+                                             ink::MakeRestHandler(table, **store));
+  if (!server.ok()) return fail("starting the API server", server.error());
+  std::string api_host = (*server)->host();
+  std::string api_url =
+      "http://" + (api_host.find(':') != std::string::npos ? "[" + api_host + "]" : api_host) +
+      ":" + std::to_string((*server)->port());
+  WriteFileAtomically(data_dir + "/api-url", api_url + "\n", 0644);
+  controller.Start();
+
+  std::string token_path = data_dir + "/admin-token";
+  std::string edge_url = "http://" + edge_host + ":" + std::to_string(edge_port);
+  std::cout << "inkd: API at " << api_url << "\n"
+            << "inkd: edge at " << edge_url << " (services at http://<service>-<project>."
+            << flags["platform-domain"] << ":" << edge_port << ")\n"
+            << "inkd: admin token in " << token_path << " (mode 0600)\n"
+            << "inkd: try: ink login --api-url " << api_url << " --token-file " << token_path
+            << " && ink projects create demo && ink deploy --project demo --service web --image "
+               "IMAGE --port 8080\n"
+            << std::flush;
+  ink::LogInfo("inkd", "ready (version " + std::string(kVersion) + ", instance " +
+                           flags["instance-name"] + ")");
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  ink::LogInfo("inkd", std::string("stopping on ") + strsignal(sig));
+  (*server)->Stop();
+  controller.Stop();
+  if (edge) edge->Stop();
+  runtime->reset();
+  return 0;
+}
