@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build toolchain and libraries (headers only where Debian ships them so)
-  g++ cmake ninja-build pkg-config libboost-dev nlohmann-json3-dev libsqlite3-dev libsodium-dev
+  g++ cmake ninja-build ccache pkg-config libboost-dev nlohmann-json3-dev libsqlite3-dev libsodium-dev
   libssl-dev libgtest-dev libgmock-dev libhttp-parser-dev
   # containers: podman drives crun (builds, runc class) and runsc (gVisor class)
   podman crun runc runsc buildah skopeo containernetworking-plugins netavark aardvark-dns
