@@ -1,0 +1,281 @@
+#include "command_table.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace ink::cli {
+namespace {
+
+const FlagSpec kProjectFlag{.name = "--project",
+                            .kind = FlagKind::kName,
+                            .value_name = "P",
+                            .help = "project name",
+                            .required = true,
+                            .env = "INK_PROJECT"};
+
+std::vector<CommandSpec> BuildCommands() {
+  std::vector<CommandSpec> c;
+  c.push_back({.id = CommandId::kLogin,
+               .path = {"login"},
+               .flags = {{.name = "--api-url",
+                          .value_name = "URL",
+                          .help = "inkd's API address, e.g. http://127.0.0.1:8080",
+                          .required = true,
+                          .env = "INK_API_URL"},
+                         {.name = "--token",
+                          .value_name = "TOKEN",
+                          .help = "API token (ink_...)",
+                          .one_of = "token"},
+                         {.name = "--token-file",
+                          .value_name = "FILE",
+                          .help = "read the token from FILE (e.g. inkd's <data dir>/admin-token)",
+                          .one_of = "token"},
+                         {.name = "--token-stdin",
+                          .kind = FlagKind::kSwitch,
+                          .help = "read the token from standard input",
+                          .one_of = "token"}},
+               .summary = "check an API token with inkd and save it in the config file",
+               .description =
+                   "Give exactly one of --token, --token-file or --token-stdin. The token is "
+                   "checked with GET /v1/whoami, then {api_url, token} is written to $INK_CONFIG "
+                   "or ~/.config/ink/config.json (mode 0600). The first admin token is in the file "
+                   "`admin-token` in inkd's data directory."});
+  c.push_back({.id = CommandId::kStatus,
+               .path = {"status"},
+               .summary = "show inkd's version, runtime and edge health, and object counts"});
+  c.push_back({.id = CommandId::kVersion,
+               .path = {"version"},
+               .summary = "print the version of this ink client"});
+  c.push_back({.id = CommandId::kProjectsCreate,
+               .path = {"projects", "create"},
+               .positionals = {"NAME"},
+               .summary = "create a project"});
+  c.push_back(
+      {.id = CommandId::kProjectsList, .path = {"projects", "list"}, .summary = "list projects"});
+  c.push_back({.id = CommandId::kProjectsDelete,
+               .path = {"projects", "delete"},
+               .positionals = {"NAME"},
+               .summary = "delete a project and all of its services"});
+  c.push_back(
+      {.id = CommandId::kDeploy,
+       .path = {"deploy"},
+       .flags =
+           {{.name = "--image",
+             .value_name = "IMAGE",
+             .help = "image reference, e.g. 127.0.0.1:5000/team/app:1",
+             .required = true},
+            kProjectFlag,
+            {.name = "--service",
+             .kind = FlagKind::kName,
+             .value_name = "S",
+             .help = "service name (created on first deploy)",
+             .required = true},
+            {.name = "--port",
+             .kind = FlagKind::kPort,
+             .value_name = "N",
+             .help = "container port the service listens on"},
+            {.name = "--env",
+             .kind = FlagKind::kEnvPair,
+             .value_name = "K=V",
+             .help = "environment variable (repeat for more)",
+             .repeatable = true},
+            {.name = "--cpu",
+             .kind = FlagKind::kCpu,
+             .value_name = "C",
+             .help = "CPU cores, e.g. 0.5"},
+            {.name = "--memory",
+             .kind = FlagKind::kMemory,
+             .value_name = "M",
+             .help = "memory limit: bytes, 256m, 1g, 512Mi"},
+            {.name = "--replicas", .kind = FlagKind::kCount, .value_name = "N", .help = "replicas"},
+            {.name = "--runtime",
+             .kind = FlagKind::kRuntime,
+             .value_name = "gvisor|runc",
+             .help = "runtime class (server default: gvisor)"},
+            {.name = "--wait",
+             .kind = FlagKind::kSwitch,
+             .help = "wait until the deployment is active or failed (progress on stderr)"},
+            {.name = "--timeout",
+             .kind = FlagKind::kDuration,
+             .value_name = "DURATION",
+             .help = "how long --wait waits (e.g. 300s, 5m)",
+             .default_value = "300s"}},
+       .summary = "deploy an image as a service of a project",
+       .description = "Prints the deployment id and the service URL. With --wait, exits 1 if the "
+                      "deployment fails, printing why."});
+  c.push_back({.id = CommandId::kServicesList,
+               .path = {"services", "list"},
+               .flags = {kProjectFlag},
+               .summary = "list the services of a project"});
+  c.push_back({.id = CommandId::kServicesGet,
+               .path = {"services", "get"},
+               .positionals = {"SERVICE"},
+               .flags = {kProjectFlag},
+               .summary = "show a service with its replicas and recent events"});
+  c.push_back({.id = CommandId::kServicesDelete,
+               .path = {"services", "delete"},
+               .positionals = {"SERVICE"},
+               .flags = {kProjectFlag},
+               .summary = "delete a service and its containers"});
+  c.push_back({.id = CommandId::kDeploymentsList,
+               .path = {"deployments", "list"},
+               .positionals = {"SERVICE"},
+               .flags = {kProjectFlag},
+               .summary = "list the deployments of a service"});
+  c.push_back({.id = CommandId::kDeploymentsGet,
+               .path = {"deployments", "get"},
+               .positionals = {"DEPLOYMENT"},
+               .summary = "show one deployment"});
+  c.push_back({.id = CommandId::kLogs,
+               .path = {"logs"},
+               .positionals = {"SERVICE"},
+               .flags = {kProjectFlag,
+                         {.name = "--tail",
+                          .kind = FlagKind::kCount,
+                          .value_name = "N",
+                          .help = "number of recent lines (server default 100, max 10000)"},
+                         {.name = "--follow",
+                          .short_name = "-f",
+                          .kind = FlagKind::kSwitch,
+                          .help = "keep streaming new lines until interrupted (Ctrl-C)"}},
+               .summary = "print a service's logs as `[replica] text`"});
+  c.push_back({.id = CommandId::kRegistryLogin,
+               .path = {"registry", "login"},
+               .positionals = {"REGISTRY"},
+               .flags = {{.name = "--username",
+                          .value_name = "U",
+                          .help = "registry user name",
+                          .required = true},
+                         {.name = "--password-stdin",
+                          .kind = FlagKind::kSwitch,
+                          .help = "read the password from standard input",
+                          .required = true}},
+               .summary = "store credentials inkd uses to pull from a private registry",
+               .description = "REGISTRY is host[:port], e.g. 127.0.0.1:5000. Example:\n"
+                              "  printf %s \"$PASS\" | ink registry login 127.0.0.1:5000 "
+                              "--username bot --password-stdin"});
+  c.push_back({.id = CommandId::kRegistryList,
+               .path = {"registry", "list"},
+               .summary = "list stored registry credentials (never passwords)"});
+  c.push_back({.id = CommandId::kRegistryLogout,
+               .path = {"registry", "logout"},
+               .positionals = {"REGISTRY"},
+               .summary = "delete the stored credentials of a registry"});
+  return c;
+}
+
+std::string FlagUsage(const FlagSpec& flag) {
+  std::string text(flag.short_name.empty() ? flag.name : flag.short_name);
+  if (flag.kind != FlagKind::kSwitch) text += " " + std::string(flag.value_name);
+  if (flag.repeatable) text += "...";
+  return text;
+}
+
+}  // namespace
+
+const std::vector<CommandSpec>& Commands() {
+  static const std::vector<CommandSpec> commands = BuildCommands();
+  return commands;
+}
+
+std::string CommandName(const CommandSpec& command) {
+  std::string name;
+  for (std::string_view word : command.path) {
+    if (!name.empty()) name += ' ';
+    name += word;
+  }
+  return name;
+}
+
+std::string UsageLine(const CommandSpec& command) {
+  std::string line = "ink " + CommandName(command);
+  for (std::string_view positional : command.positionals) line += " " + std::string(positional);
+  for (const FlagSpec& flag : command.flags) {
+    if (flag.required) line += " " + FlagUsage(flag);
+  }
+  std::vector<std::string_view> groups_done;
+  for (const FlagSpec& flag : command.flags) {
+    if (flag.required) continue;
+    if (flag.one_of.empty()) {
+      line += " [" + FlagUsage(flag) + "]";
+      continue;
+    }
+    if (std::find(groups_done.begin(), groups_done.end(), flag.one_of) != groups_done.end()) {
+      continue;
+    }
+    groups_done.push_back(flag.one_of);
+    std::string alternatives;
+    for (const FlagSpec& other : command.flags) {
+      if (other.one_of != flag.one_of) continue;
+      alternatives += (alternatives.empty() ? "" : " | ") + FlagUsage(other);
+    }
+    line += " [" + alternatives + "]";
+  }
+  line += " [--json]";
+  return line;
+}
+
+std::string CommandHelp(const CommandSpec& command) {
+  std::ostringstream out;
+  out << "Usage: " << UsageLine(command) << "\n\n" << command.summary << ".\n";
+  if (!command.description.empty()) out << command.description << "\n";
+  out << "\nFlags:\n";
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const FlagSpec& flag : command.flags) {
+    std::string left = std::string(flag.name);
+    if (!flag.short_name.empty()) left = std::string(flag.short_name) + ", " + left;
+    if (flag.kind != FlagKind::kSwitch) left += " " + std::string(flag.value_name);
+    std::string right(flag.help);
+    if (flag.required) right += " (required)";
+    if (!flag.env.empty()) right += "; default: $" + std::string(flag.env);
+    if (!flag.default_value.empty()) right += "; default: " + std::string(flag.default_value);
+    rows.emplace_back(left, right);
+  }
+  rows.emplace_back("--json", "print the API's JSON response instead of a table");
+  rows.emplace_back("-h, --help", "show this help");
+  size_t width = 0;
+  for (const auto& row : rows) width = std::max(width, row.first.size());
+  for (const auto& row : rows) {
+    out << "  " << row.first << std::string(width - row.first.size() + 3, ' ') << row.second
+        << "\n";
+  }
+  return out.str();
+}
+
+bool IsGroup(std::string_view word) {
+  for (const CommandSpec& command : Commands()) {
+    if (command.path.size() > 1 && command.path[0] == word) return true;
+  }
+  return false;
+}
+
+std::string GroupHelp(std::string_view group) {
+  std::ostringstream out;
+  out << "Usage:\n";
+  for (const CommandSpec& command : Commands()) {
+    if (command.path.size() > 1 && command.path[0] == group) {
+      out << "  " << UsageLine(command) << "\n      " << command.summary << "\n";
+    }
+  }
+  out << "\nRun `ink " << group << " <command> --help` for details.\n";
+  return out.str();
+}
+
+std::string TopLevelHelp() {
+  std::ostringstream out;
+  out << "ink: command-line client of inkd, the Ink cloud's API server.\n\nUsage:\n";
+  for (const CommandSpec& command : Commands()) {
+    out << "  " << UsageLine(command) << "\n      " << command.summary << "\n";
+  }
+  out << "\nGlobal flags: --json (print the API's JSON), -h/--help (help for any command).\n"
+         "\nEnvironment:\n"
+         "  INK_CONFIG    config file (default ~/.config/ink/config.json)\n"
+         "  INK_API_URL   inkd's API address (overrides the config file)\n"
+         "  INK_TOKEN     API token (overrides the config file)\n"
+         "  INK_PROJECT   default for --project\n"
+         "\nExit codes: 0 success, 1 the API or the operation failed, 2 usage error,\n"
+         "3 cannot reach inkd.\n";
+  return out.str();
+}
+
+}  // namespace ink::cli

@@ -1,0 +1,283 @@
+// Entry point, Session, and the account-level commands: login, status, version.
+#include "commands.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <iterator>
+
+#include "output.h"
+#include "session.h"
+
+#ifndef INK_CLI_VERSION
+#define INK_CLI_VERSION "0.0.0-dev"
+#endif
+
+namespace ink::cli {
+namespace {
+
+std::string Trim(std::string text) {
+  const char* space = " \t\r\n";
+  size_t start = text.find_first_not_of(space);
+  if (start == std::string::npos) return "";
+  size_t end = text.find_last_not_of(space);
+  return text.substr(start, end - start + 1);
+}
+
+Result<std::string> ReadSmallFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return InvalidArgument("cannot read " + path + ": " + std::strerror(errno));
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || text.size() > 65536) {
+      ::close(fd);
+      return InvalidArgument("cannot read " + path + ": " +
+                             (n < 0 ? std::strerror(errno) : "file is larger than 64 KiB"));
+    }
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+}  // namespace
+
+const char* ClientVersion() { return INK_CLI_VERSION; }
+
+std::string ProjectPath(std::string_view project) {
+  return "/v1/projects/" + EncodeSegment(project);
+}
+
+std::string ServicePath(std::string_view project, std::string_view service) {
+  return ProjectPath(project) + "/services/" + EncodeSegment(service);
+}
+
+bool Session::Connect() {
+  auto config = LoadConfig(env_.env);
+  if (!config.ok()) {
+    Fail(config.error().message);
+    return false;
+  }
+  return ConnectWith(*config);
+}
+
+bool Session::ConnectWith(const Config& config) {
+  auto transport = env_.connect(config);
+  if (!transport.ok()) {
+    Fail(transport.error().message);
+    return false;
+  }
+  transport_ = std::move(*transport);
+  return true;
+}
+
+int Session::Fail(const std::string& message) {
+  env_.err << "error: " << message << "\n";
+  exit_code_ = kExitFailed;
+  return kExitFailed;
+}
+
+int Session::UsageFail(const std::string& message) {
+  env_.err << "error: " << message << "\nusage: " << UsageLine(*invocation_.command) << "\n";
+  exit_code_ = kExitUsage;
+  return kExitUsage;
+}
+
+int Session::Unreachable(const Error& error) {
+  env_.err << "error: cannot reach inkd at " << transport_->url() << ": " << error.message
+           << "\nhint: is inkd running? Start it, or check the address (INK_API_URL or "
+              "`ink login --api-url`); `ink status` checks the connection.\n";
+  exit_code_ = kExitUnreachable;
+  return kExitUnreachable;
+}
+
+int Session::ReplyError(const ApiReply& reply) {
+  env_.err << "error: " << ApiErrorMessage(reply.status, reply.body) << "\n";
+  if (reply.status == 401) {
+    env_.err << "hint: inkd rejected the token; log in again with `ink login` (or fix "
+                "INK_TOKEN).\n";
+  }
+  exit_code_ = kExitFailed;
+  return kExitFailed;
+}
+
+std::optional<Json> Session::Call(std::string_view method, const std::string& target,
+                                  const std::optional<Json>& body) {
+  auto reply = transport_->Send(method, target, body);
+  if (!reply.ok()) {
+    Unreachable(reply.error());
+    return std::nullopt;
+  }
+  if (reply->status < 200 || reply->status >= 300) {
+    ReplyError(*reply);
+    return std::nullopt;
+  }
+  Json json = Json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    Fail("inkd answered " + std::string(method) + " " + target + " (HTTP " +
+         std::to_string(reply->status) + ") with a body that is not JSON; is " + transport_->url() +
+         " really inkd's API?");
+    return std::nullopt;
+  }
+  return json;
+}
+
+int Session::StreamToOut(const std::string& target) {
+  auto reply = transport_->Stream(target, [&](std::string_view chunk) {
+    env_.out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    env_.out.flush();
+    return static_cast<bool>(env_.out);
+  });
+  if (!reply.ok()) return Unreachable(reply.error());
+  if (reply->status < 200 || reply->status >= 300) return ReplyError(*reply);
+  return kExitOk;
+}
+
+void Session::PrintJson(const Json& document) { env_.out << document.dump(2) << "\n"; }
+
+int RunVersion(Session& s) {
+  if (s.json()) {
+    s.PrintJson({{"version", ClientVersion()}});
+  } else {
+    s.out() << "ink version " << ClientVersion() << "\n";
+  }
+  return kExitOk;
+}
+
+int RunLogin(Session& s) {
+  const Invocation& inv = s.invocation();
+  auto url = NormalizeApiUrl(*inv.Get("--api-url"));
+  if (!url.ok()) return s.UsageFail(url.error().message);
+  int sources = inv.Has("--token") + inv.Has("--token-file") + inv.Has("--token-stdin");
+  if (sources > 1) return s.UsageFail("give only one of --token, --token-file, --token-stdin");
+  std::string token;
+  if (inv.Has("--token")) {
+    token = *inv.Get("--token");
+  } else if (inv.Has("--token-file")) {
+    auto text = ReadSmallFile(*inv.Get("--token-file"));
+    if (!text.ok()) return s.Fail(text.error().message);
+    token = *text;
+  } else if (inv.Has("--token-stdin")) {
+    token.assign(std::istreambuf_iterator<char>(s.env().in), std::istreambuf_iterator<char>());
+  } else if (auto from_env = s.env().env("INK_TOKEN"); from_env && !from_env->empty()) {
+    token = *from_env;
+  } else {
+    return s.UsageFail(
+        "missing token: give --token, --token-file or --token-stdin (the first admin token is "
+        "in the file `admin-token` in inkd's data directory)");
+  }
+  token = Trim(std::move(token));
+  if (token.empty()) return s.Fail("the token is empty");
+  Config config{*url, token};
+  if (!s.ConnectWith(config)) return s.exit_code();
+  auto whoami = s.Call("GET", "/v1/whoami");
+  if (!whoami) return s.exit_code();
+  auto path = ConfigPath(s.env().env);
+  if (!path.ok()) return s.Fail(path.error().message);
+  Status saved = WriteConfigFile(*path, config);
+  if (!saved.ok()) return s.Fail(saved.error().message);
+  if (s.json()) {
+    s.PrintJson(*whoami);
+  } else {
+    Json workspace = Member(*whoami, "workspace");
+    Json token_info = Member(*whoami, "token");
+    s.out() << "Logged in to " << config.api_url << " as workspace " << Field(workspace, "name")
+            << " (token " << Field(token_info, "name") << ").\nConfig saved to " << *path << "\n";
+  }
+  return kExitOk;
+}
+
+int RunStatus(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto status = s.Call("GET", "/v1/status");
+  if (!status) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*status);
+    return kExitOk;
+  }
+  const Json& st = *status;
+  auto object = [&](const char* key) { return Member(st, key); };
+  Json runtime = object("runtime"), edge = object("edge"), counts = object("counts");
+  auto health = [](const Json& part) {
+    auto ok = part.find("ok");
+    if (ok == part.end() || !ok->is_boolean()) return std::string("unknown");
+    return std::string(ok->get<bool>() ? "ok" : "DOWN");
+  };
+  std::string runtime_text = health(runtime);
+  if (Field(runtime, "message") != "-") runtime_text += " (" + Field(runtime, "message") + ")";
+  std::string uptime = "-";
+  if (auto it = st.find("uptime_seconds"); it != st.end() && it->is_number()) {
+    uptime = FormatSeconds(it->get<int64_t>());
+  }
+  s.out() << FormatKeyValues({
+      {"API", s.api_url()},
+      {"Server version", Field(st, "version")},
+      {"Client version", ClientVersion()},
+      {"Uptime", uptime},
+      {"Runtime", runtime_text},
+      {"Edge", Field(edge, "url") + " (" + health(edge) + ")"},
+      {"Platform domain", Field(st, "platform_domain")},
+      {"Projects", Field(counts, "projects")},
+      {"Services", Field(counts, "services")},
+      {"Containers", Field(counts, "containers")},
+  });
+  return kExitOk;
+}
+
+int RunCli(const std::vector<std::string>& args, CliEnv& env) {
+  ParseResult parsed = ParseCommandLine(args, env.env);
+  if (parsed.error) {
+    env.err << "error: " << parsed.error->message << "\n" << parsed.error->usage;
+    if (!parsed.error->usage.ends_with('\n')) env.err << "\n";
+    return kExitUsage;
+  }
+  const Invocation& invocation = *parsed.invocation;
+  if (invocation.help) {
+    env.out << invocation.help_text;
+    return kExitOk;
+  }
+  Session session(env, invocation);
+  switch (invocation.command->id) {
+    case CommandId::kLogin:
+      return RunLogin(session);
+    case CommandId::kStatus:
+      return RunStatus(session);
+    case CommandId::kVersion:
+      return RunVersion(session);
+    case CommandId::kProjectsCreate:
+      return RunProjectsCreate(session);
+    case CommandId::kProjectsList:
+      return RunProjectsList(session);
+    case CommandId::kProjectsDelete:
+      return RunProjectsDelete(session);
+    case CommandId::kDeploy:
+      return RunDeploy(session);
+    case CommandId::kServicesList:
+      return RunServicesList(session);
+    case CommandId::kServicesGet:
+      return RunServicesGet(session);
+    case CommandId::kServicesDelete:
+      return RunServicesDelete(session);
+    case CommandId::kDeploymentsList:
+      return RunDeploymentsList(session);
+    case CommandId::kDeploymentsGet:
+      return RunDeploymentsGet(session);
+    case CommandId::kLogs:
+      return RunLogs(session);
+    case CommandId::kRegistryLogin:
+      return RunRegistryLogin(session);
+    case CommandId::kRegistryList:
+      return RunRegistryList(session);
+    case CommandId::kRegistryLogout:
+      return RunRegistryLogout(session);
+  }
+  return kExitUsage;
+}
+
+}  // namespace ink::cli

@@ -1,0 +1,140 @@
+// Commands that follow work in progress: deploy (with --wait) and logs (with --follow).
+#include <algorithm>
+
+#include "output.h"
+#include "session.h"
+
+namespace ink::cli {
+namespace {
+
+constexpr std::chrono::milliseconds kPollInterval{1000};
+
+// The deploy request body from the flags. Flag values were checked by the parser.
+Json DeployBody(const Invocation& inv) {
+  Json body = {{"service", *inv.Get("--service")}, {"image", *inv.Get("--image")}};
+  if (auto port = inv.Get("--port")) body["port"] = std::stoi(*port);
+  if (auto replicas = inv.Get("--replicas")) body["replicas"] = std::stoi(*replicas);
+  if (auto cpu = inv.Get("--cpu")) body["cpu"] = *ParseCpu(*cpu);
+  // Memory goes as typed ("256m", "512Mi", "1048576"): the server owns the unit rules.
+  if (auto memory = inv.Get("--memory")) body["memory"] = *memory;
+  if (auto runtime = inv.Get("--runtime")) body["runtime_class"] = *runtime;
+  std::vector<std::string> env = inv.All("--env");
+  if (!env.empty()) {
+    Json env_object = Json::object();
+    for (const std::string& pair : env) {  // a later --env K=V wins, as in `docker run`
+      auto kv = ParseEnvPair(pair);
+      env_object[kv->first] = kv->second;
+    }
+    body["env"] = env_object;
+  }
+  return body;
+}
+
+// The deployment id in a deploy response: `deployment` is an object with `id` (or an id string).
+std::string DeploymentId(const Json& response) {
+  Json deployment = Member(response, "deployment");
+  if (deployment.is_string()) return deployment.get<std::string>();
+  Json id = Member(deployment, "id");
+  return id.is_string() ? id.get<std::string>() : "";
+}
+
+// Polls the deployment until active/failed/superseded or the timeout. Returns the exit code and
+// leaves the newest deployment object in `last`.
+int WaitForDeployment(Session& s, const std::string& id, Json& last) {
+  auto timeout = *ParseDuration(*s.invocation().Get("--timeout"));
+  auto deadline = s.env().clock.Steady() + timeout;
+  std::string shown;
+  while (true) {
+    auto response = s.Call("GET", "/v1/deployments/" + EncodeSegment(id));
+    if (!response) return s.exit_code();
+    last = Member(*response, "deployment");
+    std::string status = Field(last, "status");
+    std::string message = Field(last, "message");
+    std::string line = "deployment " + id + ": " + status;
+    if (message != "-") line += " - " + message;
+    if (line != shown) {
+      s.err() << line << "\n";
+      shown = line;
+    }
+    if (status == "active") return kExitOk;
+    if (status == "failed") {
+      return s.Fail("deployment " + id + " failed: " + message +
+                    "\nhint: see `ink logs` and `ink services get` for the service");
+    }
+    if (status == "superseded") {
+      return s.Fail("deployment " + id +
+                    " was superseded by a newer deployment before it "
+                    "became active");
+    }
+    auto now = s.env().clock.Steady();
+    if (now >= deadline) {
+      return s.Fail("timed out after " + *s.invocation().Get("--timeout") +
+                    " waiting for deployment " + id + " (status: " + status +
+                    "); it may still finish: check with `ink deployments get " + id + "`");
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    s.env().sleep(std::min(kPollInterval, left));
+  }
+}
+
+}  // namespace
+
+int RunDeploy(Session& s) {
+  const Invocation& inv = s.invocation();
+  if (!s.Connect()) return s.exit_code();
+  std::string project = *inv.Get("--project");
+  auto response = s.Call("POST", ProjectPath(project) + "/deploy", DeployBody(inv));
+  if (!response) return s.exit_code();
+  std::string id = DeploymentId(*response);
+  std::string url = Field(*response, "url");
+  if (!s.json()) {
+    s.out() << "Deployment " << (id.empty() ? "-" : id) << " created for service "
+            << *inv.Get("--service") << " in project " << project << ".\nURL: " << url << "\n";
+    s.out().flush();
+  }
+  int code = kExitOk;
+  if (inv.Has("--wait")) {
+    if (id.empty()) return s.Fail("inkd's deploy response has no deployment id to wait for");
+    Json last;
+    code = WaitForDeployment(s, id, last);
+    if (code == kExitUnreachable) return code;
+    if (last.is_object() && Member(*response, "deployment").is_object()) {
+      (*response)["deployment"] = last;  // --json shows the state the wait ended in
+    }
+    if (code == kExitOk && !s.json()) s.out() << "Deployment " << id << " is active.\n";
+  }
+  if (s.json()) s.PrintJson(*response);
+  return code;
+}
+
+int RunLogs(Session& s) {
+  const Invocation& inv = s.invocation();
+  bool follow = inv.Has("--follow");
+  if (follow && s.json()) {
+    return s.UsageFail("--json cannot be combined with --follow (the stream is plain text)");
+  }
+  if (!s.Connect()) return s.exit_code();
+  std::string target = ServicePath(*inv.Get("--project"), inv.positionals.at(0)) + "/logs";
+  std::string query;
+  if (auto tail = inv.Get("--tail")) query += "tail=" + EncodeSegment(*tail);
+  if (follow) query += std::string(query.empty() ? "" : "&") + "follow=true";
+  if (!query.empty()) target += "?" + query;
+  if (follow) return s.StreamToOut(target);
+  auto response = s.Call("GET", target);
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+    return kExitOk;
+  }
+  Json lines = Member(*response, "lines");
+  if (!lines.is_array()) return kExitOk;
+  for (const Json& line : lines) {
+    Json text = Member(line, "text");
+    std::string body = text.is_string() ? text.get<std::string>() : std::string();
+    if (body.ends_with('\n')) body.pop_back();
+    s.out() << "[" << Field(line, "replica") << "] " << body << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace ink::cli

@@ -1,0 +1,268 @@
+// Resource commands: projects, services, deployments, registry credentials.
+#include <iterator>
+
+#include "output.h"
+#include "session.h"
+
+namespace ink::cli {
+namespace {
+
+// The array `key` of a list response, or an empty array.
+Json ListOf(const Json& response, const char* key) {
+  auto it = response.find(key);
+  return it != response.end() && it->is_array() ? *it : Json::array();
+}
+
+// The object `key` of a response (e.g. {"project": {...}}), or the response itself.
+Json ObjectOf(const Json& response, const char* key) {
+  auto it = response.find(key);
+  return it != response.end() && it->is_object() ? *it : response;
+}
+
+// Prints a table, or a hint on stderr when there are no rows (stdout stays empty).
+void PrintTable(Session& s, const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows, const std::string& empty_hint) {
+  if (rows.empty()) {
+    s.err() << empty_hint << "\n";
+    return;
+  }
+  s.out() << FormatTable(headers, rows);
+}
+
+std::string Project(Session& s) { return *s.invocation().Get("--project"); }
+
+std::string Positional(Session& s) { return s.invocation().positionals.at(0); }
+
+}  // namespace
+
+int RunProjectsCreate(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.Call("POST", "/v1/projects", Json{{"name", Positional(s)}});
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+  } else {
+    Json project = ObjectOf(*response, "project");
+    s.out() << "Created project " << Field(project, "name") << " (" << Field(project, "id")
+            << ").\n";
+  }
+  return kExitOk;
+}
+
+int RunProjectsList(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.Call("GET", "/v1/projects");
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& p : ListOf(*response, "projects")) {
+    rows.push_back(
+        {Field(p, "name"), Field(p, "id"), FormatAge(Member(p, "created_at"), s.NowMillis())});
+  }
+  PrintTable(s, {"NAME", "ID", "CREATED"}, rows,
+             "No projects yet. Create one with: ink projects create NAME");
+  return kExitOk;
+}
+
+int RunProjectsDelete(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  std::string name = Positional(s);
+  auto response = s.Call("DELETE", ProjectPath(name));
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+  } else {
+    s.out() << "Deleted project " << name
+            << " (services deleted: " << Field(*response, "services_deleted") << ").\n";
+  }
+  return kExitOk;
+}
+
+int RunServicesList(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.Call("GET", ProjectPath(Project(s)) + "/services");
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& svc : ListOf(*response, "services")) {
+    rows.push_back({Field(svc, "name"), Field(svc, "status"), Field(svc, "replicas"),
+                    Field(svc, "image"), Field(svc, "url")});
+  }
+  PrintTable(s, {"NAME", "STATUS", "REPLICAS", "IMAGE", "URL"}, rows,
+             "No services in project " + Project(s) + ". Deploy one with: ink deploy --project " +
+                 Project(s) + " --service NAME --image IMAGE");
+  return kExitOk;
+}
+
+int RunServicesGet(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.Call("GET", ServicePath(Project(s), Positional(s)));
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+    return kExitOk;
+  }
+  Json svc = ObjectOf(*response, "service");
+  s.out() << FormatKeyValues({
+      {"Name", Field(svc, "name")},
+      {"Project", Field(svc, "project")},
+      {"ID", Field(svc, "id")},
+      {"Status", Field(svc, "status")},
+      {"URL", Field(svc, "url")},
+      {"Image", Field(svc, "image")},
+      {"Port", Field(svc, "port")},
+      {"Replicas", Field(svc, "replicas")},
+      {"CPU", Field(svc, "cpu")},
+      {"Memory", Field(svc, "memory")},
+      {"Runtime", Field(svc, "runtime_class")},
+      {"Env", Field(svc, "env_names")},
+      {"Active deployment", Field(svc, "active_deployment_id")},
+      {"Created", FormatAge(Member(svc, "created_at"), s.NowMillis())},
+      {"Updated", FormatAge(Member(svc, "updated_at"), s.NowMillis())},
+  });
+  std::vector<std::vector<std::string>> replicas;
+  for (const Json& r : ListOf(svc, "replicas_observed")) {
+    std::string state = Field(r, "state");
+    if (Member(r, "oom_killed") == Json(true)) state += " (OOM killed)";
+    replicas.push_back({Field(r, "name"), state, Field(r, "healthy"), Field(r, "restarts"),
+                        Field(r, "oci_runtime"), Field(r, "address"), Field(r, "exit_code")});
+  }
+  s.out() << "\nReplicas:\n";
+  if (replicas.empty()) {
+    s.out() << "  (none running)\n";
+  } else {
+    s.out() << FormatTable(
+        {"NAME", "STATE", "HEALTHY", "RESTARTS", "RUNTIME", "ADDRESS", "EXIT CODE"}, replicas);
+  }
+  std::vector<std::vector<std::string>> events;
+  for (const Json& e : ListOf(svc, "events")) {
+    events.push_back(
+        {FormatAge(Member(e, "created_at"), s.NowMillis()), Field(e, "kind"), Field(e, "message")});
+  }
+  s.out() << "\nEvents:\n";
+  if (events.empty()) {
+    s.out() << "  (none)\n";
+  } else {
+    s.out() << FormatTable({"AGE", "KIND", "MESSAGE"}, events);
+  }
+  return kExitOk;
+}
+
+int RunServicesDelete(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.Call("DELETE", ServicePath(Project(s), Positional(s)));
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+  } else {
+    s.out() << "Deleted service " << Positional(s) << " of project " << Project(s) << ".\n";
+  }
+  return kExitOk;
+}
+
+int RunDeploymentsList(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.Call("GET", ServicePath(Project(s), Positional(s)) + "/deployments");
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& d : ListOf(*response, "deployments")) {
+    std::string message = Field(d, "message");
+    rows.push_back({Field(d, "id"), Field(d, "status"), Field(d, "image"),
+                    FormatAge(Member(d, "created_at"), s.NowMillis()), message});
+  }
+  PrintTable(s, {"ID", "STATUS", "IMAGE", "CREATED", "MESSAGE"}, rows,
+             "No deployments of service " + Positional(s) + " yet.");
+  return kExitOk;
+}
+
+int RunDeploymentsGet(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.Call("GET", "/v1/deployments/" + EncodeSegment(Positional(s)));
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+    return kExitOk;
+  }
+  Json d = ObjectOf(*response, "deployment");
+  s.out() << FormatKeyValues({
+      {"ID", Field(d, "id")},
+      {"Service ID", Field(d, "service_id")},
+      {"Status", Field(d, "status")},
+      {"Image", Field(d, "image")},
+      {"Message", Field(d, "message")},
+      {"Created", FormatAge(Member(d, "created_at"), s.NowMillis())},
+      {"Updated", FormatAge(Member(d, "updated_at"), s.NowMillis())},
+  });
+  return kExitOk;
+}
+
+int RunRegistryLogin(Session& s) {
+  std::string password(std::istreambuf_iterator<char>(s.env().in),
+                       std::istreambuf_iterator<char>{});
+  // Only the line ending a shell pipe adds is dropped; other whitespace may be meaningful.
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+    password.pop_back();
+  }
+  if (password.empty()) {
+    return s.UsageFail(
+        "no password on standard input (pipe it in: printf %s \"$PASS\" | ink "
+        "registry login ...)");
+  }
+  if (!s.Connect()) return s.exit_code();
+  std::string registry = Positional(s);
+  auto response =
+      s.Call("PUT", "/v1/registries/" + EncodeSegment(registry),
+             Json{{"username", *s.invocation().Get("--username")}, {"password", password}});
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+  } else {
+    Json credential = ObjectOf(*response, "registry");
+    s.out() << "Saved credentials for " << registry << " (user " << Field(credential, "username")
+            << ").\n";
+  }
+  return kExitOk;
+}
+
+int RunRegistryList(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.Call("GET", "/v1/registries");
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& r : ListOf(*response, "registries")) {
+    rows.push_back({Field(r, "registry"), Field(r, "username"),
+                    FormatAge(Member(r, "created_at"), s.NowMillis())});
+  }
+  PrintTable(s, {"REGISTRY", "USERNAME", "CREATED"}, rows,
+             "No registry credentials. Add some with: ink registry login REGISTRY --username U "
+             "--password-stdin");
+  return kExitOk;
+}
+
+int RunRegistryLogout(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.Call("DELETE", "/v1/registries/" + EncodeSegment(Positional(s)));
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+  } else {
+    s.out() << "Deleted credentials for " << Positional(s) << ".\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace ink::cli

@@ -1,0 +1,380 @@
+// Unit tests of the command handlers' logic: which request each command sends, how replies are
+// printed, and which exit code results. The transport is a scripted recorder (no inkd here; the
+// end-to-end tests drive the real binary against a real inkd).
+#include "commands.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace ink::cli {
+namespace {
+
+struct Sent {
+  std::string method;
+  std::string target;
+  std::optional<Json> body;
+  std::string token;
+};
+
+// Replies scripted by the test, in order; records what was sent.
+struct Script {
+  std::deque<Result<ApiReply>> replies;
+  std::vector<Sent> sent;
+  std::vector<Config> connected;
+};
+
+class ScriptedTransport : public ApiTransport {
+ public:
+  ScriptedTransport(Script& script, Config config) : script_(script), config_(std::move(config)) {}
+  Result<ApiReply> Send(std::string_view method, const std::string& target,
+                        const std::optional<Json>& body) override {
+    script_.sent.push_back({std::string(method), target, body, config_.token});
+    if (script_.replies.empty()) return ApiReply{500, "no scripted reply"};
+    Result<ApiReply> reply = script_.replies.front();
+    script_.replies.pop_front();
+    return reply;
+  }
+  Result<ApiReply> Stream(const std::string& target,
+                          const std::function<bool(std::string_view)>& sink) override {
+    script_.sent.push_back({"STREAM", target, std::nullopt, config_.token});
+    Result<ApiReply> reply = script_.replies.front();
+    script_.replies.pop_front();
+    if (reply.ok() && reply->status == 200) {
+      // Deliver the body in two chunks, as a network would.
+      std::string body = reply->body;
+      sink(std::string_view(body).substr(0, body.size() / 2));
+      sink(std::string_view(body).substr(body.size() / 2));
+      return ApiReply{200, ""};
+    }
+    return reply;
+  }
+  std::string url() const override { return config_.api_url; }
+
+ private:
+  Script& script_;
+  Config config_;
+};
+
+class FakeClock : public Clock {
+ public:
+  int64_t NowMillis() const override { return 1'700'000'000'000 + elapsed.count(); }
+  std::chrono::steady_clock::time_point Steady() const override {
+    return std::chrono::steady_clock::time_point(elapsed);
+  }
+  std::chrono::milliseconds elapsed{0};
+};
+
+class CommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/ink-cli-commands-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    vars_["INK_CONFIG"] = dir_ + "/config.json";
+    vars_["INK_API_URL"] = "http://127.0.0.1:7070";
+    vars_["INK_TOKEN"] = "ink_test";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  int Run(std::vector<std::string> args, std::string stdin_text = "") {
+    out_.str("");
+    err_.str("");
+    std::istringstream in(stdin_text);
+    CliEnv env{.out = out_,
+               .err = err_,
+               .in = in,
+               .env = [this](std::string_view name) -> std::optional<std::string> {
+                 auto it = vars_.find(std::string(name));
+                 if (it == vars_.end()) return std::nullopt;
+                 return it->second;
+               },
+               .connect = [this](const Config& config) -> Result<std::unique_ptr<ApiTransport>> {
+                 script_.connected.push_back(config);
+                 return std::unique_ptr<ApiTransport>(new ScriptedTransport(script_, config));
+               },
+               .clock = clock_,
+               .sleep = [this](std::chrono::milliseconds d) { clock_.elapsed += d; }};
+    return RunCli(args, env);
+  }
+
+  void Reply(int status, Json body) { script_.replies.push_back(ApiReply{status, body.dump()}); }
+  void Unreachable() { script_.replies.push_back(Unavailable("connection refused")); }
+
+  std::string dir_;
+  std::map<std::string, std::string> vars_;
+  Script script_;
+  FakeClock clock_;
+  std::ostringstream out_, err_;
+};
+
+TEST_F(CommandsTest, ProjectsListPrintsATableOrTheJson) {
+  Json reply = {{"projects",
+                 {{{"id", "prj_1"}, {"name", "demo"}, {"created_at", 1'700'000'000'000 - 300'000}},
+                  {{"id", "prj_22"}, {"name", "longer-name"}, {"created_at", 1'699'999'990'000}}}}};
+  Reply(200, reply);
+  ASSERT_EQ(Run({"projects", "list"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(),
+            "NAME          ID       CREATED\n"
+            "demo          prj_1    5m ago\n"
+            "longer-name   prj_22   10s ago\n");
+  ASSERT_EQ(script_.sent.size(), 1u);
+  EXPECT_EQ(script_.sent[0].method, "GET");
+  EXPECT_EQ(script_.sent[0].target, "/v1/projects");
+  EXPECT_EQ(script_.sent[0].token, "ink_test");
+
+  Reply(200, reply);
+  ASSERT_EQ(Run({"projects", "list", "--json"}), 0);
+  EXPECT_EQ(Json::parse(out_.str()), reply);
+}
+
+TEST_F(CommandsTest, EmptyListsPrintAHintOnStderrOnly) {
+  Reply(200, {{"projects", Json::array()}});
+  ASSERT_EQ(Run({"projects", "list"}), 0);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_NE(err_.str().find("ink projects create NAME"), std::string::npos);
+}
+
+TEST_F(CommandsTest, ApiErrorsPrintTheServerMessageAndExit1) {
+  Reply(409, {{"error", {{"code", "already_exists"}, {"message", "project demo already exists"}}}});
+  EXPECT_EQ(Run({"projects", "create", "demo"}), 1);
+  EXPECT_EQ(err_.str(), "error: project demo already exists\n");
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(script_.sent[0].body, (Json{{"name", "demo"}}));
+
+  Reply(401, {{"error", {{"code", "unauthenticated"}, {"message", "invalid token"}}}});
+  EXPECT_EQ(Run({"status"}), 1);
+  EXPECT_NE(err_.str().find("ink login"), std::string::npos) << err_.str();
+}
+
+TEST_F(CommandsTest, UnreachableInkdExits3NamingTheUrl) {
+  Unreachable();
+  EXPECT_EQ(Run({"projects", "list"}), 3);
+  EXPECT_NE(err_.str().find("cannot reach inkd at http://127.0.0.1:7070"), std::string::npos);
+  EXPECT_NE(err_.str().find("ink status"), std::string::npos);
+}
+
+TEST_F(CommandsTest, UsageErrorsExit2WithTheUsageLineAndSendNothing) {
+  EXPECT_EQ(Run({"deploy", "--image", "x", "--project", "p", "--service", "s", "--port", "x"}), 2);
+  EXPECT_NE(err_.str().find("usage: ink deploy --image IMAGE"), std::string::npos) << err_.str();
+  EXPECT_EQ(Run({"nonsense"}), 2);
+  EXPECT_TRUE(script_.sent.empty());
+}
+
+TEST_F(CommandsTest, MissingConfigExplainsLogin) {
+  vars_.erase("INK_API_URL");
+  vars_.erase("INK_TOKEN");
+  EXPECT_EQ(Run({"status"}), 1);
+  EXPECT_NE(err_.str().find("admin-token"), std::string::npos) << err_.str();
+  EXPECT_TRUE(script_.connected.empty());
+}
+
+TEST_F(CommandsTest, DeploySendsTheSpecAndPrintsIdAndUrl) {
+  Reply(202, {{"deployment", {{"id", "dep_1"}, {"status", "pending"}}},
+              {"service", {{"name", "web"}}},
+              {"url", "http://web-demo.localhost:8000"}});
+  ASSERT_EQ(Run({"deploy", "--image",  "img:1", "--service",  "web",   "--port",    "8080",
+                 "--env",  "A=1",      "--env", "B=two=2",    "--env", "A=3",       "--cpu",
+                 "0.5",    "--memory", "256m",  "--replicas", "2",     "--runtime", "runc"}),
+            2)
+      << "no project: usage error";
+  vars_["INK_PROJECT"] = "demo";
+  ASSERT_EQ(Run({"deploy", "--image",  "img:1", "--service",  "web",   "--port",    "8080",
+                 "--env",  "A=1",      "--env", "B=two=2",    "--env", "A=3",       "--cpu",
+                 "0.5",    "--memory", "256m",  "--replicas", "2",     "--runtime", "runc"}),
+            0)
+      << err_.str();
+  ASSERT_EQ(script_.sent.size(), 1u);
+  EXPECT_EQ(script_.sent[0].method, "POST");
+  EXPECT_EQ(script_.sent[0].target, "/v1/projects/demo/deploy");
+  EXPECT_EQ(script_.sent[0].body, (Json{{"service", "web"},
+                                        {"image", "img:1"},
+                                        {"port", 8080},
+                                        {"env", {{"A", "3"}, {"B", "two=2"}}},
+                                        {"cpu", 0.5},
+                                        {"memory", "256m"},
+                                        {"replicas", 2},
+                                        {"runtime_class", "runc"}}));
+  EXPECT_NE(out_.str().find("dep_1"), std::string::npos);
+  EXPECT_NE(out_.str().find("http://web-demo.localhost:8000"), std::string::npos);
+}
+
+TEST_F(CommandsTest, DeployWaitPollsUntilActive) {
+  Reply(202, {{"deployment", {{"id", "dep_1"}, {"status", "pending"}}}, {"url", "http://u"}});
+  Reply(200, {{"deployment", {{"id", "dep_1"}, {"status", "pending"}}}});
+  Reply(200, {{"deployment", {{"id", "dep_1"}, {"status", "deploying"}, {"message", "pulling"}}}});
+  Reply(200, {{"deployment", {{"id", "dep_1"}, {"status", "active"}}}});
+  ASSERT_EQ(Run({"deploy", "--image", "i", "--project", "p", "--service", "s", "--wait", "--json"}),
+            0)
+      << err_.str();
+  ASSERT_EQ(script_.sent.size(), 4u);
+  EXPECT_EQ(script_.sent[3].target, "/v1/deployments/dep_1");
+  Json printed = Json::parse(out_.str());  // exactly one JSON document
+  EXPECT_EQ(printed["deployment"]["status"], "active");
+  EXPECT_EQ(printed["url"], "http://u");
+  EXPECT_NE(err_.str().find("deployment dep_1: deploying - pulling"), std::string::npos);
+  EXPECT_EQ(clock_.elapsed, std::chrono::milliseconds(2000));
+}
+
+TEST_F(CommandsTest, DeployWaitFailedExits1WithTheMessage) {
+  Reply(202, {{"deployment", {{"id", "dep_2"}, {"status", "pending"}}}, {"url", "http://u"}});
+  Reply(200, {{"deployment",
+               {{"id", "dep_2"}, {"status", "failed"}, {"message", "health check failed"}}}});
+  EXPECT_EQ(Run({"deploy", "--image", "i", "--project", "p", "--service", "s", "--wait"}), 1);
+  EXPECT_NE(err_.str().find("error: deployment dep_2 failed: health check failed"),
+            std::string::npos)
+      << err_.str();
+}
+
+TEST_F(CommandsTest, DeployWaitTimesOut) {
+  Reply(202, {{"deployment", {{"id", "dep_3"}}}, {"url", "http://u"}});
+  for (int i = 0; i < 10; ++i)
+    Reply(200, {{"deployment", {{"id", "dep_3"}, {"status", "deploying"}}}});
+  EXPECT_EQ(Run({"deploy", "--image", "i", "--project", "p", "--service", "s", "--wait",
+                 "--timeout", "3s"}),
+            1);
+  EXPECT_NE(err_.str().find("timed out after 3s"), std::string::npos) << err_.str();
+  EXPECT_EQ(clock_.elapsed, std::chrono::milliseconds(3000));
+  EXPECT_EQ(script_.sent.size(), 5u);  // deploy + polls at 0s, 1s, 2s, 3s
+}
+
+TEST_F(CommandsTest, ServicesListAndGet) {
+  Reply(200, {{"services",
+               {{{"name", "web"},
+                 {"status", "running"},
+                 {"replicas", 2},
+                 {"image", "img:1"},
+                 {"url", "http://web-demo.localhost:8000"}}}}});
+  ASSERT_EQ(Run({"services", "list", "--project", "demo"}), 0);
+  EXPECT_EQ(out_.str(),
+            "NAME   STATUS    REPLICAS   IMAGE   URL\n"
+            "web    running   2          img:1   http://web-demo.localhost:8000\n");
+  EXPECT_EQ(script_.sent.back().target, "/v1/projects/demo/services");
+
+  Reply(200, {{"service",
+               {{"name", "web"},
+                {"status", "degraded"},
+                {"env_names", {"A", "B"}},
+                {"replicas_observed",
+                 {{{"name", "web-1"}, {"state", "exited"}, {"oom_killed", true}, {"restarts", 3}}}},
+                {"events", {{{"kind", "oom_killed"}, {"message", "killed: out of memory"}}}}}}});
+  ASSERT_EQ(Run({"services", "get", "web", "--project", "demo"}), 0);
+  EXPECT_EQ(script_.sent.back().target, "/v1/projects/demo/services/web");
+  EXPECT_NE(out_.str().find("Env:                A, B"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("exited (OOM killed)"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("killed: out of memory"), std::string::npos) << out_.str();
+}
+
+TEST_F(CommandsTest, LogsPrintsReplicaPrefixedLinesOrStreams) {
+  Reply(200, {{"lines",
+               {{{"replica", "web-1"}, {"stream", "stdout"}, {"text", "hello"}},
+                {{"replica", "web-2"}, {"stream", "stderr"}, {"text", "oops"}}}}});
+  ASSERT_EQ(Run({"logs", "web", "--project", "demo", "--tail", "5"}), 0);
+  EXPECT_EQ(out_.str(), "[web-1] hello\n[web-2] oops\n");
+  EXPECT_EQ(script_.sent.back().target, "/v1/projects/demo/services/web/logs?tail=5");
+
+  script_.replies.push_back(ApiReply{200, "[web-1] a\n[web-1] b\n"});
+  ASSERT_EQ(Run({"logs", "web", "--project", "demo", "-f"}), 0);
+  EXPECT_EQ(out_.str(), "[web-1] a\n[web-1] b\n");
+  EXPECT_EQ(script_.sent.back().method, "STREAM");
+  EXPECT_EQ(script_.sent.back().target, "/v1/projects/demo/services/web/logs?follow=true");
+
+  Reply(404, {{"error", {{"code", "not_found"}, {"message", "service web not found"}}}});
+  EXPECT_EQ(Run({"logs", "web", "--project", "demo", "--follow"}), 1);
+  EXPECT_EQ(err_.str(), "error: service web not found\n");
+
+  EXPECT_EQ(Run({"logs", "web", "--project", "demo", "-f", "--json"}), 2);
+}
+
+TEST_F(CommandsTest, NamesAreEncodedInPaths) {
+  Reply(200, {{"deleted", true}});
+  ASSERT_EQ(Run({"registry", "logout", "127.0.0.1:5000"}), 0);
+  EXPECT_EQ(script_.sent.back().method, "DELETE");
+  EXPECT_EQ(script_.sent.back().target.rfind("/v1/registries/127.0.0.1", 0), 0u)
+      << script_.sent.back().target;
+  Reply(200, {{"deployment", {{"id", "a b"}}}});
+  ASSERT_EQ(Run({"deployments", "get", "a b"}), 0);
+  EXPECT_EQ(script_.sent.back().target.find(' '), std::string::npos);
+}
+
+TEST_F(CommandsTest, RegistryLoginReadsThePasswordFromStdin) {
+  Reply(200, {{"registry", {{"registry", "127.0.0.1:5000"}, {"username", "bot"}}}});
+  ASSERT_EQ(Run({"registry", "login", "127.0.0.1:5000", "--username", "bot", "--password-stdin"},
+                "s3cret\n"),
+            0)
+      << err_.str();
+  EXPECT_EQ(script_.sent.back().method, "PUT");
+  EXPECT_EQ(script_.sent.back().body, (Json{{"username", "bot"}, {"password", "s3cret"}}));
+  EXPECT_EQ(out_.str().find("s3cret"), std::string::npos);
+  EXPECT_EQ(Run({"registry", "login", "r", "--username", "bot", "--password-stdin"}, ""), 2);
+}
+
+TEST_F(CommandsTest, LoginChecksTheTokenThenSavesAPrivateConfig) {
+  vars_.erase("INK_API_URL");
+  vars_.erase("INK_TOKEN");
+  std::string token_file = dir_ + "/admin-token";
+  { std::ofstream(token_file) << "ink_admin\n"; }
+  Reply(200, {{"workspace", {{"id", "wsp_1"}, {"name", "default"}}},
+              {"token", {{"id", "tok_1"}, {"name", "admin"}}}});
+  ASSERT_EQ(Run({"login", "--api-url", "http://127.0.0.1:7070/", "--token-file", token_file}), 0)
+      << err_.str();
+  EXPECT_EQ(script_.sent.back().target, "/v1/whoami");
+  EXPECT_EQ(script_.sent.back().token, "ink_admin");
+  EXPECT_NE(out_.str().find("workspace default"), std::string::npos) << out_.str();
+  struct stat st;
+  ASSERT_EQ(::stat((dir_ + "/config.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::ifstream saved(dir_ + "/config.json");
+  Json config = Json::parse(saved);
+  EXPECT_EQ(config, (Json{{"api_url", "http://127.0.0.1:7070"}, {"token", "ink_admin"}}));
+
+  // The saved config is used by the next command.
+  Reply(200, {{"projects", Json::array()}});
+  ASSERT_EQ(Run({"projects", "list"}), 0);
+  EXPECT_EQ(script_.connected.back().token, "ink_admin");
+}
+
+TEST_F(CommandsTest, LoginWithARejectedTokenSavesNothing) {
+  Reply(401, {{"error", {{"code", "unauthenticated"}, {"message", "unknown token"}}}});
+  EXPECT_EQ(Run({"login", "--api-url", "http://h:1", "--token-stdin"}, "ink_bad\n"), 1);
+  EXPECT_EQ(script_.sent.back().token, "ink_bad");
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/config.json"));
+  EXPECT_EQ(Run({"login", "--api-url", "http://h:1", "--token", "a", "--token-stdin"}), 2);
+  EXPECT_EQ(Run({"login", "--api-url", "ftp://h", "--token", "a"}), 2);
+}
+
+TEST_F(CommandsTest, StatusShowsVersionsHealthAndCounts) {
+  Reply(200, {{"version", "0.1.0"},
+              {"uptime_seconds", 3725},
+              {"runtime", {{"ok", false}, {"message", "podman socket not found"}}},
+              {"edge", {{"url", "http://127.0.0.1:8000"}, {"ok", true}}},
+              {"platform_domain", "localhost"},
+              {"counts", {{"projects", 1}, {"services", 2}, {"containers", 3}}}});
+  ASSERT_EQ(Run({"status"}), 0);
+  const std::string out = out_.str();
+  EXPECT_NE(out.find("Server version:   0.1.0"), std::string::npos) << out;
+  EXPECT_NE(out.find("Client version:"), std::string::npos);
+  EXPECT_NE(out.find("Uptime:           1h2m"), std::string::npos) << out;
+  EXPECT_NE(out.find("DOWN (podman socket not found)"), std::string::npos) << out;
+  EXPECT_NE(out.find("http://127.0.0.1:8000 (ok)"), std::string::npos) << out;
+  EXPECT_NE(out.find("Containers:       3"), std::string::npos) << out;
+}
+
+TEST_F(CommandsTest, HelpAndVersionNeedNoServer) {
+  EXPECT_EQ(Run({"--help"}), 0);
+  EXPECT_NE(out_.str().find("Exit codes"), std::string::npos);
+  EXPECT_EQ(Run({"version", "--json"}), 0);
+  EXPECT_TRUE(Json::parse(out_.str()).contains("version"));
+  EXPECT_EQ(Run({"projects", "create", "--help"}), 0);
+  EXPECT_NE(out_.str().find("Usage: ink projects create NAME"), std::string::npos);
+  EXPECT_TRUE(script_.connected.empty());
+}
+
+}  // namespace
+}  // namespace ink::cli

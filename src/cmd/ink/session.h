@@ -1,0 +1,83 @@
+// Session: what every command handler shares: the parsed invocation, the connection to inkd and
+// the rules for printing errors and picking exit codes. Internal to the ink CLI; one per run.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "commands.h"
+
+namespace ink::cli {
+
+class Session {
+ public:
+  Session(CliEnv& env, const Invocation& invocation) : env_(env), invocation_(invocation) {}
+
+  CliEnv& env() { return env_; }
+  const Invocation& invocation() const { return invocation_; }
+  bool json() const { return invocation_.json; }
+  std::ostream& out() { return env_.out; }
+  std::ostream& err() { return env_.err; }
+  int64_t NowMillis() const { return env_.clock.NowMillis(); }
+  // The API URL of the connected transport ("" before Connect).
+  std::string api_url() const { return transport_ ? transport_->url() : ""; }
+
+  // Connects with the saved config (or INK_API_URL/INK_TOKEN). False after printing why.
+  bool Connect();
+  // Connects with an explicit config (ink login). False after printing why.
+  bool ConnectWith(const Config& config);
+
+  // Sends a request and parses the JSON reply. On failure prints `error: ...` (with a hint for
+  // unreachable inkd or a rejected token), records the exit code and returns nullopt.
+  std::optional<Json> Call(std::string_view method, const std::string& target,
+                           const std::optional<Json>& body = std::nullopt);
+
+  // Streams `target` to stdout (ink logs -f). Returns the exit code.
+  int StreamToOut(const std::string& target);
+
+  // Prints `error: message` and returns kExitFailed.
+  int Fail(const std::string& message);
+  // Prints `error: message` plus the command's usage line and returns kExitUsage.
+  int UsageFail(const std::string& message);
+
+  // Prints `document` as the one JSON document on stdout.
+  void PrintJson(const Json& document);
+
+  // The exit code of the last failed Call (kExitFailed or kExitUnreachable).
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int Unreachable(const Error& error);
+  int ReplyError(const ApiReply& reply);
+
+  CliEnv& env_;
+  const Invocation& invocation_;
+  std::unique_ptr<ApiTransport> transport_;
+  int exit_code_ = kExitOk;
+};
+
+// "/v1/projects/<encoded project>" and friends.
+std::string ProjectPath(std::string_view project);
+std::string ServicePath(std::string_view project, std::string_view service);
+
+// Handlers, one per CommandId, grouped by file.
+int RunLogin(Session& s);
+int RunStatus(Session& s);
+int RunVersion(Session& s);
+int RunProjectsCreate(Session& s);
+int RunProjectsList(Session& s);
+int RunProjectsDelete(Session& s);
+int RunServicesList(Session& s);
+int RunServicesGet(Session& s);
+int RunServicesDelete(Session& s);
+int RunDeploymentsList(Session& s);
+int RunDeploymentsGet(Session& s);
+int RunRegistryLogin(Session& s);
+int RunRegistryList(Session& s);
+int RunRegistryLogout(Session& s);
+int RunDeploy(Session& s);
+int RunLogs(Session& s);
+
+}  // namespace ink::cli
