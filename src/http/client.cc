@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <optional>
 
 namespace ink::http {
@@ -289,8 +290,9 @@ Status HttpClient::Exchange(const ClientRequest& request, std::optional<size_t> 
 
     bhttp::response_parser<bhttp::buffer_body> parser;
     parser.header_limit(256 * 1024);
-    parser.body_limit(max_body_bytes ? boost::optional<std::uint64_t>(*max_body_bytes)
-                                     : boost::optional<std::uint64_t>());
+    // Not boost::none for "unlimited": Boost 1.74 compares Content-Length against an empty
+    // optional as "too large".
+    parser.body_limit(max_body_bytes.value_or(std::numeric_limits<std::uint64_t>::max()));
     if (request.method == "HEAD") parser.skip(true);
     ec = c.Run(deadline, timed_out, [&](auto handler) {
       bhttp::async_read_header(c.socket, c.buffer, parser, std::move(handler));

@@ -259,6 +259,31 @@ TEST(HttpClientTest, StreamDeliversChunksAsTheyArrive) {
   EXPECT_EQ(server.accepted(), 1);
 }
 
+TEST(HttpClientTest, StreamHandlesContentLengthBodies) {
+  TestServer server([&](int fd, const std::string&) {
+    WriteAll(fd, Ok(std::string(200000, 'y')));
+    return true;
+  });
+  HttpClient client(Local(server.port()));
+  ClientRequest request;
+  request.timeout = 0ms;
+  size_t total = 0;
+  int status = 0;
+  Status s = client.Stream(
+      request,
+      [&](const ClientResponse& head) {
+        status = head.status;
+        return true;
+      },
+      [&](std::string_view chunk) {
+        total += chunk.size();
+        return true;
+      });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(total, 200000u);
+}
+
 TEST(HttpClientTest, StreamStopsWhenCallbackReturnsFalse) {
   TestServer server([&](int fd, const std::string&) {
     WriteAll(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
