@@ -26,17 +26,17 @@ struct RegistryAuth {
 };
 
 struct ContainerSpec {
-  std::string name;                          // unique podman container name
-  std::string image;                         // fully qualified reference, already pulled
-  std::vector<std::string> command;          // empty: the image's CMD/ENTRYPOINT
+  std::string name;                  // unique podman container name
+  std::string image;                 // fully qualified reference, already pulled
+  std::vector<std::string> command;  // empty: the image's CMD/ENTRYPOINT
   std::map<std::string, std::string> env;
-  std::map<std::string, std::string> labels; // "ink.*" labels carry Ink ids
-  std::string network;                       // podman network to join ("" = none)
-  std::vector<std::string> network_aliases;  // DNS names on that network (the service name)
-  double cpu = 0;                            // cores; 0 = unlimited
-  int64_t memory_bytes = 0;                  // 0 = unlimited
-  std::string runtime_class = "gvisor";      // "gvisor" or "runc"
-  bool init = true;                          // catatonit as PID 1 so SIGTERM works
+  std::map<std::string, std::string> labels;  // "ink.*" labels carry Ink ids
+  std::string network;                        // podman network to join ("" = none)
+  std::vector<std::string> network_aliases;   // DNS names on that network (the service name)
+  double cpu = 0;                             // cores; 0 = unlimited
+  int64_t memory_bytes = 0;                   // 0 = unlimited
+  std::string runtime_class = "gvisor";       // "gvisor" or "runc"
+  bool init = true;                           // catatonit as PID 1 so SIGTERM works
 };
 
 struct ContainerInfo {
@@ -44,20 +44,20 @@ struct ContainerInfo {
   std::string name;
   std::string image;
   std::map<std::string, std::string> labels;
-  std::string state;       // podman's: "created", "running", "exited", "stopped", "paused", ...
+  std::string state;  // podman's: "created", "running", "exited", "stopped", "paused", ...
   int exit_code = 0;
-  bool oom_killed = false; // detected from the memory cgroup, not podman's flag (RUNTIME-NOTES)
-  std::string oci_runtime; // e.g. "runsc-hostnet" or "crun"
-  std::string ip_address;  // address on `network` (empty if not running / no network)
-  int64_t started_at = 0;  // ms since epoch, 0 if never
+  bool oom_killed = false;  // detected from the memory cgroup, not podman's flag (RUNTIME-NOTES)
+  std::string oci_runtime;  // e.g. "runsc-hostnet" or "crun"
+  std::string ip_address;   // address on `network` (empty if not running / no network)
+  int64_t started_at = 0;   // ms since epoch, 0 if never
   int64_t finished_at = 0;
   int pid = 0;
 };
 
 struct LogOptions {
-  int tail = -1;          // last N lines per stream; -1 = all
+  int tail = -1;  // last N lines per stream; -1 = all
   bool follow = false;
-  int64_t since_unix = 0; // seconds; 0 = from the start
+  int64_t since_unix = 0;  // seconds; 0 = from the start
   bool timestamps = false;
 };
 
@@ -75,7 +75,8 @@ class ContainerRuntime {
   virtual Status RemoveNetwork(const std::string& name) = 0;
   // Pulls `reference` (with credentials if given). NotFound / Unauthenticated / Unavailable
   // errors say which registry and what to fix.
-  virtual Status PullImage(const std::string& reference, const std::optional<RegistryAuth>& auth) = 0;
+  virtual Status PullImage(const std::string& reference,
+                           const std::optional<RegistryAuth>& auth) = 0;
   virtual Result<bool> ImageExists(const std::string& reference) = 0;
   // Creates (not starts) a container; returns its id.
   virtual Result<std::string> CreateContainer(const ContainerSpec& spec) = 0;
@@ -96,9 +97,10 @@ class ContainerRuntime {
 
 struct PodmanOptions {
   std::string podman_binary = "podman";
-  std::string socket_dir;                 // where the service sockets live (inkd's data dir)
+  std::string socket_dir;                        // where the service sockets live (inkd's data dir)
   std::string gvisor_runtime = "runsc-hostnet";  // podman runtime name for class "gvisor"
   std::string runc_runtime = "crun";             // podman runtime name for class "runc"
+  std::string memory_cgroup_root = "/sys/fs/cgroup/memory";  // cgroup v1 memory hierarchy
 };
 
 // Starts (and keeps restarting) one `podman system service` per runtime class, and returns a

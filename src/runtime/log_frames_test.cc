@@ -1,0 +1,71 @@
+#include "log_frames.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace ink::runtime_internal {
+namespace {
+
+std::string Frame(int stream, const std::string& payload) {
+  std::string header(8, '\0');
+  header[0] = static_cast<char>(stream);
+  uint32_t n = static_cast<uint32_t>(payload.size());
+  header[4] = static_cast<char>(n >> 24);
+  header[5] = static_cast<char>(n >> 16);
+  header[6] = static_cast<char>(n >> 8);
+  header[7] = static_cast<char>(n);
+  return header + payload;
+}
+
+struct Collected {
+  std::vector<std::string> lines;  // "stream:line"
+  LogLineCallback callback() {
+    return [this](std::string_view stream, std::string_view line) {
+      lines.push_back(std::string(stream) + ":" + std::string(line));
+      return true;
+    };
+  }
+};
+
+TEST(LogFrameDecoderTest, SplitsFramesIntoLinesPerStream) {
+  std::string data = Frame(1, "hi\nthere\n") + Frame(2, "err\n") + Frame(1, "last");
+  LogFrameDecoder decoder;
+  Collected got;
+  ASSERT_TRUE(decoder.Feed(data, got.callback()));
+  ASSERT_TRUE(decoder.Finish(got.callback()));
+  EXPECT_EQ(got.lines,
+            (std::vector<std::string>{"stdout:hi", "stdout:there", "stderr:err", "stdout:last"}));
+}
+
+TEST(LogFrameDecoderTest, ReassemblesAcrossArbitraryChunkBoundaries) {
+  std::string data = Frame(1, "alpha be") + Frame(2, "error line\n") + Frame(1, "ta\ngamma\n") +
+                     Frame(1, std::string(70000, 'x') + "\n");
+  for (size_t step : {1, 3, 7, 8, 9, 100}) {
+    LogFrameDecoder decoder;
+    Collected got;
+    for (size_t i = 0; i < data.size(); i += step) {
+      ASSERT_TRUE(decoder.Feed(std::string_view(data).substr(i, step), got.callback()));
+    }
+    ASSERT_EQ(got.lines.size(), 4u) << "step " << step;
+    EXPECT_EQ(got.lines[0], "stderr:error line");
+    EXPECT_EQ(got.lines[1], "stdout:alpha beta");
+    EXPECT_EQ(got.lines[2], "stdout:gamma");
+    EXPECT_EQ(got.lines[3], "stdout:" + std::string(70000, 'x'));
+  }
+}
+
+TEST(LogFrameDecoderTest, StopsWhenCallbackReturnsFalse) {
+  LogFrameDecoder decoder;
+  int calls = 0;
+  bool more = decoder.Feed(Frame(1, "a\nb\nc\n"), [&](std::string_view, std::string_view) {
+    ++calls;
+    return false;
+  });
+  EXPECT_FALSE(more);
+  EXPECT_EQ(calls, 1);
+}
+
+}  // namespace
+}  // namespace ink::runtime_internal
