@@ -1,0 +1,149 @@
+#include "ink/edge/edge_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "worker.h"
+
+namespace ink::edge {
+namespace {
+
+Result<int> Listen(const EdgeOptions& o, uint16_t port) {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
+  if (inet_pton(AF_INET, o.listen_host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    len = sizeof *v4;
+  } else if (inet_pton(AF_INET6, o.listen_host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    len = sizeof *v6;
+  } else {
+    return InvalidArgument("listen address \"" + o.listen_host +
+                           "\" is not an IPv4 or IPv6 literal (e.g. 127.0.0.1 or ::1)");
+  }
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Internal(std::string("socket: ") + std::strerror(errno));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd, 1024) != 0) {
+    std::string why = std::strerror(errno);
+    close(fd);
+    return Unavailable("cannot listen on " + o.listen_host + ":" + std::to_string(port) + ": " +
+                       why + "; pick another --listen port or stop the process using it");
+  }
+  return fd;
+}
+
+class EdgeServerImpl : public EdgeServer {
+ public:
+  EdgeServerImpl(const EdgeOptions& options, RouteTableHolder& routes)
+      : options_(options), routes_(routes) {}
+  ~EdgeServerImpl() override { Stop(std::chrono::milliseconds(0)); }
+
+  Status Init() {
+    int workers = options_.workers < 1 ? 1 : options_.workers;
+    int per_worker = options_.max_connections / workers;
+    if (per_worker < 1) per_worker = 1;
+    uint16_t port = options_.listen_port;
+    for (int i = 0; i < workers; ++i) {
+      auto fd = Listen(options_, port);
+      if (!fd.ok()) return fd.error();
+      if (i == 0) {
+        sockaddr_storage bound{};
+        socklen_t len = sizeof bound;
+        getsockname(*fd, reinterpret_cast<sockaddr*>(&bound), &len);
+        port =
+            ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                                             : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+        port_ = port;
+      }
+      workers_.push_back(std::make_unique<internal::Worker>(options_, routes_, *fd, per_worker));
+    }
+    for (auto& w : workers_) {
+      internal::Worker* worker = w.get();
+      threads_.emplace_back([worker] { worker->Run(); });
+    }
+    return {};
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Stop(std::chrono::milliseconds drain) override {
+    for (auto& w : workers_) w->RequestStop(drain.count());
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    threads_.clear();
+    workers_.clear();
+  }
+
+ private:
+  EdgeOptions options_;
+  RouteTableHolder& routes_;
+  uint16_t port_ = 0;
+  std::vector<std::unique_ptr<internal::Worker>> workers_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<EdgeServer>> EdgeServer::Start(const EdgeOptions& options,
+                                                      RouteTableHolder& routes) {
+  if (options.max_header_bytes < 1024 || options.max_header_bytes > (1u << 24)) {
+    return InvalidArgument("max_header_bytes must be between 1024 and 16777216");
+  }
+  auto server = std::make_unique<EdgeServerImpl>(options, routes);
+  INK_RETURN_IF_ERROR(server->Init());
+  return std::unique_ptr<EdgeServer>(std::move(server));
+}
+
+Status ParseListenAddress(std::string_view text, EdgeOptions* options) {
+  std::string_view host, port;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find("]:");
+    if (close == std::string_view::npos) {
+      return InvalidArgument("listen address \"" + std::string(text) +
+                             "\" must look like [::1]:8080");
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return InvalidArgument("listen address \"" + std::string(text) +
+                             "\" must look like ADDR:PORT, e.g. 127.0.0.1:8080");
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (port.empty() || port.size() > 5) {
+    return InvalidArgument("listen port \"" + std::string(port) + "\" must be 0-65535");
+  }
+  unsigned value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') {
+      return InvalidArgument("listen port \"" + std::string(port) + "\" must be a number 0-65535");
+    }
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value > 65535) {
+    return InvalidArgument("listen port " + std::to_string(value) + " is out of range 0-65535");
+  }
+  options->listen_host = std::string(host);
+  options->listen_port = static_cast<uint16_t>(value);
+  return {};
+}
+
+}  // namespace ink::edge

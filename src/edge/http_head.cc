@@ -1,0 +1,291 @@
+#include "http_head.h"
+
+#include <cstdio>
+
+namespace ink::edge::internal {
+
+void HeaderList::Clear() {
+  count = 0;
+  too_many = false;
+  last_was_value = false;
+  status_offset = status_length = url_offset = url_length = 0;
+}
+
+void HeaderList::OnField(const char* base, const char* at, size_t length) {
+  uint32_t offset = static_cast<uint32_t>(at - base);
+  if (count > 0 && !last_was_value) {
+    // Continuation of a name split across two reads: the pieces are adjacent in the buffer.
+    items[count - 1].name_length += static_cast<uint32_t>(length);
+    return;
+  }
+  last_was_value = false;
+  if (count == kMaxHeaders) {
+    too_many = true;
+    return;
+  }
+  items[count++] = HeaderSpan{offset, static_cast<uint32_t>(length), offset, 0};
+}
+
+void HeaderList::OnValue(const char* base, const char* at, size_t length) {
+  if (too_many || count == 0) return;
+  HeaderSpan& h = items[count - 1];
+  if (last_was_value) {
+    h.value_length =
+        static_cast<uint32_t>(at - base) + static_cast<uint32_t>(length) - h.value_offset;
+  } else {
+    h.value_offset = static_cast<uint32_t>(at - base);
+    h.value_length = static_cast<uint32_t>(length);
+  }
+  last_was_value = true;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool ListContainsToken(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (EqualsIgnoreCase(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::string_view HeaderList::Find(const char* base, std::string_view name, int* found) const {
+  std::string_view first;
+  int n = 0;
+  for (int i = 0; i < count; ++i) {
+    if (EqualsIgnoreCase(Name(base, i), name)) {
+      if (n++ == 0) first = Value(base, i);
+    }
+  }
+  if (found) *found = n;
+  return first;
+}
+
+namespace {
+
+// Hop-by-hop fields (RFC 9110 7.6.1) that a proxy never forwards as received.
+bool IsHopByHop(std::string_view name) {
+  return EqualsIgnoreCase(name, "connection") || EqualsIgnoreCase(name, "keep-alive") ||
+         EqualsIgnoreCase(name, "proxy-connection") || EqualsIgnoreCase(name, "te") ||
+         EqualsIgnoreCase(name, "upgrade");
+}
+
+// True when a header named `name` is listed in any Connection header (so it is hop-by-hop).
+bool ListedInConnection(const char* base, const HeaderList& headers, std::string_view name) {
+  for (int i = 0; i < headers.count; ++i) {
+    if (EqualsIgnoreCase(headers.Name(base, i), "connection") &&
+        ListContainsToken(headers.Value(base, i), name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool HasConnectionHeader(const char* base, const HeaderList& headers) {
+  for (int i = 0; i < headers.count; ++i) {
+    if (EqualsIgnoreCase(headers.Name(base, i), "connection")) return true;
+  }
+  return false;
+}
+
+void AppendHeader(std::string* out, std::string_view name, std::string_view value) {
+  out->append(name);
+  out->append(": ");
+  out->append(value);
+  out->append("\r\n");
+}
+
+}  // namespace
+
+void BuildUpstreamRequestHead(const char* base, const HeaderList& headers,
+                              const RequestHeadInput& in, std::string* out) {
+  out->append(in.method);
+  out->push_back(' ');
+  out->append(in.target);
+  out->append(in.http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+  bool check_connection = HasConnectionHeader(base, headers);
+  std::string_view upgrade_value;
+  bool have_xff = false;
+  bool have_via = false;
+  std::string_view host;
+  for (int i = 0; i < headers.count; ++i) {
+    std::string_view name = headers.Name(base, i);
+    std::string_view value = headers.Value(base, i);
+    if (EqualsIgnoreCase(name, "upgrade")) upgrade_value = value;
+    if (IsHopByHop(name)) continue;
+    if (check_connection && ListedInConnection(base, headers, name)) continue;
+    if (EqualsIgnoreCase(name, "x-forwarded-proto") || EqualsIgnoreCase(name, "x-forwarded-host")) {
+      continue;  // set by the edge: a client must not be able to claim https
+    }
+    if (EqualsIgnoreCase(name, "x-forwarded-for") || EqualsIgnoreCase(name, "via")) continue;
+    if (EqualsIgnoreCase(name, "host") && host.empty()) host = value;
+    AppendHeader(out, name, value);
+  }
+  // X-Forwarded-For and Via: the client's values (all occurrences), then ours.
+  out->append("X-Forwarded-For: ");
+  for (int i = 0; i < headers.count; ++i) {
+    if (EqualsIgnoreCase(headers.Name(base, i), "x-forwarded-for")) {
+      out->append(headers.Value(base, i));
+      out->append(", ");
+      have_xff = true;
+    }
+  }
+  (void)have_xff;
+  out->append(in.client_ip);
+  out->append("\r\nX-Forwarded-Proto: http\r\n");
+  if (!host.empty()) AppendHeader(out, "X-Forwarded-Host", host);
+  out->append("Via: ");
+  for (int i = 0; i < headers.count; ++i) {
+    if (EqualsIgnoreCase(headers.Name(base, i), "via")) {
+      out->append(headers.Value(base, i));
+      out->append(", ");
+      have_via = true;
+    }
+  }
+  (void)have_via;
+  out->append(in.http10 ? "1.0 ink-edge\r\n" : "1.1 ink-edge\r\n");
+  if (in.upgrade) {
+    out->append("Connection: upgrade\r\n");
+    AppendHeader(out, "Upgrade", upgrade_value);
+  }
+  out->append("\r\n");
+}
+
+void BuildClientResponseHead(const char* base, const HeaderList& headers,
+                             const ResponseHeadInput& in, std::string* out) {
+  char status_line[32];
+  int n = std::snprintf(status_line, sizeof status_line, "HTTP/1.1 %03d ", in.status);
+  out->append(status_line, static_cast<size_t>(n));
+  out->append(base + headers.status_offset, headers.status_length);
+  out->append("\r\n");
+  bool check_connection = HasConnectionHeader(base, headers);
+  std::string_view upgrade_value;
+  for (int i = 0; i < headers.count; ++i) {
+    std::string_view name = headers.Name(base, i);
+    if (EqualsIgnoreCase(name, "upgrade")) upgrade_value = headers.Value(base, i);
+    if (IsHopByHop(name)) continue;
+    if (check_connection && ListedInConnection(base, headers, name)) continue;
+    AppendHeader(out, name, headers.Value(base, i));
+  }
+  if (in.status == 101) {
+    out->append("Connection: upgrade\r\n");
+    AppendHeader(out, "Upgrade", upgrade_value);
+  } else if (in.status >= 200) {
+    if (in.close) {
+      out->append("Connection: close\r\n");
+    } else if (in.client_http10) {
+      out->append("Connection: keep-alive\r\n");
+    }
+  }
+  out->append("\r\n");
+}
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Error";
+  }
+}
+
+namespace {
+
+void AppendEscaped(std::string* out, std::string_view text, bool json) {
+  for (char c : text) {
+    if (json) {
+      if (c == '"' || c == '\\') {
+        out->push_back('\\');
+        out->push_back(c);
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned char>(c));
+        out->append(esc);
+      } else {
+        out->push_back(c);
+      }
+    } else {
+      switch (c) {
+        case '<':
+          out->append("&lt;");
+          break;
+        case '>':
+          out->append("&gt;");
+          break;
+        case '&':
+          out->append("&amp;");
+          break;
+        case '"':
+          out->append("&quot;");
+          break;
+        default:
+          out->push_back(c);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void BuildErrorResponse(int status, std::string_view code, std::string_view message, bool json,
+                        bool close, bool head_only, std::string* out) {
+  std::string body;
+  std::string_view reason = ReasonPhrase(status);
+  if (json) {
+    body.append("{\"error\":{\"code\":\"");
+    AppendEscaped(&body, code, true);
+    body.append("\",\"message\":\"");
+    AppendEscaped(&body, message, true);
+    body.append("\"}}\n");
+  } else {
+    std::string title = std::to_string(status) + " " + std::string(reason);
+    body.append("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>");
+    body.append(title);
+    body.append("</title></head>\n<body style=\"font-family:sans-serif\"><h1>");
+    body.append(title);
+    body.append("</h1>\n<p>");
+    AppendEscaped(&body, message, false);
+    body.append("</p>\n<hr><small>ink-edge</small></body></html>\n");
+  }
+  out->append("HTTP/1.1 " + std::to_string(status) + " ");
+  out->append(reason);
+  out->append(json ? "\r\nContent-Type: application/json\r\n"
+                   : "\r\nContent-Type: text/html; charset=utf-8\r\n");
+  out->append("Content-Length: " + std::to_string(body.size()) + "\r\n");
+  out->append("Cache-Control: no-store\r\n");
+  if (close) out->append("Connection: close\r\n");
+  out->append("\r\n");
+  if (!head_only) out->append(body);
+}
+
+}  // namespace ink::edge::internal

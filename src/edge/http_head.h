@@ -1,0 +1,84 @@
+// Internal to ink-edge: header bookkeeping for http-parser and the rewriting of message heads
+// that a proxy must do (hop-by-hop headers, X-Forwarded-*, Via) plus the edge's own error pages.
+//
+// Header names and values are kept as offsets into the connection's input buffer (no copies);
+// the buffer must not move while a head is being parsed. Everything here is single-threaded
+// (one worker's connection) and does not allocate except by growing the caller's std::string,
+// whose capacity is reused across requests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ink::edge::internal {
+
+struct HeaderSpan {
+  uint32_t name_offset = 0, name_length = 0;
+  uint32_t value_offset = 0, value_length = 0;
+};
+
+// Headers of one message, collected from http-parser's field/value callbacks.
+struct HeaderList {
+  static constexpr int kMaxHeaders = 100;
+  HeaderSpan items[kMaxHeaders];
+  int count = 0;
+  bool too_many = false;
+  bool last_was_value = false;
+  uint32_t status_offset = 0, status_length = 0;  // reason phrase (responses)
+  uint32_t url_offset = 0, url_length = 0;        // request target (requests)
+
+  void Clear();
+  // Feed http-parser's on_header_field / on_header_value data; `base` is the buffer start.
+  void OnField(const char* base, const char* at, size_t length);
+  void OnValue(const char* base, const char* at, size_t length);
+
+  std::string_view Name(const char* base, int i) const {
+    return {base + items[i].name_offset, items[i].name_length};
+  }
+  std::string_view Value(const char* base, int i) const {
+    return {base + items[i].value_offset, items[i].value_length};
+  }
+  // Value of the first header named `name` (case-insensitive); `found` counts occurrences.
+  std::string_view Find(const char* base, std::string_view name, int* found = nullptr) const;
+};
+
+// ASCII case-insensitive equality.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// True when the comma-separated `list` contains `token` (case-insensitive).
+bool ListContainsToken(std::string_view list, std::string_view token);
+
+struct RequestHeadInput {
+  std::string_view method;
+  std::string_view target;
+  bool http10 = false;
+  bool upgrade = false;
+  std::string_view client_ip;
+};
+
+// Writes the request head sent upstream: hop-by-hop and Connection-listed headers dropped,
+// X-Forwarded-For appended, X-Forwarded-Proto/Host set, Via added. Upgrade requests keep
+// "Connection: upgrade" and their Upgrade header. HTTP/1.0 clients are forwarded as HTTP/1.0.
+void BuildUpstreamRequestHead(const char* base, const HeaderList& headers,
+                              const RequestHeadInput& in, std::string* out);
+
+struct ResponseHeadInput {
+  int status = 200;
+  bool client_http10 = false;
+  bool close = false;  // the client connection closes after this response
+};
+
+// Appends the response head sent to the client: hop-by-hop headers dropped; for 101 the
+// Upgrade header and "Connection: upgrade" are kept; "Connection: close/keep-alive" as needed.
+void BuildClientResponseHead(const char* base, const HeaderList& headers,
+                             const ResponseHeadInput& in, std::string* out);
+
+// Appends a complete error response: small HTML page, or {"error":{"code","message"}} when
+// `json`. `head_only` omits the body (HEAD requests) but keeps Content-Length.
+void BuildErrorResponse(int status, std::string_view code, std::string_view message, bool json,
+                        bool close, bool head_only, std::string* out);
+
+// Reason phrase for the statuses the edge produces itself.
+std::string_view ReasonPhrase(int status);
+
+}  // namespace ink::edge::internal

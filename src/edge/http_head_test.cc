@@ -1,0 +1,107 @@
+#include "http_head.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace ink::edge::internal {
+namespace {
+
+// Builds a HeaderList over `buffer` from "Name: value" pairs laid out in it.
+HeaderList Collect(const std::string& buffer) {
+  HeaderList h;
+  h.Clear();
+  size_t pos = 0;
+  while (pos < buffer.size()) {
+    size_t end = buffer.find('\n', pos);
+    size_t colon = buffer.find(": ", pos);
+    h.OnField(buffer.data(), buffer.data() + pos, colon - pos);
+    h.OnValue(buffer.data(), buffer.data() + colon + 2, end - colon - 2);
+    pos = end + 1;
+  }
+  return h;
+}
+
+TEST(HttpHeadTest, SplitFieldAndValuePiecesJoin) {
+  std::string buf = "Content-Type: text/plain\n";
+  HeaderList h;
+  h.Clear();
+  h.OnField(buf.data(), buf.data(), 4);
+  h.OnField(buf.data(), buf.data() + 4, 8);
+  h.OnValue(buf.data(), buf.data() + 14, 5);
+  h.OnValue(buf.data(), buf.data() + 19, 5);
+  ASSERT_EQ(h.count, 1);
+  EXPECT_EQ(h.Name(buf.data(), 0), "Content-Type");
+  EXPECT_EQ(h.Value(buf.data(), 0), "text/plain");
+}
+
+TEST(HttpHeadTest, RequestHeadDropsHopByHopAndAddsForwarded) {
+  std::string buf =
+      "Host: web-demo.localhost:8080\nConnection: keep-alive, X-Secret\nX-Secret: 1\n"
+      "Keep-Alive: timeout=5\nTE: trailers\nX-Forwarded-For: 1.2.3.4\nX-Forwarded-Proto: https\n"
+      "Accept: */*\nTransfer-Encoding: chunked\n";
+  HeaderList h = Collect(buf);
+  std::string out;
+  BuildUpstreamRequestHead(buf.data(), h, {"POST", "/x?y=1", false, false, "127.0.0.1"}, &out);
+  EXPECT_EQ(out.rfind("POST /x?y=1 HTTP/1.1\r\n", 0), 0u);
+  EXPECT_NE(out.find("Host: web-demo.localhost:8080\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Accept: */*\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Transfer-Encoding: chunked\r\n"), std::string::npos);
+  EXPECT_NE(out.find("X-Forwarded-For: 1.2.3.4, 127.0.0.1\r\n"), std::string::npos);
+  EXPECT_NE(out.find("X-Forwarded-Proto: http\r\n"), std::string::npos);
+  EXPECT_NE(out.find("X-Forwarded-Host: web-demo.localhost:8080\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Via: 1.1 ink-edge\r\n"), std::string::npos);
+  EXPECT_EQ(out.find("https"), std::string::npos);
+  EXPECT_EQ(out.find("X-Secret"), std::string::npos);
+  EXPECT_EQ(out.find("Keep-Alive"), std::string::npos);
+  EXPECT_EQ(out.find("TE:"), std::string::npos);
+  EXPECT_EQ(out.find("Connection"), std::string::npos);
+  EXPECT_EQ(out.substr(out.size() - 4), "\r\n\r\n");
+}
+
+TEST(HttpHeadTest, UpgradeRequestKeepsUpgrade) {
+  std::string buf = "Host: a\nConnection: Upgrade\nUpgrade: websocket\n";
+  HeaderList h = Collect(buf);
+  std::string out;
+  BuildUpstreamRequestHead(buf.data(), h, {"GET", "/ws", false, true, "::1"}, &out);
+  EXPECT_NE(out.find("Connection: upgrade\r\nUpgrade: websocket\r\n"), std::string::npos);
+}
+
+TEST(HttpHeadTest, ResponseHeadConnectionHandling) {
+  std::string buf = "Content-Length: 5\nConnection: close\nKeep-Alive: x\n";
+  HeaderList h = Collect(buf);
+  std::string out;
+  BuildClientResponseHead(buf.data(), h, {200, true, false}, &out);
+  EXPECT_EQ(out.rfind("HTTP/1.1 200 ", 0), 0u);
+  EXPECT_NE(out.find("Content-Length: 5\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Connection: keep-alive\r\n"), std::string::npos);
+  EXPECT_EQ(out.find("Keep-Alive"), std::string::npos);
+  out.clear();
+  BuildClientResponseHead(buf.data(), h, {200, false, true}, &out);
+  EXPECT_NE(out.find("Connection: close\r\n"), std::string::npos);
+}
+
+TEST(HttpHeadTest, ErrorPagesEscapeAndSpeakJson) {
+  std::string html;
+  BuildErrorResponse(404, "not_found", "no route for <b>\"x\"", false, false, false, &html);
+  EXPECT_EQ(html.rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u);
+  EXPECT_NE(html.find("&lt;b&gt;&quot;x&quot;"), std::string::npos);
+  EXPECT_NE(html.find("text/html"), std::string::npos);
+  std::string json;
+  BuildErrorResponse(502, "bad_gateway", "say \"hi\"", true, true, false, &json);
+  EXPECT_NE(json.find("{\"error\":{\"code\":\"bad_gateway\",\"message\":\"say \\\"hi\\\"\"}}"),
+            std::string::npos);
+  EXPECT_NE(json.find("Connection: close\r\n"), std::string::npos);
+  std::string head;
+  BuildErrorResponse(503, "unavailable", "m", false, false, true, &head);
+  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n");
+  EXPECT_NE(head.find("Content-Length: "), std::string::npos);
+}
+
+TEST(HttpHeadTest, ListContainsToken) {
+  EXPECT_TRUE(ListContainsToken("keep-alive, Upgrade", "upgrade"));
+  EXPECT_FALSE(ListContainsToken("keep-alive, Upgrader", "upgrade"));
+}
+
+}  // namespace
+}  // namespace ink::edge::internal

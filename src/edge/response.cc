@@ -1,0 +1,332 @@
+// The second half of a Worker's exchange: request body and response streaming, the end of an
+// exchange (pool or close), local error responses and the WebSocket tunnel.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+
+#include "worker.h"
+
+namespace ink::edge::internal {
+namespace {
+
+// True when the response body runs until the upstream closes (no Content-Length, not chunked).
+// http-parser exports http_message_needs_eof but its header does not declare it.
+bool BodyEndsAtEof(const http_parser& p, bool no_body) {
+  int status = static_cast<int>(p.status_code);
+  if (no_body || status / 100 == 1 || status == 204 || status == 304) return false;
+  if (p.flags & F_CHUNKED) return false;
+  return p.content_length == ULLONG_MAX;
+}
+
+}  // namespace
+
+bool Worker::StepProxy(Session* s) {
+  bool progress = false;
+  Upstream* up = s->up;
+  // 1. Request head and body bytes to the upstream.
+  if (up->writable &&
+      (s->upstream_head_sent < s->upstream_head.size() || s->in.Forwardable() > 0)) {
+    size_t body = 0;
+    IoResult r =
+        WriteOut(up->fd, s->upstream_head, &s->upstream_head_sent, &s->in, &up->writable, &body);
+    if (r == IoResult::kError) {
+      UpstreamFailed(s, "closed the connection while the request was sent");
+      return true;
+    }
+    if (r == IoResult::kDone) {
+      progress = true;
+      if (body > 0) s->req_body_sent = true;
+    }
+  }
+  // 2. More request body from the client (only while there is room: back-pressure).
+  if (!s->req_done) {
+    if (s->in.parsed < s->in.end) {
+      if (!ParseRequestBody(s)) {
+        CloseSession(s);  // malformed body framing: the connection cannot be trusted
+        return true;
+      }
+      progress = true;
+    } else if (s->readable) {
+      if (s->in.begin == s->in.end) {
+        s->in.Reset();
+      } else if (s->in.end == s->in.capacity) {
+        s->in.Compact();
+      }
+      if (s->in.end < s->in.capacity) {
+        IoResult r = ReadInto(s->fd, s->in, &s->readable);
+        if (r == IoResult::kDone) progress = true;
+        if (r == IoResult::kEof || r == IoResult::kError) {
+          CloseSession(s);  // the client went away mid-request
+          return true;
+        }
+      }
+    }
+  }
+  // 3. Response bytes from the upstream.
+  if (!s->resp_done) {
+    if (ReadResponse(s)) progress = true;
+    if (s->phase != Phase::kProxy) return true;
+  }
+  // 4. Response head and body bytes to the client.
+  if (s->writable && (s->out_sent < s->out.size() || up->in.Forwardable() > 0)) {
+    IoResult r = WriteOut(s->fd, s->out, &s->out_sent, &up->in, &s->writable, nullptr);
+    if (r == IoResult::kError) {
+      CloseSession(s);
+      return true;
+    }
+    if (r == IoResult::kDone) {
+      progress = true;
+      s->response_started = true;
+      if (s->out_sent == s->out.size()) {
+        s->out.clear();
+        s->out_sent = 0;
+      }
+    }
+  }
+  // 5. The exchange is over once the whole response went out.
+  if (s->resp_done && s->out.empty() && up->in.Forwardable() == 0) {
+    FinishExchange(s);
+    return true;
+  }
+  return progress;
+}
+
+bool Worker::ReadResponse(Session* s) {
+  Upstream* up = s->up;
+  if (up->in.parsed < up->in.end) return ParseResponse(s);
+  if (!up->readable) return false;
+  if (up->head_done) {
+    if (up->in.begin == up->in.end) {
+      up->in.Reset();
+    } else if (up->in.end == up->in.capacity) {
+      up->in.Compact();
+    }
+  } else if (up->in.end == up->in.capacity) {
+    UpstreamFailed(s, "sent a response head larger than the edge's buffer");
+    return true;
+  }
+  if (up->in.end == up->in.capacity) return false;  // wait for the client to take some
+  uint32_t before = up->in.end;
+  IoResult r = ReadInto(up->fd, up->in, &up->readable);
+  if (r == IoResult::kDone) {
+    up->bytes_read += up->in.end - before;
+    return true;
+  }
+  if (r == IoResult::kAgain) return false;
+  if (r == IoResult::kEof && up->head_done) {
+    // A body delimited by the end of the connection ends here.
+    up->parse.message_done = false;
+    http_parser_execute(&up->parser, &kResponseSettings, nullptr, 0);
+    if (up->parse.message_done) {
+      http_parser_pause(&up->parser, 0);
+      up->keepalive = false;
+      s->close_after = true;
+      s->resp_done = true;
+      return true;
+    }
+  }
+  UpstreamFailed(s, "closed the connection before the response was complete");
+  return true;
+}
+
+// Parses buffered response bytes. Returns true (progress) unless nothing could be parsed.
+bool Worker::ParseResponse(Session* s) {
+  Upstream* up = s->up;
+  char* base = up->in.data.get();
+  uint32_t start = up->in.parsed;
+  up->parse.head_done = up->parse.message_done = false;
+  size_t n = http_parser_execute(&up->parser, &kResponseSettings, base + start, up->in.end - start);
+  http_errno err = HTTP_PARSER_ERRNO(&up->parser);
+  if (err == HPE_OK) {
+    up->in.parsed += static_cast<uint32_t>(n);
+    if (up->headers.too_many) UpstreamFailed(s, "sent more than 100 header fields");
+    return true;
+  }
+  if (err != HPE_PAUSED) {
+    UpstreamFailed(s, "sent a malformed HTTP response");
+    return true;
+  }
+  http_parser_pause(&up->parser, 0);
+  if (up->parse.head_done) {
+    uint32_t lf = start + static_cast<uint32_t>(n);
+    up->head_done = true;
+    OnResponseHead(s);
+    // Consume the LF the parser paused on; a body-less message completes right here.
+    http_parser_execute(&up->parser, &kResponseSettings, base + lf, 1);
+    http_parser_pause(&up->parser, 0);
+    up->in.begin = up->in.parsed = lf + 1;
+  } else {
+    up->in.parsed = start + static_cast<uint32_t>(n);
+  }
+  if (up->parse.message_done) OnResponseComplete(s);
+  return true;
+}
+
+void Worker::OnResponseHead(Session* s) {
+  Upstream* up = s->up;
+  int status = static_cast<int>(up->parser.status_code);
+  if (status >= 200 || status == 101) {
+    s->status = status;
+    up->keepalive = http_should_keep_alive(&up->parser) != 0;
+    if (BodyEndsAtEof(up->parser, s->is_head)) s->close_after = true;
+    // A refused upgrade: the client may already be sending the other protocol.
+    if (s->upgrade && status != 101) s->close_after = true;
+  } else if (s->http10) {
+    return;  // no interim responses to HTTP/1.0 clients
+  }
+  ResponseHeadInput in{status, s->http10, s->close_after || !s->keepalive || stopping_};
+  BuildClientResponseHead(up->in.data.get(), up->headers, in, &s->out);
+}
+
+void Worker::OnResponseComplete(Session* s) {
+  Upstream* up = s->up;
+  int status = static_cast<int>(up->parser.status_code);
+  if (status / 100 == 1 && !(status == 101 && s->upgrade)) {
+    // Interim response (100 Continue, 103): forwarded; the final response follows.
+    up->head_done = false;
+    up->headers.Clear();
+    up->in.begin = up->in.parsed;
+    up->in.Compact();
+    return;
+  }
+  s->resp_done = true;
+  if (status == 101 && s->upgrade) s->to_tunnel = true;
+}
+
+void Worker::FinishExchange(Session* s) {
+  Upstream* up = s->up;
+  if (s->to_tunnel) {
+    s->phase = Phase::kTunnel;
+    s->in.begin = s->in.parsed;  // bytes after the request head are already the new protocol
+    s->in.parsed = s->in.end;
+    up->in.parsed = up->in.end;
+    s->deadline_ms = now_ms_ + options_.tunnel_timeout.count();
+    return;
+  }
+  bool reuse = up->keepalive && s->req_done && s->in.Forwardable() == 0 &&
+               s->upstream_head_sent == s->upstream_head.size() && up->in.parsed == up->in.end &&
+               !stopping_;
+  s->up = nullptr;
+  ReleaseUpstream(up, reuse);
+  if (options_.access_log) WriteAccessLog(s);
+  s->table.reset();
+  if (s->close_after || !s->keepalive || !s->req_done || stopping_) {
+    CloseSession(s);
+    return;
+  }
+  ResetForNextRequest(s);
+}
+
+void Worker::LocalError(Session* s, int status, const char* code, const std::string& message) {
+  if (s->up) {
+    CloseUpstream(s->up);
+    s->up = nullptr;
+  }
+  if (s->response_started) {
+    CloseSession(s);
+    return;
+  }
+  s->status = status;
+  s->out.clear();
+  s->out_sent = 0;
+  bool close = !s->req_done || !s->keepalive || stopping_ || s->upgrade || status == 400 ||
+               status == 408 || status == 431;
+  BuildErrorResponse(status, code, message, s->json_errors, close, s->is_head, &s->out);
+  s->close_after = close;
+  s->phase = Phase::kLocal;
+  s->deadline_ms = now_ms_ + options_.upstream_timeout.count();
+}
+
+bool Worker::StepLocal(Session* s) {
+  if (s->out_sent < s->out.size()) {
+    if (!s->writable) return false;
+    IoResult r = WriteOut(s->fd, s->out, &s->out_sent, nullptr, &s->writable, nullptr);
+    if (r == IoResult::kError) {
+      CloseSession(s);
+      return true;
+    }
+    return r == IoResult::kDone;
+  }
+  if (!s->lingering && options_.access_log) WriteAccessLog(s);
+  if (!s->close_after) {
+    s->table.reset();
+    ResetForNextRequest(s);
+    return true;
+  }
+  if (!s->lingering) {
+    // Shut our side and read what the client still sends, so closing does not reset the
+    // connection (and destroy the error page) while its request is unread.
+    shutdown(s->fd, SHUT_WR);
+    s->lingering = true;
+    s->deadline_ms = now_ms_ + 2000;
+  }
+  if (!s->readable) return false;
+  char sink[4096];
+  ssize_t n = recv(s->fd, sink, sizeof sink, 0);
+  if (n > 0) return true;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    s->readable = false;
+    return false;
+  }
+  CloseSession(s);
+  return true;
+}
+
+namespace {
+
+// Moves bytes from `from` (into `b`) to `to`; returns -1 on a socket error, else 1 on progress.
+int PumpTunnel(Connection* from, Buffer& b, Connection* to, bool* from_eof, bool* shut_to) {
+  static const std::string kNoHead;
+  int progress = 0;
+  size_t none = 0;
+  if (b.Forwardable() > 0 && to->writable) {
+    IoResult r = WriteOut(to->fd, kNoHead, &none, &b, &to->writable, nullptr);
+    if (r == IoResult::kError) return -1;
+    if (r == IoResult::kDone) progress = 1;
+  }
+  if (b.Forwardable() == 0) {
+    b.Reset();
+    if (*from_eof && !*shut_to) {
+      shutdown(to->fd, SHUT_WR);
+      *shut_to = true;
+    }
+  }
+  if (!*from_eof && from->readable && b.end < b.capacity) {
+    IoResult r = ReadInto(from->fd, b, &from->readable);
+    if (r == IoResult::kError) return -1;
+    if (r == IoResult::kDone) b.parsed = b.end;
+    if (r == IoResult::kEof) *from_eof = true;
+    if (r != IoResult::kAgain) progress = 1;
+  }
+  return progress;
+}
+
+}  // namespace
+
+bool Worker::StepTunnel(Session* s) {
+  Upstream* up = s->up;
+  int a = PumpTunnel(s, s->in, up, &s->client_eof, &s->shut_upstream);
+  int b = PumpTunnel(up, up->in, s, &s->upstream_eof, &s->shut_client);
+  if (a < 0 || b < 0 || (s->shut_upstream && s->shut_client)) {
+    if (options_.access_log) WriteAccessLog(s);
+    CloseSession(s);
+    return true;
+  }
+  return a > 0 || b > 0;
+}
+
+void Worker::WriteAccessLog(Session* s) {
+  char line[512];
+  int n = std::snprintf(line, sizeof line, "%s %s %d %lldms %s\n", s->client_ip, s->log_line,
+                        s->status, static_cast<long long>(now_ms_ - s->started_ms),
+                        s->backend ? s->backend->key.c_str() : "-");
+  if (n > 0) {
+    ssize_t ignored = write(1, line, static_cast<size_t>(n) < sizeof line ? n : sizeof line - 1);
+    (void)ignored;
+  }
+}
+
+}  // namespace ink::edge::internal

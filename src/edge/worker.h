@@ -1,0 +1,214 @@
+// Internal to ink-edge: one worker thread's event loop and its connection state machines.
+//
+// A Worker owns an epoll instance, its own SO_REUSEPORT listening socket, every client
+// connection (Session) it accepted, and a pool of upstream connections per backend with passive
+// health marks. All of it is touched only by the worker's thread; the only cross-thread inputs
+// are the RouteTableHolder (polled lock-free, fetched under its mutex only when the generation
+// changes) and RequestStop (an eventfd write).
+//
+// Sockets are non-blocking and registered once, edge-triggered, for in+out; each connection
+// remembers whether it is readable/writable until a call returns EAGAIN, and Drive() makes all
+// the progress it can. Bodies are forwarded raw from the input buffer they were read into (the
+// framing, Content-Length or chunked, is passed through unchanged while http-parser tracks where
+// each message ends), so a large body never needs more than one buffer per direction: when the
+// peer cannot take more, we stop reading (back-pressure).
+#pragma once
+
+#include <http_parser.h>
+#include <netinet/in.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "http_head.h"
+#include "ink/edge/edge_server.h"
+#include "ink/edge/route_table.h"
+
+namespace ink::edge::internal {
+
+// A fixed-capacity byte buffer. [begin, parsed) holds parsed bytes waiting to be forwarded,
+// [parsed, end) bytes not parsed yet. While a message head is parsed, begin is the head start.
+struct Buffer {
+  std::unique_ptr<char[]> data;
+  uint32_t capacity = 0, begin = 0, parsed = 0, end = 0;
+  void Allocate(size_t bytes);
+  void Reset() { begin = parsed = end = 0; }
+  uint32_t Forwardable() const { return parsed > begin ? parsed - begin : 0; }
+  // Moves [begin, end) to the front. Only between heads (header offsets would move).
+  void Compact();
+};
+
+// What http-parser's callbacks record for the connection that owns the parser.
+struct ParseContext {
+  const char* base = nullptr;
+  HeaderList* headers = nullptr;
+  bool head_done = false;             // on_headers_complete fired (parser paused)
+  bool message_done = false;          // on_message_complete fired (parser paused)
+  bool response_has_no_body = false;  // set before parsing a response to a HEAD request
+};
+
+struct Session;
+struct Upstream;
+struct BackendState;
+
+// Anything registered with epoll.
+struct Connection {
+  enum class Kind : uint8_t { kListener, kWake, kClient, kUpstream };
+  explicit Connection(Kind k) : kind(k) {}
+  Kind kind;
+  int fd = -1;
+  bool readable = false;
+  bool writable = false;
+  int64_t deadline_ms = 0;     // 0: none
+  Connection* prev = nullptr;  // intrusive list of live connections, for the timeout sweep
+  Connection* next = nullptr;
+};
+
+struct Upstream : Connection {
+  Upstream() : Connection(Kind::kUpstream) {}
+  BackendState* backend = nullptr;
+  Session* session = nullptr;  // null while idle in the pool
+  Buffer in;
+  http_parser parser{};
+  HeaderList headers;
+  ParseContext parse;
+  bool connecting = false;
+  bool reused = false;
+  bool keepalive = false;
+  bool head_done = false;
+  uint64_t bytes_read = 0;  // in the current exchange
+};
+
+struct BackendState {
+  int64_t down_until_ms = 0;
+  std::vector<Upstream*> idle;  // LIFO
+};
+
+enum class Phase : uint8_t { kReadHead, kConnect, kProxy, kLocal, kTunnel, kClosed };
+
+struct Session : Connection {
+  Session() : Connection(Kind::kClient) {}
+  Phase phase = Phase::kReadHead;
+  Buffer in;
+  http_parser parser{};
+  HeaderList headers;
+  ParseContext parse;
+  std::string upstream_head;  // rewritten request head (kept until the response starts: retries)
+  size_t upstream_head_sent = 0;
+  std::string out;  // response head(s) or an error page for the client
+  size_t out_sent = 0;
+  Upstream* up = nullptr;
+  std::shared_ptr<const RouteTable> table;
+  const Route* route = nullptr;
+  const Backend* backend = nullptr;
+  uint32_t rr_start = 0;
+  uint64_t tried = 0;  // bit i: backend i tried for this request
+  int attempts = 0;
+  bool req_done = false, req_body_sent = false, resp_done = false;
+  bool keepalive = false, close_after = false, is_head = false, upgrade = false, http10 = false;
+  bool json_errors = false, to_tunnel = false, client_eof = false, upstream_eof = false;
+  bool response_started = false;  // bytes of this response went to the client
+  bool lingering = false;         // error sent, write side shut, draining input before close
+  bool shut_client = false, shut_upstream = false;  // tunnel half-closes done
+  int status = 0;
+  int64_t started_ms = 0;
+  char client_ip[48] = {};
+  char log_line[256] = {};  // "host METHOD target" when access logging
+};
+
+class Worker {
+ public:
+  Worker(const EdgeOptions& options, RouteTableHolder& routes, int listen_fd, int max_sessions);
+  ~Worker();
+  // Runs the loop until RequestStop's drain finishes. Call on the worker's own thread.
+  void Run();
+  // Thread-safe: stop accepting and drain for `drain_ms`.
+  void RequestStop(int64_t drain_ms);
+
+ private:
+  // worker.cc: loop, accept, timers, pools, backends.
+  void OnWake();
+  void Accept();
+  void RefreshRoutes();
+  void Sweep();
+  void OnTimeout(Connection* c);
+  void Link(Connection* c);
+  void Unlink(Connection* c);
+  Session* NewSession();
+  Upstream* NewUpstream();
+  void CloseSession(Session* s);
+  void CloseUpstream(Upstream* up);
+  void ReleaseUpstream(Upstream* up, bool reuse);
+  BackendState& StateFor(const Backend& b);
+  const Backend* NextBackend(Session* s);
+  void ConnectUpstream(Session* s);  // picks a backend and connects or fails with 502
+  bool StartConnect(Session* s, const Backend& b, bool use_pool);
+  void ConnectFailed(Session* s);
+
+  // exchange.cc: per-session state machine.
+  void Drive(Session* s);
+  bool StepReadHead(Session* s);
+  void StartRequest(Session* s);
+  bool StepConnect(Session* s);
+  bool StepProxy(Session* s);
+  bool ParseRequestBody(Session* s);
+  bool ReadResponse(Session* s);
+  bool ParseResponse(Session* s);
+  void OnResponseHead(Session* s);
+  void OnResponseComplete(Session* s);
+  void UpstreamFailed(Session* s, const char* why);
+  void FinishExchange(Session* s);
+  void ResetForNextRequest(Session* s);
+  bool StepLocal(Session* s);
+  bool StepTunnel(Session* s);
+  void LocalError(Session* s, int status, const char* code, const std::string& message);
+  void WriteAccessLog(Session* s);
+
+  const EdgeOptions& options_;
+  RouteTableHolder& routes_;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  Connection listener_{Connection::Kind::kListener};
+  Connection waker_{Connection::Kind::kWake};
+  int max_sessions_;
+  int sessions_ = 0;
+  int64_t now_ms_ = 0;
+  int64_t next_sweep_ms_ = 0;
+  std::atomic<int64_t> stop_drain_ms_{-1};
+  bool stopping_ = false;
+  int64_t drain_deadline_ms_ = 0;
+
+  uint64_t table_generation_ = 0;
+  std::shared_ptr<const RouteTable> table_;
+  std::vector<uint32_t> round_robin_;  // per route index of table_
+  std::unordered_map<std::string, BackendState, StringHash, std::equal_to<>> backends_;
+
+  Connection live_{
+      Connection::Kind::kWake};  // sentinel of the intrusive list of live sessions and upstreams
+  std::vector<std::unique_ptr<Session>> all_sessions_;
+  std::vector<std::unique_ptr<Upstream>> all_upstreams_;
+  std::vector<Session*> free_sessions_;
+  std::vector<Upstream*> free_upstreams_;
+  // Closed this loop iteration; recycled after the epoll batch so stale events find fd == -1.
+  std::vector<Connection*> graveyard_;
+};
+
+int64_t MonotonicMillis();
+
+extern const http_parser_settings kRequestSettings;
+extern const http_parser_settings kResponseSettings;
+
+enum class IoResult { kDone, kAgain, kEof, kError };
+// recv into [end, capacity) of `b`; clears *readable on EAGAIN.
+IoResult ReadInto(int fd, Buffer& b, bool* readable);
+// sendmsg of head[*head_sent..] then body's forwardable bytes (body may be null); advances
+// *head_sent and body->begin; clears *writable on EAGAIN.
+IoResult WriteOut(int fd, const std::string& head, size_t* head_sent, Buffer* body, bool* writable,
+                  size_t* body_written);
+
+}  // namespace ink::edge::internal
