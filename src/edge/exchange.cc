@@ -149,6 +149,8 @@ void Worker::Drive(Session* s) {
     if (!progress) break;
     any = true;
   }
+  UpdateWriteInterest(s);
+  if (s->up) UpdateWriteInterest(s->up);
   if (!any) return;
   switch (s->phase) {
     case Phase::kLocal:

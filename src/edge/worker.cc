@@ -37,7 +37,7 @@ void Buffer::Compact() {
 
 namespace {
 
-constexpr uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr uint32_t kEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
 
 void SetNoDelay(int fd) {
   int one = 1;
@@ -193,6 +193,7 @@ void Worker::Accept() {
     SetNoDelay(fd);
     Session* s = NewSession();
     s->fd = fd;
+    s->out_armed = false;
     if (addr.ss_family == AF_INET) {
       inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, s->client_ip,
                 sizeof s->client_ip);
@@ -254,6 +255,16 @@ Upstream* Worker::NewUpstream() {
   up->bytes_read = 0;
   up->deadline_ms = 0;
   return up;
+}
+
+void Worker::UpdateWriteInterest(Connection* c) {
+  bool want = !c->writable;
+  if (c->fd < 0 || want == c->out_armed) return;
+  epoll_event ev{};
+  ev.events = kEvents | (want ? static_cast<uint32_t>(EPOLLOUT) : 0u);
+  ev.data.ptr = c;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &ev);
+  c->out_armed = want;
 }
 
 void Worker::Link(Connection* c) {
@@ -405,8 +416,9 @@ bool Worker::StartConnect(Session* s, const Backend& b, bool use_pool) {
   up->session = s;
   up->connecting = rc < 0;
   up->writable = rc == 0;
+  up->out_armed = up->connecting;
   epoll_event ev{};
-  ev.events = kEvents;
+  ev.events = kEvents | (up->connecting ? static_cast<uint32_t>(EPOLLOUT) : 0u);
   ev.data.ptr = up;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
   Link(up);

@@ -6,12 +6,13 @@
 // are the RouteTableHolder (polled lock-free, fetched under its mutex only when the generation
 // changes) and RequestStop (an eventfd write).
 //
-// Sockets are non-blocking and registered once, edge-triggered, for in+out; each connection
-// remembers whether it is readable/writable until a call returns EAGAIN, and Drive() makes all
-// the progress it can. Bodies are forwarded raw from the input buffer they were read into (the
-// framing, Content-Length or chunked, is passed through unchanged while http-parser tracks where
-// each message ends), so a large body never needs more than one buffer per direction: when the
-// peer cannot take more, we stop reading (back-pressure).
+// Sockets are non-blocking and edge-triggered; each connection remembers whether it is
+// readable/writable until a call returns EAGAIN, and Drive() makes all the progress it can.
+// EPOLLOUT is in the interest set only while a write is blocked (or a connect is pending):
+// leaving it on would wake the loop for every ACK. Bodies are forwarded raw from the input buffer
+// they were read into (the framing, Content-Length or chunked, is passed through unchanged while
+// http-parser tracks where each message ends), so a large body never needs more than one buffer per
+// direction: when the peer cannot take more, we stop reading (back-pressure).
 #pragma once
 
 #include <http_parser.h>
@@ -64,6 +65,7 @@ struct Connection {
   int fd = -1;
   bool readable = false;
   bool writable = false;
+  bool out_armed = false;      // EPOLLOUT in the epoll interest set (only while waiting for room)
   int64_t deadline_ms = 0;     // 0: none
   Connection* prev = nullptr;  // intrusive list of live connections, for the timeout sweep
   Connection* next = nullptr;
@@ -152,6 +154,7 @@ class Worker {
 
   // exchange.cc: per-session state machine.
   void Drive(Session* s);
+  void UpdateWriteInterest(Connection* c);
   bool StepReadHead(Session* s);
   void StartRequest(Session* s);
   bool StepConnect(Session* s);
