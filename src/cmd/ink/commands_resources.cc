@@ -29,6 +29,20 @@ void PrintTable(Session& s, const std::vector<std::string>& headers,
   s.out() << FormatTable(headers, rows);
 }
 
+// "healthy/desired" when the server reports healthy replicas (like kubectl's READY), else desired.
+std::string Replicas(const Json& service) {
+  Json healthy = Member(service, "replicas_healthy");
+  if (!healthy.is_number_integer()) return Field(service, "replicas");
+  return std::to_string(healthy.get<int64_t>()) + "/" + Field(service, "replicas");
+}
+
+// CPU cores; 0 means no limit.
+std::string Cpu(const Json& service) {
+  Json cpu = Member(service, "cpu");
+  if (cpu.is_number() && cpu.get<double>() == 0) return "unlimited";
+  return Field(service, "cpu");
+}
+
 std::string Project(Session& s) { return *s.invocation().Get("--project"); }
 
 std::string Positional(Session& s) { return s.invocation().positionals.at(0); }
@@ -91,8 +105,8 @@ int RunServicesList(Session& s) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const Json& svc : ListOf(*response, "services")) {
-    rows.push_back({Field(svc, "name"), Field(svc, "status"), Field(svc, "replicas"),
-                    Field(svc, "image"), Field(svc, "url")});
+    rows.push_back({Field(svc, "name"), Field(svc, "status"), Replicas(svc), Field(svc, "image"),
+                    Field(svc, "url")});
   }
   PrintTable(s, {"NAME", "STATUS", "REPLICAS", "IMAGE", "URL"}, rows,
              "No services in project " + Project(s) + ". Deploy one with: ink deploy --project " +
@@ -118,8 +132,8 @@ int RunServicesGet(Session& s) {
       {"Image", Field(svc, "image")},
       {"Port", Field(svc, "port")},
       {"Replicas", Field(svc, "replicas")},
-      {"CPU", Field(svc, "cpu")},
-      {"Memory", Field(svc, "memory")},
+      {"CPU", Cpu(svc)},
+      {"Memory", FormatBytes(Member(svc, "memory"))},
       {"Runtime", Field(svc, "runtime_class")},
       {"Env", Field(svc, "env_names")},
       {"Active deployment", Field(svc, "active_deployment_id")},

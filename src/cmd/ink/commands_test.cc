@@ -249,24 +249,29 @@ TEST_F(CommandsTest, ServicesListAndGet) {
                {{{"name", "web"},
                  {"status", "running"},
                  {"replicas", 2},
+                 {"replicas_healthy", 1},
                  {"image", "img:1"},
                  {"url", "http://web-demo.localhost:8000"}}}}});
   ASSERT_EQ(Run({"services", "list", "--project", "demo"}), 0);
   EXPECT_EQ(out_.str(),
             "NAME   STATUS    REPLICAS   IMAGE   URL\n"
-            "web    running   2          img:1   http://web-demo.localhost:8000\n");
+            "web    running   1/2        img:1   http://web-demo.localhost:8000\n");
   EXPECT_EQ(script_.sent.back().target, "/v1/projects/demo/services");
 
   Reply(200, {{"service",
                {{"name", "web"},
                 {"status", "degraded"},
                 {"env_names", {"A", "B"}},
+                {"cpu", 0},
+                {"memory", 268435456},
                 {"replicas_observed",
                  {{{"name", "web-1"}, {"state", "exited"}, {"oom_killed", true}, {"restarts", 3}}}},
                 {"events", {{{"kind", "oom_killed"}, {"message", "killed: out of memory"}}}}}}});
   ASSERT_EQ(Run({"services", "get", "web", "--project", "demo"}), 0);
   EXPECT_EQ(script_.sent.back().target, "/v1/projects/demo/services/web");
   EXPECT_NE(out_.str().find("Env:                A, B"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("CPU:                unlimited"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("Memory:             256Mi"), std::string::npos) << out_.str();
   EXPECT_NE(out_.str().find("exited (OOM killed)"), std::string::npos) << out_.str();
   EXPECT_NE(out_.str().find("killed: out of memory"), std::string::npos) << out_.str();
 }

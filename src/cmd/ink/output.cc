@@ -1,6 +1,7 @@
 #include "output.h"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 
 namespace ink::cli {
@@ -112,6 +113,20 @@ std::string FormatAge(const Json& millis, int64_t now_millis) {
   if (seconds < 120 * 60) return std::to_string(seconds / 60) + "m ago";
   if (seconds < 48 * 3600) return std::to_string(seconds / 3600) + "h ago";
   return std::to_string(seconds / 86400) + "d ago";
+}
+
+std::string FormatBytes(const Json& bytes) {
+  if (bytes.is_string()) return bytes.get<std::string>();
+  if (!bytes.is_number_integer()) return "-";
+  int64_t n = bytes.get<int64_t>();
+  if (n == 0) return "unlimited";
+  const char* units[] = {"", "Ki", "Mi", "Gi", "Ti"};
+  size_t unit = 0;
+  while (unit + 1 < std::size(units) && n % 1024 == 0) {
+    n /= 1024;
+    ++unit;
+  }
+  return std::to_string(n) + units[unit];
 }
 
 std::string FormatSeconds(int64_t seconds) {

@@ -33,6 +33,10 @@ std::string Field(const Json& object, std::string_view key);
 // or null gives "-".
 std::string FormatAge(const Json& millis, int64_t now_millis);
 
+// A byte count as the largest binary unit that divides it evenly ("128Mi", "1Gi", "1000"); a
+// string is returned as-is; 0 gives "unlimited" (the API's "no limit"); missing gives "-".
+std::string FormatBytes(const Json& bytes);
+
 // A number of seconds as "45s", "12m30s", "3h5m", "2d4h".
 std::string FormatSeconds(int64_t seconds);
 

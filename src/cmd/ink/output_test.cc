@@ -58,6 +58,16 @@ TEST(FormatAge, RelativeToNow) {
   EXPECT_EQ(FormatAge(Json(), now), "-");
 }
 
+TEST(FormatBytes, BinaryUnitsWhenExact) {
+  EXPECT_EQ(FormatBytes(Json(134217728)), "128Mi");
+  EXPECT_EQ(FormatBytes(Json(1073741824)), "1Gi");
+  EXPECT_EQ(FormatBytes(Json(1536)), "1536");  // 1.5Ki: not a whole number of Ki
+  EXPECT_EQ(FormatBytes(Json(1000)), "1000");
+  EXPECT_EQ(FormatBytes(Json(0)), "unlimited");
+  EXPECT_EQ(FormatBytes(Json("256m")), "256m");
+  EXPECT_EQ(FormatBytes(Json()), "-");
+}
+
 TEST(FormatSeconds, Compact) {
   EXPECT_EQ(FormatSeconds(45), "45s");
   EXPECT_EQ(FormatSeconds(750), "12m30s");
