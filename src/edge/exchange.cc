@@ -71,17 +71,19 @@ const http_parser_settings kRequestSettings = MakeSettings(true);
 const http_parser_settings kResponseSettings = MakeSettings(false);
 
 // Reads into [end, capacity) of `b`.
-IoResult ReadInto(int fd, Buffer& b, bool* readable) {
+IoResult ReadInto(Connection* c, Buffer& b) {
   for (;;) {
-    ssize_t n = recv(fd, b.data.get() + b.end, b.capacity - b.end, 0);
+    size_t room = b.capacity - b.end;
+    ssize_t n = recv(c->fd, b.data.get() + b.end, room, 0);
     if (n > 0) {
       b.end += static_cast<uint32_t>(n);
+      if (static_cast<size_t>(n) < room && !c->peer_hup) c->readable = false;
       return IoResult::kDone;
     }
     if (n == 0) return IoResult::kEof;
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      *readable = false;
+      c->readable = false;
       return IoResult::kAgain;
     }
     return IoResult::kError;
@@ -226,7 +228,7 @@ bool Worker::StepReadHead(Session* s) {
   }
   if (!s->readable) return false;
   bool first = s->in.end == 0;
-  switch (ReadInto(s->fd, s->in, &s->readable)) {
+  switch (ReadInto(s, s->in)) {
     case IoResult::kDone:
       if (first) s->deadline_ms = now_ms_ + options_.header_timeout.count();
       return true;

@@ -56,7 +56,7 @@ bool Worker::StepProxy(Session* s) {
         s->in.Compact();
       }
       if (s->in.end < s->in.capacity) {
-        IoResult r = ReadInto(s->fd, s->in, &s->readable);
+        IoResult r = ReadInto(s, s->in);
         if (r == IoResult::kDone) progress = true;
         if (r == IoResult::kEof || r == IoResult::kError) {
           CloseSession(s);  // the client went away mid-request
@@ -110,7 +110,7 @@ bool Worker::ReadResponse(Session* s) {
   }
   if (up->in.end == up->in.capacity) return false;  // wait for the client to take some
   uint32_t before = up->in.end;
-  IoResult r = ReadInto(up->fd, up->in, &up->readable);
+  IoResult r = ReadInto(up, up->in);
   if (r == IoResult::kDone) {
     up->bytes_read += up->in.end - before;
     return true;
@@ -295,7 +295,7 @@ int PumpTunnel(Connection* from, Buffer& b, Connection* to, bool* from_eof, bool
     }
   }
   if (!*from_eof && from->readable && b.end < b.capacity) {
-    IoResult r = ReadInto(from->fd, b, &from->readable);
+    IoResult r = ReadInto(from, b);
     if (r == IoResult::kError) return -1;
     if (r == IoResult::kDone) b.parsed = b.end;
     if (r == IoResult::kEof) *from_eof = true;

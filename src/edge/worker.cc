@@ -106,6 +106,7 @@ void Worker::Run() {
         case Connection::Kind::kClient: {
           auto* s = static_cast<Session*>(c);
           if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s->readable = true;
+          if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s->peer_hup = true;
           if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) s->writable = true;
           Drive(s);
           break;
@@ -113,6 +114,7 @@ void Worker::Run() {
         case Connection::Kind::kUpstream: {
           auto* up = static_cast<Upstream*>(c);
           if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) up->readable = true;
+          if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) up->peer_hup = true;
           if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) up->writable = true;
           if (up->session == nullptr) {
             // Idle in the pool: data or EOF from the backend means it is no longer usable.
@@ -229,7 +231,7 @@ Session* Worker::NewSession() {
     s->parse.headers = &s->headers;
   }
   s->in.Reset();
-  s->readable = s->writable = false;
+  s->readable = s->writable = s->peer_hup = false;
   s->up = nullptr;
   s->client_eof = false;
   return s;
@@ -248,7 +250,7 @@ Upstream* Worker::NewUpstream() {
     up->parse.headers = &up->headers;
   }
   up->in.Reset();
-  up->readable = up->writable = false;
+  up->readable = up->writable = up->peer_hup = false;
   up->session = nullptr;
   up->backend = nullptr;
   up->reused = up->connecting = up->keepalive = up->head_done = false;

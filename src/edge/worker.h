@@ -65,6 +65,7 @@ struct Connection {
   int fd = -1;
   bool readable = false;
   bool writable = false;
+  bool peer_hup = false;       // epoll reported RDHUP/HUP/ERR: read until 0 or an error
   bool out_armed = false;      // EPOLLOUT in the epoll interest set (only while waiting for room)
   int64_t deadline_ms = 0;     // 0: none
   Connection* prev = nullptr;  // intrusive list of live connections, for the timeout sweep
@@ -207,8 +208,10 @@ extern const http_parser_settings kRequestSettings;
 extern const http_parser_settings kResponseSettings;
 
 enum class IoResult { kDone, kAgain, kEof, kError };
-// recv into [end, capacity) of `b`; clears *readable on EAGAIN.
-IoResult ReadInto(int fd, Buffer& b, bool* readable);
+// recv into [end, capacity) of `c`'s buffer `b`. Clears c->readable on EAGAIN, and also after a
+// short read (the socket is drained; edge-triggered epoll reports the next arrival) unless the
+// peer hung up, which saves the EAGAIN round trip per message.
+IoResult ReadInto(Connection* c, Buffer& b);
 // sendmsg of head[*head_sent..] then body's forwardable bytes (body may be null); advances
 // *head_sent and body->begin; clears *writable on EAGAIN.
 IoResult WriteOut(int fd, const std::string& head, size_t* head_sent, Buffer* body, bool* writable,
