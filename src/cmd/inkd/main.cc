@@ -57,11 +57,6 @@ and --instance-name.
 
 volatile sig_atomic_t g_stop = 0;
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  return s;
-}
-
 void WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
   std::string tmp = path + ".tmp";
   {
