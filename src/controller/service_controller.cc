@@ -381,7 +381,12 @@ class ServiceController::Impl {
         if (password.ok()) auth = RegistryAuth{cred->username, *password};
       }
     }
-    auto pulled = runtime_.PullImage(d.spec.image, auth);
+    // Images under "localhost/" (built on this host) or named without a registry live only in
+    // the local store: there is nothing to pull.
+    bool local_only = registry.empty() || registry == "localhost";
+    auto exists = runtime_.ImageExists(d.spec.image);
+    Status pulled = (local_only && exists.ok() && *exists) ? Status{}
+                                                           : runtime_.PullImage(d.spec.image, auth);
     if (Stopping()) return;
     if (!pulled.ok()) {
       return FailDeployment(s, d,
