@@ -52,7 +52,8 @@ int WaitForDeployment(Session& s, const std::string& id, Json& last) {
     std::string message = Field(last, "message");
     std::string line = "deployment " + id + ": " + status;
     if (message != "-") line += " - " + message;
-    if (line != shown) {
+    bool terminal = status == "active" || status == "failed" || status == "superseded";
+    if (line != shown && !terminal) {  // the final state is printed once, below
       s.err() << line << "\n";
       shown = line;
     }

@@ -190,7 +190,8 @@ int RunDeploymentsList(Session& s) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const Json& d : ListOf(*response, "deployments")) {
-    std::string message = Field(d, "message");
+    // Full messages are in `ink deployments get ID`; one row stays one readable line.
+    std::string message = Truncate(Field(d, "message"), 60);
     rows.push_back({Field(d, "id"), Field(d, "status"), Field(d, "image"),
                     FormatAge(Member(d, "created_at"), s.NowMillis()), message});
   }

@@ -68,6 +68,16 @@ std::string FormatTable(const std::vector<std::string>& headers,
   return out;
 }
 
+std::string Truncate(std::string_view text, size_t max_chars) {
+  if (DisplayWidth(text) <= max_chars) return std::string(text);
+  size_t keep = max_chars > 3 ? max_chars - 3 : 0;
+  size_t i = 0;
+  for (size_t chars = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && chars++ == keep) break;
+  }
+  return std::string(text.substr(0, i)) + "...";
+}
+
 std::string FormatKeyValues(const std::vector<std::pair<std::string, std::string>>& pairs) {
   size_t width = 0;
   for (const auto& [key, value] : pairs) width = std::max(width, DisplayWidth(key) + 1);

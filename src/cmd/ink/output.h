@@ -17,6 +17,9 @@ namespace ink::cli {
 std::string FormatTable(const std::vector<std::string>& headers,
                         const std::vector<std::vector<std::string>>& rows);
 
+// `text` cut to at most `max_chars` code points, ending in "..." when cut.
+std::string Truncate(std::string_view text, size_t max_chars);
+
 // "Key:   value" lines with the values aligned.
 std::string FormatKeyValues(const std::vector<std::pair<std::string, std::string>>& pairs);
 

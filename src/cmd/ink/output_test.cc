@@ -24,6 +24,13 @@ TEST(FormatTable, NewlinesInCellsStayOnOneRowAndUtf8CountsAsOneColumn) {
 
 TEST(FormatTable, ShortRowsArePadded) { EXPECT_EQ(FormatTable({"A", "B"}, {{"1"}}), "A   B\n1\n"); }
 
+TEST(Truncate, CutsLongTextOnCodePoints) {
+  EXPECT_EQ(Truncate("short", 10), "short");
+  EXPECT_EQ(Truncate("exactly10!", 10), "exactly10!");
+  EXPECT_EQ(Truncate("this is far too long", 10), "this is...");
+  EXPECT_EQ(Truncate("ééééééééééé", 5), "éé...");
+}
+
 TEST(FormatKeyValues, AlignsValues) {
   EXPECT_EQ(FormatKeyValues({{"Name", "web"}, {"Active deployment", "dep_1"}, {"Env", ""}}),
             "Name:               web\n"
