@@ -297,6 +297,25 @@ TEST_F(EdgeTest, OversizedHeadIs431) {
   EXPECT_EQ(r.status, 431);
 }
 
+TEST_F(EdgeTest, SlowRequestHeadTimesOutWith408AndConnectionLimitHolds) {
+  WriteRoutes(1, {});
+  EdgeOptions o;
+  o.header_timeout = std::chrono::milliseconds(300);
+  o.max_connections = 2;
+  StartEdge(o);
+  TestClient slow(port_);
+  slow.Send("GET / HTTP/1.1\r\nHost: a");
+  TestClient second(port_);
+  ASSERT_TRUE(second.connected());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  TestClient third(port_);  // over the limit: accepted and closed at once
+  EXPECT_TRUE(third.ClosedByPeer());
+  auto start = std::chrono::steady_clock::now();
+  Response r = slow.Read();
+  EXPECT_EQ(r.status, 408);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
 TEST_F(EdgeTest, MalformedRouteFileKeepsTheOldTable) {
   TestBackend a("a");
   WriteRoutes(1, {RouteJson("web-demo.localhost", "web", "demo", {a.port()})});
