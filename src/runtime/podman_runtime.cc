@@ -15,6 +15,7 @@
 #include "ink/http/client.h"
 #include "ink/runtime/runtime.h"
 #include "log_frames.h"
+#include "network_isolation.h"
 #include "oom_watcher.h"
 #include "podman_services.h"
 
@@ -149,23 +150,43 @@ class PodmanRuntime final : public ContainerRuntime {
   Status EnsureNetwork(const std::string& name) override {
     auto exists = Call("runc", "GET", "/networks/" + http::UrlEncode(name) + "/exists", "", 30s);
     if (!exists.ok()) return exists.error();
-    if (exists->status == 204) return {};
-    Json body = {{"name", name},
-                 {"driver", "bridge"},
-                 {"dns_enabled", true},
-                 // netavark drops traffic between networks created with isolate=true.
-                 {"options", {{"isolate", "true"}}}};
-    auto created = Call("runc", "POST", "/networks/create", body.dump(), 60s);
-    if (!created.ok()) return created.error();
-    if (created->status == 409) return {};  // created concurrently
-    return Check(*created, "creating network " + name);
+    if (exists->status != 204) {
+      Json body = {{"name", name},
+                   {"driver", "bridge"},
+                   {"dns_enabled", true},
+                   // netavark's own isolation; Ink adds its own rules below (network_isolation.h).
+                   {"options", {{"isolate", "true"}}}};
+      auto created = Call("runc", "POST", "/networks/create", body.dump(), 60s);
+      if (!created.ok()) return created.error();
+      if (created->status != 409) {  // 409: created concurrently
+        INK_RETURN_IF_ERROR(Check(*created, "creating network " + name));
+      }
+    }
+    auto bridge = BridgeOf(name);
+    if (!bridge.ok()) return bridge.error();
+    return IsolateBridge(*bridge);
   }
 
   Status RemoveNetwork(const std::string& name) override {
+    auto bridge = BridgeOf(name);
     auto response = Call("runc", "DELETE", "/networks/" + http::UrlEncode(name), "", 60s);
     if (!response.ok()) return response.error();
     if (response->status == 404) return {};
-    return Check(*response, "removing network " + name);
+    INK_RETURN_IF_ERROR(Check(*response, "removing network " + name));
+    if (bridge.ok()) ForgetBridge(*bridge);
+    return {};
+  }
+
+  // The bridge interface of a podman network ("podman3").
+  Result<std::string> BridgeOf(const std::string& name) {
+    auto response = Call("runc", "GET", "/networks/" + http::UrlEncode(name) + "/json", "", 30s);
+    if (!response.ok()) return response.error();
+    INK_RETURN_IF_ERROR(Check(*response, "inspecting network " + name));
+    auto parsed = Json::parse(response->body, nullptr, false);
+    if (!parsed.is_object() || !parsed.contains("network_interface")) {
+      return Internal("podman's description of network " + name + " has no bridge interface");
+    }
+    return parsed["network_interface"].get<std::string>();
   }
 
   Status PullImage(const std::string& reference, const std::optional<RegistryAuth>& auth) override {
