@@ -56,6 +56,32 @@ void ExpectSameSpec(const ServiceSpec& actual, const ServiceSpec& expected) {
   EXPECT_EQ(actual.replicas, expected.replicas);
   EXPECT_EQ(actual.runtime_class, expected.runtime_class);
   EXPECT_EQ(actual.registry_credential_id, expected.registry_credential_id);
+  EXPECT_EQ(actual.source, expected.source);
+  EXPECT_EQ(actual.build_settings, expected.build_settings);
+  EXPECT_EQ(actual.health_check_path, expected.health_check_path);
+}
+
+TEST_F(DeploymentTest, BuildingStateAndBuiltImage) {
+  ServiceSpec spec = TrickySpec();
+  spec.image = "";
+  spec.source = R"({"kind":"git","url":"file:///srv/app.git","ref":"main"})";
+  spec.build_settings = R"({"start_command":"node server.js"})";
+  spec.health_check_path = "/healthz";
+  auto result = store_->CreateOrUpdateServiceWithDeployment(workspace_, project_, "web", spec);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const std::string id = result->deployment.id;
+  ASSERT_TRUE(store_->UpdateDeploymentStatus(id, "building", "step 1/4").ok());
+  EXPECT_EQ(Status(id), "building");
+  auto unfinished = store_->ListUnfinishedDeployments();
+  ASSERT_TRUE(unfinished.ok());
+  ASSERT_EQ(unfinished->size(), 1u);
+  ASSERT_TRUE(store_->SetDeploymentImage(id, "localhost/ink/build/web:1").ok());
+  auto deployment = store_->GetDeployment(workspace_, id);
+  ASSERT_TRUE(deployment.ok());
+  EXPECT_EQ(deployment->spec.image, "localhost/ink/build/web:1");
+  spec.image = "localhost/ink/build/web:1";
+  ExpectSameSpec(deployment->spec, spec);
+  EXPECT_EQ(store_->SetDeploymentImage("dep_missing", "x").error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(DeploymentTest, FirstDeployCreatesServiceAndPendingDeployment) {

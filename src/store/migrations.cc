@@ -86,8 +86,33 @@ CREATE TABLE registry_credentials (
 ) STRICT;
 )sql";
 
+// Version 2: deployments gain the "building" state (source deploys build an image first).
+// SQLite cannot alter a CHECK constraint, so the table is rebuilt.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE deployments_v2 (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  status TEXT NOT NULL
+    CHECK (status IN ('pending', 'building', 'deploying', 'active', 'failed', 'superseded')),
+  message TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  FOREIGN KEY (service_id, workspace_id) REFERENCES services(id, workspace_id)
+) STRICT;
+INSERT INTO deployments_v2 SELECT id, workspace_id, service_id, spec_json, status, message,
+  created_at, updated_at FROM deployments;
+DROP TABLE deployments;
+ALTER TABLE deployments_v2 RENAME TO deployments;
+CREATE INDEX deployments_by_service ON deployments(service_id, created_at);
+CREATE INDEX deployments_unfinished ON deployments(created_at)
+  WHERE status IN ('pending', 'building', 'deploying');
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
+    {2, kSchemaV2},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

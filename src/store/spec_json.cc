@@ -22,6 +22,9 @@ Result<std::string> SpecToJson(const ServiceSpec& spec) {
       {"replicas", spec.replicas},
       {"runtime_class", spec.runtime_class},
       {"registry_credential_id", spec.registry_credential_id},
+      {"source", spec.source},
+      {"build_settings", spec.build_settings},
+      {"health_check_path", spec.health_check_path},
   };
   try {
     // Strict UTF-8 handling: replacing bad bytes would silently change the user's values.
@@ -55,6 +58,13 @@ Result<ServiceSpec> SpecFromJson(const std::string& text, const std::string& own
     }
     if (json.contains("registry_credential_id")) {
       spec.registry_credential_id = json.at("registry_credential_id").get<std::string>();
+    }
+    if (json.contains("source")) spec.source = json.at("source").get<std::string>();
+    if (json.contains("build_settings")) {
+      spec.build_settings = json.at("build_settings").get<std::string>();
+    }
+    if (json.contains("health_check_path")) {
+      spec.health_check_path = json.at("health_check_path").get<std::string>();
     }
   } catch (const Json::exception& e) {
     return Internal("store: the stored spec of " + owner + " is corrupt (" + e.what() +

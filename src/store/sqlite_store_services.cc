@@ -67,8 +67,8 @@ Result<std::vector<T>> ReadAll(Statement& query, Reader read) {
   }
 }
 
-constexpr std::array<std::string_view, 5> kDeploymentStatuses = {"pending", "deploying", "active",
-                                                                 "failed", "superseded"};
+constexpr std::array<std::string_view, 6> kDeploymentStatuses = {
+    "pending", "building", "deploying", "active", "failed", "superseded"};
 
 }  // namespace
 
@@ -233,7 +233,7 @@ Result<std::vector<Deployment>> SqliteStore::ListDeployments(const std::string& 
 Result<std::vector<Deployment>> SqliteStore::ListUnfinishedDeployments() {
   std::lock_guard lock(mu_);
   auto query = Prepare(std::string("SELECT ") + kDeploymentColumns +
-                           " FROM deployments WHERE status IN ('pending', 'deploying')"
+                           " FROM deployments WHERE status IN ('pending', 'building', 'deploying')"
                            " ORDER BY created_at, rowid",
                        "list unfinished deployments");
   if (!query.ok()) return query.error();
@@ -245,8 +245,9 @@ Status SqliteStore::UpdateDeploymentStatus(const std::string& deployment_id,
   bool known = false;
   for (std::string_view s : kDeploymentStatuses) known = known || s == status;
   if (!known) {
-    return InvalidArgument("deployment status '" + status +
-                           "' is unknown; use pending, deploying, active, failed or superseded");
+    return InvalidArgument(
+        "deployment status '" + status +
+        "' is unknown; use pending, building, deploying, active, failed or superseded");
   }
   std::lock_guard lock(mu_);
   auto update =
@@ -256,6 +257,27 @@ Status SqliteStore::UpdateDeploymentStatus(const std::string& deployment_id,
   INK_RETURN_IF_ERROR(update->BindAll(status, message, clock_.NowMillis(), deployment_id).Run());
   if (connection_.Changes() == 0) return NotFound("deployment '" + deployment_id + "' not found");
   return {};
+}
+
+Status SqliteStore::SetDeploymentImage(const std::string& deployment_id, const std::string& image) {
+  constexpr std::string_view kWhat = "set deployment image";
+  std::lock_guard lock(mu_);
+  auto transaction = Transaction::Begin(connection_, kWhat);
+  if (!transaction.ok()) return transaction.error();
+  auto select = Prepare("SELECT spec_json FROM deployments WHERE id = ?", kWhat);
+  if (!select.ok()) return select.error();
+  auto row = select->Bind(deployment_id).Step();
+  if (!row.ok()) return row.error();
+  if (!*row) return NotFound("deployment '" + deployment_id + "' not found");
+  auto spec = SpecFromJson(select->Text(0), "deployment " + deployment_id);
+  if (!spec.ok()) return spec.error();
+  spec->image = image;
+  auto spec_json = SpecToJson(*spec);
+  if (!spec_json.ok()) return spec_json.error();
+  auto update = Prepare("UPDATE deployments SET spec_json = ?, updated_at = ? WHERE id = ?", kWhat);
+  if (!update.ok()) return update.error();
+  INK_RETURN_IF_ERROR(update->BindAll(*spec_json, clock_.NowMillis(), deployment_id).Run());
+  return transaction->Commit();
 }
 
 Status SqliteStore::ActivateDeployment(const std::string& service_id,

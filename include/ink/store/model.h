@@ -29,41 +29,50 @@ struct ApiToken {
 struct Project {
   std::string id;  // "prj_..."
   std::string workspace_id;
-  std::string name;  // DNS label, unique per workspace
+  std::string name;     // DNS label, unique per workspace
   std::string network;  // podman network name of the project ("ink-<project id>")
   int64_t created_at = 0;
 };
 
 // The desired shape of a service's release: what a deployment runs.
 struct ServiceSpec {
-  std::string image;                          // registry reference, e.g. "127.0.0.1:5000/a/b:1"
-  int port = 8080;                            // container port the edge routes to
-  std::map<std::string, std::string> env;     // plain env for now (secrets come with issue 4)
-  double cpu = 0;                             // CPU cores (0 = unlimited)
-  int64_t memory_bytes = 0;                   // memory limit (0 = unlimited)
+  std::string image;                       // registry reference, e.g. "127.0.0.1:5000/a/b:1"
+  int port = 8080;                         // container port the edge routes to
+  std::map<std::string, std::string> env;  // plain env for now (secrets come with issue 4)
+  double cpu = 0;                          // CPU cores (0 = unlimited)
+  int64_t memory_bytes = 0;                // memory limit (0 = unlimited)
   int replicas = 1;
-  std::string runtime_class = "gvisor";       // "gvisor" (runsc) or "runc" (crun)
-  std::string registry_credential_id;         // optional, "rcr_..."
+  std::string runtime_class = "gvisor";  // "gvisor" (runsc) or "runc" (crun)
+  std::string registry_credential_id;    // optional, "rcr_..."
+  // Where the code comes from when it is built rather than pulled: JSON text owned by the build
+  // module (e.g. {"kind":"git","url":...,"ref":...,"path":...}); "" for image deploys.
+  std::string source;
+  // Build plan overrides (JSON text owned by the build module: start/build command, root dir).
+  std::string build_settings;
+  // HTTP path that must answer non-5xx before a release takes traffic; "" = the default check
+  // (TCP connect to the port).
+  std::string health_check_path;
 };
 
 struct Service {
   std::string id;  // "svc_..."
   std::string workspace_id;
   std::string project_id;
-  std::string name;  // DNS label, unique per project
-  ServiceSpec spec;  // the spec of the newest deployment (desired)
+  std::string name;                  // DNS label, unique per project
+  ServiceSpec spec;                  // the spec of the newest deployment (desired)
   std::string active_deployment_id;  // the deployment currently serving, "" if none yet
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
 
-// Deployment states: pending → deploying → active | failed; active → superseded on the next one.
+// Deployment states: pending → [building →] deploying → active | failed; active → superseded
+// on the next one.
 struct Deployment {
   std::string id;  // "dep_..."
   std::string workspace_id;
   std::string service_id;
   ServiceSpec spec;
-  std::string status;   // "pending", "deploying", "active", "failed", "superseded"
+  std::string status;   // "pending", "building", "deploying", "active", "failed", "superseded"
   std::string message;  // why it failed, or a short progress note
   int64_t created_at = 0;
   int64_t updated_at = 0;

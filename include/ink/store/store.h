@@ -80,6 +80,8 @@ class Store {
   // the list in model.h.
   virtual Status UpdateDeploymentStatus(const std::string& deployment_id, const std::string& status,
                                         const std::string& message) = 0;
+  // Records the image a build produced for a deployment (its spec's `image`).
+  virtual Status SetDeploymentImage(const std::string& deployment_id, const std::string& image) = 0;
   // Marks `deployment_id` active and the service's previous active deployment superseded, and
   // points the service at it, in one transaction. InvalidArgument if the deployment belongs to
   // another service.
