@@ -85,8 +85,9 @@ std::string RegistryOf(const std::string& image) {
 class ServiceController::Impl {
  public:
   Impl(Store& store, ContainerRuntime& runtime, const SecretBox& secrets, Clock& clock,
-       ControllerOptions options)
-      : store_(store),
+       ControllerOptions options, Builder* builder)
+      : builder_(builder),
+        store_(store),
         runtime_(runtime),
         secrets_(secrets),
         clock_(clock),
@@ -359,18 +360,36 @@ class ServiceController::Impl {
   }
 
   void Rollout(Deployment d) {
-    RolloutSteps(d);
+    RolloutSteps(d);  // by value: the build fills in the image
     std::lock_guard lock(mu_);
     finished_rollouts_.insert(d.id);
   }
 
-  void RolloutSteps(const Deployment& d) {
+  void RolloutSteps(Deployment d) {
     auto service = store_.GetServiceById(d.service_id);
     if (!service.ok()) {
       (void)store_.UpdateDeploymentStatus(d.id, "failed", "the service was deleted");
       return;
     }
     const Service& s = *service;
+    if (!d.spec.source.empty() && d.spec.image.empty()) {
+      if (builder_ == nullptr) {
+        return FailDeployment(s, d, "this inkd cannot build from source (no builder configured)");
+      }
+      (void)store_.UpdateDeploymentStatus(d.id, "building", "queued for a build");
+      auto image = builder_->Build(
+          d, s,
+          [&](const std::string& phase) {
+            (void)store_.UpdateDeploymentStatus(d.id, "building", phase);
+          },
+          [this] { return Stopping(); });
+      if (Stopping()) return;
+      if (!image.ok()) return FailDeployment(s, d, "build failed: " + image.error().message);
+      auto recorded = store_.SetDeploymentImage(d.id, *image);
+      if (!recorded.ok()) return FailDeployment(s, d, recorded.error().message);
+      d.spec.image = *image;
+      Event(s, d.id, "built", "built image " + *image);
+    }
     (void)store_.UpdateDeploymentStatus(d.id, "deploying", "pulling image " + d.spec.image);
     std::optional<RegistryAuth> auth;
     std::string registry = RegistryOf(d.spec.image);
@@ -385,8 +404,8 @@ class ServiceController::Impl {
     // the local store: there is nothing to pull.
     bool local_only = registry.empty() || registry == "localhost";
     auto exists = runtime_.ImageExists(d.spec.image);
-    Status pulled = (local_only && exists.ok() && *exists) ? Status{}
-                                                           : runtime_.PullImage(d.spec.image, auth);
+    Status pulled =
+        (local_only && exists.ok() && *exists) ? Status{} : runtime_.PullImage(d.spec.image, auth);
     if (Stopping()) return;
     if (!pulled.ok()) {
       return FailDeployment(s, d,
@@ -636,6 +655,7 @@ class ServiceController::Impl {
     if (ec) LogError(kLog, "cannot replace " + options_.routes_path + ": " + ec.message());
   }
 
+  Builder* const builder_;  // may be null
   Store& store_;
   ContainerRuntime& runtime_;
   const SecretBox& secrets_;
@@ -665,8 +685,8 @@ class ServiceController::Impl {
 
 ServiceController::ServiceController(Store& store, ContainerRuntime& runtime,
                                      const SecretBox& secrets, Clock& clock,
-                                     ControllerOptions options)
-    : impl_(std::make_unique<Impl>(store, runtime, secrets, clock, std::move(options))) {}
+                                     ControllerOptions options, Builder* builder)
+    : impl_(std::make_unique<Impl>(store, runtime, secrets, clock, std::move(options), builder)) {}
 ServiceController::~ServiceController() { impl_->Stop(); }
 void ServiceController::Start() { impl_->Start(); }
 void ServiceController::Stop() { impl_->Stop(); }

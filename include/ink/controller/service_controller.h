@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "ink/build/builder.h"
 #include "ink/common/clock.h"
 #include "ink/common/json.h"
 #include "ink/common/secret_box.h"
@@ -56,8 +57,9 @@ struct ReplicaStatus {
 
 class ServiceController {
  public:
+  // `builder` may be null: then deployments with a source fail with a clear message.
   ServiceController(Store& store, ContainerRuntime& runtime, const SecretBox& secrets, Clock& clock,
-                    ControllerOptions options);
+                    ControllerOptions options, Builder* builder = nullptr);
   ~ServiceController();
 
   void Start();

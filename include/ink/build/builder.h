@@ -1,0 +1,30 @@
+// Builder: turns a deployment's source (git repository, uploaded archive) into a local image.
+//
+// The ServiceController calls Build() from a deployment's rollout thread when the deployment's
+// spec has a `source` and no image yet; the returned reference is recorded with
+// Store::SetDeploymentImage and then rolled out like any image. Implementations queue builds
+// (configurable concurrency), bound their time and memory, keep each deployment's build log,
+// and are thread-safe.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "ink/common/result.h"
+#include "ink/store/model.h"
+
+namespace ink {
+
+class Builder {
+ public:
+  virtual ~Builder() = default;
+  // Builds `deployment` of `service` and returns the local image reference it produced.
+  // `progress` receives short phase notes ("cloning", "building step 3/7") for the deployment's
+  // message; `should_stop` is polled and, when true, the build is abandoned (inkd stopping).
+  // A failure's message names the cause and ends with the tail of the build log.
+  virtual Result<std::string> Build(const Deployment& deployment, const Service& service,
+                                    const std::function<void(const std::string&)>& progress,
+                                    const std::function<bool()>& should_stop) = 0;
+};
+
+}  // namespace ink
