@@ -540,6 +540,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
              }});
   RegisterLogOperations(table, deps);
   RegisterAdminOperations(table, deps);
+  RegisterLifecycleOperations(table, deps);
 }
 
 }  // namespace ink

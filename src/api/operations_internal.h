@@ -31,5 +31,6 @@ Result<Service> FindService(OperationDeps& deps, const Caller& caller, const Pro
 
 void RegisterLogOperations(OperationTable& table, OperationDeps& deps);
 void RegisterAdminOperations(OperationTable& table, OperationDeps& deps);
+void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps);
 
 }  // namespace ink::api_internal

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "ink/common/log.h"
+#include "ink/http/client.h"
 
 namespace ink {
 namespace {
@@ -56,6 +57,34 @@ std::string ReplicaContainerName(const std::string& instance, const std::string&
                                  int index) {
   return "ink-" + instance + "-" + project + "-" + service + "-" + deployment_id + "-" +
          std::to_string(index);
+}
+
+// The status of GET `path`, or 0 if no HTTP answer came within `timeout_ms`.
+int HttpStatusOf(const std::string& ip, int port, const std::string& path, int timeout_ms) {
+  auto endpoint = http::Endpoint::Parse("http://" + ip + ":" + std::to_string(port));
+  if (!endpoint.ok()) return 0;
+  http::HttpClient client(*endpoint);
+  auto response = client.Do({.method = "GET",
+                             .target = path,
+                             .headers = {{"User-Agent", "ink-health-check"}},
+                             .timeout = std::chrono::milliseconds(timeout_ms)},
+                            64 << 10);
+  return response.ok() ? response->status : 0;
+}
+
+// A new release takes traffic once it accepts TCP on its port and, for HTTP apps, answers
+// below 500: on `path` when the service names one (required), else on / or /healthz (an app
+// that does not speak HTTP passes on TCP alone).
+bool ReadyForTraffic(const std::string& ip, int port, const std::string& path) {
+  if (!TcpConnects(ip, port, 300)) return false;
+  if (!path.empty()) {
+    int status = HttpStatusOf(ip, port, path, 2000);
+    return status > 0 && status < 500;
+  }
+  int root = HttpStatusOf(ip, port, "/", 2000);
+  if (root == 0 || root < 500) return true;
+  int healthz = HttpStatusOf(ip, port, "/healthz", 2000);
+  return healthz > 0 && healthz < 500;
 }
 
 bool IsExited(const ContainerInfo& c) {
@@ -443,17 +472,22 @@ class ServiceController::Impl {
                                     (tail.empty() ? "" : "; last log lines:\n" + tail));
         }
         if (c->state == "running" && !c->ip_address.empty() &&
-            TcpConnects(c->ip_address, d.spec.port, 300)) {
+            ReadyForTraffic(c->ip_address, d.spec.port, d.spec.health_check_path)) {
           ++healthy;
         }
       }
       if (healthy == ids.size()) break;
       if (clock_.Steady() > deadline) {
         std::string tail = ids.empty() ? "" : LogTail(ids.front(), 20);
+        std::string what =
+            d.spec.health_check_path.empty()
+                ? "nothing accepted TCP connections on port " + std::to_string(d.spec.port) +
+                      " (or / and /healthz answered 5xx)"
+                : "GET " + d.spec.health_check_path + " on port " +
+                      std::to_string(d.spec.port) + " did not answer below 500";
         return FailDeployment(
             s, d,
-            "health check failed: nothing accepted TCP connections on port " +
-                std::to_string(d.spec.port) + " within " +
+            "health check failed: " + what + " within " +
                 std::to_string(options_.health_timeout.count()) +
                 "s; make the app listen on 0.0.0.0:$PORT or deploy with the port it uses" +
                 (tail.empty() ? "" : "; last log lines:\n" + tail));

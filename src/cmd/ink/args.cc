@@ -176,10 +176,9 @@ ParseResult ParseCommandArgs(Invocation invocation, const std::vector<std::strin
         "missing " + std::string(command.positionals[invocation.positionals.size()]) + where,
         usage);
   }
-  if (invocation.positionals.size() > command.positionals.size()) {
-    return Fail(
-        "unexpected argument '" + invocation.positionals[command.positionals.size()] + "'" + where,
-        usage);
+  const size_t most = command.positionals.size() + command.optional_positionals.size();
+  if (invocation.positionals.size() > most) {
+    return Fail("unexpected argument '" + invocation.positionals[most] + "'" + where, usage);
   }
   for (const FlagSpec& flag : command.flags) {
     std::vector<std::string>& values = invocation.flags[std::string(flag.name)];

@@ -181,7 +181,16 @@ TEST(CommandTable, UsageLinesMatchTheContract) {
             "ink registry login REGISTRY --username U --password-stdin [--json]");
   EXPECT_EQ(usage["login"],
             "ink login --api-url URL [--token TOKEN | --token-file FILE | --token-stdin] [--json]");
-  EXPECT_EQ(usage.size(), 16u);
+  EXPECT_EQ(usage["rollback"],
+            "ink rollback SERVICE [DEPLOYMENT] --project P [--wait] [--timeout DURATION] [--json]");
+}
+
+TEST(CommandTable, OptionalPositionalIsOptionalButBounded) {
+  EXPECT_TRUE(Parse({"rollback", "web", "--project", "demo"}).invocation);
+  ParseResult with = Parse({"rollback", "web", "dep_abc", "--project", "demo"});
+  ASSERT_TRUE(with.invocation);
+  EXPECT_EQ(with.invocation->positionals.at(1), "dep_abc");
+  EXPECT_FALSE(Parse({"rollback", "web", "dep_abc", "extra", "--project", "demo"}).invocation);
 }
 
 TEST(ValidateMemory, AcceptsBytesAndUnits) {

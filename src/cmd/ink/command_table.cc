@@ -6,6 +6,15 @@
 namespace ink::cli {
 namespace {
 
+const FlagSpec kWaitFlag{.name = "--wait",
+                         .kind = FlagKind::kSwitch,
+                         .help = "wait until the deployment is active or failed (progress on stderr)"};
+const FlagSpec kTimeoutFlag{.name = "--timeout",
+                            .kind = FlagKind::kDuration,
+                            .value_name = "DURATION",
+                            .help = "how long --wait waits (e.g. 300s, 5m)",
+                            .default_value = "300s"};
+
 const FlagSpec kProjectFlag{.name = "--project",
                             .kind = FlagKind::kName,
                             .value_name = "P",
@@ -117,6 +126,46 @@ std::vector<CommandSpec> BuildCommands() {
                .positionals = {"SERVICE"},
                .flags = {kProjectFlag},
                .summary = "delete a service and its containers"});
+  c.push_back(
+      {.id = CommandId::kServicesUpdate,
+       .path = {"services", "update"},
+       .positionals = {"SERVICE"},
+       .flags = {kProjectFlag,
+                 {.name = "--port", .kind = FlagKind::kPort, .value_name = "N", .help = "port"},
+                 {.name = "--replicas",
+                  .kind = FlagKind::kCount,
+                  .value_name = "N",
+                  .help = "replicas"},
+                 {.name = "--cpu",
+                  .kind = FlagKind::kCpu,
+                  .value_name = "C",
+                  .help = "CPU cores, e.g. 0.5"},
+                 {.name = "--memory",
+                  .value_name = "M",
+                  .help = "memory limit: 256m, 1g, 512Mi, or 0 for none"},
+                 {.name = "--runtime",
+                  .kind = FlagKind::kRuntime,
+                  .value_name = "gvisor|runc",
+                  .help = "runtime class"},
+                 {.name = "--health-path",
+                  .value_name = "PATH",
+                  .help = "HTTP path that must answer below 500 before traffic switches"},
+                 kWaitFlag,
+                 kTimeoutFlag},
+       .summary = "change a service's settings and roll them out (no rebuild)"});
+  c.push_back({.id = CommandId::kServicesRestart,
+               .path = {"services", "restart"},
+               .positionals = {"SERVICE"},
+               .flags = {kProjectFlag, kWaitFlag, kTimeoutFlag},
+               .summary = "roll out the current release again (new containers, zero downtime)"});
+  c.push_back({.id = CommandId::kRollback,
+               .path = {"rollback"},
+               .positionals = {"SERVICE"},
+               .optional_positionals = {"DEPLOYMENT"},
+               .flags = {kProjectFlag, kWaitFlag, kTimeoutFlag},
+               .summary = "return a service to an earlier successful deployment, without a rebuild",
+               .description = "Without DEPLOYMENT, returns to the one before the current release. "
+                              "List candidates with `ink deployments list SERVICE`."});
   c.push_back({.id = CommandId::kDeploymentsList,
                .path = {"deployments", "list"},
                .positionals = {"SERVICE"},
@@ -190,6 +239,9 @@ std::string CommandName(const CommandSpec& command) {
 std::string UsageLine(const CommandSpec& command) {
   std::string line = "ink " + CommandName(command);
   for (std::string_view positional : command.positionals) line += " " + std::string(positional);
+  for (std::string_view optional : command.optional_positionals) {
+    line += " [" + std::string(optional) + "]";
+  }
   for (const FlagSpec& flag : command.flags) {
     if (flag.required) line += " " + FlagUsage(flag);
   }

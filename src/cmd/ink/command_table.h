@@ -49,6 +49,9 @@ enum class CommandId {
   kProjectsList,
   kProjectsDelete,
   kDeploy,
+  kServicesUpdate,
+  kServicesRestart,
+  kRollback,
   kServicesList,
   kServicesGet,
   kServicesDelete,
@@ -64,6 +67,7 @@ struct CommandSpec {
   CommandId id;
   std::vector<std::string_view> path;         // {"projects", "create"}
   std::vector<std::string_view> positionals;  // required positional arguments: {"NAME"}
+  std::vector<std::string_view> optional_positionals;  // may follow the required ones
   std::vector<FlagSpec> flags;                // besides the global --json and --help
   std::string_view summary;                   // one line for `ink --help`
   std::string_view description;               // extra paragraph for `ink <command> --help`

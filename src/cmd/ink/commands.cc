@@ -258,6 +258,12 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunProjectsDelete(session);
     case CommandId::kDeploy:
       return RunDeploy(session);
+    case CommandId::kServicesUpdate:
+      return RunServicesUpdate(session);
+    case CommandId::kServicesRestart:
+      return RunServicesRestart(session);
+    case CommandId::kRollback:
+      return RunRollback(session);
     case CommandId::kServicesList:
       return RunServicesList(session);
     case CommandId::kServicesGet:

@@ -80,17 +80,14 @@ int WaitForDeployment(Session& s, const std::string& id, Json& last) {
 
 }  // namespace
 
-int RunDeploy(Session& s) {
+int ReportDeployment(Session& s, Json& response, const std::string& service,
+                     const std::string& project) {
   const Invocation& inv = s.invocation();
-  if (!s.Connect()) return s.exit_code();
-  std::string project = *inv.Get("--project");
-  auto response = s.Call("POST", ProjectPath(project) + "/deploy", DeployBody(inv));
-  if (!response) return s.exit_code();
-  std::string id = DeploymentId(*response);
-  std::string url = Field(*response, "url");
+  std::string id = DeploymentId(response);
+  std::string url = Field(response, "url");
   if (!s.json()) {
-    s.out() << "Deployment " << (id.empty() ? "-" : id) << " created for service "
-            << *inv.Get("--service") << " in project " << project << ".\nURL: " << url << "\n";
+    s.out() << "Deployment " << (id.empty() ? "-" : id) << " created for service " << service
+            << " in project " << project << ".\nURL: " << url << "\n";
     s.out().flush();
   }
   int code = kExitOk;
@@ -99,13 +96,22 @@ int RunDeploy(Session& s) {
     Json last;
     code = WaitForDeployment(s, id, last);
     if (code == kExitUnreachable) return code;
-    if (last.is_object() && Member(*response, "deployment").is_object()) {
-      (*response)["deployment"] = last;  // --json shows the state the wait ended in
+    if (last.is_object() && Member(response, "deployment").is_object()) {
+      response["deployment"] = last;  // --json shows the state the wait ended in
     }
     if (code == kExitOk && !s.json()) s.out() << "Deployment " << id << " is active.\n";
   }
-  if (s.json()) s.PrintJson(*response);
+  if (s.json()) s.PrintJson(response);
   return code;
+}
+
+int RunDeploy(Session& s) {
+  const Invocation& inv = s.invocation();
+  if (!s.Connect()) return s.exit_code();
+  std::string project = *inv.Get("--project");
+  auto response = s.Call("POST", ProjectPath(project) + "/deploy", DeployBody(inv));
+  if (!response) return s.exit_code();
+  return ReportDeployment(s, *response, *inv.Get("--service"), project);
 }
 
 int RunLogs(Session& s) {

@@ -78,6 +78,13 @@ int RunRegistryLogin(Session& s);
 int RunRegistryList(Session& s);
 int RunRegistryLogout(Session& s);
 int RunDeploy(Session& s);
+int RunServicesUpdate(Session& s);
+int RunServicesRestart(Session& s);
+int RunRollback(Session& s);
+// Prints a deploy-like response ({deployment, url}) for `service`, waits if --wait was given,
+// and returns the exit code; shared by deploy, services update/restart and rollback.
+int ReportDeployment(Session& s, Json& response, const std::string& service,
+                     const std::string& project);
 int RunLogs(Session& s);
 
 }  // namespace ink::cli
