@@ -1,0 +1,150 @@
+"""Rollout: a redeploy under constant load fails no request; a broken start leaves the previous
+release serving; rollback returns to an earlier release without a rebuild; update/restart roll
+out new deployments."""
+
+import http.client
+import threading
+import time
+
+import harness
+from harness import InkTestCase, unique, wait_deployment
+
+
+class Load:
+    """Sends requests through the edge from a few threads until stopped; counts outcomes."""
+
+    def __init__(self, port, host, threads=4):
+        self.port, self.host = port, host
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.ok = 0
+        self.failures = []
+        self.bodies = set()
+        self.threads = [threading.Thread(target=self.run, args=(i % 2 == 0,), daemon=True)
+                        for i in range(threads)]
+
+    def run(self, keep_alive):
+        conn = None
+        while not self.stop.is_set():
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                conn.request("GET", "/", headers={"Host": self.host})
+                resp = conn.getresponse()
+                body = resp.read().decode(errors="replace").strip()
+                with self.lock:
+                    if resp.status == 200:
+                        self.ok += 1
+                        self.bodies.add(body)
+                    else:
+                        self.failures.append(f"{resp.status} {body[:200]}")
+                if not keep_alive or resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+            except Exception as e:  # noqa: BLE001 - every failure counts
+                with self.lock:
+                    self.failures.append(repr(e))
+                if conn is not None:
+                    conn.close()
+                conn = None
+            time.sleep(0.005)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=20)
+
+
+class Rollout(InkTestCase):
+    def deploy_wait(self, project, service, message, **fields):
+        out = self.inkd.deploy(project, service, self.image, port=8080,
+                               env={"MESSAGE": message}, **fields)
+        dep = wait_deployment(self.inkd, out["deployment"]["id"])
+        return out, dep
+
+    def test_redeploy_under_load_fails_no_request(self):
+        project = unique("roll")
+        self.inkd.create_project(project)
+        out, dep = self.deploy_wait(project, "web", "release-one")
+        self.assertEqual(dep["status"], "active", dep)
+        self.inkd.wait_serving(out["url"], body="release-one")
+        host = self.inkd.service_host("web", project)
+        with Load(self.inkd.edge_port, host) as load:
+            time.sleep(1.0)
+            _, second = self.deploy_wait(project, "web", "release-two")
+            self.assertEqual(second["status"], "active", second)
+            self.inkd.wait_serving(out["url"], body="release-two", timeout=30)
+            time.sleep(3.0)  # the old release drains and stops while load continues
+        harness.log(f"load: {load.ok} ok, {len(load.failures)} failed, bodies {load.bodies}")
+        self.assertEqual(load.failures, [], "requests failed during the redeploy")
+        self.assertGreater(load.ok, 50)
+        self.assertIn("release-one", load.bodies)
+        self.assertIn("release-two", load.bodies)
+        # only the new release's containers remain
+        svc = self.inkd.wait_running(project, "web")
+        self.assertEqual(len(svc["replicas_observed"]), 1)
+        self.assertEqual(svc["replicas_observed"][0].get("state"), "running")
+
+    def test_broken_start_keeps_previous_release_and_rollback(self):
+        project = unique("brk")
+        self.inkd.create_project(project)
+        out, first = self.deploy_wait(project, "web", "good-one")
+        self.assertEqual(first["status"], "active", first)
+        # The base image's default command exits at once: the new release never becomes healthy.
+        broken = self.inkd.deploy(project, "web", "localhost/ink/base:bookworm", port=8080)
+        failed = wait_deployment(self.inkd, broken["deployment"]["id"])
+        self.assertEqual(failed["status"], "failed")
+        self.assertIn("exited", failed["message"])
+        self.assertEqual(self.inkd.get_url(out["url"])[2].strip(), "good-one")
+        svc = self.inkd.get_service(project, "web")
+        self.assertEqual(svc["active_deployment_id"], first["id"])
+
+        # a second good release, then roll back to the first one by id, then to "the previous"
+        _, second = self.deploy_wait(project, "web", "good-two")
+        self.inkd.wait_serving(out["url"], body="good-two")
+        res = self.ink("rollback", "web", first["id"], "--project", project, "--wait")
+        self.assertEqual(res.json["deployment"]["status"], "active", res)
+        self.inkd.wait_serving(out["url"], body="good-one", timeout=30)
+        res = self.ink("rollback", "web", "--project", project, "--wait")
+        self.inkd.wait_serving(out["url"], body="good-two", timeout=30)
+
+        # rollback to a failed deployment is refused and changes nothing
+        bad = self.ink("rollback", "web", failed["id"], "--project", project, check=False)
+        self.assertNotEqual(bad.rc, 0)
+        self.assertIn("never ran successfully", bad.stderr)
+
+    def test_update_and_restart_roll_out_new_deployments(self):
+        project = unique("upd")
+        self.inkd.create_project(project)
+        out, first = self.deploy_wait(project, "web", "same")
+        res = self.ink("services", "update", "web", "--project", project, "--replicas", "2",
+                       "--health-path", "/hostname", "--wait")
+        self.assertEqual(res.json["deployment"]["status"], "active", res)
+        svc = self.inkd.wait_running(project, "web")
+        self.assertEqual(len(svc["replicas_observed"]), 2)
+        hostnames = set()
+        for _ in range(10):
+            hostnames.add(self.inkd.get_url(out["url"], "/hostname")[2].strip())
+        self.assertEqual(len(hostnames), 2, "the edge should round-robin over both replicas")
+        before = {r["container_id"] for r in svc["replicas_observed"]}
+        res = self.ink("services", "restart", "web", "--project", project, "--wait")
+        self.assertEqual(res.json["deployment"]["status"], "active", res)
+        svc = self.inkd.wait_running(project, "web")
+        after = {r["container_id"] for r in svc["replicas_observed"]}
+        self.assertFalse(before & after, "restart should replace every container")
+        # a health path that does not exist fails the rollout and keeps the old release
+        bad = self.inkd.api("PATCH", f"/v1/projects/{project}/services/web",
+                            {"health_check_path": "no-slash"})
+        self.assertEqual(bad[0], 400)
+        nothing = self.inkd.api("PATCH", f"/v1/projects/{project}/services/web", {})
+        self.assertEqual(nothing[0], 400)
+        self.assertIn("nothing to update", nothing[1]["error"]["message"])
+
+
+if __name__ == "__main__":
+    harness.main()
