@@ -243,6 +243,7 @@ class Inkd:
         self.edge_listen = "127.0.0.1:0"
         self.proc = None
         self.sessions = set()  # session ids of every inkd we started (for teardown)
+        self.known_edges = set()  # ink-edge pids seen in DATA/edge.pid
         self.env = dict(os.environ)
         self.starts = 0
 
@@ -329,7 +330,23 @@ class Inkd:
             state, sid = fields[0], int(fields[3])
             if sid in self.sessions and state != "Z":
                 pids.append(int(entry.name))
+        # ink-edge runs in its own session (so a crash of inkd leaves it serving); inkd records
+        # its pid in DATA/edge.pid.
+        for pid in self.recorded_edge_pids():
+            if pid not in pids:
+                pids.append(pid)
         return pids
+
+    def recorded_edge_pids(self):
+        try:
+            pid = int((self.data_dir / "edge.pid").read_text().split()[0])
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except (OSError, ValueError):
+            return []
+        if stat[stat.rindex(")") + 2:].split()[0] == "Z":
+            return []
+        self.known_edges.add(pid)
+        return [p for p in self.known_edges if Path(f"/proc/{p}").exists()]
 
     def edge_pids(self):
         out = []

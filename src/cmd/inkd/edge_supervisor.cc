@@ -90,7 +90,9 @@ Status EdgeSupervisor::Launch() {
         host_ = address.substr(0, colon);
         port_ = std::atoi(address.c_str() + colon + 1);
         url_ = "http://" + address;
-        WriteFile(options_.data_dir + "/edge.pid", std::to_string(pid) + "\n");
+        // The URL rides along with the pid so a restarted inkd can adopt this edge even if
+        // edge-url was removed.
+        WriteFile(options_.data_dir + "/edge.pid", std::to_string(pid) + "\n" + url_ + "\n");
         WriteFile(options_.data_dir + "/edge-url", url_ + "\n");
         return {};
       }
@@ -106,11 +108,11 @@ Status EdgeSupervisor::Launch() {
 }
 
 Status EdgeSupervisor::Start() {
-  pid_t recorded = std::atoi(ReadFile(options_.data_dir + "/edge.pid").c_str());
-  std::string recorded_url = ReadFile(options_.data_dir + "/edge-url");
-  while (!recorded_url.empty() && std::isspace(static_cast<unsigned char>(recorded_url.back()))) {
-    recorded_url.pop_back();
-  }
+  std::istringstream pid_file(ReadFile(options_.data_dir + "/edge.pid"));
+  std::string pid_line, recorded_url;
+  std::getline(pid_file, pid_line);
+  std::getline(pid_file, recorded_url);
+  pid_t recorded = std::atoi(pid_line.c_str());
   if (IsInkEdge(recorded) && !recorded_url.empty()) {
     pid_ = recorded;
     child_ = false;
@@ -119,6 +121,7 @@ Status EdgeSupervisor::Start() {
     size_t colon = address.rfind(':');
     host_ = address.substr(0, colon);
     port_ = std::atoi(address.c_str() + colon + 1);
+    WriteFile(options_.data_dir + "/edge-url", url_ + "\n");
     LogInfo("edge", "adopted running ink-edge pid " + std::to_string(recorded) + " at " + url_);
   } else {
     INK_RETURN_IF_ERROR(Launch());
