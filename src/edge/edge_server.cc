@@ -15,7 +15,8 @@
 namespace ink::edge {
 namespace {
 
-Result<int> Listen(const EdgeOptions& o, uint16_t port) {
+// `first`: the first worker's socket, which also checks that no other process holds the port.
+Result<int> Listen(const EdgeOptions& o, uint16_t port, bool first) {
   sockaddr_storage addr{};
   socklen_t len = 0;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
@@ -36,6 +37,20 @@ Result<int> Listen(const EdgeOptions& o, uint16_t port) {
   if (fd < 0) return Internal(std::string("socket: ") + std::strerror(errno));
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (first && port != 0) {
+    // SO_REUSEPORT (one listening socket per worker) would also let a second ink-edge of the
+    // same user share the port silently; a plain bind first proves nobody else listens there.
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+      std::string why = std::strerror(errno);
+      close(fd);
+      return Unavailable("cannot listen on " + o.listen_host + ":" + std::to_string(port) + ": " +
+                         why + "; pick another --listen port or stop the process using it");
+    }
+    close(fd);
+    fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Internal(std::string("socket: ") + std::strerror(errno));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  }
   setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd, 1024) != 0) {
     std::string why = std::strerror(errno);
@@ -58,7 +73,7 @@ class EdgeServerImpl : public EdgeServer {
     if (per_worker < 1) per_worker = 1;
     uint16_t port = options_.listen_port;
     for (int i = 0; i < workers; ++i) {
-      auto fd = Listen(options_, port);
+      auto fd = Listen(options_, port, i == 0);
       if (!fd.ok()) return fd.error();
       if (i == 0) {
         sockaddr_storage bound{};
