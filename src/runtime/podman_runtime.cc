@@ -147,7 +147,8 @@ class PodmanRuntime final : public ContainerRuntime {
     return {};
   }
 
-  Status EnsureNetwork(const std::string& name) override {
+  Status EnsureNetwork(const std::string& name,
+                       const std::map<std::string, std::string>& labels) override {
     auto exists = Call("runc", "GET", "/networks/" + http::UrlEncode(name) + "/exists", "", 30s);
     if (!exists.ok()) return exists.error();
     if (exists->status != 204) {
@@ -156,6 +157,7 @@ class PodmanRuntime final : public ContainerRuntime {
                    {"dns_enabled", true},
                    // netavark's own isolation; Ink adds its own rules below (network_isolation.h).
                    {"options", {{"isolate", "true"}}}};
+      if (!labels.empty()) body["labels"] = labels;
       auto created = Call("runc", "POST", "/networks/create", body.dump(), 60s);
       if (!created.ok()) return created.error();
       if (created->status != 409) {  // 409: created concurrently

@@ -71,7 +71,9 @@ class ContainerRuntime {
   // Checks that every runtime class's backend answers.
   virtual Status Ping() = 0;
   // Creates a bridge network if absent. Project networks are isolated from each other.
-  virtual Status EnsureNetwork(const std::string& name) = 0;
+  // `labels` are set when the network is created (e.g. ink.instance, so tools can find it).
+  virtual Status EnsureNetwork(const std::string& name,
+                               const std::map<std::string, std::string>& labels = {}) = 0;
   virtual Status RemoveNetwork(const std::string& name) = 0;
   // Pulls `reference` (with credentials if given). NotFound / Unauthenticated / Unavailable
   // errors say which registry and what to fix.
