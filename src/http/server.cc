@@ -1,5 +1,6 @@
 #include "ink/http/server.h"
 
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -8,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -209,33 +211,11 @@ class ServerImpl : public HttpServer {
     while (!stopped_) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
-      parser.body_limit(options_.max_body_bytes);
-      bhttp::read(socket, buffer, parser, ec);
+      // The body limit is applied once the route is known (uploads may be larger).
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+      bhttp::read_header(socket, buffer, parser, ec);
       if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) return;
-      if (ec) {
-        int status = 0;
-        std::string message;
-        if (ec == bhttp::error::body_limit) {
-          status = 413;
-          message = "request body is larger than the limit of " +
-                    std::to_string(options_.max_body_bytes) + " bytes";
-        } else if (ec == bhttp::error::header_limit) {
-          status = 431;
-          message = "request headers are larger than the limit of " +
-                    std::to_string(options_.max_header_bytes) + " bytes";
-        } else if (ec.category() == make_error_code(bhttp::error::bad_target).category()) {
-          status = 400;
-          message = "malformed HTTP request: " + ec.message();
-        }
-        if (status != 0) {
-          ConnectionWriter writer(socket, false, false);
-          writer.Send(status, {{"Content-Type", "application/json"}},
-                      R"({"error":{"code":")" +
-                          std::string(status == 413 ? "payload_too_large" : "invalid_argument") +
-                          R"(","message":")" + message + "\"}}");
-        }
-        return;
-      }
+      if (ec) return RejectRequest(socket, ec);
       auto& msg = parser.get();
       ServerRequest request;
       request.method = std::string(msg.method_string());
@@ -249,15 +229,90 @@ class ServerImpl : public HttpServer {
         for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         request.headers[name] = std::string(field.value());
       }
-      request.body = std::move(msg.body());
       request.remote_address = remote;
-      ConnectionWriter writer(socket, msg.keep_alive(), msg.method() == bhttp::verb::head);
+      bool head_only = msg.method() == bhttp::verb::head;
+      if (options_.stream_body && options_.stream_body(request)) {
+        // The handler reads the body; the server neither bounds nor buffers it.
+        bhttp::request_parser<bhttp::buffer_body> body_parser(std::move(parser));
+        body_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+        if (strcasecmp(request.header("expect").c_str(), "100-continue") == 0) {
+          static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+          asio::write(socket, asio::buffer(kContinue, sizeof kContinue - 1), ec);
+        }
+        request.read_body = [&](char* out, size_t size) -> Result<size_t> {
+          if (body_parser.is_done() || size == 0) return size_t{0};
+          body_parser.get().body().data = out;
+          body_parser.get().body().size = size;
+          boost::system::error_code read_ec;
+          bhttp::read(socket, buffer, body_parser, read_ec);
+          if (read_ec == bhttp::error::need_buffer) read_ec = {};
+          if (read_ec) return Unavailable("reading the request body failed: " + read_ec.message());
+          return size - body_parser.get().body().size;
+        };
+        ConnectionWriter writer(socket, false, head_only);
+        handler_(request, writer);
+        writer.Finish();
+        // Unread body bytes make the kernel reset the connection, which can destroy the
+        // response before the client reads it: stop sending, then drain a little, bounded.
+        socket.shutdown(tcp::socket::shutdown_send, ec);
+        if (!body_parser.is_done()) LingerBriefly(socket);
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        return;
+      }
+      auto length = parser.content_length();
+      if (length && *length > options_.max_body_bytes) {
+        return RejectRequest(socket, bhttp::error::body_limit);
+      }
+      parser.body_limit(options_.max_body_bytes);  // also bounds chunked bodies
+      if (!parser.is_done()) bhttp::read(socket, buffer, parser, ec);
+      if (ec) return RejectRequest(socket, ec);
+      request.body = std::move(msg.body());
+      ConnectionWriter writer(socket, msg.keep_alive(), head_only);
       handler_(request, writer);
       writer.Finish();
       if (!writer.keep_alive()) {
         socket.shutdown(tcp::socket::shutdown_both, ec);
         return;
       }
+    }
+  }
+
+  // Answers a request that could not be read (too large, malformed) and gives up on it.
+  void RejectRequest(tcp::socket& socket, const boost::system::error_code& ec) {
+    int status = 0;
+    std::string message;
+    if (ec == bhttp::error::body_limit) {
+      status = 413;
+      message = "request body is larger than the limit of " +
+                std::to_string(options_.max_body_bytes) + " bytes";
+    } else if (ec == bhttp::error::header_limit) {
+      status = 431;
+      message = "request headers are larger than the limit of " +
+                std::to_string(options_.max_header_bytes) + " bytes";
+    } else if (ec.category() == make_error_code(bhttp::error::bad_target).category()) {
+      status = 400;
+      message = "malformed HTTP request: " + ec.message();
+    }
+    if (status != 0) {
+      ConnectionWriter writer(socket, false, false);
+      writer.Send(status, {{"Content-Type", "application/json"}},
+                  R"({"error":{"code":")" +
+                      std::string(status == 413 ? "payload_too_large" : "invalid_argument") +
+                      R"(","message":")" + message + "\"}}");
+    }
+  }
+
+  // Reads and drops what the client still sends, at most 256 KiB or 1 s.
+  static void LingerBriefly(tcp::socket& socket) {
+    timeval tv{0, 200 * 1000};
+    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char sink[16384];
+    size_t drained = 0;
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (drained < (256u << 10) && std::chrono::steady_clock::now() < until) {
+      ssize_t n = ::recv(socket.native_handle(), sink, sizeof sink, 0);
+      if (n <= 0) break;
+      drained += static_cast<size_t>(n);
     }
   }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "ink/http/client.h"
 
 namespace ink::http {
@@ -51,6 +53,56 @@ TEST(HttpServer, RejectsOversizedBodyWith413) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->status, 413);
   EXPECT_NE(r->body.find("payload_too_large"), std::string::npos);
+}
+
+// An upload route reads its body itself, past max_body_bytes, and may stop early.
+std::unique_ptr<HttpServer> StartUpload(size_t limit, std::atomic<size_t>* seen) {
+  ServerOptions options{.listen = "127.0.0.1:0", .max_body_bytes = 1024};
+  options.stream_body = [](const ServerRequest& head) { return head.path == "/upload"; };
+  auto server =
+      HttpServer::Start(options, [limit, seen](const ServerRequest& req, ResponseWriter& w) {
+        if (!req.read_body)
+          return w.Send(200, {}, "whole body: " + std::to_string(req.body.size()));
+        char buf[4096];
+        size_t total = 0;
+        while (true) {
+          auto n = req.read_body(buf, sizeof buf);
+          if (!n.ok()) return w.Send(400, {}, n.error().message);
+          if (*n == 0) break;
+          total += *n;
+          *seen = total;
+          if (total > limit) return w.Send(413, {}, "too large");
+        }
+        w.Send(200, {}, "streamed: " + std::to_string(total));
+      });
+  EXPECT_TRUE(server.ok());
+  return std::move(server).value();
+}
+
+TEST(HttpServer, StreamedBodyRouteReadsPastTheWholeBodyLimit) {
+  std::atomic<size_t> seen{0};
+  auto server = StartUpload(1 << 20, &seen);
+  HttpClient client(Local(server->port()));
+  auto r = client.Do({.method = "POST", .target = "/upload", .body = std::string(300000, 'x')});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->body, "streamed: 300000");
+  // Other routes keep the whole-body limit.
+  HttpClient other(Local(server->port()));
+  auto small = other.Do({.method = "POST", .target = "/x", .body = std::string(5000, 'x')});
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->status, 413);
+}
+
+TEST(HttpServer, StreamedBodyHandlerCanStopReadingAndStillAnswer) {
+  std::atomic<size_t> seen{0};
+  auto server = StartUpload(64 << 10, &seen);
+  HttpClient client(Local(server->port()));
+  // 32 MiB offered; the handler stops after 64 KiB and the server closes after a short drain.
+  auto r = client.Do({.method = "POST", .target = "/upload", .body = std::string(32 << 20, 'x')});
+  if (r.ok()) {
+    EXPECT_EQ(r->status, 413);
+  }
+  EXPECT_LT(seen.load(), size_t{1} << 20);
 }
 
 TEST(HttpServer, BadListenAddressIsAClearError) {

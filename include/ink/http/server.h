@@ -25,6 +25,10 @@ struct ServerRequest {
   std::map<std::string, std::string> headers;  // names lowercased
   std::string body;
   std::string remote_address;
+  // Set only for requests ServerOptions::stream_body chose: reads the next part of the body
+  // into `buffer` (0 at its end). `body` stays empty; the server sets no size limit, the
+  // handler bounds what it reads. Valid during the handler call, on its thread.
+  std::function<Result<size_t>(char* buffer, size_t size)> read_body;
   // Value of a header (name lowercase) or "".
   std::string header(const std::string& name) const;
 };
@@ -49,6 +53,10 @@ struct ServerOptions {
   size_t max_header_bytes = 16 << 10;
   int max_connections = 256;
   int idle_timeout_seconds = 60;
+  // Called with each request's head (no body yet). True: the handler reads the body itself
+  // through ServerRequest::read_body (uploads larger than max_body_bytes, streamed to disk);
+  // the connection closes after such an exchange. Unset: every body is read whole, bounded.
+  std::function<bool(const ServerRequest& head)> stream_body;
 };
 
 class HttpServer {
