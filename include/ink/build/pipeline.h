@@ -1,0 +1,112 @@
+// BuildPipeline: Ink's Builder. Source in (git URL or uploaded archive), image out.
+//
+// For each deployment with a source, Build():
+//   1. waits for a slot in the build queue (--build-concurrency; "queued (position k)"),
+//   2. fetches the source into DATA/builds/work/<deployment id>/src (hardened git clone, or the
+//      uploaded archive unpacked with every entry checked) and enters `path`,
+//   3. runs DetectPlan with the service's build settings, writes the plan as JSON to
+//      DATA/builds/<deployment id>.plan.json and the Containerfile next to the work tree,
+//   4. runs `podman --runtime crun build --layers` with a memory limit, a time limit, the host
+//      CA bundle mounted read-only at /etc/ink/host-ca.crt for RUN steps, the deployment's
+//      variables as a build secret (id "ink-env", a shell file; never a layer or a build arg)
+//      and the ink labels, tagging localhost/ink/build/<service id>:<deployment id>,
+//   5. streams every line of git and podman output into DATA/builds/<deployment id>.log, bounded
+//      (head + rolling tail, "N bytes omitted"),
+//   6. on success keeps the images of the newest `keep_images` successful deployments of the
+//      service (for rollback), removes older ones, their logs past the newest 20, the work
+//      tree, and dangling build layers of this instance.
+// A failure's message names the cause and ends with the last lines of the build log.
+//
+// It also keeps uploaded archives (POST /v1/archives: DATA/archives/<id>.tar + .json, bounded
+// while streaming, headers checked before the id is returned) and answers `plan` requests
+// (fetch + DetectPlan, no build).
+//
+// Created once by inkd's main and shared by the controller (Build) and the API (archives, plan,
+// logs). Every method is thread-safe; Build blocks its caller (a rollout thread).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ink/build/builder.h"
+#include "ink/build/source.h"
+#include "ink/common/json.h"
+#include "ink/store/store.h"
+
+namespace ink {
+
+struct PipelineOptions {
+  std::string data_dir;          // builds/ and archives/ live here
+  std::string instance = "ink";  // ink.instance label on images (scopes the cache prune)
+  std::string podman = "podman";
+  std::string build_runtime = "crun";  // builds fail under runsc (RUNTIME-NOTES)
+  int concurrency = 1;
+  std::chrono::seconds build_timeout{1200};
+  std::chrono::seconds fetch_timeout{300};
+  int64_t build_memory_bytes = int64_t{4} << 30;
+  int64_t max_upload_bytes = int64_t{512} << 20;  // an uploaded archive as sent
+  int64_t max_source_bytes = int64_t{2} << 30;    // unpacked tree / checkout
+  int64_t max_source_files = 200000;
+  int64_t max_log_bytes = 5 << 20;
+  int keep_images = 5;
+  std::string host_ca_bundle = "/etc/ssl/certs/ca-certificates.crt";  // "" = none
+  std::chrono::hours archive_ttl{24 * 7};
+  // The variables (name → plaintext value) a deployment's build may read through the build
+  // secret "ink-env"; unset = none. Set by inkd's main (it holds the store and the key).
+  std::function<Result<std::map<std::string, std::string>>(const Deployment&)> build_variables;
+};
+
+struct ArchiveInfo {
+  std::string id;  // "arc_..."
+  std::string workspace_id;
+  int64_t upload_bytes = 0;  // as sent (compressed)
+  int64_t files = 0;         // entries
+  int64_t bytes = 0;         // content once unpacked
+  int64_t created_at = 0;    // ms since the epoch
+  Json ToJson() const;
+};
+
+// Reads up to `size` bytes of a request body into `buffer`; 0 at the end of the body.
+using BodyReader = std::function<Result<size_t>(char* buffer, size_t size)>;
+
+class BuildPipeline : public Builder {
+ public:
+  BuildPipeline(Store& store, PipelineOptions options);
+  ~BuildPipeline() override;
+
+  Result<std::string> Build(const Deployment& deployment, const Service& service,
+                            const std::function<void(const std::string&)>& progress,
+                            const std::function<bool()>& should_stop) override;
+
+  // Stores an uploaded archive for `workspace_id`, reading the body to its end. Too large:
+  // PayloadTooLarge as soon as the bound is crossed (reading stops there). Not a tar archive,
+  // or a hostile entry: InvalidArgument naming the entry. Nothing is kept on error.
+  Result<ArchiveInfo> ReceiveArchive(const std::string& workspace_id, const BodyReader& body);
+  // NotFound unless the archive exists and belongs to `workspace_id`.
+  Result<ArchiveInfo> GetArchive(const std::string& workspace_id, const std::string& id) const;
+  // Checks a source before a deployment is written: fields valid, archive present and owned.
+  Status CheckSource(const std::string& workspace_id, const BuildSource& source) const;
+
+  // Fetches the source into a scratch directory and returns the plan DetectPlan makes for it
+  // (as ToJson(plan), plus "source" with the commit for git), without building.
+  Result<Json> Plan(const std::string& workspace_id, const BuildSource& source,
+                    const std::string& build_settings);
+
+  // DATA/builds/<deployment id>.log and .plan.json.
+  std::string LogPath(const std::string& deployment_id) const;
+  std::string PlanPath(const std::string& deployment_id) const;
+  // True while the deployment's build is queued or running (log followers keep waiting).
+  bool Building(const std::string& deployment_id) const;
+
+  const PipelineOptions& options() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ink

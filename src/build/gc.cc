@@ -1,0 +1,80 @@
+// Retention of build products: images of the newest successful deployments (rollback targets),
+// build logs and plans, work trees, uploaded archives, dangling build layers.
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "ink/common/clock.h"
+#include "ink/common/log.h"
+#include "ink/common/subprocess.h"
+#include "src/build/pipeline_impl.h"
+
+namespace ink {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kKeepLogs = 20;  // build logs and plans per service
+
+}  // namespace
+
+void BuildPipeline::Impl::CollectGarbage(const Service& service, const std::string& current) {
+  auto deployments = store_.ListDeployments(service.workspace_id, service.id);
+  if (!deployments.ok()) return;
+  const std::string repo = "localhost/ink/build/" + service.id;
+  std::set<std::string> keep_images = {repo + ":" + current};
+  int successful = 0;
+  for (const auto& d : *deployments) {  // newest first
+    bool in_flight = d.status == "pending" || d.status == "building" || d.status == "deploying";
+    bool succeeded = d.status == "active" || d.status == "superseded";
+    if (in_flight) keep_images.insert(repo + ":" + d.id);
+    if (succeeded && successful < options_.keep_images) {
+      ++successful;
+      keep_images.insert(d.spec.image);
+    }
+  }
+  auto listed = RunProcess({options_.podman, "images", "--format", "{{.Repository}}:{{.Tag}}",
+                            "--filter", "reference=" + repo},
+                           std::chrono::seconds(60));
+  if (listed.ok() && listed->exit_code == 0) {
+    std::istringstream lines(listed->output);
+    std::string ref;
+    while (std::getline(lines, ref)) {
+      if (ref.rfind(repo + ":", 0) != 0 || keep_images.count(ref)) continue;
+      auto removed = RunProcess({options_.podman, "rmi", "--", ref}, std::chrono::seconds(60));
+      if (removed.ok() && removed->exit_code == 0) {
+        LogInfo("build", "removed old image " + ref);
+      } else {
+        // In use by a container (a replica still draining): the next build retries.
+        LogInfo("build", "kept image " + ref + " for now: " +
+                             (removed.ok() ? removed->output.substr(0, 200) : "podman failed"));
+      }
+    }
+  }
+  // Logs and plans of the newest deployments stay; older ones go.
+  for (size_t i = kKeepLogs; i < deployments->size(); ++i) {
+    std::error_code ec;
+    fs::remove(LogPath((*deployments)[i].id), ec);
+    fs::remove(PlanPath((*deployments)[i].id), ec);
+  }
+  // Layers no image of this instance uses any more.
+  (void)RunProcess({options_.podman, "image", "prune", "--force", "--filter",
+                    "label=ink.instance=" + options_.instance},
+                   std::chrono::seconds(120));
+}
+
+void BuildPipeline::Impl::CleanUpAtStart() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(BuildsDir() + "/work", ec)) {
+    fs::remove_all(entry.path(), ec);
+  }
+  auto now = fs::file_time_type::clock::now();
+  for (const auto& entry : fs::directory_iterator(ArchivesDir(), ec)) {
+    auto modified = fs::last_write_time(entry.path(), ec);
+    if (ec) continue;
+    bool partial = entry.path().string().ends_with(".partial");
+    if (partial || now - modified > options_.archive_ttl) fs::remove(entry.path(), ec);
+  }
+}
+
+}  // namespace ink

@@ -1,0 +1,59 @@
+// BuildPipeline's state, shared by pipeline.cc (builds, plans), pipeline_archives.cc (uploads)
+// and gc.cc (image and log retention). Internal to ink_build.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "ink/build/pipeline.h"
+#include "src/build/archive.h"
+#include "src/build/build_queue.h"
+
+namespace ink {
+
+class BuildPipeline::Impl {
+ public:
+  Impl(Store& store, PipelineOptions options);
+
+  Result<std::string> Build(const Deployment& d, const Service& s,
+                            const std::function<void(const std::string&)>& progress,
+                            const std::function<bool()>& should_stop);
+  Result<Json> Plan(const std::string& workspace_id, const BuildSource& source,
+                    const std::string& build_settings);
+  Result<ArchiveInfo> ReceiveArchive(const std::string& workspace_id, const BodyReader& body);
+  Result<ArchiveInfo> GetArchive(const std::string& workspace_id, const std::string& id) const;
+
+  // gc.cc: keeps the images of the newest successful deployments of `service` (plus
+  // `current`, the one just built), removes the others, old logs and dangling layers.
+  void CollectGarbage(const Service& service, const std::string& current);
+  // gc.cc: removes work trees left by a crash and archives older than the TTL.
+  void CleanUpAtStart();
+
+  std::string BuildsDir() const { return options_.data_dir + "/builds"; }
+  std::string WorkDir(const std::string& id) const { return BuildsDir() + "/work/" + id; }
+  std::string ArchivesDir() const { return options_.data_dir + "/archives"; }
+  std::string ArchivePath(const std::string& id) const { return ArchivesDir() + "/" + id + ".tar"; }
+  std::string LogPath(const std::string& id) const { return BuildsDir() + "/" + id + ".log"; }
+  std::string PlanPath(const std::string& id) const {
+    return BuildsDir() + "/" + id + ".plan.json";
+  }
+  build::ArchiveLimits SourceLimits() const {
+    return {options_.max_source_bytes, options_.max_source_files};
+  }
+  // Fetches `source` into `dir`/src; returns the directory to plan in (after `path`) and, for
+  // git, sets `commit`.
+  Result<std::string> FetchSource(const std::string& workspace_id, const BuildSource& source,
+                                  const std::string& dir, std::string& commit,
+                                  const std::function<void(std::string_view)>& on_line,
+                                  const std::function<bool()>& should_stop);
+
+  Store& store_;
+  const PipelineOptions options_;
+  build::BuildQueue queue_;
+  mutable std::mutex mu_;           // guards building_
+  std::set<std::string> building_;  // deployment ids queued or building
+};
+
+}  // namespace ink
