@@ -62,8 +62,7 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
   } else {
     status = healthy > 0 ? "degraded" : "crashed";
   }
-  Json env_names = Json::array();
-  for (const auto& [k, v] : s.spec.env) env_names.push_back(k);
+  Json env_names = VariableNames(deps, s);
   Json out = {{"id", s.id},
               {"name", s.name},
               {"project", project_name},
@@ -314,18 +313,9 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
   spec.image = input["image"];
   INK_RETURN_IF_ERROR(ValidateImageReference(spec.image));
   spec.port = input.value("port", 8080);
-  if (input.contains("env")) {
-    for (auto& [k, v] : input["env"].items()) {
-      bool ok = !k.empty() && !std::isdigit(static_cast<unsigned char>(k[0]));
-      for (char c : k) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-      if (!ok) {
-        return InvalidArgument("env name '" + k.substr(0, 64) +
-                               "' is not valid: use letters, digits and '_', not starting with a "
-                               "digit");
-      }
-      spec.env[k] = v.get<std::string>();
-    }
-  }
+  // env becomes sealed service variables, set in the deployment's transaction.
+  auto variables = SealEnvInput(deps, input, "env");
+  if (!variables.ok()) return variables.error();
   spec.cpu = input.value("cpu", 0.0);
   if (input.contains("memory")) {
     const Json& m = input["memory"];
@@ -344,8 +334,8 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
   spec.replicas = input.value("replicas", 1);
   spec.runtime_class = input.value("runtime_class", "gvisor");
   INK_RETURN_IF_ERROR(CheckImage(deps, caller, spec.image));
-  auto created =
-      deps.store.CreateOrUpdateServiceWithDeployment(caller.workspace_id, project->id, name, spec);
+  auto created = deps.store.CreateOrUpdateServiceWithDeployment(
+      caller.workspace_id, project->id, name, spec, {.set_variables = std::move(*variables)});
   if (!created.ok()) return created.error();
   deps.controller.Wake();
   return Json{{"deployment", DeploymentJson(created->deployment)},
@@ -436,9 +426,9 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
               {"maximum", 65535},
               {"description", "port the app listens on (default 8080; also set as $PORT)"}}},
             {"env",
-             {{"type", "object"},
-              {"additionalProperties", {{"type", "string"}}},
-              {"description", "environment variables {NAME: value}"}}},
+             {{"description",
+               "object {NAME: value}: environment variables to set (stored encrypted; others "
+               "already set stay; see set_env/unset_env)"}}},
             {"cpu",
              {{"type", "number"},
               {"minimum", 0.01},
@@ -541,6 +531,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterLogOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);
+  RegisterEnvOperations(table, deps);
 }
 
 }  // namespace ink

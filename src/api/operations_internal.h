@@ -1,7 +1,9 @@
 // Shared pieces of the operation handlers (not a public interface).
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "ink/api/operations.h"
 
@@ -29,6 +31,17 @@ Result<Project> FindProject(OperationDeps& deps, const Caller& caller, const Jso
 Result<Service> FindService(OperationDeps& deps, const Caller& caller, const Project& project,
                             const Json& input);
 
+// Service variables (operations_env.cc). ParseEnvObject checks an input object {NAME: value}
+// (names, string values, sizes) with errors that never quote a value; SealEnvInput does that
+// for input[field] (absent = none) and seals each value; VariableNames lists a service's
+// variable names.
+Result<std::map<std::string, std::string>> ParseEnvObject(const Json& object,
+                                                          const std::string& field);
+Result<std::vector<SealedVariable>> SealEnvInput(OperationDeps& deps, const Json& input,
+                                                 const std::string& field);
+Json VariableNames(const OperationDeps& deps, const Service& service);
+
+void RegisterEnvOperations(OperationTable& table, OperationDeps& deps);
 void RegisterLogOperations(OperationTable& table, OperationDeps& deps);
 void RegisterAdminOperations(OperationTable& table, OperationDeps& deps);
 void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps);

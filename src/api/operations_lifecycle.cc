@@ -7,10 +7,14 @@ namespace ink::api_internal {
 namespace {
 
 // Starts a deployment of `spec` for an existing service and answers like deploy does.
+// `variables_from` (a rollback) runs it with that deployment's variables instead of the
+// service's current ones.
 Result<Json> Redeploy(OperationDeps& deps, const Caller& caller, const Project& project,
-                      const Service& service, const ServiceSpec& spec, const std::string& why) {
-  auto created = deps.store.CreateOrUpdateServiceWithDeployment(caller.workspace_id, project.id,
-                                                                service.name, spec);
+                      const Service& service, const ServiceSpec& spec, const std::string& why,
+                      const std::string& variables_from = "") {
+  auto created = deps.store.CreateOrUpdateServiceWithDeployment(
+      caller.workspace_id, project.id, service.name, spec,
+      {.variables_from_deployment = variables_from});
   if (!created.ok()) return created.error();
   Event e;
   e.workspace_id = caller.workspace_id;
@@ -207,7 +211,7 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
            return FailedPrecondition("the image of deployment " + target->id +
                                      " was garbage-collected; redeploy its source instead");
          }
-         return Redeploy(deps, c, *p, *s, target->spec, "rollback to " + target->id);
+         return Redeploy(deps, c, *p, *s, target->spec, "rollback to " + target->id, target->id);
        }});
 }
 

@@ -345,7 +345,17 @@ class ServiceController::Impl {
     ContainerSpec spec;
     spec.name = ReplicaContainerName(options_.instance, project->name, s.name, d.id, index);
     spec.image = d.spec.image;
-    spec.env = d.spec.env;
+    // The deployment's own snapshot of the service variables, unsealed only here.
+    auto variables = store_.ListDeploymentVariables(d.id);
+    if (!variables.ok()) return variables.error();
+    for (const auto& variable : *variables) {
+      auto value = secrets_.Open(variable.sealed_value);
+      if (!value.ok()) {
+        return Internal("variable " + variable.name + " cannot be unsealed (" +
+                        value.error().message + "); set it again with `ink env set`");
+      }
+      spec.env[variable.name] = std::move(*value);
+    }
     if (!spec.env.count("PORT")) spec.env["PORT"] = std::to_string(d.spec.port);
     spec.labels = {{kLabelInstance, options_.instance},
                    {kLabelWorkspace, s.workspace_id},

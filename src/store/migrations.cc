@@ -110,9 +110,37 @@ CREATE INDEX deployments_unfinished ON deployments(created_at)
   WHERE status IN ('pending', 'building', 'deploying');
 )sql";
 
+// Version 3: service variables (environment), sealed with SecretBox by the caller, and each
+// deployment's snapshot of them. deployment_variables has no foreign key to deployments: a
+// later migration that rebuilds the deployments table (as version 2 did) would otherwise fail
+// on the implicit delete of DROP TABLE; DeleteService removes the rows itself.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE service_variables (
+  workspace_id TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  sealed_value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (service_id, name),
+  FOREIGN KEY (service_id, workspace_id) REFERENCES services(id, workspace_id)
+) STRICT;
+
+CREATE TABLE deployment_variables (
+  workspace_id TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  deployment_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  sealed_value TEXT NOT NULL,
+  PRIMARY KEY (deployment_id, name),
+  FOREIGN KEY (service_id, workspace_id) REFERENCES services(id, workspace_id)
+) STRICT;
+CREATE INDEX deployment_variables_by_service ON deployment_variables(service_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
+    {3, kSchemaV3},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

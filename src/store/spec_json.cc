@@ -11,12 +11,9 @@ Result<std::string> SpecToJson(const ServiceSpec& spec) {
     return InvalidArgument("cpu must be a finite number of cores (e.g. 0.5), not " +
                            std::to_string(spec.cpu));
   }
-  Json env = Json::object();
-  for (const auto& [key, value] : spec.env) env[key] = value;
   Json json = {
       {"image", spec.image},
       {"port", spec.port},
-      {"env", std::move(env)},
       {"cpu", spec.cpu},
       {"memory_bytes", spec.memory_bytes},
       {"replicas", spec.replicas},
@@ -31,7 +28,7 @@ Result<std::string> SpecToJson(const ServiceSpec& spec) {
     return json.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::strict);
   } catch (const Json::exception& e) {
     return InvalidArgument(std::string("the service spec contains text that is not valid UTF-8 (") +
-                           e.what() + "); send env names, values and the image as UTF-8");
+                           e.what() + "); send the image and other text as UTF-8");
   }
 }
 
@@ -45,11 +42,8 @@ Result<ServiceSpec> SpecFromJson(const std::string& text, const std::string& own
     }
     if (json.contains("image")) spec.image = json.at("image").get<std::string>();
     if (json.contains("port")) spec.port = json.at("port").get<int>();
-    if (json.contains("env")) {
-      for (const auto& [key, value] : json.at("env").items()) {
-        spec.env[key] = value.get<std::string>();
-      }
-    }
+    // "env" (plaintext, before schema version 3) is not read: SealPlaintextEnv moves it into
+    // sealed variables.
     if (json.contains("cpu")) spec.cpu = json.at("cpu").get<double>();
     if (json.contains("memory_bytes")) spec.memory_bytes = json.at("memory_bytes").get<int64_t>();
     if (json.contains("replicas")) spec.replicas = json.at("replicas").get<int>();

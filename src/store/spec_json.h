@@ -1,5 +1,6 @@
 // ServiceSpec <-> JSON text, the form in which services and deployments store their spec.
-// Every field and every env byte round-trips exactly. Missing keys read as the ServiceSpec
+// Every field round-trips exactly. Environment variables are not part of the spec (they are
+// sealed service variables). Missing keys read as the ServiceSpec
 // defaults, so a later migration can add fields without rewriting old rows.
 // Internal to src/store/. Thread contract: pure functions.
 #pragma once

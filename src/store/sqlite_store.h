@@ -6,7 +6,9 @@
 // which also makes it safe against another process writing the same file.
 #pragma once
 
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,9 +37,10 @@ class SqliteStore final : public Store {
                              const std::string& id_or_name) override;
   Status DeleteProject(const std::string& workspace_id, const std::string& project_id) override;
 
+  using Store::CreateOrUpdateServiceWithDeployment;
   Result<ServiceAndDeployment> CreateOrUpdateServiceWithDeployment(
       const std::string& workspace_id, const std::string& project_id, const std::string& name,
-      const ServiceSpec& spec) override;
+      const ServiceSpec& spec, const DeployOptions& options) override;
   Result<std::vector<Service>> ListServices(const std::string& workspace_id,
                                             const std::string& project_id) override;
   Result<std::vector<Service>> ListAllServices() override;
@@ -56,6 +59,15 @@ class SqliteStore final : public Store {
                                 const std::string& message) override;
   Status ActivateDeployment(const std::string& service_id,
                             const std::string& deployment_id) override;
+
+  Result<std::vector<SealedVariable>> ListServiceVariables(const std::string& workspace_id,
+                                                           const std::string& service_id) override;
+  Result<std::optional<Deployment>> ChangeServiceVariables(const std::string& workspace_id,
+                                                           const std::string& service_id,
+                                                           const VariableChange& change) override;
+  Result<std::vector<SealedVariable>> ListDeploymentVariables(
+      const std::string& deployment_id) override;
+  Status SealPlaintextEnv(const std::function<std::string(std::string_view)>& seal) override;
 
   Result<Event> AppendEvent(Event event) override;
   Result<std::vector<Event>> ListEvents(const std::string& workspace_id,
@@ -77,6 +89,20 @@ class SqliteStore final : public Store {
                         std::string_view what);
   Status RequireService(const std::string& workspace_id, const std::string& service_id,
                         std::string_view what);
+  // CreateOrUpdateServiceWithDeployment inside the caller's transaction.
+  Result<ServiceAndDeployment> DeployLocked(const std::string& workspace_id,
+                                            const std::string& project_id, const std::string& name,
+                                            const ServiceSpec& spec, const DeployOptions& options);
+  // Upserts `variables` into the service's variables (sets their updated_at to `now`).
+  Status UpsertVariablesLocked(const std::string& workspace_id, const std::string& service_id,
+                               const std::vector<SealedVariable>& variables, int64_t now);
+  // InvalidArgument if the service has more than kMaxVariablesPerService variables.
+  Status CheckVariableCountLocked(const std::string& service_id);
+  // Records the variables deployment `deployment_id` runs with: a copy of the service's, or of
+  // deployment `from_deployment`'s snapshot when that is not "".
+  Status SnapshotVariablesLocked(const std::string& workspace_id, const std::string& service_id,
+                                 const std::string& deployment_id,
+                                 const std::string& from_deployment);
   // Runs a service query whose statement is already bound; NotFound with `not_found` if no row.
   Result<Service> ReadOneService(Statement& query, const std::string& not_found);
 

@@ -81,15 +81,25 @@ Result<Service> SqliteStore::ReadOneService(Statement& query, const std::string&
 
 Result<Store::ServiceAndDeployment> SqliteStore::CreateOrUpdateServiceWithDeployment(
     const std::string& workspace_id, const std::string& project_id, const std::string& name,
-    const ServiceSpec& spec) {
+    const ServiceSpec& spec, const DeployOptions& options) {
+  std::lock_guard lock(mu_);
+  auto transaction = Transaction::Begin(connection_, "deploy service");
+  if (!transaction.ok()) return transaction.error();
+  auto result = DeployLocked(workspace_id, project_id, name, spec, options);
+  if (!result.ok()) return result.error();
+  INK_RETURN_IF_ERROR(transaction->Commit());
+  return result;
+}
+
+Result<Store::ServiceAndDeployment> SqliteStore::DeployLocked(const std::string& workspace_id,
+                                                              const std::string& project_id,
+                                                              const std::string& name,
+                                                              const ServiceSpec& spec,
+                                                              const DeployOptions& options) {
   auto spec_json = SpecToJson(spec);
   if (!spec_json.ok()) return spec_json.error();
   const int64_t now = clock_.NowMillis();
   constexpr std::string_view kWhat = "deploy service";
-
-  std::lock_guard lock(mu_);
-  auto transaction = Transaction::Begin(connection_, kWhat);
-  if (!transaction.ok()) return transaction.error();
   INK_RETURN_IF_ERROR(RequireProject(workspace_id, project_id, kWhat));
 
   ServiceAndDeployment result;
@@ -138,7 +148,11 @@ Result<Store::ServiceAndDeployment> SqliteStore::CreateOrUpdateServiceWithDeploy
   insert->BindAll(deployment.id, workspace_id, deployment.service_id, *spec_json, deployment.status,
                   deployment.message, now, now);
   INK_RETURN_IF_ERROR(insert->Run());
-  INK_RETURN_IF_ERROR(transaction->Commit());
+  INK_RETURN_IF_ERROR(
+      UpsertVariablesLocked(workspace_id, result.service.id, options.set_variables, now));
+  INK_RETURN_IF_ERROR(CheckVariableCountLocked(result.service.id));
+  INK_RETURN_IF_ERROR(SnapshotVariablesLocked(workspace_id, result.service.id, deployment.id,
+                                              options.variables_from_deployment));
   return result;
 }
 
@@ -195,6 +209,9 @@ Status SqliteStore::DeleteService(const std::string& workspace_id, const std::st
   INK_RETURN_IF_ERROR(RequireService(workspace_id, service_id, kWhat));
   // Children first: the foreign keys refuse a service row that still has them.
   for (const char* sql : {"DELETE FROM events WHERE service_id = ? AND workspace_id = ?",
+                          "DELETE FROM deployment_variables WHERE service_id = ? AND "
+                          "workspace_id = ?",
+                          "DELETE FROM service_variables WHERE service_id = ? AND workspace_id = ?",
                           "DELETE FROM deployments WHERE service_id = ? AND workspace_id = ?",
                           "DELETE FROM services WHERE id = ? AND workspace_id = ?"}) {
     auto erase = Prepare(sql, kWhat);

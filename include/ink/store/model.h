@@ -34,13 +34,14 @@ struct Project {
   int64_t created_at = 0;
 };
 
-// The desired shape of a service's release: what a deployment runs.
+// The desired shape of a service's release: what a deployment runs. Environment variables are
+// not part of it: they are service variables (below), stored sealed, and each deployment keeps
+// a snapshot of the ones it runs with.
 struct ServiceSpec {
-  std::string image;                       // registry reference, e.g. "127.0.0.1:5000/a/b:1"
-  int port = 8080;                         // container port the edge routes to
-  std::map<std::string, std::string> env;  // plain env for now (secrets come with issue 4)
-  double cpu = 0;                          // CPU cores (0 = unlimited)
-  int64_t memory_bytes = 0;                // memory limit (0 = unlimited)
+  std::string image;         // registry reference, e.g. "127.0.0.1:5000/a/b:1"
+  int port = 8080;           // container port the edge routes to
+  double cpu = 0;            // CPU cores (0 = unlimited)
+  int64_t memory_bytes = 0;  // memory limit (0 = unlimited)
   int replicas = 1;
   std::string runtime_class = "gvisor";  // "gvisor" (runsc) or "runc" (crun)
   std::string registry_credential_id;    // optional, "rcr_..."
@@ -87,6 +88,15 @@ struct Event {
   std::string kind;     // "restarted", "oom_killed", "crashed", "pulled", "deploy_failed", ...
   std::string message;  // never contains secret values
   int64_t created_at = 0;
+};
+
+// One environment variable of a service (or of a deployment's snapshot). The value is sealed
+// by the caller with SecretBox (nonce || ciphertext, base64): the store never sees plaintext
+// values nor the key. Names are POSIX-style (letters, digits, '_', not starting with a digit).
+struct SealedVariable {
+  std::string name;
+  std::string sealed_value;
+  int64_t updated_at = 0;  // when the service variable was last set (0 in snapshots)
 };
 
 // Credentials for a private registry. The password is stored sealed (libsodium secretbox).

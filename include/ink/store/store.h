@@ -6,9 +6,11 @@
 // deployment) are one transaction. Thread-safe: callers on any thread (API threads, controller).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ink/common/clock.h"
@@ -53,9 +55,23 @@ class Store {
     Deployment deployment;
     bool created = false;  // true if the service did not exist before
   };
+  // What else a deployment does in its transaction. Every new deployment snapshots the
+  // service's variables (after `set_variables` are applied), or, when
+  // `variables_from_deployment` names an earlier deployment of the service (a rollback), copies
+  // that deployment's snapshot instead; the snapshot never changes afterwards.
+  struct DeployOptions {
+    std::vector<SealedVariable> set_variables;  // upserted into the service's variables first
+    std::string variables_from_deployment;      // "dep_..." or ""
+  };
   virtual Result<ServiceAndDeployment> CreateOrUpdateServiceWithDeployment(
       const std::string& workspace_id, const std::string& project_id, const std::string& name,
-      const ServiceSpec& spec) = 0;
+      const ServiceSpec& spec, const DeployOptions& options) = 0;
+  Result<ServiceAndDeployment> CreateOrUpdateServiceWithDeployment(const std::string& workspace_id,
+                                                                   const std::string& project_id,
+                                                                   const std::string& name,
+                                                                   const ServiceSpec& spec) {
+    return CreateOrUpdateServiceWithDeployment(workspace_id, project_id, name, spec, {});
+  }
   // Ordered by name; NotFound if the project is not in the workspace.
   virtual Result<std::vector<Service>> ListServices(const std::string& workspace_id,
                                                     const std::string& project_id) = 0;
@@ -88,6 +104,35 @@ class Store {
   virtual Status ActivateDeployment(const std::string& service_id,
                                     const std::string& deployment_id) = 0;
 
+  // Service variables (environment). Values go in and come out sealed (SealedVariable); the
+  // store never holds the key. At most kMaxVariablesPerService per service: a change that would
+  // exceed it fails with InvalidArgument and changes nothing.
+  //
+  // The service's variables, ordered by name.
+  virtual Result<std::vector<SealedVariable>> ListServiceVariables(
+      const std::string& workspace_id, const std::string& service_id) = 0;
+  struct VariableChange {
+    std::vector<SealedVariable> set;  // upserted; updated_at is filled in
+    std::vector<std::string> unset;   // each must be set (NotFound naming it otherwise)
+    // If set: also a new pending deployment of this spec (the service's spec is updated to
+    // it), which snapshots the variables as changed.
+    std::optional<ServiceSpec> redeploy;
+  };
+  // Applies `change` in one transaction; returns the new deployment if one was asked for.
+  virtual Result<std::optional<Deployment>> ChangeServiceVariables(
+      const std::string& workspace_id, const std::string& service_id,
+      const VariableChange& change) = 0;
+  // The variables deployment `deployment_id` runs with (its snapshot), ordered by name
+  // (controller use: not scoped to a workspace).
+  virtual Result<std::vector<SealedVariable>> ListDeploymentVariables(
+      const std::string& deployment_id) = 0;
+
+  // One-time conversion of databases written before variables were sealed: moves any "env"
+  // map left in stored specs (services and deployments) into the service variables and the
+  // deployments' snapshots, sealed with `seal`, and removes it from the specs, in one
+  // transaction. inkd calls it at start; a no-op when there is nothing to convert.
+  virtual Status SealPlaintextEnv(const std::function<std::string(std::string_view)>& seal) = 0;
+
   // Events (bounded: keeps the newest 1,000 per service). AppendEvent fills in `id`, and
   // `created_at` if it is 0. NotFound if the service is not in `event.workspace_id`.
   virtual Result<Event> AppendEvent(Event event) = 0;
@@ -106,6 +151,11 @@ class Store {
   virtual Status DeleteRegistryCredential(const std::string& workspace_id,
                                           const std::string& registry) = 0;
 };
+
+// Bounds on service variables, enforced by the store (count) and the API (sizes).
+inline constexpr size_t kMaxVariablesPerService = 256;
+inline constexpr size_t kMaxVariableValueBytes = 64 * 1024;
+inline constexpr size_t kMaxVariableNameBytes = 256;
 
 // Opens (creating if needed, mode 0600) the SQLite database at `path` and applies pending
 // migrations. FailedPrecondition if the database was written by a newer Ink (its schema version

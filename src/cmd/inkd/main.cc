@@ -176,6 +176,10 @@ int main(int argc, char** argv) {
   if (!store.ok()) return fail("opening the database", store.error());
   auto secrets = ink::SecretBox::LoadOrCreate(data_dir + "/secret.key");
   if (!secrets.ok()) return fail("loading the secret key", secrets.error());
+  if (auto s = (*store)->SealPlaintextEnv([&](std::string_view v) { return secrets->Seal(v); });
+      !s.ok()) {
+    return fail("sealing env stored in plaintext by an older inkd", s.error());
+  }
   if (auto s = Bootstrap(**store, data_dir); !s.ok()) return fail("bootstrap", s.error());
 
   ink::PodmanOptions podman;
