@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "ink/common/json.h"
+
 namespace ink {
 namespace {
 
@@ -165,6 +167,18 @@ TEST(Dotenv, EmptyInputHasNoEntries) {
   entries = ParseDotenv("# only comments\n\n");
   ASSERT_TRUE(entries.ok());
   EXPECT_TRUE(entries->empty());
+}
+
+// A request body that is not JSON must not have its content quoted back: it may carry secrets.
+TEST(ParseJson, MalformedJsonErrorNeverQuotesTheInput) {
+  for (const char* body :
+       {"{\"variables\": {\"A\": \"sk_live_123\n\"}}", "{\"variables\": {\"A\": sk_live_123}}",
+        "{\"variables\": {\"A\": \"sk_live_123"}) {
+    auto parsed = ParseJson(body);
+    ASSERT_FALSE(parsed.ok()) << body;
+    EXPECT_EQ(parsed.error().message.find("sk_live"), std::string::npos) << parsed.error().message;
+    EXPECT_NE(parsed.error().message.find("at line "), std::string::npos) << parsed.error().message;
+  }
 }
 
 }  // namespace
