@@ -59,8 +59,12 @@ const Operation* OperationTable::Find(std::string_view name) const {
 }
 
 Result<Json> OperationTable::Invoke(const Operation& operation, const Caller& caller,
-                                    const Json& input) const {
+                                    const Json& input, const Progress* progress) const {
   INK_RETURN_IF_ERROR(ValidateAgainstSchema(operation.input_schema, input));
+  if (operation.with_progress) {
+    static const Progress kNone;
+    return operation.with_progress(caller, input, progress ? *progress : kNone);
+  }
   return operation.handler(caller, input);
 }
 

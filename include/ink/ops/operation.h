@@ -1,6 +1,6 @@
 // The operation table: every Ink capability as one named operation with JSON schemas.
 //
-// REST routes (api/rest), MCP tools (later) and the CLI (through REST) are thin skins over this
+// REST routes (api/rest), MCP tools (mcp/) and the CLI (through REST) are thin skins over this
 // table, so a capability is written once. An operation validates its input against its input
 // schema before the handler runs (unknown fields, wrong types, out-of-range numbers are
 // rejected with a message naming the field), so handlers see well-typed input. The table is
@@ -29,6 +29,16 @@ struct Caller {
 // Receives a streamed operation's output piece by piece; returns false when the client is gone.
 using StreamSink = std::function<bool(std::string_view chunk)>;
 
+// Lets a long-running operation (e.g. get_deployment with wait) report what is happening and
+// notice that its caller gave up. Both members may be empty (REST: no progress, no cancel).
+struct Progress {
+  // Reports one step, e.g. "dep_1: deploying (starting replica 0)". Called from the handler's
+  // thread.
+  std::function<void(const std::string& message)> report;
+  // True once the caller cancelled; the handler should then return soon.
+  std::function<bool()> cancelled;
+};
+
 struct Operation {
   std::string name;         // snake_case, stable: MCP tool names use it
   std::string description;  // tells an agent when to use it
@@ -43,6 +53,11 @@ struct Operation {
   std::function<Result<Json>(const Caller&, const Json& input)> handler;
   // Optional: a streaming form (e.g. logs with follow); used when the transport asks for it.
   std::function<Status(const Caller&, const Json& input, const StreamSink& sink)> stream;
+  // Optional: a form that reports progress and honours cancellation; Invoke prefers it over
+  // `handler` (which may then be empty). MCP sends the reports as progress notifications.
+  std::function<Result<Json>(const Caller&, const Json& input, const Progress& progress)>
+      with_progress;
+  bool mcp = true;  // offered as an MCP tool (false for REST-only operations such as health)
 };
 
 class OperationTable {
@@ -52,8 +67,10 @@ class OperationTable {
   const Operation* Find(std::string_view name) const;
   const std::vector<Operation>& All() const { return operations_; }
 
-  // Validates `input` against the operation's schema, then runs its handler.
-  Result<Json> Invoke(const Operation& operation, const Caller& caller, const Json& input) const;
+  // Validates `input` against the operation's schema, then runs its handler (the progress form
+  // when the operation has one; `progress` may be null).
+  Result<Json> Invoke(const Operation& operation, const Caller& caller, const Json& input,
+                      const Progress* progress = nullptr) const;
 
   // Describes every operation (name, description, schemas, flags) as JSON.
   Json Describe() const;
