@@ -9,8 +9,8 @@
 // after a build. RenderContainerfile() turns a plan into a Containerfile for `podman build`.
 //
 // Build contract for the pipeline (callers: the build pipeline in src/build, `ink plan`):
-//   podman build --runtime crun \
-//     --volume /etc/ssl/certs/ca-certificates.crt:/etc/ink/host-ca.crt:ro \
+//   podman build --runtime crun
+//     --volume /etc/ssl/certs/ca-certificates.crt:/etc/ink/host-ca.crt:ro
 //     -f <rendered Containerfile, written OUTSIDE the context> <source_root>/<root_directory>
 // The host CA bundle is used by RUN steps only (ARG variables such as SSL_CERT_FILE point at
 // /etc/ink/host-ca.crt), never copied into the image. The image listens on plan.port and has
