@@ -1,6 +1,7 @@
 #include "ink/api/operations.h"
 
 #include <cmath>
+#include <thread>
 
 #include "ink/common/names.h"
 #include "ink/common/subprocess.h"
@@ -343,6 +344,35 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
               {"url", ServiceUrl(deps, name, project->name)}};
 }
 
+// get_deployment: reads a deployment; with `wait` (seconds) it polls until the deployment has
+// finished (active, failed, superseded), reporting each status or message change to `progress`
+// and stopping early when the caller cancels.
+Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json& input,
+                           const Progress& progress) {
+  std::string id = input["deployment"];
+  int wait = input.value("wait", 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+  std::string last;
+  while (true) {
+    auto d = deps.store.GetDeployment(caller.workspace_id, id);
+    if (!d.ok() && d.error().code == ErrorCode::kNotFound) {
+      return NotFound("deployment '" + id.substr(0, 64) +
+                      "' does not exist; list them with `ink deployments list`");
+    }
+    if (!d.ok()) return d.error();
+    bool finished = d->status == "active" || d->status == "failed" || d->status == "superseded";
+    std::string state = d->status + (d->message.empty() ? "" : " (" + d->message + ")");
+    if (wait > 0 && state != last && progress.report) progress.report(id + ": " + state);
+    last = state;
+    bool cancelled = progress.cancelled && progress.cancelled();
+    if (finished || wait == 0 || cancelled || std::chrono::steady_clock::now() >= deadline) {
+      Json out = {{"deployment", DeploymentJson(*d)}, {"finished", finished}};
+      return out;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
 }  // namespace
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps) {
@@ -384,7 +414,8 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                auto p = FindProject(deps, c, in);
                if (!p.ok()) return p.error();
                return Json{{"project", ProjectJson(*p)}};
-             }});
+             },
+             .mcp = false});  // list_projects says as much; keeps the MCP catalog small
   table.Add(
       {.name = "delete_project",
        .description = "Delete a project and every service in it (their containers stop).",
@@ -511,22 +542,23 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                return Json{{"deployments", out}};
              }});
   table.Add({.name = "get_deployment",
-             .description = "Get a deployment's status (pending, deploying, active, failed, "
-                            "superseded) and message; on failure the message says why.",
+             .description = "Get a deployment's status (pending, building, deploying, active, "
+                            "failed, superseded) and message; on failure the message says why. "
+                            "With wait, blocks until it has finished, reporting progress.",
              .input_schema = ObjectSchema(
-                 {{"deployment", StringField("deployment id (dep_...)", 64)}}, {"deployment"}),
-             .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}}}),
+                 {{"deployment", StringField("deployment id (dep_...)", 64)},
+                  {"wait",
+                   {{"type", "integer"},
+                    {"minimum", 0},
+                    {"maximum", 600},
+                    {"description", "seconds to wait for it to finish (default 0)"}}}},
+                 {"deployment"}),
+             .output_schema = ObjectSchema(
+                 {{"deployment", {{"type", "object"}}}, {"finished", {{"type", "boolean"}}}}),
              .read_only = true,
              .idempotent = true,
-             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-               std::string id = in["deployment"];
-               auto d = deps.store.GetDeployment(c.workspace_id, id);
-               if (!d.ok() && d.error().code == ErrorCode::kNotFound) {
-                 return NotFound("deployment '" + id.substr(0, 64) +
-                                 "' does not exist; list them with `ink deployments list`");
-               }
-               if (!d.ok()) return d.error();
-               return Json{{"deployment", DeploymentJson(*d)}};
+             .with_progress = [&deps](const Caller& c, const Json& in, const Progress& p) {
+               return GetDeployment(deps, c, in, p);
              }});
   RegisterLogOperations(table, deps);
   RegisterAdminOperations(table, deps);

@@ -48,7 +48,9 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
              .needs_auth = false,
              .handler = [&deps](const Caller&, const Json&) -> Result<Json> {
                return Json{{"status", "ok"}, {"version", deps.version}};
-             }});
+             },
+             // MCP's initialize and ping already say that inkd answers.
+             .mcp = false});
   table.Add({.name = "whoami",
              .description = "Show the workspace and token this caller acts as.",
              .input_schema = ObjectSchema(Json::object()),
@@ -108,7 +110,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
              .idempotent = true,
              .handler = [&table](const Caller&, const Json&) -> Result<Json> {
                return Json{{"operations", table.Describe()}};
-             }});
+             },
+             .mcp = false});  // MCP clients have tools/list
   const Json registry_arg = StringField("registry host[:port], e.g. ghcr.io or 127.0.0.1:5000");
   table.Add({.name = "set_registry_credential",
              .description = "Store credentials for a private container registry; deploys of "
@@ -138,7 +141,10 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
                             {{"registry", saved->registry},
                              {"username", saved->username},
                              {"created_at", saved->created_at}}}};
-             }});
+             },
+             // Registry passwords are set up by a person (`ink registry login`); deploy's error
+             // says so. Not offered to agents, which keeps secrets out of their context.
+             .mcp = false});
   table.Add({.name = "list_registry_credentials",
              .description = "List the registries Ink has credentials for (never the passwords).",
              .input_schema = ObjectSchema(Json::object()),
@@ -155,7 +161,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
                                 {"created_at", r.created_at}});
                }
                return Json{{"registries", out}};
-             }});
+             },
+             .mcp = false});
   table.Add({.name = "delete_registry_credential",
              .description = "Forget the credentials of a registry.",
              .input_schema = ObjectSchema({{"registry", registry_arg}}, {"registry"}),
@@ -167,7 +174,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
                INK_RETURN_IF_ERROR(ValidateRegistryHost(registry));
                INK_RETURN_IF_ERROR(deps.store.DeleteRegistryCredential(c.workspace_id, registry));
                return Json{{"deleted", true}};
-             }});
+             },
+             .mcp = false});
 }
 
 }  // namespace ink::api_internal
