@@ -75,6 +75,7 @@ Result<Json> ApplyChange(OperationDeps& deps, const Caller& caller, const Projec
     (void)deps.store.AppendEvent(e);
     deps.controller.Wake();
     out["deployment"] = DeploymentJson(d);
+    out["url"] = ServiceUrl(deps, service.name, project.name);
   }
   return out;
 }

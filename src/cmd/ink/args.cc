@@ -177,7 +177,7 @@ ParseResult ParseCommandArgs(Invocation invocation, const std::vector<std::strin
         usage);
   }
   const size_t most = command.positionals.size() + command.optional_positionals.size();
-  if (invocation.positionals.size() > most) {
+  if (!command.variadic && invocation.positionals.size() > most) {
     return Fail("unexpected argument '" + invocation.positionals[most] + "'" + where, usage);
   }
   for (const FlagSpec& flag : command.flags) {

@@ -22,6 +22,47 @@ const FlagSpec kProjectFlag{.name = "--project",
                             .required = true,
                             .env = "INK_PROJECT"};
 
+// ink env list/set/unset: service variables (list_env, set_env, unset_env).
+void AddEnvCommands(std::vector<CommandSpec>& c) {
+  const FlagSpec no_redeploy{
+      .name = "--no-redeploy",
+      .kind = FlagKind::kSwitch,
+      .help = "only store the change; the next deployment picks it up (default: roll out now)"};
+  c.push_back({.id = CommandId::kEnvList,
+               .path = {"env", "list"},
+               .positionals = {"SERVICE"},
+               .flags = {kProjectFlag},
+               .summary = "list a service's environment variables (names, masked values)",
+               .description = "Values are never shown. LIVE says whether the running release "
+                              "has the current value."});
+  c.push_back(
+      {.id = CommandId::kEnvSet,
+       .path = {"env", "set"},
+       .positionals = {"SERVICE"},
+       .optional_positionals = {"NAME=VALUE"},
+       .variadic = true,
+       .flags = {kProjectFlag,
+                 {.name = "--file",
+                  .value_name = "FILE",
+                  .help = "read NAME=value lines from a .env file (- for standard input)"},
+                 no_redeploy,
+                 kWaitFlag,
+                 kTimeoutFlag},
+       .summary = "set environment variables (stored encrypted) and roll out the service",
+       .description =
+           "Secrets: prefer --file, which sends the file's values straight from disk (nothing "
+           "on the command line, nothing printed). The file is dotenv: NAME=value, export NAME=, "
+           "'literal', \"with \\n escapes\" (both may span lines), # comments; values are kept "
+           "byte for byte and never expanded. Values equal to the stored ones are left alone."});
+  c.push_back({.id = CommandId::kEnvUnset,
+               .path = {"env", "unset"},
+               .positionals = {"SERVICE", "NAME"},
+               .optional_positionals = {"NAME"},
+               .variadic = true,
+               .flags = {kProjectFlag, no_redeploy, kWaitFlag, kTimeoutFlag},
+               .summary = "remove environment variables and roll out the service"});
+}
+
 std::vector<CommandSpec> BuildCommands() {
   std::vector<CommandSpec> c;
   c.push_back({.id = CommandId::kLogin,
@@ -210,6 +251,7 @@ std::vector<CommandSpec> BuildCommands() {
                .path = {"registry", "logout"},
                .positionals = {"REGISTRY"},
                .summary = "delete the stored credentials of a registry"});
+  AddEnvCommands(c);
   return c;
 }
 
@@ -242,6 +284,7 @@ std::string UsageLine(const CommandSpec& command) {
   for (std::string_view optional : command.optional_positionals) {
     line += " [" + std::string(optional) + "]";
   }
+  if (command.variadic) line += "...";
   for (const FlagSpec& flag : command.flags) {
     if (flag.required) line += " " + FlagUsage(flag);
   }

@@ -61,6 +61,9 @@ enum class CommandId {
   kRegistryLogin,
   kRegistryList,
   kRegistryLogout,
+  kEnvList,
+  kEnvSet,
+  kEnvUnset,
 };
 
 struct CommandSpec {
@@ -68,6 +71,8 @@ struct CommandSpec {
   std::vector<std::string_view> path;         // {"projects", "create"}
   std::vector<std::string_view> positionals;  // required positional arguments: {"NAME"}
   std::vector<std::string_view> optional_positionals;  // may follow the required ones
+  // The last optional positional may be given any number of times.
+  bool variadic = false;
   std::vector<FlagSpec> flags;                // besides the global --json and --help
   std::string_view summary;                   // one line for `ink --help`
   std::string_view description;               // extra paragraph for `ink <command> --help`

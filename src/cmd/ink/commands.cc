@@ -282,6 +282,12 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunRegistryList(session);
     case CommandId::kRegistryLogout:
       return RunRegistryLogout(session);
+    case CommandId::kEnvList:
+      return RunEnvList(session);
+    case CommandId::kEnvSet:
+      return RunEnvSet(session);
+    case CommandId::kEnvUnset:
+      return RunEnvUnset(session);
   }
   return kExitUsage;
 }

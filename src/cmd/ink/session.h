@@ -86,5 +86,8 @@ int RunRollback(Session& s);
 int ReportDeployment(Session& s, Json& response, const std::string& service,
                      const std::string& project);
 int RunLogs(Session& s);
+int RunEnvList(Session& s);
+int RunEnvSet(Session& s);
+int RunEnvUnset(Session& s);
 
 }  // namespace ink::cli
