@@ -22,7 +22,7 @@ struct HttpSession {
   std::string id;
   std::string token_id;
   Session protocol;
-  std::mutex mu;  // guards everything below
+  std::mutex mu;               // guards everything below
   std::condition_variable cv;  // a stream got an event or ended, or the session closed
   std::map<int, std::shared_ptr<Stream>> streams;
   int next_stream = 1;
@@ -422,9 +422,9 @@ struct McpHttpEndpoint::Impl {
       std::lock_guard lock(session->mu);
       auto it = id ? session->streams.find(id->first) : session->streams.end();
       if (it == session->streams.end()) {
-        return SendError(w, 404, kInvalidRequest,
-                         "no stream holds event '" + last.substr(0, 32) +
-                             "' any more; retry the request");
+        return SendError(
+            w, 404, kInvalidRequest,
+            "no stream holds event '" + last.substr(0, 32) + "' any more; retry the request");
       }
       if (it->second->attached) {
         return SendError(w, 409, kInvalidRequest, "that stream is already being read");
@@ -494,9 +494,9 @@ bool McpHttpEndpoint::Handle(const http::ServerRequest& request, http::ResponseW
     bool allowed = false;
     for (const auto& o : impl.options.allowed_origins) allowed = allowed || o == origin;
     if (!allowed) {
-      Impl::SendError(w, 403, kInvalidRequest,
-                      "Origin '" + origin.substr(0, 100) +
-                          "' is not allowed to use this MCP endpoint");
+      Impl::SendError(
+          w, 403, kInvalidRequest,
+          "Origin '" + origin.substr(0, 100) + "' is not allowed to use this MCP endpoint");
       return true;
     }
   }
@@ -509,8 +509,8 @@ bool McpHttpEndpoint::Handle(const http::ServerRequest& request, http::ResponseW
   }
   if (!caller.ok()) {
     auto headers = kJsonHeaders;
-    headers["WWW-Authenticate"] = "Bearer resource_metadata=\"" + BaseUrl(request) + metadata +
-                                  impl.options.path + "\"";
+    headers["WWW-Authenticate"] =
+        "Bearer resource_metadata=\"" + BaseUrl(request) + metadata + impl.options.path + "\"";
     int status = caller.error().code == ErrorCode::kUnauthenticated ? 401 : 503;
     Impl::SendError(w, status, kServerError, caller.error().message, headers);
     return true;

@@ -151,19 +151,18 @@ Json Dispatcher::ListResources(Session& session, const Message& request) const {
     }
     for (const auto& project : projects->value("projects", Json::array())) {
       std::string project_name = project.value("name", "");
-      auto services =
-          table_.Invoke(*list_services, session.caller(), {{"project", project_name}});
+      auto services = table_.Invoke(*list_services, session.caller(), {{"project", project_name}});
       if (!services.ok()) continue;  // deleted meanwhile
       for (const auto& service : services->value("services", Json::array())) {
         Json vars = {{"project", project_name}, {"service", service.value("name", "")}};
         for (const ResourceKind& kind : internal::ResourceKinds()) {
           if (!kind.per_service || table_.Find(kind.operation) == nullptr) continue;
-          all.push_back({{"uri", internal::ExpandUriTemplate(kind.uri_template, vars)},
-                         {"name", vars["service"].get<std::string>() + "." + project_name + " " +
-                                      kind.name},
-                         {"title", kind.title + " of " + vars["service"].get<std::string>() +
-                                       " (" + project_name + ")"},
-                         {"mimeType", kind.mime_type}});
+          all.push_back(
+              {{"uri", internal::ExpandUriTemplate(kind.uri_template, vars)},
+               {"name", vars["service"].get<std::string>() + "." + project_name + " " + kind.name},
+               {"title", kind.title + " of " + vars["service"].get<std::string>() + " (" +
+                             project_name + ")"},
+               {"mimeType", kind.mime_type}});
         }
       }
     }
@@ -201,9 +200,9 @@ Json Dispatcher::ReadResource(Session& session, const Message& request) const {
     }
     return ResultResponse(
         request.id,
-        {{"contents", Json::array({{{"uri", uri},
-                                    {"mimeType", kind.mime_type},
-                                    {"text", kind.render(*output)}}})}});
+        {{"contents",
+          Json::array(
+              {{{"uri", uri}, {"mimeType", kind.mime_type}, {"text", kind.render(*output)}}})}});
   }
   std::string known;
   for (const ResourceKind& kind : internal::ResourceKinds()) {
@@ -211,10 +210,10 @@ Json Dispatcher::ReadResource(Session& session, const Message& request) const {
       known += (known.empty() ? "" : ", ") + kind.uri_template;
     }
   }
-  return ErrorResponse(request.id, kResourceNotFound,
-                       "no resource at '" + uri.substr(0, 200) + "'; resource URIs look like " +
-                           known,
-                       {{"uri", uri}});
+  return ErrorResponse(
+      request.id, kResourceNotFound,
+      "no resource at '" + uri.substr(0, 200) + "'; resource URIs look like " + known,
+      {{"uri", uri}});
 }
 
 }  // namespace ink::mcp

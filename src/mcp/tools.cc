@@ -104,9 +104,9 @@ Json Dispatcher::CallTool(Session& session, const Message& request, RequestConte
   // Input validation errors are tool results (isError) so the model can correct itself.
   if (auto valid = ValidateAgainstSchema(op->input_schema, arguments); !valid.ok()) {
     return ResultResponse(
-        request.id, internal::ToolErrorResult("Invalid arguments for " + name + ": " +
-                                              valid.error().message +
-                                              ". Fix the arguments and call the tool again."));
+        request.id,
+        internal::ToolErrorResult("Invalid arguments for " + name + ": " + valid.error().message +
+                                  ". Fix the arguments and call the tool again."));
   }
 
   Json token;
@@ -121,8 +121,9 @@ Json Dispatcher::CallTool(Session& session, const Message& request, RequestConte
   progress.report = [&](const std::string& message) {
     ++step;
     if (!token.is_null()) {
-      context.Notify(Notification(
-          "notifications/progress", {{"progressToken", token}, {"progress", step}, {"message", message}}));
+      context.Notify(
+          Notification("notifications/progress",
+                       {{"progressToken", token}, {"progress", step}, {"message", message}}));
     }
     if (session.log_level() <= LogLevelRank("info")) {
       context.Notify(Notification("notifications/message",
@@ -137,9 +138,9 @@ Json Dispatcher::CallTool(Session& session, const Message& request, RequestConte
     if (result.error().code == ErrorCode::kInternal) {
       LogError("mcp", name + ": " + result.error().message);
       if (session.log_level() <= LogLevelRank("error")) {
-        context.Notify(Notification(
-            "notifications/message",
-            {{"level", "error"}, {"logger", name}, {"data", result.error().message}}));
+        context.Notify(
+            Notification("notifications/message",
+                         {{"level", "error"}, {"logger", name}, {"data", result.error().message}}));
       }
     }
     return ResultResponse(request.id, internal::ToolErrorResult(ErrorText(name, result.error())));
@@ -148,16 +149,14 @@ Json Dispatcher::CallTool(Session& session, const Message& request, RequestConte
   std::string text = Serialize(structured);
   if (text.size() > info_.max_tool_result_bytes) {
     return ResultResponse(
-        request.id,
-        internal::ToolErrorResult("The result of " + name + " is " + std::to_string(text.size()) +
-                                  " bytes, over the limit of " +
-                                  std::to_string(info_.max_tool_result_bytes) +
-                                  "; ask for less (e.g. a smaller tail for get_logs)."));
+        request.id, internal::ToolErrorResult(
+                        "The result of " + name + " is " + std::to_string(text.size()) +
+                        " bytes, over the limit of " + std::to_string(info_.max_tool_result_bytes) +
+                        "; ask for less (e.g. a smaller tail for get_logs)."));
   }
-  return ResultResponse(request.id,
-                        {{"content", Json::array({{{"type", "text"}, {"text", text}}})},
-                         {"structuredContent", std::move(structured)},
-                         {"isError", false}});
+  return ResultResponse(request.id, {{"content", Json::array({{{"type", "text"}, {"text", text}}})},
+                                     {"structuredContent", std::move(structured)},
+                                     {"isError", false}});
 }
 
 }  // namespace ink::mcp

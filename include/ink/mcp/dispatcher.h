@@ -106,7 +106,7 @@ class Dispatcher {
 
   const OperationTable& table_;
   ServerInfo info_;
-  std::vector<Json> tools_;                  // tools/list entries, in table order
+  std::vector<Json> tools_;  // tools/list entries, in table order
   std::map<std::string, const Operation*> tool_operations_;
 };
 
