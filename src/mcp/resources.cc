@@ -1,5 +1,5 @@
 // resources/list, resources/templates/list and resources/read: things an agent reads rather than
-// calls (logs now; build logs and plans join as one ResourceKinds() entry each).
+// calls (runtime logs, build logs, build plans; another kind is one ResourceKinds() entry).
 #include <cstdlib>
 
 #include "ink/http/server.h"
@@ -14,6 +14,10 @@ std::string RenderLogLines(const Json& output) {
   std::string text;
   if (output.contains("lines") && output["lines"].is_array()) {
     for (const auto& line : output["lines"]) {
+      if (line.is_string()) {  // build logs: plain lines
+        text += line.get<std::string>() + "\n";
+        continue;
+      }
       text += "[" + line.value("replica", "?") + " " + line.value("stream", "") + "] " +
               line.value("text", "") + "\n";
     }
@@ -41,9 +45,29 @@ const std::vector<ResourceKind>& ResourceKinds() {
        .arguments = {{"tail", 500}},
        .per_service = true,
        .render = RenderLogLines},
-      // Build logs (ink://deployments/{deployment}/build-log) and plans
-      // (ink://projects/{project}/services/{service}/plan) are one entry each here once their
-      // operations exist.
+      {.uri_template = "ink://deployments/{deployment}/build-log",
+       .name = "build-log",
+       .title = "Build log",
+       .description = "The last 500 lines of a source deployment's build (clone, plan, podman "
+                      "build).",
+       .mime_type = "text/plain",
+       .operation = "get_build_logs",
+       .arguments = {{"tail", 500}},
+       .per_service = false,
+       .render = RenderLogLines},
+      {.uri_template = "ink://projects/{project}/services/{service}/plan",
+       .name = "plan",
+       .title = "Build plan",
+       .description = "How Ink builds a service's last source: detected stack, commands, port, "
+                      "Containerfile.",
+       .mime_type = "application/json",
+       .operation = "plan",
+       .arguments = Json::object(),
+       .per_service = false,
+       .render =
+           [](const Json& output) {
+             return output.dump(2, ' ', false, Json::error_handler_t::replace);
+           }},
   };
   return kinds;
 }

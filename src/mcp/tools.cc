@@ -125,7 +125,8 @@ Json Dispatcher::CallTool(Session& session, const Message& request, RequestConte
           Notification("notifications/progress",
                        {{"progressToken", token}, {"progress", step}, {"message", message}}));
     }
-    if (session.log_level() <= LogLevelRank("info")) {
+    // Without a progress token the same steps go out as log messages (if the level allows).
+    if (token.is_null() && session.log_level() <= LogLevelRank("info")) {
       context.Notify(Notification("notifications/message",
                                   {{"level", "info"}, {"logger", name}, {"data", message}}));
     }
