@@ -268,6 +268,19 @@ Status HttpClient::Exchange(const ClientRequest& request, std::optional<size_t> 
   if (request.method != "GET" && request.method != "HEAD" && request.body.empty()) {
     out.content_length(0);  // some servers (podman) want an explicit length on POST/DELETE
   }
+  const bool from_file = !request.body_file.empty();
+  const bool has_body = from_file || !request.body.empty();
+  bhttp::request<bhttp::file_body> file_out;
+  auto open_file = [&]() -> Status {  // (re)opened for each attempt: it is read from the start
+    file_out = {};
+    file_out.base() = out.base();
+    beast::error_code file_ec;
+    file_out.body().open(request.body_file.c_str(), beast::file_mode::scan, file_ec);
+    if (file_ec)
+      return InvalidArgument("cannot read " + request.body_file + ": " + file_ec.message());
+    file_out.prepare_payload();
+    return {};
+  };
 
   // A reused keep-alive connection may have been closed by the server while idle; such a
   // failure before any response byte arrived is retried once on a fresh connection.
@@ -277,15 +290,28 @@ Status HttpClient::Exchange(const ClientRequest& request, std::optional<size_t> 
       INK_RETURN_IF_ERROR(c.Connect(endpoint_, deadline));
     }
     const bool may_retry = c.reused && attempt == 0;
+    if (from_file) INK_RETURN_IF_ERROR(open_file());
     bool timed_out = false;
     beast::error_code ec = c.Run(deadline, timed_out, [&](auto handler) {
-      bhttp::async_write(c.socket, out, std::move(handler));
+      if (from_file) {
+        bhttp::async_write(c.socket, file_out, std::move(handler));
+      } else {
+        bhttp::async_write(c.socket, out, std::move(handler));
+      }
     });
     if (timed_out) return timeout_error();
+    std::string send_failure;
     if (ec) {
-      c.Close();
-      if (may_retry) continue;
-      return Unavailable("sending " + what + " failed: " + ec.message());
+      send_failure = "sending " + what + " failed: " + ec.message();
+      // A server may answer early (413 for a body too large) and stop reading while the body
+      // is still being sent: its answer may be waiting, so read it before giving up.
+      bool early_answer_possible =
+          has_body && (ec == asio::error::broken_pipe || ec == asio::error::connection_reset);
+      if (!early_answer_possible) {
+        c.Close();
+        if (may_retry) continue;
+        return Unavailable(send_failure);
+      }
     }
 
     bhttp::response_parser<bhttp::buffer_body> parser;
@@ -307,6 +333,7 @@ Status HttpClient::Exchange(const ClientRequest& request, std::optional<size_t> 
                               ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
       c.Close();
       if (may_retry && nothing_received) continue;
+      if (!send_failure.empty()) return Unavailable(send_failure);
       return Unavailable("reading the response to " + what + " failed: " + ec.message());
     }
 

@@ -36,6 +36,8 @@ struct ClientRequest {
   std::string target = "/";                    // path + query, already percent-encoded
   std::map<std::string, std::string> headers;  // Host and Content-Length are set for you
   std::string body;
+  // If set, the body is this file's content, streamed from disk (uploads); `body` is ignored.
+  std::string body_file;
   std::chrono::milliseconds timeout{30000};  // whole request; 0 = no limit (streams)
 };
 

@@ -252,6 +252,14 @@ std::vector<CommandSpec> BuildCommands() {
                .positionals = {"REGISTRY"},
                .summary = "delete the stored credentials of a registry"});
   AddEnvCommands(c);
+  c.push_back({.id = CommandId::kMcp,
+               .path = {"mcp"},
+               .summary = "serve MCP on stdin/stdout for an agent (forwards to inkd's /mcp)",
+               .description =
+                   "For agent configs: {\"command\": \"ink\", \"args\": [\"mcp\"]}. Speaks "
+                   "newline-delimited JSON-RPC on stdin/stdout with the credentials saved by "
+                   "`ink login` (or INK_API_URL/INK_TOKEN); diagnostics go to stderr. See "
+                   "docs/MCP.md."});
   return c;
 }
 

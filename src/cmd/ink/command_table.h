@@ -64,6 +64,7 @@ enum class CommandId {
   kEnvList,
   kEnvSet,
   kEnvUnset,
+  kMcp,
 };
 
 struct CommandSpec {

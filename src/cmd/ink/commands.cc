@@ -288,6 +288,8 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunEnvSet(session);
     case CommandId::kEnvUnset:
       return RunEnvUnset(session);
+    case CommandId::kMcp:
+      return RunMcp(session);
   }
   return kExitUsage;
 }

@@ -89,5 +89,6 @@ int RunLogs(Session& s);
 int RunEnvList(Session& s);
 int RunEnvSet(Session& s);
 int RunEnvUnset(Session& s);
+int RunMcp(Session& s);  // mcp_stdio.cc
 
 }  // namespace ink::cli
