@@ -1,0 +1,264 @@
+// Unit tests of the env operations (list_env, set_env, unset_env, deploy's env) over a real
+// SQLite store and a real SecretBox, with a recording fake runtime: values are sealed at rest,
+// open byte-exact, never appear in any response or error, and reach the container spec the
+// controller builds.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+
+#include "ink/api/operations.h"
+#include "ink/common/clock.h"
+
+namespace ink {
+namespace {
+
+// Answers like an empty podman whose local store has every image; records created containers
+// and refuses to start them (the test needs only the spec the controller builds).
+class RecordingRuntime : public ContainerRuntime {
+ public:
+  Status Ping() override { return {}; }
+  Status EnsureNetwork(const std::string&, const std::map<std::string, std::string>&) override {
+    return {};
+  }
+  Status RemoveNetwork(const std::string&) override { return {}; }
+  Status PullImage(const std::string&, const std::optional<RegistryAuth>&) override { return {}; }
+  Result<bool> ImageExists(const std::string&) override { return true; }
+  Result<std::string> CreateContainer(const ContainerSpec& spec) override {
+    std::lock_guard lock(mu);
+    created.push_back(spec);
+    changed.notify_all();
+    return "ctr" + std::to_string(created.size());
+  }
+  Status StartContainer(const std::string&) override { return Unavailable("not in this test"); }
+  Status StopContainer(const std::string&, int) override { return {}; }
+  Status RemoveContainer(const std::string&, bool) override { return {}; }
+  Result<std::vector<ContainerInfo>> ListContainers(
+      const std::map<std::string, std::string>&) override {
+    return std::vector<ContainerInfo>{};
+  }
+  Result<ContainerInfo> InspectContainer(const std::string&) override {
+    return NotFound("no such container");
+  }
+  Status StreamLogs(const std::string&, const LogOptions&, const LogLineCallback&) override {
+    return {};
+  }
+
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<ContainerSpec> created;  // guarded by mu
+};
+
+const std::map<std::string, std::string> kNasty = {
+    {"DOLLAR", "pa$$w0rd ${HOME} $1"},
+    {"HASH", "abc#def # x"},
+    {"QUOTES", "it's \"q\" `b`"},
+    {"SPACES", "  s3cret  "},
+    {"NEWLINES", "l1\nl2\r\nl3\n"},
+    {"EMOJI", "🚀 ünïcödé 中文"},
+    {"EMPTY", ""},
+};
+
+class EnvOperationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/ink-env-ops-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    auto store = OpenSqliteStore(":memory:", clock_);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    store_ = std::move(*store);
+    auto box = SecretBox::LoadOrCreate(dir_ + "/secret.key");
+    ASSERT_TRUE(box.ok());
+    box_ = std::make_unique<SecretBox>(*box);
+    ControllerOptions options;
+    options.instance = "envtest";
+    options.routes_path = dir_ + "/routes.json";
+    options.tick = std::chrono::milliseconds(50);
+    controller_ = std::make_unique<ServiceController>(*store_, runtime_, *box_, clock_, options);
+    deps_ = std::make_unique<OperationDeps>(
+        OperationDeps{*store_, runtime_, *controller_, *box_, clock_, "test"});
+    RegisterOperations(table_, *deps_);
+    auto workspace = store_->CreateWorkspace("default");
+    ASSERT_TRUE(workspace.ok());
+    caller_.workspace_id = workspace->id;
+    ASSERT_TRUE(store_->CreateProject(workspace->id, "demo").ok());
+  }
+  void TearDown() override {
+    controller_->Stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Result<Json> Call(const std::string& operation, Json input) {
+    const Operation* op = table_.Find(operation);
+    if (op == nullptr) return NotFound("no operation " + operation);
+    input["project"] = "demo";
+    return table_.Invoke(*op, caller_, input);
+  }
+
+  Json MustCall(const std::string& operation, Json input) {
+    auto result = Call(operation, std::move(input));
+    EXPECT_TRUE(result.ok()) << operation << ": " << result.error().message;
+    return result.ok() ? *result : Json();
+  }
+
+  std::map<std::string, std::string> Opened(const std::vector<SealedVariable>& variables) {
+    std::map<std::string, std::string> out;
+    for (const auto& v : variables) {
+      auto value = box_->Open(v.sealed_value);
+      EXPECT_TRUE(value.ok()) << v.name;
+      out[v.name] = value.ok() ? *value : "<unsealable>";
+    }
+    return out;
+  }
+
+  std::string ServiceId() {
+    return store_->ListServices(caller_.workspace_id, ProjectId())->at(0).id;
+  }
+  std::string ProjectId() { return store_->GetProject(caller_.workspace_id, "demo")->id; }
+
+  void ExpectNoValueIn(const std::string& text) {
+    for (const auto& [name, value] : kNasty) {
+      if (!value.empty()) {
+        EXPECT_EQ(text.find(value), std::string::npos) << name << " in " << text;
+      }
+    }
+    for (const char* fragment : {"pa$$w0rd", "s3cret", "🚀", "l1\nl2"}) {
+      EXPECT_EQ(text.find(fragment), std::string::npos) << fragment << " in " << text;
+    }
+  }
+
+  std::string dir_;
+  Clock& clock_ = SystemClock();
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<SecretBox> box_;
+  RecordingRuntime runtime_;
+  std::unique_ptr<ServiceController> controller_;
+  std::unique_ptr<OperationDeps> deps_;
+  OperationTable table_;
+  Caller caller_;
+};
+
+Json NastyJson() {
+  Json env = Json::object();
+  for (const auto& [name, value] : kNasty) env[name] = value;
+  return env;
+}
+
+TEST_F(EnvOperationsTest, ValuesAreSealedOpenByteExactAndNeverReturned) {
+  Json deployed = MustCall(
+      "deploy", {{"service", "web"}, {"image", "localhost/ink/echo:test"}, {"env", NastyJson()}});
+  ExpectNoValueIn(deployed.dump());
+  const std::string service_id = ServiceId();
+  auto stored = store_->ListServiceVariables(caller_.workspace_id, service_id);
+  ASSERT_TRUE(stored.ok());
+  for (const auto& v : *stored) ExpectNoValueIn(v.sealed_value);  // sealed at rest
+  EXPECT_EQ(Opened(*stored), kNasty);
+  std::string first = deployed["deployment"]["id"];
+  EXPECT_EQ(Opened(*store_->ListDeploymentVariables(first)), kNasty);
+
+  Json set = MustCall("set_env", {{"service", "web"},
+                                  {"variables", {{"EXTRA", "x s3cret"}, {"DOLLAR", "pa$$w0rd2"}}},
+                                  {"dotenv", "FROM_FILE='🚀 pa$$w0rd3'\n"}});
+  ExpectNoValueIn(set.dump());
+  EXPECT_TRUE(set["redeployed"].get<bool>());
+  EXPECT_EQ(set["set"], (Json{"DOLLAR", "EXTRA", "FROM_FILE"}));
+  std::string second = set["deployment"]["id"];
+  auto snapshot = Opened(*store_->ListDeploymentVariables(second));
+  EXPECT_EQ(snapshot.at("DOLLAR"), "pa$$w0rd2");
+  EXPECT_EQ(snapshot.at("FROM_FILE"), "🚀 pa$$w0rd3");
+  EXPECT_EQ(snapshot.at("NEWLINES"), kNasty.at("NEWLINES"));
+  EXPECT_EQ(Opened(*store_->ListDeploymentVariables(first)), kNasty);  // unchanged
+
+  Json listed = MustCall("list_env", {{"service", "web"}});
+  ExpectNoValueIn(listed.dump());
+  ASSERT_EQ(listed["variables"].size(), kNasty.size() + 2);
+  for (const auto& v : listed["variables"]) {
+    EXPECT_EQ(v["masked_value"], "••••••••");  // the same mask whatever the value
+    EXPECT_FALSE(v["live"].get<bool>());       // nothing is active in this test
+    std::string name = v["name"];
+    if (kNasty.count(name) && name != "DOLLAR") {
+      EXPECT_EQ(v["length"], kNasty.at(name).size());
+    }
+  }
+  Json service = MustCall("get_service", {{"service", "web"}});
+  ExpectNoValueIn(service.dump());
+  EXPECT_EQ(service["service"]["env_names"].size(), kNasty.size() + 2);
+  auto events = store_->ListEvents(caller_.workspace_id, service_id, 0);
+  for (const auto& e : *events) ExpectNoValueIn(e.message);
+}
+
+TEST_F(EnvOperationsTest, SettingTheSameValuesAgainChangesNothing) {
+  MustCall("deploy",
+           {{"service", "web"}, {"image", "localhost/ink/echo:test"}, {"env", NastyJson()}});
+  auto before = store_->ListServiceVariables(caller_.workspace_id, ServiceId());
+  Json again = MustCall("set_env", {{"service", "web"}, {"variables", NastyJson()}});
+  EXPECT_FALSE(again["redeployed"].get<bool>());
+  EXPECT_TRUE(again["set"].empty());
+  EXPECT_EQ(again["unchanged"].size(), kNasty.size());
+  auto after = store_->ListServiceVariables(caller_.workspace_id, ServiceId());
+  ASSERT_EQ(after->size(), before->size());
+  for (size_t i = 0; i < after->size(); ++i) {
+    EXPECT_EQ((*after)[i].sealed_value, (*before)[i].sealed_value);
+  }
+  EXPECT_EQ(store_->ListDeployments(caller_.workspace_id, ServiceId())->size(), 1u);
+}
+
+TEST_F(EnvOperationsTest, BadInputIsRejectedWithoutEchoingValuesAndChangesNothing) {
+  MustCall("deploy",
+           {{"service", "web"}, {"image", "localhost/ink/echo:test"}, {"env", {{"KEEP", "k"}}}});
+  const std::vector<std::pair<Json, std::string>> cases = {
+      {{{"variables", {{"OK", "fine"}, {"9X", "hunter2"}}}}, "9X"},
+      {{{"variables", {{"N", 31337}}}}, "must be a string"},
+      {{{"variables", {{"N", true}}}}, "must be a string"},
+      {{{"variables", {{"Z", std::string("hunter2\0x", 9)}}}}, "NUL"},
+      {{{"variables", {{"BIG", std::string(64 * 1024 + 1, 'h')}}}}, "65536"},
+      {{{"variables", "A=hunter2"}}, "object"},
+      {{{"dotenv", "A=1\nhunter2\n"}}, "line 2"},
+      {{{"dotenv", 31337}}, "must be a string"},
+      {{{"variables", {{"A", "1"}}}, {"dotenv", "A=hunter2\n"}}, "given both"},
+      {Json::object(), "give the variables"},
+  };
+  for (const auto& [fields, mention] : cases) {
+    Json input = fields;
+    input["service"] = "web";
+    auto result = Call("set_env", input);
+    ASSERT_FALSE(result.ok()) << input.dump();
+    EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument) << result.error().message;
+    EXPECT_NE(result.error().message.find(mention), std::string::npos) << result.error().message;
+    EXPECT_EQ(result.error().message.find("hunter2"), std::string::npos) << result.error().message;
+    EXPECT_EQ(result.error().message.find("31337"), std::string::npos) << result.error().message;
+  }
+  auto unset = Call("unset_env", {{"service", "web"}, {"names", {"KEEP", "MISSING"}}});
+  ASSERT_FALSE(unset.ok());
+  EXPECT_EQ(unset.error().code, ErrorCode::kNotFound);
+  auto deploy = Call("deploy", {{"service", "web"},
+                                {"image", "localhost/ink/echo:test"},
+                                {"env", {{"OK", "1"}, {"A-B", "hunter2"}}}});
+  ASSERT_FALSE(deploy.ok());
+  EXPECT_EQ(deploy.error().message.find("hunter2"), std::string::npos);
+
+  auto variables = store_->ListServiceVariables(caller_.workspace_id, ServiceId());
+  EXPECT_EQ(Opened(*variables), (std::map<std::string, std::string>{{"KEEP", "k"}}));
+  EXPECT_EQ(store_->ListDeployments(caller_.workspace_id, ServiceId())->size(), 1u);
+}
+
+TEST_F(EnvOperationsTest, ControllerGivesTheContainerTheDeploymentsSnapshotPlusPort) {
+  MustCall("deploy", {{"service", "web"},
+                      {"image", "localhost/ink/echo:test"},
+                      {"port", 9090},
+                      {"env", NastyJson()}});
+  controller_->Start();
+  std::unique_lock lock(runtime_.mu);
+  ASSERT_TRUE(runtime_.changed.wait_for(lock, std::chrono::seconds(20),
+                                        [&] { return !runtime_.created.empty(); }));
+  std::map<std::string, std::string> want = kNasty;
+  want["PORT"] = "9090";
+  EXPECT_EQ(runtime_.created.front().env, want);
+  for (const auto& [key, value] : runtime_.created.front().labels) ExpectNoValueIn(value);
+}
+
+}  // namespace
+}  // namespace ink
