@@ -341,7 +341,10 @@ class ServiceController::Impl {
       }
       return c;
     }
-    INK_RETURN_IF_ERROR(runtime_.EnsureNetwork(project->network));
+    INK_RETURN_IF_ERROR(runtime_.EnsureNetwork(
+        project->network, {{kLabelInstance, options_.instance},
+                           {kLabelWorkspace, s.workspace_id},
+                           {kLabelProject, s.project_id}}));
     ContainerSpec spec;
     spec.name = ReplicaContainerName(options_.instance, project->name, s.name, d.id, index);
     spec.image = d.spec.image;
