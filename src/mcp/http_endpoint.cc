@@ -160,7 +160,8 @@ struct McpHttpEndpoint::Impl {
   // until the stream ends (all delivered), the session closes or the client goes away.
   void Pump(HttpSession& session, Stream& stream, uint64_t after, http::ResponseWriter& w) {
     std::unique_lock lock(session.mu);
-    while (true) {
+    const uint64_t me = stream.writer;
+    while (stream.writer == me) {
       std::string out;
       for (const auto& event : stream.events) {
         if (event.seq <= after) continue;
@@ -177,7 +178,7 @@ struct McpHttpEndpoint::Impl {
       if (stream.done || session.closed) break;
       uint64_t seen = stream.next_seq;
       bool woke = session.cv.wait_for(lock, options.keepalive, [&] {
-        return stream.next_seq != seen || stream.done || session.closed;
+        return stream.next_seq != seen || stream.done || session.closed || stream.writer != me;
       });
       if (!woke) {
         lock.unlock();
@@ -186,7 +187,7 @@ struct McpHttpEndpoint::Impl {
         if (!alive) break;
       }
     }
-    stream.attached = false;
+    if (stream.writer == me) stream.attached = false;  // else a resumed connection owns it
     session.last_used = SteadyClock::now();
   }
 
@@ -426,11 +427,12 @@ struct McpHttpEndpoint::Impl {
             w, 404, kInvalidRequest,
             "no stream holds event '" + last.substr(0, 32) + "' any more; retry the request");
       }
-      if (it->second->attached) {
-        return SendError(w, 409, kInvalidRequest, "that stream is already being read");
-      }
+      // The client resumes because its connection broke; the server may not have noticed yet
+      // (no write since), so the new connection takes the stream over.
       stream = it->second;
       stream->attached = true;
+      ++stream->writer;
+      session->cv.notify_all();
       after = id->second;
     } else {
       {

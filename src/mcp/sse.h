@@ -23,6 +23,7 @@ struct Stream {
   uint64_t next_seq = 1;
   bool done = false;      // no more events will come
   bool attached = false;  // a connection is writing it out
+  uint64_t writer = 0;    // which connection: a resuming client takes over from a dead one
   bool standalone = false;
 };
 
