@@ -38,6 +38,8 @@ Json DeploymentJson(const Deployment& d) {
   return {{"id", d.id},
           {"service_id", d.service_id},
           {"image", d.spec.image},
+          {"source", d.spec.source.empty() ? Json(nullptr)
+                                           : Json::parse(d.spec.source, nullptr, false)},
           {"status", d.status},
           {"message", d.message},
           {"created_at", d.created_at},
@@ -54,7 +56,8 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
   // Deployments come newest first: the newest one says whether a rollout is under way.
   std::string latest_status =
       deployments.ok() && !deployments->empty() ? deployments->front().status : "";
-  if (latest_status == "pending" || latest_status == "deploying") {
+  if (latest_status == "pending" || latest_status == "building" ||
+      latest_status == "deploying") {
     status = "deploying";
   } else if (s.active_deployment_id.empty()) {
     status = latest_status == "failed" ? "failed" : "stopped";
@@ -311,8 +314,7 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
                            "' makes a hostname label longer than 63 characters; shorten one");
   }
   ServiceSpec spec;
-  spec.image = input["image"];
-  INK_RETURN_IF_ERROR(ValidateImageReference(spec.image));
+  INK_RETURN_IF_ERROR(DeploySource(deps, caller, input, spec));  // image, git or archive
   spec.port = input.value("port", 8080);
   // env becomes sealed service variables, set in the deployment's transaction.
   auto variables = SealEnvInput(deps, input, "env");
@@ -334,7 +336,7 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
   }
   spec.replicas = input.value("replicas", 1);
   spec.runtime_class = input.value("runtime_class", "gvisor");
-  INK_RETURN_IF_ERROR(CheckImage(deps, caller, spec.image));
+  if (!spec.image.empty()) INK_RETURN_IF_ERROR(CheckImage(deps, caller, spec.image));
   auto created = deps.store.CreateOrUpdateServiceWithDeployment(
       caller.workspace_id, project->id, name, spec, {.set_variables = std::move(*variables)});
   if (!created.ok()) return created.error();
@@ -438,10 +440,12 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   table.Add(
       {.name = "deploy",
        .description =
-           "Deploy a container image as a service of a project (creates the service or rolls out "
-           "a new release of it). Returns at once with the deployment id and the service URL; "
-           "poll get_deployment until status is active or failed.",
-       .input_schema = ObjectSchema(
+           "Deploy a service of a project from a container image, a git repository (git, ref, "
+           "path) or an uploaded directory (archive_id): creates the service or rolls out a new "
+           "release of it. Sources are built into an image first (status building; see "
+           "get_build_logs). Returns at once with the deployment id and the service URL; poll "
+           "get_deployment until status is active or failed.",
+       .input_schema = WithSourceFields(ObjectSchema(
            {{"project", project_arg},
             {"service", service_arg},
             {"image",
@@ -450,7 +454,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
               {"maxLength", 600},
               {"description",
                "image reference including its registry, e.g. "
-               "ghcr.io/acme/web:1.4"}}},
+               "ghcr.io/acme/web:1.4 (or give git / archive_id to build from source)"}}},
             {"port",
              {{"type", "integer"},
               {"minimum", 1},
@@ -471,7 +475,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
              {{"type", "string"},
               {"enum", {"gvisor", "runc"}},
               {"description", "gvisor (default, sandboxed) or runc"}}}},
-           {"project", "service", "image"}),
+           {"project", "service"})),
        .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}},
                                       {"service", {{"type", "object"}}},
                                       {"url", {{"type", "string"}}}}),
@@ -563,6 +567,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterLogOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);
+  RegisterBuildOperations(table, deps);
   RegisterEnvOperations(table, deps);
 }
 

@@ -46,4 +46,12 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps);
 void RegisterAdminOperations(OperationTable& table, OperationDeps& deps);
 void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps);
 
+// Builds from source (operations_build.cc). DeploySource fills spec.image, or spec.source and
+// spec.build_settings, from deploy's input (exactly one of image, git, archive_id), checked;
+// WithSourceFields adds the source fields to an input schema.
+Status DeploySource(OperationDeps& deps, const Caller& caller, const Json& input,
+                    ServiceSpec& spec);
+Json WithSourceFields(Json schema);
+void RegisterBuildOperations(OperationTable& table, OperationDeps& deps);
+
 }  // namespace ink::api_internal

@@ -110,6 +110,9 @@ const std::vector<RestRoute>& RestRoutes() {
       {"DELETE", "/v1/projects/{project}/services/{service}", "delete_service"},
       {"GET", "/v1/projects/{project}/services/{service}/deployments", "list_deployments"},
       {"GET", "/v1/deployments/{deployment}", "get_deployment"},
+      {"GET", "/v1/deployments/{deployment}/build-logs", "get_build_logs"},
+      {"POST", "/v1/projects/{project}/plan", "plan"},
+      {"POST", "/v1/archives", "upload_archive"},
       {"PATCH", "/v1/projects/{project}/services/{service}", "update_service"},
       {"POST", "/v1/projects/{project}/services/{service}/restart", "restart_service"},
       {"POST", "/v1/projects/{project}/services/{service}/rollback", "rollback_service"},
@@ -124,8 +127,10 @@ const std::vector<RestRoute>& RestRoutes() {
   return routes;
 }
 
-http::Handler MakeRestHandler(const OperationTable& table, Store& store) {
-  return [&table, &store](const http::ServerRequest& req, http::ResponseWriter& w) {
+http::Handler MakeRestHandler(const OperationTable& table, Store& store,
+                              UploadHandler upload_archive) {
+  return [&table, &store, upload_archive](const http::ServerRequest& req,
+                                          http::ResponseWriter& w) {
     auto parts = Split(req.path);
     const RestRoute* route = nullptr;
     Json params;
@@ -164,6 +169,11 @@ http::Handler MakeRestHandler(const OperationTable& table, Store& store) {
         return SendError(w, who.error(), headers);
       }
       caller = *who;
+    }
+    if (op->name == "upload_archive" && upload_archive) {  // a raw body, not JSON
+      auto uploaded = upload_archive(caller, req);
+      if (!uploaded.ok()) return SendError(w, uploaded.error());
+      return w.Send(op->success_status, kJson, uploaded->dump() + "\n");
     }
     Json input = CoerceQueryValues(op->input_schema, req.query);
     if (!req.body.empty() && req.method != "GET" && req.method != "HEAD") {

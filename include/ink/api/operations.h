@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 
+#include "ink/build/pipeline.h"
 #include "ink/common/clock.h"
 #include "ink/common/secret_box.h"
 #include "ink/controller/service_controller.h"
@@ -30,6 +31,7 @@ struct OperationDeps {
   std::string edge_host = "127.0.0.1";  // where ink-edge listens (for status)
   int edge_port = 8080;
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
+  BuildPipeline* builds = nullptr;  // builds from source (deploy git/archive, plan, build logs)
 };
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);

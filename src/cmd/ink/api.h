@@ -37,6 +37,14 @@ class ApiTransport {
   virtual Result<ApiReply> Stream(const std::string& target,
                                   const std::function<bool(std::string_view chunk)>& sink) = 0;
 
+  // POSTs the file at `path` as the raw body of `target` (streamed from disk, e.g. a source
+  // archive) and collects the reply. An Error means inkd could not be reached.
+  virtual Result<ApiReply> Upload(const std::string& target, const std::string& path,
+                                  const std::string& content_type) {
+    (void)target, (void)path, (void)content_type;
+    return Unavailable("this transport cannot upload files");
+  }
+
   // The API URL, for messages.
   virtual std::string url() const = 0;
 };

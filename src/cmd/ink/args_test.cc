@@ -148,7 +148,7 @@ TEST(ParseCommandLine, HelpEverywhere) {
   ParseResult top = Parse({"--help"});
   ASSERT_TRUE(top.invocation);
   EXPECT_TRUE(top.invocation->help);
-  EXPECT_NE(top.invocation->help_text.find("ink deploy --image IMAGE"), std::string::npos);
+  EXPECT_NE(top.invocation->help_text.find("ink deploy [DIR] --project P"), std::string::npos);
 
   // --help wins over otherwise-invalid arguments.
   ParseResult deploy = Parse({"deploy", "--port", "nope", "--help"});
@@ -162,7 +162,7 @@ TEST(ParseCommandLine, HelpEverywhere) {
 
   ParseResult help_word = Parse({"help", "logs"});
   ASSERT_TRUE(help_word.invocation);
-  EXPECT_NE(help_word.invocation->help_text.find("Usage: ink logs SERVICE"), std::string::npos);
+  EXPECT_NE(help_word.invocation->help_text.find("Usage: ink logs [SERVICE]"), std::string::npos);
 
   ParseResult version = Parse({"--version"});
   ASSERT_TRUE(version.invocation);
@@ -173,10 +173,12 @@ TEST(CommandTable, UsageLinesMatchTheContract) {
   std::map<std::string, std::string> usage;
   for (const CommandSpec& command : Commands()) usage[CommandName(command)] = UsageLine(command);
   EXPECT_EQ(usage["deploy"],
-            "ink deploy --image IMAGE --project P --service S [--port N] [--env K=V...] [--cpu C] "
-            "[--memory M] [--replicas N] [--runtime gvisor|runc] [--wait] [--timeout DURATION] "
-            "[--json]");
-  EXPECT_EQ(usage["logs"], "ink logs SERVICE --project P [--tail N] [-f] [--json]");
+            "ink deploy [DIR] --project P --service S [--image IMAGE | --git URL] [--ref REF] "
+            "[--path DIR] [--start-command CMD] [--build-command CMD] [--root-directory DIR] "
+            "[--port N] [--env K=V...] [--cpu C] [--memory M] [--replicas N] "
+            "[--runtime gvisor|runc] [--wait] [--timeout DURATION] [--json]");
+  EXPECT_EQ(usage["logs"],
+            "ink logs [SERVICE] [--project P] [--build DEPLOYMENT] [--tail N] [-f] [--json]");
   EXPECT_EQ(usage["registry login"],
             "ink registry login REGISTRY --username U --password-stdin [--json]");
   EXPECT_EQ(usage["login"],

@@ -22,6 +22,29 @@ const FlagSpec kProjectFlag{.name = "--project",
                             .required = true,
                             .env = "INK_PROJECT"};
 
+// Where deploy and plan take code from besides an image (the API's git/ref/path fields) and the
+// build plan overrides.
+const std::vector<FlagSpec> kSourceFlags = {
+    {.name = "--git",
+     .value_name = "URL",
+     .help = "build from a git repository (https://, ssh:// or file://)",
+     .one_of = "source"},
+    {.name = "--ref", .value_name = "REF", .help = "git branch, tag or commit (with --git)"},
+    {.name = "--path",
+     .value_name = "DIR",
+     .help = "subdirectory of the repository to build (with --git)"},
+    {.name = "--start-command", .value_name = "CMD", .help = "override the detected start command"},
+    {.name = "--build-command", .value_name = "CMD", .help = "override the detected build step"},
+    {.name = "--root-directory",
+     .value_name = "DIR",
+     .help = "the app's directory inside the source (monorepos)"},
+};
+
+std::vector<FlagSpec> WithSourceFlags(std::vector<FlagSpec> flags) {
+  flags.insert(flags.begin() + 1, kSourceFlags.begin(), kSourceFlags.end());
+  return flags;
+}
+
 // ink env list/set/unset: service variables (list_env, set_env, unset_env).
 void AddEnvCommands(std::vector<CommandSpec>& c) {
   const FlagSpec no_redeploy{
@@ -109,11 +132,12 @@ std::vector<CommandSpec> BuildCommands() {
   c.push_back(
       {.id = CommandId::kDeploy,
        .path = {"deploy"},
-       .flags =
+       .optional_positionals = {"DIR"},
+       .flags = WithSourceFlags(
            {{.name = "--image",
              .value_name = "IMAGE",
              .help = "image reference, e.g. 127.0.0.1:5000/team/app:1",
-             .required = true},
+             .one_of = "source"},
             kProjectFlag,
             {.name = "--service",
              .kind = FlagKind::kName,
@@ -149,10 +173,15 @@ std::vector<CommandSpec> BuildCommands() {
              .kind = FlagKind::kDuration,
              .value_name = "DURATION",
              .help = "how long --wait waits (e.g. 300s, 5m)",
-             .default_value = "300s"}},
-       .summary = "deploy an image as a service of a project",
-       .description = "Prints the deployment id and the service URL. With --wait, exits 1 if the "
-                      "deployment fails, printing why."});
+             .default_value = "300s"}}),
+       .summary = "deploy a directory, a git repository or an image as a service of a project",
+       .description =
+           "Give one source: DIR (default: the current directory; packed honoring .gitignore and "
+           ".inkignore, uploaded, then built), --git URL [--ref REF] [--path DIR], or --image. "
+           "Sources are built into an image first; `ink plan` shows how, `ink logs --build "
+           "DEPLOYMENT` the build log. Prints the deployment id and the service URL. With "
+           "--wait, prints progress (build steps too) and exits 1 if the deployment fails, "
+           "printing why."});
   c.push_back({.id = CommandId::kServicesList,
                .path = {"services", "list"},
                .flags = {kProjectFlag},
@@ -216,10 +245,16 @@ std::vector<CommandSpec> BuildCommands() {
                .path = {"deployments", "get"},
                .positionals = {"DEPLOYMENT"},
                .summary = "show one deployment"});
+  FlagSpec project_unless_build = kProjectFlag;
+  project_unless_build.required = false;  // --build DEPLOYMENT needs no project
+  project_unless_build.help = "project name (not with --build)";
   c.push_back({.id = CommandId::kLogs,
                .path = {"logs"},
-               .positionals = {"SERVICE"},
-               .flags = {kProjectFlag,
+               .optional_positionals = {"SERVICE"},
+               .flags = {project_unless_build,
+                         {.name = "--build",
+                          .value_name = "DEPLOYMENT",
+                          .help = "print the build log of a deployment (dep_...) instead"},
                          {.name = "--tail",
                           .kind = FlagKind::kCount,
                           .value_name = "N",
@@ -228,7 +263,23 @@ std::vector<CommandSpec> BuildCommands() {
                           .short_name = "-f",
                           .kind = FlagKind::kSwitch,
                           .help = "keep streaming new lines until interrupted (Ctrl-C)"}},
-               .summary = "print a service's logs as `[replica] text`"});
+               .summary = "print a service's logs as `[replica] text`, or a build log"});
+  c.push_back(
+      {.id = CommandId::kPlan,
+       .path = {"plan"},
+       .optional_positionals = {"DIR"},
+       .flags = WithSourceFlags({kProjectFlag,
+                                 {.name = "--service",
+                                  .kind = FlagKind::kName,
+                                  .value_name = "S",
+                                  .help = "plan this service's last source (no DIR or --git)"},
+                                 {.name = "--port",
+                                  .kind = FlagKind::kPort,
+                                  .value_name = "N",
+                                  .help = "the port the app should listen on"}}),
+       .summary = "show how Ink would build a directory or repository, without building it",
+       .description = "Prints the detected stack, commands, port, decisions and warnings; with "
+                      "--json, the whole plan and the Containerfile."});
   c.push_back({.id = CommandId::kRegistryLogin,
                .path = {"registry", "login"},
                .positionals = {"REGISTRY"},

@@ -65,6 +65,7 @@ enum class CommandId {
   kEnvSet,
   kEnvUnset,
   kMcp,
+  kPlan,
 };
 
 struct CommandSpec {

@@ -290,6 +290,8 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunEnvUnset(session);
     case CommandId::kMcp:
       return RunMcp(session);
+    case CommandId::kPlan:
+      return RunPlan(session);
   }
   return kExitUsage;
 }

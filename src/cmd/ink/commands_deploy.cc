@@ -11,7 +11,8 @@ constexpr std::chrono::milliseconds kPollInterval{1000};
 
 // The deploy request body from the flags. Flag values were checked by the parser.
 Json DeployBody(const Invocation& inv) {
-  Json body = {{"service", *inv.Get("--service")}, {"image", *inv.Get("--image")}};
+  Json body = {{"service", *inv.Get("--service")}};
+  if (auto image = inv.Get("--image")) body["image"] = *image;  // else see SourceBody
   if (auto port = inv.Get("--port")) body["port"] = std::stoi(*port);
   if (auto replicas = inv.Get("--replicas")) body["replicas"] = std::stoi(*replicas);
   if (auto cpu = inv.Get("--cpu")) body["cpu"] = *ParseCpu(*cpu);
@@ -109,7 +110,9 @@ int RunDeploy(Session& s) {
   const Invocation& inv = s.invocation();
   if (!s.Connect()) return s.exit_code();
   std::string project = *inv.Get("--project");
-  auto response = s.Call("POST", ProjectPath(project) + "/deploy", DeployBody(inv));
+  Json body = DeployBody(inv);
+  if (!SourceBody(s, body)) return s.exit_code();  // --git, or DIR packed and uploaded
+  auto response = s.Call("POST", ProjectPath(project) + "/deploy", body);
   if (!response) return s.exit_code();
   return ReportDeployment(s, *response, *inv.Get("--service"), project);
 }
@@ -120,6 +123,12 @@ int RunLogs(Session& s) {
   if (follow && s.json()) {
     return s.UsageFail("--json cannot be combined with --follow (the stream is plain text)");
   }
+  if (auto build = inv.Get("--build")) {
+    if (!inv.positionals.empty()) return s.UsageFail("give SERVICE or --build DEPLOYMENT, not both");
+    return RunBuildLogs(s, *build);
+  }
+  if (inv.positionals.empty()) return s.UsageFail("missing SERVICE (or --build DEPLOYMENT)");
+  if (!inv.Has("--project")) return s.UsageFail("missing --project P (or set INK_PROJECT)");
   if (!s.Connect()) return s.exit_code();
   std::string target = ServicePath(*inv.Get("--project"), inv.positionals.at(0)) + "/logs";
   std::string query;

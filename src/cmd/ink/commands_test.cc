@@ -162,7 +162,8 @@ TEST_F(CommandsTest, UnreachableInkdExits3NamingTheUrl) {
 
 TEST_F(CommandsTest, UsageErrorsExit2WithTheUsageLineAndSendNothing) {
   EXPECT_EQ(Run({"deploy", "--image", "x", "--project", "p", "--service", "s", "--port", "x"}), 2);
-  EXPECT_NE(err_.str().find("usage: ink deploy --image IMAGE"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("usage: ink deploy [DIR] --project P"), std::string::npos)
+      << err_.str();
   EXPECT_EQ(Run({"nonsense"}), 2);
   EXPECT_TRUE(script_.sent.empty());
 }

@@ -46,6 +46,18 @@ class HttpTransport : public ApiTransport {
     return reply;
   }
 
+  Result<ApiReply> Upload(const std::string& target, const std::string& path,
+                          const std::string& content_type) override {
+    http::ClientRequest request = NewRequest(target);
+    request.method = "POST";
+    request.headers["Content-Type"] = content_type;
+    request.body_file = path;
+    request.timeout = std::chrono::minutes(30);
+    auto response = client_.Do(request);
+    if (!response.ok()) return response.error();
+    return ApiReply{response->status, std::move(response->body)};
+  }
+
   std::string url() const override { return config_.api_url; }
 
  private:

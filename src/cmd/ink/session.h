@@ -37,6 +37,10 @@ class Session {
   // Streams `target` to stdout (ink logs -f). Returns the exit code.
   int StreamToOut(const std::string& target);
 
+  // POSTs a file as the raw body of `target` (commands_build.cc); errors as for Call.
+  std::optional<Json> Upload(const std::string& target, const std::string& path,
+                             const std::string& content_type);
+
   // Prints `error: message` and returns kExitFailed.
   int Fail(const std::string& message);
   // Prints `error: message` plus the command's usage line and returns kExitUsage.
@@ -86,6 +90,12 @@ int RunRollback(Session& s);
 int ReportDeployment(Session& s, Json& response, const std::string& service,
                      const std::string& project);
 int RunLogs(Session& s);
+// Builds from source (commands_build.cc): `ink plan`, `ink logs --build`, and the source part
+// of deploy's request body (--git, or DIR packed and uploaded). SourceBody returns false after
+// printing why (exit code in s.exit_code()).
+int RunPlan(Session& s);
+int RunBuildLogs(Session& s, const std::string& deployment);
+bool SourceBody(Session& s, Json& body);
 int RunEnvList(Session& s);
 int RunEnvSet(Session& s);
 int RunEnvUnset(Session& s);

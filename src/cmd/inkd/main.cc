@@ -15,6 +15,7 @@
 #include "edge_supervisor.h"
 #include "ink/api/operations.h"
 #include "ink/api/rest.h"
+#include "ink/build/pipeline.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
 #include "ink/common/secret_box.h"
@@ -48,6 +49,16 @@ Flags:
                           instances can share one podman (default "ink")
   --podman PATH           podman program (default podman)
   --gvisor-runtime NAME   podman runtime used for the gvisor class (default runsc-hostnet)
+
+Builds from source (git URL or uploaded directory; logs and plans in DATA/builds):
+  --build-concurrency N   builds running at once; others queue (default 1)
+  --build-timeout SECS    a build running longer is stopped (default 1200)
+  --build-memory SIZE     memory limit of a build (default 4g)
+  --max-upload-bytes SIZE largest source archive accepted by POST /v1/archives (default 512m)
+  --max-source-bytes SIZE largest unpacked source tree or git checkout (default 2g)
+  --max-source-files N    most files in a source tree (default 200000)
+  --max-build-log-bytes SIZE  build log bound; past it the head and tail are kept (default 5m)
+  --keep-images N         built images kept per service for rollback (default 5)
   --version               print the version
   --help                  print this help
 
@@ -99,6 +110,69 @@ ink::Status Bootstrap(ink::Store& store, const std::string& data_dir) {
   return {};
 }
 
+// "512m", "2g", "100k" or a byte count.
+ink::Result<int64_t> ParseSize(const std::string& flag, const std::string& text) {
+  size_t used = 0;
+  long long n = -1;
+  try {
+    n = std::stoll(text, &used);
+  } catch (...) {
+  }
+  std::string unit = text.substr(used);
+  int64_t scale = unit.empty() || unit == "b" ? 1
+                  : unit == "k"              ? 1 << 10
+                  : unit == "m"              ? 1 << 20
+                  : unit == "g"              ? int64_t{1} << 30
+                                             : 0;
+  if (n <= 0 || scale == 0) {
+    return ink::InvalidArgument("--" + flag + " '" + text +
+                                "' is not a size such as 512m, 2g or a byte count");
+  }
+  return n * scale;
+}
+
+ink::Result<int64_t> ParseCount(const std::string& flag, const std::string& text, int64_t min) {
+  size_t used = 0;
+  long long n = -1;
+  try {
+    n = std::stoll(text, &used);
+  } catch (...) {
+  }
+  if (used != text.size() || n < min) {
+    return ink::InvalidArgument("--" + flag + " '" + text + "' must be a whole number >= " +
+                                std::to_string(min));
+  }
+  return n;
+}
+
+ink::Result<ink::PipelineOptions> BuildOptions(std::map<std::string, std::string>& flags,
+                                               const std::string& data_dir) {
+  ink::PipelineOptions o;
+  o.data_dir = data_dir;
+  o.instance = flags["instance-name"];
+  o.podman = flags["podman"];
+  auto concurrency = ParseCount("build-concurrency", flags["build-concurrency"], 1);
+  auto timeout = ParseCount("build-timeout", flags["build-timeout"], 1);
+  auto memory = ParseSize("build-memory", flags["build-memory"]);
+  auto upload = ParseSize("max-upload-bytes", flags["max-upload-bytes"]);
+  auto source = ParseSize("max-source-bytes", flags["max-source-bytes"]);
+  auto files = ParseCount("max-source-files", flags["max-source-files"], 1);
+  auto log = ParseSize("max-build-log-bytes", flags["max-build-log-bytes"]);
+  auto keep = ParseCount("keep-images", flags["keep-images"], 1);
+  for (const auto* r : {&concurrency, &timeout, &memory, &upload, &source, &files, &log, &keep}) {
+    if (!r->ok()) return r->error();
+  }
+  o.concurrency = static_cast<int>(*concurrency);
+  o.build_timeout = std::chrono::seconds(*timeout);
+  o.build_memory_bytes = *memory;
+  o.max_upload_bytes = *upload;
+  o.max_source_bytes = *source;
+  o.max_source_files = *files;
+  o.max_log_bytes = *log;
+  o.keep_images = static_cast<int>(*keep);
+  return o;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,6 +185,14 @@ int main(int argc, char** argv) {
       {"instance-name", "ink"},
       {"podman", "podman"},
       {"gvisor-runtime", "runsc-hostnet"},
+      {"build-concurrency", "1"},
+      {"build-timeout", "1200"},
+      {"build-memory", "4g"},
+      {"max-upload-bytes", "512m"},
+      {"max-source-bytes", "2g"},
+      {"max-source-files", "200000"},
+      {"max-build-log-bytes", "5m"},
+      {"keep-images", "5"},
   };
   bool no_edge = false;
   for (int i = 1; i < argc; ++i) {
@@ -206,12 +288,31 @@ int main(int argc, char** argv) {
     edge_port = edge->port();
   }
 
+  auto build_options = BuildOptions(flags, data_dir);
+  if (!build_options.ok()) {
+    std::cerr << "inkd: " << build_options.error().message << "; see inkd --help\n";
+    return 2;
+  }
+  build_options->build_variables =
+      [&](const ink::Deployment& d) -> ink::Result<std::map<std::string, std::string>> {
+    auto sealed = (*store)->ListDeploymentVariables(d.id);
+    if (!sealed.ok()) return sealed.error();
+    std::map<std::string, std::string> plain;
+    for (const auto& v : *sealed) {
+      auto value = secrets->Open(v.sealed_value);
+      if (!value.ok()) return value.error();
+      plain[v.name] = *value;
+    }
+    return plain;
+  };
+  ink::BuildPipeline builds(**store, *build_options);
+
   ink::ControllerOptions controller_options;
   controller_options.instance = flags["instance-name"];
   controller_options.routes_path = data_dir + "/routes.json";
   controller_options.platform_domain = flags["platform-domain"];
   ink::ServiceController controller(**store, **runtime, *secrets, ink::SystemClock(),
-                                    controller_options);
+                                    controller_options, &builds);
 
   ink::OperationTable table;
   ink::OperationDeps deps{**store,
@@ -223,10 +324,14 @@ int main(int argc, char** argv) {
                           flags["platform-domain"],
                           edge_host,
                           edge_port};
+  deps.builds = &builds;
   ink::RegisterOperations(table, deps);
 
-  auto server = ink::http::HttpServer::Start({.listen = flags["listen"]},
-                                             ink::MakeRestHandler(table, **store));
+  ink::http::ServerOptions server_options{.listen = flags["listen"]};
+  server_options.stream_body = ink::RestStreamsBody;  // archive uploads go to disk as they come
+  auto server = ink::http::HttpServer::Start(
+      server_options,
+      ink::MakeRestHandler(table, **store, ink::MakeArchiveUploadHandler(deps)));
   if (!server.ok()) return fail("starting the API server", server.error());
   std::string api_host = (*server)->host();
   std::string api_url =

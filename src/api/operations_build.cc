@@ -1,0 +1,331 @@
+// Build operations: deploy's source fields, plan, get_build_logs, and the archive upload
+// (POST /v1/archives, a raw body the build pipeline streams to disk).
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <thread>
+
+#include "ink/api/rest.h"
+#include "ink/build/pipeline.h"
+#include "src/api/operations_internal.h"
+
+namespace ink::api_internal {
+namespace {
+
+constexpr int kDefaultLogTail = 200;
+
+Status NeedsBuilds(const OperationDeps& deps) {
+  if (deps.builds != nullptr) return {};
+  return FailedPrecondition("this inkd has no build pipeline: deploy an image instead");
+}
+
+// The source named by git/ref/path/archive_id in `input`, or nullopt when none is given.
+Result<std::optional<BuildSource>> SourceFromInput(const Json& input) {
+  bool git = input.contains("git");
+  bool archive = input.contains("archive_id");
+  if (!git && !archive) {
+    for (const char* key : {"ref", "path"}) {
+      if (input.contains(key)) {
+        return InvalidArgument(std::string(key) +
+                               " needs a source: give git (a repository URL) "
+                               "or archive_id with it");
+      }
+    }
+    return std::optional<BuildSource>();
+  }
+  BuildSource source;
+  source.kind = git ? "git" : "archive";
+  source.url = input.value("git", "");
+  source.ref = input.value("ref", "");
+  source.archive_id = input.value("archive_id", "");
+  source.path = input.value("path", "");
+  if (archive && input.contains("ref")) {
+    return InvalidArgument("ref applies to git sources only; an archive has no branches");
+  }
+  INK_RETURN_IF_ERROR(source.Validate());
+  return std::optional<BuildSource>(source);
+}
+
+Json SourceProperties() {
+  return {
+      {"git",
+       {{"type", "string"},
+        {"minLength", 1},
+        {"maxLength", 2048},
+        {"description",
+         "git repository to build (https://, ssh:// or file://); Ink detects the stack, "
+         "builds an image and deploys it"}}},
+      {"ref", StringField("git branch, tag or commit (default: the default branch)", 200)},
+      {"path", StringField("subdirectory of the repository or archive to build", 1024)},
+      {"archive_id",
+       StringField("id of an uploaded source archive (POST /v1/archives; `ink deploy DIR`)", 64)},
+      {"start_command", StringField("override: the command that starts the app", 4096)},
+      {"build_command", StringField("override: the build step (\"\" = none)", 4096)},
+      {"root_directory", StringField("override: the app's directory inside the source", 1024)},
+  };
+}
+
+// Reads the last `tail` lines of a file (the whole file is bounded by the log limit).
+std::vector<std::string> LastLines(const std::string& path, int tail, std::streamoff& end) {
+  std::ifstream in(path, std::ios::binary);
+  std::deque<std::string> lines;
+  std::string line;
+  end = 0;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // a partial last line: a follower reads it once complete
+    end += static_cast<std::streamoff>(line.size()) + 1;
+    lines.push_back(std::move(line));
+    if (static_cast<int>(lines.size()) > tail) lines.pop_front();
+  }
+  return {lines.begin(), lines.end()};
+}
+
+Result<Deployment> FindDeployment(OperationDeps& deps, const Caller& caller, const Json& in) {
+  std::string id = in.value("deployment", "");
+  auto d = deps.store.GetDeployment(caller.workspace_id, id);
+  if (!d.ok() && d.error().code == ErrorCode::kNotFound) {
+    return NotFound("deployment '" + id.substr(0, 64) +
+                    "' does not exist; list them with `ink deployments list`");
+  }
+  return d;
+}
+
+Status CheckHasBuildLog(OperationDeps& deps, const Deployment& d) {
+  if (d.spec.source.empty()) {
+    return NotFound("deployment " + d.id + " was deployed from an image; it has no build log");
+  }
+  std::ifstream in(deps.builds->LogPath(d.id));
+  if (!in && d.status != "pending") {
+    return NotFound("the build log of deployment " + d.id +
+                    " is gone (logs are kept for the newest 20 deployments of a service)");
+  }
+  return {};
+}
+
+bool StillBuilding(OperationDeps& deps, const Caller& caller, const std::string& id) {
+  if (deps.builds->Building(id)) return true;
+  auto d = deps.store.GetDeployment(caller.workspace_id, id);
+  return d.ok() && (d->status == "pending" || d->status == "building");
+}
+
+}  // namespace
+
+Status DeploySource(OperationDeps& deps, const Caller& caller, const Json& input,
+                    ServiceSpec& spec) {
+  auto source = SourceFromInput(input);
+  if (!source.ok()) return source.error();
+  bool image = input.contains("image");
+  if (image == source->has_value()) {
+    return InvalidArgument(
+        "give exactly one source: image (a registry reference), git (a repository URL, with "
+        "optional ref and path) or archive_id (an uploaded directory: `ink deploy DIR`)");
+  }
+  auto settings = BuildSettingsFromInput(input);
+  if (!settings.ok()) return settings.error();
+  if (image) {
+    for (const char* key : {"start_command", "build_command", "root_directory"}) {
+      if (input.contains(key)) {
+        return InvalidArgument(std::string(key) +
+                               " applies to builds from source (git or "
+                               "archive_id), not to an image");
+      }
+    }
+    spec.image = input["image"];
+    return ValidateImageReference(spec.image);
+  }
+  INK_RETURN_IF_ERROR(NeedsBuilds(deps));
+  INK_RETURN_IF_ERROR(deps.builds->CheckSource(caller.workspace_id, **source));
+  spec.image.clear();
+  spec.source = (*source)->ToJson().dump();
+  spec.build_settings = *settings;
+  return {};
+}
+
+Json WithSourceFields(Json schema) {
+  Json properties = SourceProperties();
+  for (auto& [k, v] : properties.items()) schema["properties"][k] = v;
+  return schema;
+}
+
+void RegisterBuildOperations(OperationTable& table, OperationDeps& deps) {
+  Json plan_properties = SourceProperties();
+  plan_properties["project"] = NameField("project name");
+  plan_properties["service"] =
+      NameField("service name: plan its last source when no git/archive_id is given");
+  plan_properties["port"] = {{"type", "integer"}, {"minimum", 1}, {"maximum", 65535}};
+  table.Add(
+      {.name = "plan",
+       .description =
+           "Show how Ink would build a source without building it: fetches the git repository "
+           "or archive and returns the detected plan (provider, install/build/start commands, "
+           "port, decisions, warnings) and the Containerfile. Give git (+ref, path) or "
+           "archive_id, or a service to plan its last source.",
+       .input_schema = ObjectSchema(plan_properties, {"project"}),
+       .output_schema = ObjectSchema({{"plan", {{"type", "object"}}}}),
+       .read_only = true,
+       .idempotent = true,
+       .open_world = true,
+       .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+         INK_RETURN_IF_ERROR(NeedsBuilds(deps));
+         auto project = FindProject(deps, c, in);
+         if (!project.ok()) return project.error();
+         auto source = SourceFromInput(in);
+         if (!source.ok()) return source.error();
+         auto settings = BuildSettingsFromInput(in);
+         if (!settings.ok()) return settings.error();
+         BuildSource chosen;
+         std::string build_settings = *settings;
+         if (source->has_value()) {
+           chosen = **source;
+           INK_RETURN_IF_ERROR(deps.builds->CheckSource(c.workspace_id, chosen));
+         } else {
+           if (!in.contains("service")) {
+             return InvalidArgument(
+                 "give git (a repository URL), archive_id, or service (to "
+                 "plan the service's last source)");
+           }
+           auto service = FindService(deps, c, *project, in);
+           if (!service.ok()) return service.error();
+           if (service->spec.source.empty()) {
+             return FailedPrecondition("service '" + service->name +
+                                       "' was deployed from an image; there is no source to plan");
+           }
+           auto parsed = BuildSource::Parse(service->spec.source);
+           if (!parsed.ok()) return parsed.error();
+           chosen = *parsed;
+           if (build_settings.empty()) build_settings = service->spec.build_settings;
+         }
+         return deps.builds->Plan(c.workspace_id, chosen, build_settings);
+       }});
+
+  table.Add(
+      {.name = "get_build_logs",
+       .description = "Read the build log of a deployment built from source (git clone, plan, "
+                      "podman build output): the last `tail` lines (default 200). Set "
+                      "follow=true over REST to stream it until the build ends.",
+       .input_schema = ObjectSchema(
+           {{"deployment", StringField("deployment id (dep_...)", 64)},
+            {"tail", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100000}}},
+            {"follow",
+             {{"type", "boolean"}, {"description", "stream new lines (REST text/plain stream)"}}}},
+           {"deployment"}),
+       .output_schema = ObjectSchema({{"lines", {{"type", "array"}}}}),
+       .read_only = true,
+       .idempotent = true,
+       .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+         INK_RETURN_IF_ERROR(NeedsBuilds(deps));
+         auto d = FindDeployment(deps, c, in);
+         if (!d.ok()) return d.error();
+         INK_RETURN_IF_ERROR(CheckHasBuildLog(deps, *d));
+         std::streamoff end = 0;
+         auto lines =
+             LastLines(deps.builds->LogPath(d->id), in.value("tail", kDefaultLogTail), end);
+         return Json{{"deployment", d->id},
+                     {"status", d->status},
+                     {"building", StillBuilding(deps, c, d->id)},
+                     {"lines", lines}};
+       },
+       .stream = [&deps](const Caller& c, const Json& in, const StreamSink& sink) -> Status {
+         INK_RETURN_IF_ERROR(NeedsBuilds(deps));
+         auto d = FindDeployment(deps, c, in);
+         if (!d.ok()) return d.error();
+         INK_RETURN_IF_ERROR(CheckHasBuildLog(deps, *d));
+         std::string path = deps.builds->LogPath(d->id);
+         std::streamoff offset = 0;
+         std::string first;
+         for (const auto& line : LastLines(path, in.value("tail", kDefaultLogTail), offset)) {
+           first += line + "\n";
+         }
+         if (!sink(first)) return {};
+         std::string partial;
+         auto quiet_since = std::chrono::steady_clock::now();
+         while (true) {
+           bool building = StillBuilding(deps, c, d->id);
+           std::ifstream in_file(path, std::ios::binary);
+           std::string chunk;
+           if (in_file) {
+             in_file.seekg(0, std::ios::end);
+             std::streamoff size = in_file.tellg();
+             if (size < offset) offset = 0;  // rewritten (a retried build)
+             if (size > offset) {
+               in_file.seekg(offset);
+               chunk.resize(static_cast<size_t>(std::min<std::streamoff>(size - offset, 1 << 20)));
+               in_file.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+               chunk.resize(static_cast<size_t>(in_file.gcount()));
+               offset += static_cast<std::streamoff>(chunk.size());
+             }
+           }
+           partial += chunk;
+           size_t cut = partial.rfind('\n');
+           if (cut != std::string::npos) {
+             if (!sink(partial.substr(0, cut + 1))) return {};
+             partial.erase(0, cut + 1);
+             quiet_since = std::chrono::steady_clock::now();
+           }
+           if (!building && chunk.empty()) break;
+           if (std::chrono::steady_clock::now() - quiet_since > std::chrono::seconds(15)) {
+             if (!sink("")) return {};
+             quiet_since = std::chrono::steady_clock::now();
+           }
+           if (chunk.size() < (1u << 20))
+             std::this_thread::sleep_for(std::chrono::milliseconds(250));
+         }
+         if (!partial.empty()) sink(partial + "\n");
+         return {};
+       }});
+
+  table.Add({.name = "upload_archive",
+             .description = "Upload a source directory as a tar or tar.gz archive (the raw "
+                            "request body of POST /v1/archives, not JSON); returns its id for "
+                            "deploy's archive_id. `ink deploy DIR` packs and uploads for you.",
+             .input_schema = ObjectSchema(Json::object()),
+             .output_schema = ObjectSchema({{"archive", {{"type", "object"}}}}),
+             .success_status = 201,
+             .handler = [](const Caller&, const Json&) -> Result<Json> {
+               return InvalidArgument(
+                   "send the archive as the raw body of POST /v1/archives (Content-Type "
+                   "application/gzip or application/x-tar), not as JSON");
+             }});
+}
+
+}  // namespace ink::api_internal
+
+namespace ink {
+
+UploadHandler MakeArchiveUploadHandler(OperationDeps& deps) {
+  return [&deps](const Caller& caller, const http::ServerRequest& req) -> Result<Json> {
+    if (deps.builds == nullptr) {
+      return FailedPrecondition("this inkd has no build pipeline: deploy an image instead");
+    }
+    std::string type = req.header("content-type");
+    if (type.rfind("application/json", 0) == 0) {
+      return InvalidArgument("send the archive itself as the body (tar or tar.gz), not JSON");
+    }
+    const int64_t limit = deps.builds->options().max_upload_bytes;
+    std::string length = req.header("content-length");
+    if (!length.empty() && length.size() < 19 && std::stoll("0" + length) > limit) {
+      return Error{ErrorCode::kPayloadTooLarge,
+                   "the archive (" + length + " bytes) is larger than the upload limit of " +
+                       std::to_string(limit) +
+                       " bytes of this Ink (inkd --max-upload-bytes); leave build outputs and "
+                       "dependencies out (.inkignore / .gitignore)"};
+    }
+    size_t consumed = 0;
+    BodyReader reader = [&](char* buffer, size_t size) -> Result<size_t> {
+      if (req.read_body) return req.read_body(buffer, size);
+      size_t n = std::min(size, req.body.size() - consumed);  // a body the server read whole
+      std::copy_n(req.body.data() + consumed, n, buffer);
+      consumed += n;
+      return n;
+    };
+    auto info = deps.builds->ReceiveArchive(caller.workspace_id, reader);
+    if (!info.ok()) return info.error();
+    return Json{{"archive", info->ToJson()}};
+  };
+}
+
+bool RestStreamsBody(const http::ServerRequest& head) {
+  return head.method == "POST" && (head.path == "/v1/archives" || head.path == "/v1/archives/");
+}
+
+}  // namespace ink
