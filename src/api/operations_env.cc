@@ -223,14 +223,18 @@ Result<std::map<std::string, std::string>> ParseEnvObject(const Json& object,
   }
   std::map<std::string, std::string> out;
   for (const auto& [name, value] : object.items()) {
-    INK_RETURN_IF_ERROR(ValidateVariableName(name));
+    if (Status valid = ValidateVariableName(name); !valid.ok()) {
+      return InvalidArgument(field + ": " + valid.error().message);
+    }
     // Never echo the value, not even its type's literal (a numeric secret is still a secret).
     if (!value.is_string()) {
       return InvalidArgument(field + "." + name +
                              " must be a string; quote numbers and booleans (\"8080\", \"true\")");
     }
     const std::string& text = value.get_ref<const std::string&>();
-    INK_RETURN_IF_ERROR(ValidateVariableValue(name, text, kMaxVariableValueBytes));
+    if (Status valid = ValidateVariableValue(name, text, kMaxVariableValueBytes); !valid.ok()) {
+      return InvalidArgument(field + ": " + valid.error().message);
+    }
     out[name] = text;
   }
   return out;
