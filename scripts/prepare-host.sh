@@ -12,6 +12,8 @@ PACKAGES=(
   catatonit mmdebstrap slirp4netns fuse-overlayfs uidmap iptables
   # tests and benchmarks: local registry, peers for the proxy benchmark, load generator
   docker-registry apache2-utils nginx-light haproxy wrk curl jq python3 sqlite3 gcc libc6-dev
+  # builds from source: libarchive (checked unpacking of uploads), git (clones), tar (ink deploy DIR)
+  libarchive-dev git tar
 )
 
 missing=()
