@@ -285,7 +285,8 @@ void RegisterBuildOperations(OperationTable& table, OperationDeps& deps) {
                return InvalidArgument(
                    "send the archive as the raw body of POST /v1/archives (Content-Type "
                    "application/gzip or application/x-tar), not as JSON");
-             }});
+             },
+             .mcp = false});  // raw bytes: REST only (agents deploy a git URL or use the CLI)
 }
 
 }  // namespace ink::api_internal
