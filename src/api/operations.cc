@@ -313,13 +313,26 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
     return InvalidArgument("service name '" + name + "' with project '" + project->name +
                            "' makes a hostname label longer than 63 characters; shorten one");
   }
+  // A service keeps its settings across deploys (port, resources, replicas, runtime class,
+  // health check, build overrides) unless this deploy names them, as on Railway or Fly: a
+  // `git push` or a webhook redeploys with what the service already had.
   ServiceSpec spec;
+  auto existing = deps.store.GetService(caller.workspace_id, project->id, name);
+  if (existing.ok()) {
+    spec = existing->spec;
+    spec.image.clear();
+    spec.source.clear();
+  }
+  const std::string kept_build_settings = spec.build_settings;
   INK_RETURN_IF_ERROR(DeploySource(deps, caller, input, spec));  // image, git or archive
-  spec.port = input.value("port", 8080);
+  if (spec.build_settings.empty() && !spec.source.empty()) {
+    spec.build_settings = kept_build_settings;
+  }
+  if (input.contains("port")) spec.port = input["port"];
   // env becomes sealed service variables, set in the deployment's transaction.
   auto variables = SealEnvInput(deps, input, "env");
   if (!variables.ok()) return variables.error();
-  spec.cpu = input.value("cpu", 0.0);
+  if (input.contains("cpu")) spec.cpu = input["cpu"];
   if (input.contains("memory")) {
     const Json& m = input["memory"];
     if (m.is_number_integer()) {
@@ -334,8 +347,8 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
       return InvalidArgument("memory must be a string such as \"256m\" or a byte count");
     }
   }
-  spec.replicas = input.value("replicas", 1);
-  spec.runtime_class = input.value("runtime_class", "gvisor");
+  if (input.contains("replicas")) spec.replicas = input["replicas"];
+  if (input.contains("runtime_class")) spec.runtime_class = input["runtime_class"];
   if (!spec.image.empty()) INK_RETURN_IF_ERROR(CheckImage(deps, caller, spec.image));
   auto created = deps.store.CreateOrUpdateServiceWithDeployment(
       caller.workspace_id, project->id, name, spec, {.set_variables = std::move(*variables)});

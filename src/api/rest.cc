@@ -116,6 +116,8 @@ const std::vector<RestRoute>& RestRoutes() {
       {"PATCH", "/v1/projects/{project}/services/{service}", "update_service"},
       {"POST", "/v1/projects/{project}/services/{service}/restart", "restart_service"},
       {"POST", "/v1/projects/{project}/services/{service}/rollback", "rollback_service"},
+      {"GET", "/v1/projects/{project}/services/{service}/git-remote", "get_git_remote"},
+      {"GET", "/v1/projects/{project}/services/{service}/webhook", "get_webhook"},
       {"GET", "/v1/projects/{project}/services/{service}/logs", "get_logs"},
       {"GET", "/v1/projects/{project}/services/{service}/env", "list_env"},
       {"PATCH", "/v1/projects/{project}/services/{service}/env", "set_env"},

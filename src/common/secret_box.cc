@@ -53,6 +53,20 @@ std::string SecretBox::Seal(std::string_view plaintext) const {
   return b64;
 }
 
+std::string SecretBox::DeriveKey(std::string_view purpose) const {
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key_.data()),
+                              key_.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(purpose.data()),
+                                purpose.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  std::string hex(sizeof mac * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), mac, sizeof mac);
+  hex.pop_back();
+  return hex;
+}
+
 Result<std::string> SecretBox::Open(std::string_view sealed) const {
   std::string raw(sealed.size(), '\0');
   size_t len = 0;

@@ -18,6 +18,8 @@ class SecretBox {
   std::string Seal(std::string_view plaintext) const;
   // Reverses Seal; fails if the data was tampered with or sealed with another key.
   Result<std::string> Open(std::string_view sealed) const;
+  // A key for another purpose (e.g. "webhooks"), derived from this one: hex HMAC-SHA256.
+  std::string DeriveKey(std::string_view purpose) const;
 
  private:
   std::string key_;

@@ -236,6 +236,20 @@ std::vector<CommandSpec> BuildCommands() {
                .summary = "return a service to an earlier successful deployment, without a rebuild",
                .description = "Without DEPLOYMENT, returns to the one before the current release. "
                               "List candidates with `ink deployments list SERVICE`."});
+  c.push_back({.id = CommandId::kGitRemote,
+               .path = {"git-remote"},
+               .positionals = {"SERVICE"},
+               .flags = {kProjectFlag},
+               .summary = "print the git remote that deploys SERVICE on `git push`",
+               .description = "User name: ink; password: your API token. The first push creates "
+                              "the service."});
+  c.push_back({.id = CommandId::kWebhook,
+               .path = {"webhook"},
+               .positionals = {"SERVICE"},
+               .flags = {kProjectFlag},
+               .summary = "print the push webhook URL and secret of a service deployed from git",
+               .description = "Configure it in GitHub/Gitea (content type application/json, push "
+                              "events): a push to the branch the service tracks redeploys it."});
   c.push_back({.id = CommandId::kDeploymentsList,
                .path = {"deployments", "list"},
                .positionals = {"SERVICE"},

@@ -52,6 +52,8 @@ enum class CommandId {
   kServicesUpdate,
   kServicesRestart,
   kRollback,
+  kGitRemote,
+  kWebhook,
   kServicesList,
   kServicesGet,
   kServicesDelete,

@@ -264,6 +264,10 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunServicesRestart(session);
     case CommandId::kRollback:
       return RunRollback(session);
+    case CommandId::kGitRemote:
+      return RunGitRemote(session);
+    case CommandId::kWebhook:
+      return RunWebhook(session);
     case CommandId::kServicesList:
       return RunServicesList(session);
     case CommandId::kServicesGet:

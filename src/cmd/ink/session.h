@@ -85,6 +85,8 @@ int RunDeploy(Session& s);
 int RunServicesUpdate(Session& s);
 int RunServicesRestart(Session& s);
 int RunRollback(Session& s);
+int RunGitRemote(Session& s);
+int RunWebhook(Session& s);
 // Prints a deploy-like response ({deployment, url}) for `service`, waits if --wait was given,
 // and returns the exit code; shared by deploy, services update/restart and rollback.
 int ReportDeployment(Session& s, Json& response, const std::string& service,

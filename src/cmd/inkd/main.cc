@@ -13,6 +13,7 @@
 #include <string>
 
 #include "edge_supervisor.h"
+#include "ink/api/git_http.h"
 #include "ink/api/operations.h"
 #include "ink/api/rest.h"
 #include "ink/build/pipeline.h"
@@ -21,6 +22,7 @@
 #include "ink/common/secret_box.h"
 #include "ink/controller/service_controller.h"
 #include "ink/http/server.h"
+#include "ink/mcp/http_endpoint.h"
 #include "ink/runtime/runtime.h"
 #include "ink/store/store.h"
 
@@ -326,17 +328,34 @@ int main(int argc, char** argv) {
                           edge_port};
   deps.builds = &builds;
   ink::RegisterOperations(table, deps);
+  // Push-to-deploy: a git remote per service and a signed webhook (docs/API.md).
+  ink::GitRemote git_remote(**store, table,
+                            {.data_dir = data_dir, .webhook_key = secrets->DeriveKey("webhooks")});
+  git_remote.RegisterOperations(table);
+  // MCP tools over Streamable HTTP at /mcp, bound to the same operation table (docs/MCP.md).
+  ink::mcp::Dispatcher mcp_dispatcher(table, {.version = kVersion});
+  ink::mcp::McpHttpEndpoint mcp(mcp_dispatcher, ink::mcp::StoreAuthenticator(**store));
 
   ink::http::ServerOptions server_options{.listen = flags["listen"]};
-  server_options.stream_body = ink::RestStreamsBody;  // archive uploads go to disk as they come
+  // Archive uploads and git pushes go to disk as they come.
+  server_options.stream_body = [&git_remote](const ink::http::ServerRequest& head) {
+    return git_remote.StreamsBody(head) || ink::RestStreamsBody(head);
+  };
   auto server = ink::http::HttpServer::Start(
       server_options,
-      ink::MakeRestHandler(table, **store, ink::MakeArchiveUploadHandler(deps)));
+      ink::mcp::WithMcp(
+          mcp, [&git_remote, rest = ink::MakeRestHandler(table, **store,
+                                                         ink::MakeArchiveUploadHandler(deps))](
+                   const ink::http::ServerRequest& req, ink::http::ResponseWriter& w) {
+            if (git_remote.Handles(req)) return git_remote.Serve(req, w);
+            rest(req, w);
+          }));
   if (!server.ok()) return fail("starting the API server", server.error());
   std::string api_host = (*server)->host();
   std::string api_url =
       "http://" + (api_host.find(':') != std::string::npos ? "[" + api_host + "]" : api_host) +
       ":" + std::to_string((*server)->port());
+  git_remote.SetApiUrl(api_url);
   WriteFileAtomically(data_dir + "/api-url", api_url + "\n", 0644);
   controller.Start();
 
@@ -356,6 +375,7 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   ink::LogInfo("inkd", std::string("stopping on ") + strsignal(sig));
+  mcp.Shutdown();  // ends MCP streams so the server's connection threads can finish
   (*server)->Stop();
   controller.Stop();
   if (edge) edge->Stop();

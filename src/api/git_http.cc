@@ -1,0 +1,529 @@
+#include "ink/api/git_http.h"
+
+#include <fcntl.h>
+#include <openssl/hmac.h>
+#include <poll.h>
+#include <signal.h>
+#include <sodium.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "ink/common/log.h"
+#include "ink/common/names.h"
+#include "ink/common/subprocess.h"
+
+extern char** environ;
+
+namespace ink {
+namespace {
+
+const std::map<std::string, std::string> kJson = {{"Content-Type", "application/json"}};
+
+void SendError(http::ResponseWriter& w, int status, const std::string& code,
+               const std::string& message, std::map<std::string, std::string> headers = kJson) {
+  Json body = {{"error", {{"code", code}, {"message", message}}}};
+  w.Send(status, headers, body.dump() + "\n");
+}
+
+std::string Base64Decode(const std::string& in) {
+  std::string out(in.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(),
+                        in.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return "";
+  }
+  out.resize(len);
+  return out;
+}
+
+// The API token in `Authorization: Basic base64(user:token)` (git's way) or `Bearer token`.
+std::string TokenOf(const http::ServerRequest& req) {
+  std::string auth = req.header("authorization");
+  if (strncasecmp(auth.c_str(), "Bearer ", 7) == 0) return auth.substr(7);
+  if (strncasecmp(auth.c_str(), "Basic ", 6) == 0) {
+    std::string pair = Base64Decode(auth.substr(6));
+    size_t colon = pair.find(':');
+    if (colon == std::string::npos) return pair;
+    std::string password = pair.substr(colon + 1);
+    return password.empty() ? pair.substr(0, colon) : password;
+  }
+  return "";
+}
+
+std::map<std::string, std::string> BranchHeads(const std::string& git, const std::string& repo) {
+  std::map<std::string, std::string> heads;
+  auto run = RunProcess(
+      {git, "--git-dir", repo, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads"},
+      std::chrono::seconds(30));
+  if (!run.ok() || run->exit_code != 0) return heads;
+  std::istringstream lines(run->output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    size_t space = line.find(' ');
+    if (space != std::string::npos) heads[line.substr(0, space)] = line.substr(space + 1);
+  }
+  return heads;
+}
+
+// Runs `git http-backend` as a CGI program: the request body goes to its stdin, its output
+// (CGI headers, then the body) is relayed to the client as it comes. Returns false if the
+// client or the body broke off.
+bool RunHttpBackend(const std::string& git, const std::vector<std::string>& env,
+                    const http::ServerRequest& req, int64_t max_body, http::ResponseWriter& w) {
+  int in_pipe[2], out_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) return false;
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
+    ::close(in_pipe[0]), ::close(in_pipe[1]);
+    return false;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  std::vector<char*> argv = {const_cast<char*>(git.c_str()), const_cast<char*>("http-backend"),
+                             nullptr};
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = ::posix_spawnp(&pid, git.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  if (rc != 0) {
+    ::close(in_pipe[1]), ::close(out_pipe[0]);
+    SendError(w, 500, "internal", std::string("cannot run git http-backend: ") + strerror(rc));
+    return false;
+  }
+  int to_child = in_pipe[1];
+  int from_child = out_pipe[0];
+  ::fcntl(to_child, F_SETFL, O_NONBLOCK);
+  std::string pending;  // body bytes read from the client, not yet written to git
+  bool body_done = !req.read_body;
+  if (!req.read_body) pending = req.body;
+  int64_t received = static_cast<int64_t>(pending.size());
+  std::string head;  // CGI header block until the blank line
+  bool head_sent = false, ok = true, too_large = false;
+  char buf[65536];
+  while (true) {
+    if (body_done && pending.empty() && to_child >= 0) {
+      ::close(to_child);
+      to_child = -1;
+    }
+    if (!body_done && pending.size() < sizeof buf) {
+      auto n = req.read_body(buf, sizeof buf);
+      if (!n.ok()) {
+        ok = false;
+        break;
+      }
+      if (*n == 0) {
+        body_done = true;
+      } else {
+        received += static_cast<int64_t>(*n);
+        if (received > max_body) {
+          too_large = true;
+          break;
+        }
+        pending.append(buf, *n);
+      }
+    }
+    pollfd fds[2];
+    int count = 0;
+    fds[count++] = {from_child, POLLIN, 0};
+    if (to_child >= 0 && !pending.empty()) fds[count++] = {to_child, POLLOUT, 0};
+    if (::poll(fds, count, 30000) <= 0) {
+      ok = false;
+      break;
+    }
+    if (count > 1 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t wrote = ::write(to_child, pending.data(), pending.size());
+      if (wrote > 0) {
+        pending.erase(0, static_cast<size_t>(wrote));
+      } else if (errno != EAGAIN) {
+        ::close(to_child);  // git stopped reading: it will say why in its output
+        to_child = -1;
+        pending.clear();
+        body_done = true;
+      }
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t got = ::read(from_child, buf, sizeof buf);
+      if (got <= 0) break;  // git finished
+      if (head_sent) {
+        if (!w.Write(std::string_view(buf, static_cast<size_t>(got)))) {
+          ok = false;
+          break;
+        }
+        continue;
+      }
+      head.append(buf, static_cast<size_t>(got));
+      size_t end = head.find("\r\n\r\n");
+      size_t sep = 4;
+      if (end == std::string::npos) end = head.find("\n\n"), sep = 2;
+      if (end == std::string::npos) continue;
+      int status = 200;
+      std::map<std::string, std::string> headers;
+      std::istringstream lines(head.substr(0, end));
+      std::string line;
+      while (std::getline(lines, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        size_t colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string name = line.substr(0, colon);
+        std::string value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        if (strcasecmp(name.c_str(), "Status") == 0) {
+          status = std::atoi(value.c_str());
+        } else {
+          headers[name] = value;
+        }
+      }
+      if (!w.StartStream(status, headers)) {
+        ok = false;
+        break;
+      }
+      head_sent = true;
+      std::string rest = head.substr(end + sep);
+      if (!rest.empty() && !w.Write(rest)) {
+        ok = false;
+        break;
+      }
+    }
+  }
+  if (to_child >= 0) ::close(to_child);
+  ::close(from_child);
+  if (!ok || too_large) ::kill(pid, SIGKILL);
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (too_large && !head_sent) {
+    SendError(w, 413, "payload_too_large",
+              "the push is larger than the limit of " + std::to_string(max_body >> 20) +
+                  " MiB; push less history at once or raise inkd --max-push-bytes");
+    return false;
+  }
+  if (!head_sent && ok) {
+    SendError(w, 500, "internal", "git http-backend ended without an answer");
+    return false;
+  }
+  return ok && !too_large && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+}
+
+}  // namespace
+
+std::string GitHubSignature(const std::string& secret, const std::string& body) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
+  std::string hex = "sha256=";
+  char two[3];
+  for (unsigned int i = 0; i < len; ++i) {
+    std::snprintf(two, sizeof two, "%02x", mac[i]);
+    hex += two;
+  }
+  return hex;
+}
+
+GitRemote::GitRemote(Store& store, const OperationTable& table, GitRemoteOptions options)
+    : store_(store), table_(table), options_(std::move(options)) {}
+
+bool GitRemote::Handles(const http::ServerRequest& head) const {
+  return head.path.rfind("/git/", 0) == 0 || head.path.rfind("/v1/hooks/git/", 0) == 0;
+}
+
+bool GitRemote::StreamsBody(const http::ServerRequest& head) const {
+  return head.method == "POST" && head.path.rfind("/git/", 0) == 0;
+}
+
+std::string GitRemote::WebhookSecret(const std::string& service_id) const {
+  std::string sig = GitHubSignature(options_.webhook_key, "ink-webhook:" + service_id);
+  return "whsec_" + sig.substr(7, 40);
+}
+
+void GitRemote::RegisterOperations(OperationTable& table) {
+  Json args = {
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"required", {"project", "service"}},
+      {"properties",
+       {{"project", {{"type", "string"}, {"maxLength", 64}, {"description", "project name"}}},
+        {"service", {{"type", "string"}, {"maxLength", 64}, {"description", "service name"}}}}}};
+  auto resolve = [this](const Caller& c, const Json& in,
+                        bool service_must_exist) -> Result<std::pair<Project, std::string>> {
+    std::string project_name = in["project"], service_name = in["service"];
+    INK_RETURN_IF_ERROR(ValidateName("project name", project_name));
+    INK_RETURN_IF_ERROR(ValidateName("service name", service_name));
+    auto p = store_.GetProject(c.workspace_id, project_name);
+    if (!p.ok()) {
+      return NotFound("project '" + project_name +
+                      "' does not exist; create it with `ink "
+                      "projects create " +
+                      project_name + "`");
+    }
+    std::string service_id;
+    auto s = store_.GetService(c.workspace_id, p->id, service_name);
+    if (s.ok()) service_id = s->id;
+    if (service_must_exist && !s.ok()) {
+      return NotFound("service '" + service_name + "' does not exist in project '" + project_name +
+                      "'; deploy it from git first");
+    }
+    return std::make_pair(*p, service_id);
+  };
+  table.Add({.name = "get_git_remote",
+             .description = "The git remote that deploys a service on `git push` (the service "
+                            "is created on the first push).",
+             .input_schema = args,
+             .output_schema = {{"type", "object"}},
+             .read_only = true,
+             .idempotent = true,
+             .handler = [this, resolve](const Caller& c, const Json& in) -> Result<Json> {
+               auto found = resolve(c, in, false);
+               if (!found.ok()) return found.error();
+               std::string project = in["project"], service = in["service"];
+               std::string url = ApiUrl() + "/git/" + project + "/" + service + ".git";
+               return Json{{"url", url},
+                           {"username", "ink"},
+                           {"password", "your API token (ink_...)"},
+                           {"example", "git remote add ink " + url +
+                                           " && git push ink main  # user: ink, "
+                                           "password: the API token"}};
+             },
+             .mcp = false});
+  table.Add({.name = "get_webhook",
+             .description = "The URL and secret of a service's push webhook (GitHub-style, "
+                            "X-Hub-Signature-256): a push to the tracked branch redeploys it.",
+             .input_schema = args,
+             .output_schema = {{"type", "object"}},
+             .read_only = true,
+             .idempotent = true,
+             .handler = [this, resolve](const Caller& c, const Json& in) -> Result<Json> {
+               auto found = resolve(c, in, true);
+               if (!found.ok()) return found.error();
+               std::string project = in["project"], service = in["service"];
+               return Json{{"url", ApiUrl() + "/v1/hooks/git/" + project + "/" + service},
+                           {"secret", WebhookSecret(found->second)},
+                           {"content_type", "application/json"},
+                           {"events", {"push"}}};
+             },
+             .mcp = false});
+}
+
+void GitRemote::Serve(const http::ServerRequest& request, http::ResponseWriter& writer) {
+  if (request.path.rfind("/v1/hooks/git/", 0) == 0) return ServeWebhook(request, writer);
+  ServeGit(request, writer);
+}
+
+void GitRemote::ServeGit(const http::ServerRequest& req, http::ResponseWriter& w) {
+  // /git/<project>/<service>.git/<rest>
+  std::string rest = req.path.substr(5);
+  size_t slash = rest.find('/');
+  size_t dot_git = rest.find(".git/");
+  if (slash == std::string::npos || dot_git == std::string::npos || dot_git < slash) {
+    return SendError(w, 404, "not_found",
+                     "git remotes look like /git/<project>/<service>.git; see `ink git-remote`");
+  }
+  std::string project_name = rest.substr(0, slash);
+  std::string service_name = rest.substr(slash + 1, dot_git - slash - 1);
+  std::string git_path = rest.substr(dot_git + 4);  // "/info/refs", "/git-receive-pack", ...
+  std::string token = TokenOf(req);
+  if (token.empty()) {
+    return SendError(
+        w, 401, "unauthenticated",
+        "give the API token as the password (user name: anything), e.g. with a "
+        "credential helper; see `ink git-remote`",
+        {{"Content-Type", "application/json"}, {"WWW-Authenticate", "Basic realm=\"ink\""}});
+  }
+  auto found = store_.FindTokenByHash(Sha256Hex(token));
+  if (!found.ok()) {
+    return SendError(
+        w, 401, "unauthenticated", "the API token is not valid",
+        {{"Content-Type", "application/json"}, {"WWW-Authenticate", "Basic realm=\"ink\""}});
+  }
+  Caller caller{found->workspace_id, found->id, found->name};
+  for (const auto& [what, name] :
+       {std::pair{"project name", project_name}, std::pair{"service name", service_name}}) {
+    auto valid = ValidateName(what, name);
+    if (!valid.ok()) return SendError(w, 400, "invalid_argument", valid.error().message);
+  }
+  bool known_path = git_path == "/info/refs" || git_path == "/git-upload-pack" ||
+                    git_path == "/git-receive-pack" || git_path == "/HEAD";
+  if (!known_path) return SendError(w, 404, "not_found", "unknown git path " + git_path);
+  auto project = store_.GetProject(caller.workspace_id, project_name);
+  if (!project.ok()) {
+    return SendError(w, 404, "not_found",
+                     "project '" + project_name +
+                         "' does not exist; create it with `ink projects "
+                         "create " +
+                         project_name + "`");
+  }
+  std::string root = options_.data_dir + "/git/" + project->id;
+  std::string repo = root + "/" + service_name + ".git";
+  std::error_code ec;
+  if (!std::filesystem::exists(repo + "/HEAD")) {
+    std::filesystem::create_directories(root, ec);
+    auto init =
+        RunProcess({options_.git, "init", "--quiet", "--bare", "--initial-branch=main", repo},
+                   std::chrono::seconds(30));
+    if (!init.ok() || init->exit_code != 0) {
+      return SendError(w, 500, "internal", "cannot create the repository for " + service_name);
+    }
+    (void)RunProcess({options_.git, "--git-dir", repo, "config", "http.receivepack", "true"},
+                     std::chrono::seconds(10));
+    (void)RunProcess({options_.git, "--git-dir", repo, "config", "receive.maxInputSize",
+                      std::to_string(options_.max_push_bytes)},
+                     std::chrono::seconds(10));
+    std::ofstream hook(repo + "/hooks/post-receive");
+    hook << "#!/bin/sh\necho \"Ink: deploying the pushed commit of service " << service_name
+         << " in project " << project_name << "; follow it with: ink deployments list "
+         << service_name << " --project " << project_name << "\"\n";
+    hook.close();
+    ::chmod((repo + "/hooks/post-receive").c_str(), 0755);
+  }
+  bool receive = git_path == "/git-receive-pack";
+  auto before = receive ? BranchHeads(options_.git, repo) : std::map<std::string, std::string>{};
+  std::vector<std::string> env = {
+      "GIT_PROJECT_ROOT=" + root,
+      "GIT_HTTP_EXPORT_ALL=1",
+      "PATH_INFO=/" + service_name + ".git" + git_path,
+      "REQUEST_METHOD=" + req.method,
+      "QUERY_STRING=" + (req.target.find('?') == std::string::npos
+                             ? std::string()
+                             : req.target.substr(req.target.find('?') + 1)),
+      "CONTENT_TYPE=" + req.header("content-type"),
+      "REMOTE_USER=" + caller.token_name,
+      "REMOTE_ADDR=" + req.remote_address,
+      "GIT_HTTP_MAX_REQUEST_BUFFER=" + std::to_string(options_.max_push_bytes),
+      "PATH=/usr/local/bin:/usr/bin:/bin",
+      "HOME=" + root,
+  };
+  if (!req.header("content-encoding").empty()) {
+    env.push_back("HTTP_CONTENT_ENCODING=" + req.header("content-encoding"));
+  }
+  if (!req.header("git-protocol").empty())
+    env.push_back("GIT_PROTOCOL=" + req.header("git-protocol"));
+  bool ok = RunHttpBackend(options_.git, env, req, options_.max_push_bytes, w);
+  if (!receive || !ok) return;
+  auto after = BranchHeads(options_.git, repo);
+  std::string branch, commit;
+  for (const auto& [ref, sha] : after) {
+    auto it = before.find(ref);
+    if (it != before.end() && it->second == sha) continue;
+    bool preferred = ref == "refs/heads/main" || ref == "refs/heads/master";
+    if (branch.empty() || preferred) branch = ref, commit = sha;
+  }
+  if (commit.empty()) return;  // a push that moved no branch (tags, deletions)
+  const Operation* deploy = table_.Find("deploy");
+  if (deploy == nullptr) return;
+  Json input = {{"project", project_name},
+                {"service", service_name},
+                {"git", "file://" + repo},
+                {"ref", commit}};
+  auto result = table_.Invoke(*deploy, caller, input);
+  if (!result.ok()) {
+    LogWarn("git", "push to " + project_name + "/" + service_name + " (" + branch +
+                       ") did not start a deploy: " + result.error().message);
+  } else {
+    LogInfo("git", "push to " + project_name + "/" + service_name + " " + branch + " " +
+                       commit.substr(0, 12) + " → " +
+                       result->value("/deployment/id"_json_pointer, std::string()));
+  }
+}
+
+void GitRemote::ServeWebhook(const http::ServerRequest& req, http::ResponseWriter& w) {
+  if (req.method != "POST") {
+    return SendError(w, 405, "invalid_argument", "webhooks are delivered with POST");
+  }
+  // /v1/hooks/git/<project>/<service>
+  std::string rest = req.path.substr(std::string("/v1/hooks/git/").size());
+  size_t slash = rest.find('/');
+  if (slash == std::string::npos) {
+    return SendError(w, 404, "not_found",
+                     "webhook URLs look like /v1/hooks/git/<project>/<service>");
+  }
+  std::string project_name = rest.substr(0, slash), service_name = rest.substr(slash + 1);
+  // The workspace is not known before the signature is checked: find the service by name in
+  // every workspace and accept only a signature made with that service's secret.
+  std::string signature = req.header("x-hub-signature-256");
+  if (signature.empty()) {
+    return SendError(w, 401, "unauthenticated",
+                     "missing X-Hub-Signature-256: configure the webhook with the secret from "
+                     "`ink webhook " +
+                         service_name + " --project " + project_name + "`");
+  }
+  auto workspaces = store_.ListWorkspaces();
+  if (!workspaces.ok()) return SendError(w, 500, "internal", workspaces.error().message);
+  std::optional<Service> service;
+  std::optional<Project> project;
+  for (const auto& ws : *workspaces) {
+    auto p = store_.GetProject(ws.id, project_name);
+    if (!p.ok()) continue;
+    auto s = store_.GetService(ws.id, p->id, service_name);
+    if (!s.ok()) continue;
+    std::string expected = GitHubSignature(WebhookSecret(s->id), req.body);
+    if (expected.size() == signature.size() &&
+        sodium_memcmp(expected.data(), signature.data(), expected.size()) == 0) {
+      service = *s;
+      project = *p;
+      break;
+    }
+  }
+  if (!service) {
+    return SendError(w, 401, "unauthenticated",
+                     "the signature does not match (wrong secret, or the body was changed); "
+                     "nothing was deployed");
+  }
+  std::string event = req.header("x-github-event");
+  if (event == "ping")
+    return w.Send(200, kJson,
+                  R"({"ok":true,"message":"pong"})"
+                  "\n");
+  auto payload = ParseJson(req.body);
+  if (!payload.ok() || !payload->is_object()) {
+    return SendError(w, 400, "invalid_argument", "the webhook body is not a JSON object");
+  }
+  if (service->spec.source.empty()) {
+    return SendError(w, 409, "failed_precondition",
+                     "service '" + service_name +
+                         "' does not deploy from git; deploy it once "
+                         "with --git URL so the webhook knows what to build");
+  }
+  auto source = ParseJson(service->spec.source);
+  if (!source.ok() || source->value("kind", "") != "git") {
+    return SendError(w, 409, "failed_precondition",
+                     "service '" + service_name + "' does not deploy from a git URL");
+  }
+  std::string tracked = source->value("ref", "");
+  std::string pushed = payload->value("ref", "");
+  std::string branch = pushed.rfind("refs/heads/", 0) == 0 ? pushed.substr(11) : pushed;
+  if (!tracked.empty() && branch != tracked) {
+    Json ignored = {
+        {"deployed", false},
+        {"message", "push to '" + branch + "' ignored: the service tracks '" + tracked + "'"}};
+    return w.Send(202, kJson, ignored.dump() + "\n");
+  }
+  const Operation* deploy = table_.Find("deploy");
+  if (deploy == nullptr) return SendError(w, 500, "internal", "no deploy operation");
+  Json input = {
+      {"project", project->name}, {"service", service->name}, {"git", source->value("url", "")}};
+  if (!tracked.empty()) input["ref"] = tracked;
+  if (!source->value("path", "").empty()) input["path"] = source->value("path", "");
+  Caller caller{service->workspace_id, "webhook", "webhook"};
+  auto result = table_.Invoke(*deploy, caller, input);
+  if (!result.ok()) {
+    return SendError(w, 400, "invalid_argument", "deploy refused: " + result.error().message);
+  }
+  Json out = {{"deployed", true}, {"deployment", (*result)["deployment"]}};
+  w.Send(202, kJson, out.dump() + "\n");
+}
+
+}  // namespace ink
