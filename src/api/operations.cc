@@ -38,12 +38,21 @@ Json DeploymentJson(const Deployment& d) {
   return {{"id", d.id},
           {"service_id", d.service_id},
           {"image", d.spec.image},
-          {"source", d.spec.source.empty() ? Json(nullptr)
-                                           : Json::parse(d.spec.source, nullptr, false)},
+          {"source",
+           d.spec.source.empty() ? Json(nullptr) : Json::parse(d.spec.source, nullptr, false)},
           {"status", d.status},
           {"message", d.message},
           {"created_at", d.created_at},
           {"updated_at", d.updated_at}};
+}
+
+// The port traffic goes to: the active deployment's (a build's plan may have chosen it), else
+// the service's desired one.
+int ActivePort(const Service& s, const std::vector<Deployment>& deployments) {
+  for (const auto& d : deployments) {
+    if (d.id == s.active_deployment_id) return d.spec.port;
+  }
+  return s.spec.port;
 }
 
 Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string& project_name,
@@ -56,8 +65,7 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
   // Deployments come newest first: the newest one says whether a rollout is under way.
   std::string latest_status =
       deployments.ok() && !deployments->empty() ? deployments->front().status : "";
-  if (latest_status == "pending" || latest_status == "building" ||
-      latest_status == "deploying") {
+  if (latest_status == "pending" || latest_status == "building" || latest_status == "deploying") {
     status = "deploying";
   } else if (s.active_deployment_id.empty()) {
     status = latest_status == "failed" ? "failed" : "stopped";
@@ -72,7 +80,7 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
               {"project", project_name},
               {"url", ServiceUrl(deps, s.name, project_name)},
               {"image", s.spec.image},
-              {"port", s.spec.port},
+              {"port", ActivePort(s, deployments.ok() ? *deployments : std::vector<Deployment>{})},
               {"replicas", s.spec.replicas},
               {"replicas_healthy", healthy},
               {"cpu", s.spec.cpu},
@@ -562,14 +570,14 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
              .description = "Get a deployment's status (pending, building, deploying, active, "
                             "failed, superseded) and message; on failure the message says why. "
                             "With wait, blocks until it has finished, reporting progress.",
-             .input_schema = ObjectSchema(
-                 {{"deployment", StringField("deployment id (dep_...)", 64)},
-                  {"wait",
-                   {{"type", "integer"},
-                    {"minimum", 0},
-                    {"maximum", 600},
-                    {"description", "seconds to wait for it to finish (default 0)"}}}},
-                 {"deployment"}),
+             .input_schema =
+                 ObjectSchema({{"deployment", StringField("deployment id (dep_...)", 64)},
+                               {"wait",
+                                {{"type", "integer"},
+                                 {"minimum", 0},
+                                 {"maximum", 600},
+                                 {"description", "seconds to wait for it to finish (default 0)"}}}},
+                              {"deployment"}),
              .output_schema = ObjectSchema(
                  {{"deployment", {{"type", "object"}}}, {"finished", {{"type", "boolean"}}}}),
              .read_only = true,

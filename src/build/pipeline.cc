@@ -110,7 +110,7 @@ Result<std::string> BuildPipeline::Impl::FetchSource(
   return build::ResolveSubdirectory(src, source.path);
 }
 
-Result<std::string> BuildPipeline::Impl::Build(
+Result<BuiltImage> BuildPipeline::Impl::Build(
     const Deployment& d, const Service& s, const std::function<void(const std::string&)>& progress,
     const std::function<bool()>& should_stop) {
   auto source = BuildSource::Parse(d.spec.source);
@@ -197,10 +197,8 @@ Result<std::string> BuildPipeline::Impl::Build(
   for (const auto& decision : plan->decisions) note("  " + decision);
   for (const auto& warning : plan->warnings) note("  warning: " + warning);
   if (plan->port != d.spec.port) {
-    note("warning: the plan says the app listens on port " + std::to_string(plan->port) +
-         " but the service routes to port " + std::to_string(d.spec.port) +
-         " ($PORT is set to the service's port); deploy with --port " + std::to_string(plan->port) +
-         " if the app ignores $PORT");
+    note("the service will route to port " + std::to_string(plan->port) +
+         " (from the plan) and set $PORT to it");
   }
   auto containerfile = RenderContainerfile(*plan);
   if (!containerfile.ok()) {
@@ -306,7 +304,7 @@ Result<std::string> BuildPipeline::Impl::Build(
   note("built " + tag + " in " + Seconds(took));
   progress("built in " + Seconds(took));
   CollectGarbage(s, d.id);
-  return tag;
+  return BuiltImage{tag, plan->port};
 }
 
 Result<Json> BuildPipeline::Impl::Plan(const std::string& workspace_id, const BuildSource& source,
@@ -335,9 +333,9 @@ BuildPipeline::BuildPipeline(Store& store, PipelineOptions options)
     : impl_(std::make_unique<Impl>(store, std::move(options))) {}
 BuildPipeline::~BuildPipeline() = default;
 
-Result<std::string> BuildPipeline::Build(const Deployment& deployment, const Service& service,
-                                         const std::function<void(const std::string&)>& progress,
-                                         const std::function<bool()>& should_stop) {
+Result<BuiltImage> BuildPipeline::Build(const Deployment& deployment, const Service& service,
+                                        const std::function<void(const std::string&)>& progress,
+                                        const std::function<bool()>& should_stop) {
   return impl_->Build(deployment, service, progress, should_stop);
 }
 

@@ -17,7 +17,7 @@ class BuildPipeline::Impl {
  public:
   Impl(Store& store, PipelineOptions options);
 
-  Result<std::string> Build(const Deployment& d, const Service& s,
+  Result<BuiltImage> Build(const Deployment& d, const Service& s,
                             const std::function<void(const std::string&)>& progress,
                             const std::function<bool()>& should_stop);
   Result<Json> Plan(const std::string& workspace_id, const BuildSource& source,

@@ -341,10 +341,10 @@ class ServiceController::Impl {
       }
       return c;
     }
-    INK_RETURN_IF_ERROR(runtime_.EnsureNetwork(
-        project->network, {{kLabelInstance, options_.instance},
-                           {kLabelWorkspace, s.workspace_id},
-                           {kLabelProject, s.project_id}}));
+    INK_RETURN_IF_ERROR(
+        runtime_.EnsureNetwork(project->network, {{kLabelInstance, options_.instance},
+                                                  {kLabelWorkspace, s.workspace_id},
+                                                  {kLabelProject, s.project_id}}));
     ContainerSpec spec;
     spec.name = ReplicaContainerName(options_.instance, project->name, s.name, d.id, index);
     spec.image = d.spec.image;
@@ -427,10 +427,13 @@ class ServiceController::Impl {
           [this] { return Stopping(); });
       if (Stopping()) return;
       if (!image.ok()) return FailDeployment(s, d, "build failed: " + image.error().message);
-      auto recorded = store_.SetDeploymentImage(d.id, *image);
+      auto recorded = store_.SetDeploymentImage(d.id, image->image, image->port);
       if (!recorded.ok()) return FailDeployment(s, d, recorded.error().message);
-      d.spec.image = *image;
-      Event(s, d.id, "built", "built image " + *image);
+      d.spec.image = image->image;
+      if (image->port > 0) d.spec.port = image->port;
+      Event(
+          s, d.id, "built",
+          "built image " + image->image + " (listens on port " + std::to_string(d.spec.port) + ")");
     }
     (void)store_.UpdateDeploymentStatus(d.id, "deploying", "pulling image " + d.spec.image);
     std::optional<RegistryAuth> auth;
@@ -492,12 +495,12 @@ class ServiceController::Impl {
       if (healthy == ids.size()) break;
       if (clock_.Steady() > deadline) {
         std::string tail = ids.empty() ? "" : LogTail(ids.front(), 20);
-        std::string what =
-            d.spec.health_check_path.empty()
-                ? "nothing accepted TCP connections on port " + std::to_string(d.spec.port) +
-                      " (or / and /healthz answered 5xx)"
-                : "GET " + d.spec.health_check_path + " on port " +
-                      std::to_string(d.spec.port) + " did not answer below 500";
+        std::string what = d.spec.health_check_path.empty()
+                               ? "nothing accepted TCP connections on port " +
+                                     std::to_string(d.spec.port) +
+                                     " (or / and /healthz answered 5xx)"
+                               : "GET " + d.spec.health_check_path + " on port " +
+                                     std::to_string(d.spec.port) + " did not answer below 500";
         return FailDeployment(
             s, d,
             "health check failed: " + what + " within " +

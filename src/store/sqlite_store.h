@@ -54,7 +54,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Deployment>> ListDeployments(const std::string& workspace_id,
                                                   const std::string& service_id) override;
   Result<std::vector<Deployment>> ListUnfinishedDeployments() override;
-  Status SetDeploymentImage(const std::string& deployment_id, const std::string& image) override;
+  Status SetDeploymentImage(const std::string& deployment_id, const std::string& image,
+                            int port) override;
   Status UpdateDeploymentStatus(const std::string& deployment_id, const std::string& status,
                                 const std::string& message) override;
   Status ActivateDeployment(const std::string& service_id,

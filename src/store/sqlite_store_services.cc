@@ -276,7 +276,8 @@ Status SqliteStore::UpdateDeploymentStatus(const std::string& deployment_id,
   return {};
 }
 
-Status SqliteStore::SetDeploymentImage(const std::string& deployment_id, const std::string& image) {
+Status SqliteStore::SetDeploymentImage(const std::string& deployment_id, const std::string& image,
+                                       int port) {
   constexpr std::string_view kWhat = "set deployment image";
   std::lock_guard lock(mu_);
   auto transaction = Transaction::Begin(connection_, kWhat);
@@ -289,6 +290,7 @@ Status SqliteStore::SetDeploymentImage(const std::string& deployment_id, const s
   auto spec = SpecFromJson(select->Text(0), "deployment " + deployment_id);
   if (!spec.ok()) return spec.error();
   spec->image = image;
+  if (port > 0) spec->port = port;
   auto spec_json = SpecToJson(*spec);
   if (!spec_json.ok()) return spec_json.error();
   auto update = Prepare("UPDATE deployments SET spec_json = ?, updated_at = ? WHERE id = ?", kWhat);

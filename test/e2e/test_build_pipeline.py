@@ -156,7 +156,9 @@ class BuildPipeline(InkTestCase):
         for app, dep in deployments.items():
             final = wait_deployment(self.inkd, dep, timeout=600)
             if final["status"] != "active":
-                tail = "\n".join(self.build_log(dep, 60)["lines"])
+                status, logs = self.inkd.api(
+                    "GET", f"/v1/deployments/{dep}/build-logs?tail=60")
+                tail = "\n".join(logs["lines"]) if status == 200 else f"(no build log: {logs})"
                 self.fail(f"{app}: {final['message']}\n--- build log ---\n{tail}")
             self.assertTrue(final["image"].startswith("localhost/ink/build/"), final)
             self.deployed[app] = dep
@@ -301,7 +303,9 @@ class BuildPipeline(InkTestCase):
         shutil.copytree(APPS / "dockerfile", src)
         dockerfile = (src / "Dockerfile").read_text().replace(
             "COPY www /srv/www",
-            "RUN yes 'a line of build output that goes on and on' | head -c 40000000\n"
+            # A token unique to this run, so a cached layer from an earlier run cannot skip the step.
+            f"RUN echo {unique('run')} && "
+            "yes 'a line of build output that goes on and on' | head -c 40000000\n"
             "COPY www /srv/www")
         (src / "Dockerfile").write_text(dockerfile)
         out = self.ink("deploy", src, "--project", self.project, "--service", "loud",

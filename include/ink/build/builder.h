@@ -15,16 +15,23 @@
 
 namespace ink {
 
+// What a build produced: the image, and the port its plan says the app listens on.
+struct BuiltImage {
+  std::string image;
+  int port = 0;  // 0 = the plan has no opinion
+};
+
 class Builder {
  public:
   virtual ~Builder() = default;
   // Builds `deployment` of `service` and returns the local image reference it produced.
+  // The port comes from the plan (EXPOSE, ink.json, or the deploy's --port override).
   // `progress` receives short phase notes ("cloning", "building step 3/7") for the deployment's
   // message; `should_stop` is polled and, when true, the build is abandoned (inkd stopping).
   // A failure's message names the cause and ends with the tail of the build log.
-  virtual Result<std::string> Build(const Deployment& deployment, const Service& service,
-                                    const std::function<void(const std::string&)>& progress,
-                                    const std::function<bool()>& should_stop) = 0;
+  virtual Result<BuiltImage> Build(const Deployment& deployment, const Service& service,
+                                   const std::function<void(const std::string&)>& progress,
+                                   const std::function<bool()>& should_stop) = 0;
 };
 
 }  // namespace ink

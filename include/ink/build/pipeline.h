@@ -78,7 +78,7 @@ class BuildPipeline : public Builder {
   BuildPipeline(Store& store, PipelineOptions options);
   ~BuildPipeline() override;
 
-  Result<std::string> Build(const Deployment& deployment, const Service& service,
+  Result<BuiltImage> Build(const Deployment& deployment, const Service& service,
                             const std::function<void(const std::string&)>& progress,
                             const std::function<bool()>& should_stop) override;
 

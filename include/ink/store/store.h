@@ -97,7 +97,9 @@ class Store {
   virtual Status UpdateDeploymentStatus(const std::string& deployment_id, const std::string& status,
                                         const std::string& message) = 0;
   // Records the image a build produced for a deployment (its spec's `image`).
-  virtual Status SetDeploymentImage(const std::string& deployment_id, const std::string& image) = 0;
+  // `port` > 0 also replaces the spec's port (the build's plan knows where the app listens).
+  virtual Status SetDeploymentImage(const std::string& deployment_id, const std::string& image,
+                                    int port = 0) = 0;
   // Marks `deployment_id` active and the service's previous active deployment superseded, and
   // points the service at it, in one transaction. InvalidArgument if the deployment belongs to
   // another service.
