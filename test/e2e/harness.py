@@ -62,9 +62,13 @@ def unique(prefix):
     return f"{prefix}{uuid.uuid4().hex[:6]}"
 
 
+class Fatal(AssertionError):
+    """Raised inside a wait_until callback to stop waiting at once (e.g. the service failed)."""
+
+
 def wait_until(fn, timeout=30.0, interval=0.2, what=None):
     """Calls fn until it returns a truthy value (returned) or timeout; then fails the test with
-    the last value or exception seen."""
+    the last value or exception seen. A Fatal raised by fn fails at once."""
     deadline = time.monotonic() + timeout
     last = None
     while True:
@@ -73,6 +77,8 @@ def wait_until(fn, timeout=30.0, interval=0.2, what=None):
             if value:
                 return value
             last = value
+        except Fatal:
+            raise
         except Exception as e:  # noqa: BLE001 - recorded and reported on timeout
             last = f"{type(e).__name__}: {e}"
         if time.monotonic() >= deadline:
@@ -488,8 +494,7 @@ class Inkd:
         def running():
             svc = self.get_service(project, service)
             if svc.get("status") == "failed":
-                raise_failed = AssertionError(f"service failed: {jsonlib.dumps(svc)[:2000]}")
-                raise raise_failed
+                raise Fatal(f"service failed: {jsonlib.dumps(svc)[:2000]}")
             reps = svc.get("replicas_observed") or []
             if svc.get("status") == "running" and reps and all(r.get("healthy") for r in reps):
                 return svc

@@ -93,6 +93,18 @@ class DeployFromRegistry(InkTestCase):
         wait_until(lambda: host not in self.ink("registry", "list").stdout, timeout=5,
                    what="registry logout")
 
+    def test_burst_of_deploys_all_run(self):
+        """Several services deployed back to back (no waiting in between) all end up running."""
+        project = unique("burst")
+        self.inkd.create_project(project)
+        names = [f"b{i}" for i in range(8)]
+        urls = {n: self.inkd.deploy(project, n, self.image, port=8080,
+                                    env={"MESSAGE": f"burst {n}"})["url"] for n in names}
+        for n in names:
+            self.inkd.wait_running(project, n)
+            status, _, body = self.inkd.get_url(urls[n])
+            self.assertEqual((status, body), (200, f"burst {n}\n"))
+
 
 if __name__ == "__main__":
     harness.main()
