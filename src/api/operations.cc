@@ -357,6 +357,10 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
   }
   if (input.contains("replicas")) spec.replicas = input["replicas"];
   if (input.contains("runtime_class")) spec.runtime_class = input["runtime_class"];
+  if (input.contains("health_check_path")) {
+    spec.health_check_path = input["health_check_path"];
+    INK_RETURN_IF_ERROR(ValidateHealthPath(spec.health_check_path));
+  }
   if (!spec.image.empty()) INK_RETURN_IF_ERROR(CheckImage(deps, caller, spec.image));
   auto created = deps.store.CreateOrUpdateServiceWithDeployment(
       caller.workspace_id, project->id, name, spec, {.set_variables = std::move(*variables)});
@@ -495,7 +499,13 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
             {"runtime_class",
              {{"type", "string"},
               {"enum", {"gvisor", "runc"}},
-              {"description", "gvisor (default, sandboxed) or runc"}}}},
+              {"description", "gvisor (default, sandboxed) or runc"}}},
+            {"health_check_path",
+             {{"type", "string"},
+              {"maxLength", 256},
+              {"description",
+               "HTTP path that must answer below 500 before traffic switches "
+               "(default: TCP connect, then / or /healthz)"}}}},
            {"project", "service"})),
        .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}},
                                       {"service", {{"type", "object"}}},

@@ -44,6 +44,8 @@ Json VariableNames(const OperationDeps& deps, const Service& service);
 void RegisterEnvOperations(OperationTable& table, OperationDeps& deps);
 void RegisterLogOperations(OperationTable& table, OperationDeps& deps);
 void RegisterAdminOperations(OperationTable& table, OperationDeps& deps);
+// "" or an absolute HTTP path without spaces, at most 256 characters.
+Status ValidateHealthPath(const std::string& path);
 void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps);
 
 // Builds from source (operations_build.cc). DeploySource fills spec.image, or spec.source and

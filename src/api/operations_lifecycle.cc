@@ -38,6 +38,8 @@ Result<ServiceSpec> CurrentSpec(OperationDeps& deps, const Caller& caller, const
   return d->spec;
 }
 
+}  // namespace
+
 Status ValidateHealthPath(const std::string& path) {
   if (path.empty()) return {};
   if (path.front() != '/' || path.size() > 256) {
@@ -51,8 +53,6 @@ Status ValidateHealthPath(const std::string& path) {
   }
   return {};
 }
-
-}  // namespace
 
 void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
   const Json project_arg = NameField("project name");
