@@ -90,15 +90,17 @@ Status ValidateAgainstSchema(const Json& schema, const Json& value, const std::s
     if (!HasType(value, type)) {
       return InvalidArgument(field + " must be " + (type == "integer" ? "an " : "a ") + type +
                              ", got " + TypeOf(value) +
-                             (value.is_primitive() ? " " + value.dump() : ""));
+                             // Numbers and booleans are quoted; text never is: a value sent to
+                             // the wrong field may be a secret.
+                             ((value.is_number() || value.is_boolean()) ? " " + value.dump() : ""));
     }
   }
   if (schema.contains("enum")) {
     bool found = false;
     for (const auto& allowed : schema["enum"]) found = found || allowed == value;
     if (!found) {
-      return InvalidArgument(field + " is " + value.dump() +
-                             "; allowed values: " + schema["enum"].dump());
+      return InvalidArgument(field + " must be one of " + schema["enum"].dump() +
+                             (value.is_string() ? "" : ", got " + value.dump()));
     }
   }
   if (value.is_number()) {
