@@ -249,9 +249,15 @@ class ServiceController::Impl {
       newest[d.service_id] = d;
     }
     for (const auto& [service_id, d] : newest) {
+      // `services` was read at the start of this pass: a service created since then is new,
+      // not deleted. Only the store can say which.
       if (!services.count(service_id)) {
-        (void)store_.UpdateDeploymentStatus(d.id, "failed", "the service was deleted");
-        continue;
+        auto now = store_.GetServiceById(service_id);
+        if (!now.ok() && now.error().code == ErrorCode::kNotFound) {
+          (void)store_.UpdateDeploymentStatus(d.id, "failed", "the service was deleted");
+          continue;
+        }
+        if (!now.ok()) continue;  // the store hiccuped: look again next pass
       }
       std::lock_guard lock(mu_);
       bool busy = false;
