@@ -53,12 +53,23 @@ class Isolation(InkTestCase):
         self.assertNotIn("podman", a_nets | b_nets, "a service sits on podman's default network")
         self.assertEqual(a_nets, networks(self.a_peer))
 
+    def probe_until_answer(self, replica, host, want, attempts=5):
+        """Probes until `want` comes back: bash's /dev/tcp read under gVisor sometimes gets
+        EAGAIN ("Resource temporarily unavailable") on the first try; reachability is the
+        question here, so a few tries are allowed."""
+        res = None
+        for _ in range(attempts):
+            res = self.probe(replica, host)
+            if res.returncode == 0 and want in res.stdout:
+                return res
+        return res
+
     def test_same_project_peer_reachable_by_service_name(self):
-        res = self.probe(self.a_web, "peer")
+        res = self.probe_until_answer(self.a_web, "peer", "a-peer")
         self.assertEqual(res.returncode, 0, f"peer unreachable by name: {res.stderr} {res.stdout}")
         self.assertIn("a-peer", res.stdout)
         # and by IP
-        res = self.probe(self.a_web, self.ip_of(self.a_peer))
+        res = self.probe_until_answer(self.a_web, self.ip_of(self.a_peer), "a-peer")
         self.assertIn("a-peer", res.stdout, res.stderr)
 
     def test_other_project_unreachable(self):
