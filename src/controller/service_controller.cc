@@ -452,15 +452,30 @@ class ServiceController::Impl {
       }
     }
     // Images under "localhost/" (built on this host) or named without a registry live only in
-    // the local store: there is nothing to pull.
+    // the local store: there is nothing to pull, and "localhost" is no registry to ask. A
+    // busy podman (concurrent builds) may fail the look-up itself: ask again before giving up.
     bool local_only = registry.empty() || registry == "localhost";
-    auto exists = runtime_.ImageExists(d.spec.image);
-    Status pulled =
-        (local_only && exists.ok() && *exists) ? Status{} : runtime_.PullImage(d.spec.image, auth);
-    if (Stopping()) return;
-    if (!pulled.ok()) {
-      return FailDeployment(s, d,
-                            "pulling image " + d.spec.image + " failed: " + pulled.error().message);
+    if (local_only) {
+      Result<bool> exists = false;
+      for (int attempt = 0; attempt < 10 && !Stopping(); ++attempt) {
+        exists = runtime_.ImageExists(d.spec.image);
+        if (exists.ok()) break;
+        SleepFor(std::chrono::milliseconds(500));
+      }
+      if (Stopping()) return;
+      if (!exists.ok() || !*exists) {
+        return FailDeployment(s, d,
+                              "image " + d.spec.image + " is not in this host's image store" +
+                                  (exists.ok() ? "" : " (podman: " + exists.error().message + ")") +
+                                  "; build it again or deploy an image from a registry");
+      }
+    } else {
+      Status pulled = runtime_.PullImage(d.spec.image, auth);
+      if (Stopping()) return;
+      if (!pulled.ok()) {
+        return FailDeployment(
+            s, d, "pulling image " + d.spec.image + " failed: " + pulled.error().message);
+      }
     }
     (void)store_.UpdateDeploymentStatus(
         d.id, "deploying", "starting " + std::to_string(d.spec.replicas) + " replica(s)");

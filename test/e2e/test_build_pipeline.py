@@ -331,5 +331,30 @@ class BuildPipeline(InkTestCase):
             self.assertIn(EXPECTED[app], body, app)
 
 
+    def test_8_every_sample_app_both_ways(self):
+        """test_1 deploys each sample app one way; here each goes the other way (node/go/static
+        uploaded as a directory, python/dockerfile/cpp from file:// git), so every app is shown
+        from a local git repo and from a directory upload. Same sources: the layer cache keeps
+        this quick."""
+        deployments = {}
+        for app in ("python", "dockerfile", "cpp"):
+            _, url = make_repo(self.tmp, f"{app}-both", APPS / app)
+            deployments[app] = self.deploy(f"{app}-git", git=url, ref="main")["deployment"]["id"]
+        for app in ("node", "go", "static"):
+            src = self.tmp / f"{app}-both-dir"
+            shutil.copytree(APPS / app, src)
+            out = self.ink("deploy", src, "--project", self.project, "--service", f"{app}-dir",
+                           "--runtime", "runc")
+            deployments[app] = out.json["deployment"]["id"]
+        for app, dep in deployments.items():
+            final = wait_deployment(self.inkd, dep, timeout=600)
+            self.assertEqual(final["status"], "active", f"{app}: {final['message']}")
+        for app in deployments:
+            service = f"{app}-git" if app in ("python", "dockerfile", "cpp") else f"{app}-dir"
+            body = wait_until(lambda: (lambda r: r[0] == 200 and r[1])(self.serve_text(service)),
+                              timeout=60, what=f"{service} through the edge")
+            self.assertIn(EXPECTED[app], body, service)
+
+
 if __name__ == "__main__":
     main()
