@@ -43,7 +43,10 @@ std::string EnvValue(const std::string& value) {
 std::string CacheMounts(const BuildPlan& plan) {
   std::string mounts;
   for (const auto& cache : plan.caches) {
-    mounts += "--mount=type=cache,target=" + cache.target + ",sharing=locked ";
+    // Shared (the default), not sharing=locked: buildah 1.28 deadlocks when a later RUN of the
+    // same build mounts a locked cache again (a Go build hung for 10 minutes in step 15/15).
+    // The caches used here (npm, pip, Go, cargo registry, ...) are safe for concurrent use.
+    mounts += "--mount=type=cache,target=" + cache.target + " ";
   }
   return mounts;
 }

@@ -102,7 +102,7 @@ TEST_P(PlanIntegrationTest, BuildsRunsAndAnswers) {
   if (std::getenv("INK_COLD_BUILD")) build.push_back("--no-cache");
   build.push_back((kFixtures / app.name / plan->root_directory).string());
   auto started = std::chrono::steady_clock::now();
-  auto built = RunProcess(build, 20min);
+  auto built = RunProcess(build, 10min);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_TRUE(built.ok()) << built.error().message;
   ASSERT_EQ(built->exit_code, 0) << *containerfile << "\n" << built->output;

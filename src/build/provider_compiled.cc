@@ -108,9 +108,9 @@ Result<BuildPlan> PlanRust(const SourceTree& tree) {
                               ToString(kDebianRust) + " does not know; use edition 2021");
   }
   // Cargo cannot resolve a manifest without its sources, so there is no separate install
-  // layer: the registry and target directories are build caches instead.
-  plan.caches = {{"/root/.cargo/registry", "crates download cache"},
-                 {"/app/target", "cargo target directory (incremental builds)"}};
+  // layer; downloaded crates are a build cache. The target directory is not: cache mounts are
+  // keyed by path, so every Rust app built on the host would share (and fight over) one.
+  plan.caches = {{"/root/.cargo/registry", "crates download cache"}};
   plan.build_command = "cargo build --release && install -D target/release/" + name + " /out/" + name;
   plan.decisions.push_back("build: cargo build --release of binary \"" + name + "\"");
   MultiStage(plan, "/out/" + name, "/app/" + name);
@@ -138,7 +138,8 @@ Result<BuildPlan> PlanCpp(const SourceTree& tree) {
                             "installed by the plan and the runtime stage has only the base "
                             "image's libraries; use a Dockerfile to add them");
   }
-  plan.caches = {{"/app/.ink-build", "CMake build tree (incremental builds)"}};
+  // No build-tree cache: cache mounts are keyed by path, and CMake refuses a build tree made
+  // for another source directory, so two C++ apps on one host would break each other.
   plan.build_command =
       "cmake -S . -B .ink-build -DCMAKE_BUILD_TYPE=Release && cmake --build .ink-build -j \"$(nproc)\" "
       "--target " + name + " && install -D \"$(find .ink-build -maxdepth 3 -type f -name " + name +
