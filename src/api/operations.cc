@@ -400,6 +400,35 @@ Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json
   }
 }
 
+// Gives an operation that starts a deployment (it answers {deployment: {id, ...}, ...}) a
+// `wait` input: with wait > 0 it then waits like get_deployment, reporting progress, and
+// answers with the deployment as it ended plus `finished`.
+Operation WithDeploymentWait(OperationDeps& deps, Operation op) {
+  op.input_schema["properties"]["wait"] = {
+      {"type", "integer"},
+      {"minimum", 0},
+      {"maximum", 600},
+      {"description", "seconds to wait for the deployment to finish (default 0)"}};
+  auto start = std::move(op.handler);
+  op.handler = nullptr;
+  op.with_progress = [&deps, start](const Caller& c, const Json& in,
+                                    const Progress& progress) -> Result<Json> {
+    Json args = in;
+    int wait = args.value("wait", 0);
+    args.erase("wait");
+    auto started = start(c, args);
+    if (!started.ok() || wait == 0) return started;
+    const Json& d = (*started)["deployment"];
+    if (!d.is_object() || !d.contains("id")) return started;
+    auto waited = GetDeployment(deps, c, {{"deployment", d["id"]}, {"wait", wait}}, progress);
+    if (!waited.ok()) return started;  // it was created; say so rather than fail
+    (*started)["deployment"] = (*waited)["deployment"];
+    (*started)["finished"] = (*waited)["finished"];
+    return started;
+  };
+  return op;
+}
+
 }  // namespace
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps) {
@@ -462,14 +491,15 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
          deps.controller.Wake();
          return Json{{"deleted", true}, {"services_deleted", static_cast<int>(services->size())}};
        }});
-  table.Add(
+  table.Add(WithDeploymentWait(
+      deps,
       {.name = "deploy",
        .description =
            "Deploy a service of a project from a container image, a git repository (git, ref, "
            "path) or an uploaded directory (archive_id): creates the service or rolls out a new "
            "release of it. Sources are built into an image first (status building; see "
-           "get_build_logs). Returns at once with the deployment id and the service URL; poll "
-           "get_deployment until status is active or failed.",
+           "get_build_logs). Returns at once with the deployment id and the service URL (or, "
+           "with wait, once it is active or failed); else poll get_deployment.",
        .input_schema = WithSourceFields(ObjectSchema(
            {{"project", project_arg},
             {"service", service_arg},
@@ -512,7 +542,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                                       {"url", {{"type", "string"}}}}),
        .open_world = true,
        .success_status = 202,
-       .handler = [&deps](const Caller& c, const Json& in) { return Deploy(deps, c, in); }});
+       .handler = [&deps](const Caller& c, const Json& in) { return Deploy(deps, c, in); }}));
   table.Add({.name = "list_services",
              .description = "List the services of a project with their status and URL.",
              .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
