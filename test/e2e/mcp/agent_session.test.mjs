@@ -59,13 +59,22 @@ for (const transportName of ['http', 'stdio']) {
       const listed = await call(client, 'list_projects');
       assert.ok(listed.projects.some((p) => p.name === project));
 
-      const deployed = await call(client, 'deploy', { project, service: 'web', image: IMAGE, port: 8080 });
+      // Over HTTP: deploy answers at once, get_deployment waits. Over stdio: deploy waits itself.
+      const deployProgress = [];
+      const deployed = await call(client, 'deploy',
+        { project, service: 'web', image: IMAGE, port: 8080, ...(transportName === 'stdio' ? { wait: 150 } : {}) },
+        { onprogress: (p) => deployProgress.push(p), timeout: 200000, resetTimeoutOnProgress: true });
       assert.ok(deployed.deployment.id.startsWith('dep_'));
       assert.match(deployed.url, /^http:\/\/web-/);
+      if (transportName === 'stdio') {
+        assert.equal(deployed.deployment.status, 'active', JSON.stringify(deployed));
+        assert.equal(deployed.finished, true);
+        assert.ok(deployProgress.length >= 1, 'deploy with wait reports progress');
+      }
       const waited = await waitDeployment(client, deployed.deployment.id);
       assert.equal(waited.deployment.status, 'active', JSON.stringify(waited.deployment));
       assert.equal(waited.finished, true);
-      assert.ok(waited.progress.length >= 1, 'progress notifications arrived');
+      if (transportName === 'http') assert.ok(waited.progress.length >= 1, 'progress notifications arrived');
       // Each status change is one notification naming the deployment. (The SDK handles
       // notifications a tick after they arrive, so the last one may lose the race with the
       // response when both come in one read: the final status is checked on the result.)
