@@ -32,9 +32,7 @@ bool NeededWhileBuilding(const std::string& name) {
   return name == "PATH" || name == "VIRTUAL_ENV";
 }
 
-std::string JsonArray(const std::vector<std::string>& items) {
-  return Json(items).dump();
-}
+std::string JsonArray(const std::vector<std::string>& items) { return Json(items).dump(); }
 
 std::string EnvValue(const std::string& value) {
   return Json(value).dump();  // a double-quoted string with escapes, as ENV accepts

@@ -40,7 +40,8 @@ TEST(RenderContainerfileTest, ManifestsAndInstallBeforeTheSource) {
   EXPECT_LT(manifests, install);
   EXPECT_LT(install, source);
   EXPECT_LT(source, build);
-  // NODE_ENV=production must not reach `npm ci` (it would skip the devDependencies the build needs).
+  // NODE_ENV=production must not reach `npm ci` (it would skip the devDependencies the build
+  // needs).
   EXPECT_GT(Find(*text, "ENV NODE_ENV=\"production\""), build);
 }
 

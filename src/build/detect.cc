@@ -139,8 +139,9 @@ Result<BuildPlan> PlanDockerfile(const SourceTree& tree) {
 }
 
 Result<BuildPlan> PlanShellMissing(const SourceTree&) {
-  return FailedPrecondition("provider \"shell\" needs a Procfile with a `web:` line, an "
-                            "executable start.sh, or a start_command");
+  return FailedPrecondition(
+      "provider \"shell\" needs a Procfile with a `web:` line, an "
+      "executable start.sh, or a start_command");
 }
 
 }  // namespace
@@ -333,14 +334,14 @@ Result<BuildPlan> DetectPlan(const std::filesystem::path& source_root,
   if (!plan.start_command.empty()) {
     auto argv = StartArgv(plan.start_command);
     if (argv.size() == 3 && argv[0] == "/bin/sh" && !argv[2].starts_with("exec ")) {
-      plan.warnings.push_back("the start command is a shell command list, so the shell stays "
-                              "the main process and the app may not see SIGTERM on stop; put the "
-                              "steps in a script that ends with `exec <server>`");
+      plan.warnings.push_back(
+          "the start command is a shell command list, so the shell stays "
+          "the main process and the app may not see SIGTERM on stop; put the "
+          "steps in a script that ends with `exec <server>`");
     }
   }
   if (!dockerfile && plan.start_command.empty()) {
-    return FailedPrecondition("the " + plan.provider +
-                              " plan has no start command: " +
+    return FailedPrecondition("the " + plan.provider + " plan has no start command: " +
                               "set start_command in the build settings or ink.json (e.g. "
                               "\"node server.js\"), or add a Procfile with a `web:` line");
   }
@@ -373,7 +374,8 @@ Json ToJson(const BuildPlan& plan) {
       {"artifacts", artifacts},
       {"workdir", plan.workdir},
       {"start_command", plan.start_command},
-      {"start_argv", plan.start_command.empty() ? Json::array() : Json(StartArgv(plan.start_command))},
+      {"start_argv",
+       plan.start_command.empty() ? Json::array() : Json(StartArgv(plan.start_command))},
       {"port", plan.port},
       {"env", plan.env},
       {"user", plan.user},

@@ -50,8 +50,9 @@ bool AnyContains(const std::vector<std::string>& items, const std::string& part)
 }
 
 TEST_F(DetectTest, NodeWithNpmLockfileBuildAndStartScripts) {
-  Write("package.json",
-        R"({"scripts":{"build":"tsc","start":"node dist/server.js"},"dependencies":{"express":"4"}})");
+  Write(
+      "package.json",
+      R"({"scripts":{"build":"tsc","start":"node dist/server.js"},"dependencies":{"express":"4"}})");
   Write("package-lock.json", "{}");
   BuildPlan plan = Detect();
   EXPECT_EQ(plan.provider, "node");
@@ -139,7 +140,8 @@ TEST_F(DetectTest, PythonRequirementsPreferDebianAndPickServer) {
 }
 
 TEST_F(DetectTest, PythonPyprojectAndDjango) {
-  Write("pyproject.toml", "[project]\nrequires-python = \">=3.12\"\ndependencies = [\"django>4\"]\n");
+  Write("pyproject.toml",
+        "[project]\nrequires-python = \">=3.12\"\ndependencies = [\"django>4\"]\n");
   Write("manage.py", "");
   Write("site1/wsgi.py", "");
   BuildPlan plan = Detect();
@@ -350,9 +352,9 @@ TEST_F(DetectTest, ShellListStartCommandWarns) {
 TEST_F(DetectTest, PlanJsonHasTheDocumentedFields) {
   Write("main.py", "");
   Json json = ToJson(Detect());
-  for (const char* key : {"provider", "detected_files", "decisions", "root_directory",
-                          "base_image", "packages", "install_command", "build_command",
-                          "start_command", "start_argv", "port", "env", "caches", "warnings"}) {
+  for (const char* key : {"provider", "detected_files", "decisions", "root_directory", "base_image",
+                          "packages", "install_command", "build_command", "start_command",
+                          "start_argv", "port", "env", "caches", "warnings"}) {
     EXPECT_TRUE(json.contains(key)) << key;
   }
   EXPECT_EQ(json["start_argv"], Json({"python3", "main.py"}));

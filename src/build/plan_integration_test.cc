@@ -69,8 +69,8 @@ class PlanIntegrationTest : public ::testing::TestWithParam<App> {
       if (list.find("," + GetParam().name + ",") == std::string::npos) GTEST_SKIP();
     }
     prefix_ = "localhost/inkplantest-" + std::to_string(getpid());
-    work_ = fs::temp_directory_path() / ("inkplantest-" + std::to_string(getpid()) + "-" +
-                                         GetParam().name);
+    work_ = fs::temp_directory_path() /
+            ("inkplantest-" + std::to_string(getpid()) + "-" + GetParam().name);
     fs::create_directories(work_);
   }
   void TearDown() override {
@@ -96,26 +96,28 @@ TEST_P(PlanIntegrationTest, BuildsRunsAndAnswers) {
   std::ofstream(file) << *containerfile;
 
   image_ = prefix_ + "/" + app.name + ":test";
-  std::vector<std::string> build = {"podman", "build", "--runtime", "crun", "--volume",
-                                    "/etc/ssl/certs/ca-certificates.crt:/etc/ink/host-ca.crt:ro",
-                                    "-f", file.string(), "-t", image_};
+  std::vector<std::string> build = {
+      "podman", "build",       "--runtime",
+      "crun",   "--volume",    "/etc/ssl/certs/ca-certificates.crt:/etc/ink/host-ca.crt:ro",
+      "-f",     file.string(), "-t",
+      image_};
   if (std::getenv("INK_COLD_BUILD")) build.push_back("--no-cache");
   build.push_back((kFixtures / app.name / plan->root_directory).string());
   auto started = std::chrono::steady_clock::now();
   auto built = RunProcess(build, 10min);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_TRUE(built.ok()) << built.error().message;
   ASSERT_EQ(built->exit_code, 0) << *containerfile << "\n" << built->output;
   std::cout << "[plan] " << app.name << " build " << seconds << " s\n";
 
   container_ = "inkplantest-" + std::to_string(getpid()) + "-" + app.name;
-  auto run = RunProcess({"podman", "run", "-d", "--runtime", "crun", "--init", "--name",
-                         container_, image_},
-                        120s);
+  auto run = RunProcess(
+      {"podman", "run", "-d", "--runtime", "crun", "--init", "--name", container_, image_}, 120s);
   ASSERT_TRUE(run.ok()) << run.error().message;
   ASSERT_EQ(run->exit_code, 0) << run->output;
-  auto inspect = RunProcess(
-      {"podman", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", container_}, 30s);
+  auto inspect =
+      RunProcess({"podman", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", container_}, 30s);
   ASSERT_TRUE(inspect.ok() && inspect->exit_code == 0);
   std::string ip = Trim(inspect->output);
   ASSERT_FALSE(ip.empty());
@@ -128,8 +130,8 @@ TEST_P(PlanIntegrationTest, BuildsRunsAndAnswers) {
     std::this_thread::sleep_for(200ms);
   }
   auto logs = RunProcess({"podman", "logs", container_}, 30s);
-  EXPECT_NE(response.find(" 200 "), std::string::npos)
-      << response << "\nlogs:\n" << (logs.ok() ? logs->output : "");
+  EXPECT_NE(response.find(" 200 "), std::string::npos) << response << "\nlogs:\n"
+                                                       << (logs.ok() ? logs->output : "");
   EXPECT_NE(response.find(app.expected_body), std::string::npos) << response;
 
   // The app runs as the plan's user, not root (the Dockerfile app decides for itself).
@@ -143,13 +145,13 @@ TEST_P(PlanIntegrationTest, BuildsRunsAndAnswers) {
 
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, PlanIntegrationTest,
-    ::testing::Values(App{"node", "node", "Hello from Node.js (express), built by npm run build"},
-                      App{"python", "python", "Hello from Python 3.11"},
-                      App{"go", "go", "Hello from Go go1.19"},
-                      App{"static", "static", "Hello from a static site"},
-                      App{"dockerfile", "dockerfile", "Hello from a Dockerfile app"},
-                      App{"cpp", "cpp", "Hello from C++"}, App{"ruby", "ruby", "Hello from Ruby 3.1"},
-                      App{"php", "php", "Hello from PHP 8.2"}, App{"rust", "rust", "Hello from Rust"}),
+    ::testing::Values(
+        App{"node", "node", "Hello from Node.js (express), built by npm run build"},
+        App{"python", "python", "Hello from Python 3.11"}, App{"go", "go", "Hello from Go go1.19"},
+        App{"static", "static", "Hello from a static site"},
+        App{"dockerfile", "dockerfile", "Hello from a Dockerfile app"},
+        App{"cpp", "cpp", "Hello from C++"}, App{"ruby", "ruby", "Hello from Ruby 3.1"},
+        App{"php", "php", "Hello from PHP 8.2"}, App{"rust", "rust", "Hello from Rust"}),
     [](const ::testing::TestParamInfo<App>& info) { return info.param.name; });
 
 }  // namespace

@@ -16,8 +16,8 @@ Result<std::optional<std::string>> StringField(const Json& json, const char* key
   if (!json.contains(key)) return std::optional<std::string>();
   const Json& value = json.at(key);
   if (!value.is_string()) {
-    return InvalidArgument(origin + ": \"" + key + "\" must be a string (a shell command line), got " +
-                           value.type_name());
+    return InvalidArgument(origin + ": \"" + key +
+                           "\" must be a string (a shell command line), got " + value.type_name());
   }
   std::string text = value.get<std::string>();
   if (text.find('\n') != std::string::npos || text.find('\0') != std::string::npos) {
@@ -85,8 +85,8 @@ Result<PlanOverrides> OverridesFromJson(const Json& json, const std::string& ori
     if (!value.ok()) return value.error();
     *field = *value;
   }
-  if (overrides.start_command && overrides.start_command->find_first_not_of(" \t") ==
-                                     std::string::npos) {
+  if (overrides.start_command &&
+      overrides.start_command->find_first_not_of(" \t") == std::string::npos) {
     return InvalidArgument(origin +
                            ": \"start_command\" is empty; give the command that starts the app, "
                            "e.g. \"node server.js\", or leave the key out");
@@ -94,8 +94,7 @@ Result<PlanOverrides> OverridesFromJson(const Json& json, const std::string& ori
   if (json.contains("port")) {
     const Json& port = json.at("port");
     if (!port.is_number_integer()) {
-      return InvalidArgument(origin + ": \"port\" must be an integer 1-65535, got " +
-                             port.dump());
+      return InvalidArgument(origin + ": \"port\" must be an integer 1-65535, got " + port.dump());
     }
     int64_t value = port.get<int64_t>();
     if (value < 1 || value > 65535) {
@@ -133,8 +132,10 @@ Result<Json> ParseFlatToml(const std::string& text) {
     if (pos == std::string::npos || line[pos] == '#') continue;
     size_t equals = line.find('=', pos);
     if (line[pos] == '[' || equals == std::string::npos) {
-      return InvalidArgument(where + ": expected `key = value`; ink.toml holds only top-level "
-                             "keys (" + std::string(kKnownKeys) + ")");
+      return InvalidArgument(where +
+                             ": expected `key = value`; ink.toml holds only top-level "
+                             "keys (" +
+                             std::string(kKnownKeys) + ")");
     }
     std::string key = line.substr(pos, equals - pos);
     while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();

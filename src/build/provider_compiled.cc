@@ -20,7 +20,8 @@ std::string TomlString(const std::string& text, const std::string& table, const 
   size_t start = text.find("[" + table + "]");
   if (start == std::string::npos) return "";
   size_t end = text.find("\n[", start + 1);
-  std::string section = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  std::string section =
+      text.substr(start, end == std::string::npos ? std::string::npos : end - start);
   std::smatch match;
   if (std::regex_search(section, match,
                         std::regex("(^|\\n)\\s*" + key + "\\s*=\\s*[\"']([^\"']*)[\"']")))
@@ -53,12 +54,14 @@ Result<BuildPlan> PlanGo(const SourceTree& tree) {
     }
     if (version && Newer(*version, kDebianGo)) {
       plan.warnings.push_back("go.mod asks for Go " + wanted + " but Debian bookworm has Go " +
-                              ToString(kDebianGo) + "; code using newer language or library "
+                              ToString(kDebianGo) +
+                              "; code using newer language or library "
                               "features will not compile");
     }
   }
   plan.install_command = "go mod download";
-  plan.caches = {{"/root/go/pkg/mod", "Go module cache"}, {"/root/.cache/go-build", "Go build cache"}};
+  plan.caches = {{"/root/go/pkg/mod", "Go module cache"},
+                 {"/root/.cache/go-build", "Go build cache"}};
   std::string package = ".";
   if (!tree.HasFileWithSuffix(".go")) {
     for (const auto& name : tree.List("cmd")) {
@@ -68,13 +71,15 @@ Result<BuildPlan> PlanGo(const SourceTree& tree) {
       }
     }
     if (package == ".") {
-      return FailedPrecondition("go.mod found but no .go files at the root or in cmd/<name>/; "
-                                "set build_command (e.g. \"CGO_ENABLED=0 go build -o /out/app "
-                                "./server\")");
+      return FailedPrecondition(
+          "go.mod found but no .go files at the root or in cmd/<name>/; "
+          "set build_command (e.g. \"CGO_ENABLED=0 go build -o /out/app "
+          "./server\")");
     }
   }
   plan.build_command = "CGO_ENABLED=0 go build -trimpath -o /out/app " + package;
-  plan.decisions.push_back("build: go build " + package + " into a static binary (CGO off), run "
+  plan.decisions.push_back("build: go build " + package +
+                           " into a static binary (CGO off), run "
                            "from a runtime stage without the Go toolchain");
   MultiStage(plan, "/out/app", "/app/app");
   plan.start_command = "/app/app";
@@ -111,7 +116,8 @@ Result<BuildPlan> PlanRust(const SourceTree& tree) {
   // layer; downloaded crates are a build cache. The target directory is not: cache mounts are
   // keyed by path, so every Rust app built on the host would share (and fight over) one.
   plan.caches = {{"/root/.cargo/registry", "crates download cache"}};
-  plan.build_command = "cargo build --release && install -D target/release/" + name + " /out/" + name;
+  plan.build_command =
+      "cargo build --release && install -D target/release/" + name + " /out/" + name;
   plan.decisions.push_back("build: cargo build --release of binary \"" + name + "\"");
   MultiStage(plan, "/out/" + name, "/app/" + name);
   plan.start_command = "/app/" + name;
@@ -129,20 +135,24 @@ Result<BuildPlan> PlanCpp(const SourceTree& tree) {
   std::smatch match;
   if (!std::regex_search(*cmake, match,
                          std::regex("add_executable\\s*\\(\\s*([A-Za-z0-9_.+-]+)[\\s)]"))) {
-    return FailedPrecondition("CMakeLists.txt has no add_executable(<name> ...) with a literal "
-                              "name; set start_command and build_command in the build settings");
+    return FailedPrecondition(
+        "CMakeLists.txt has no add_executable(<name> ...) with a literal "
+        "name; set start_command and build_command in the build settings");
   }
   std::string name = match[1];
   if (std::regex_search(*cmake, std::regex("find_package|pkg_check_modules|find_library"))) {
-    plan.warnings.push_back("CMakeLists.txt looks for libraries: their -dev packages are not "
-                            "installed by the plan and the runtime stage has only the base "
-                            "image's libraries; use a Dockerfile to add them");
+    plan.warnings.push_back(
+        "CMakeLists.txt looks for libraries: their -dev packages are not "
+        "installed by the plan and the runtime stage has only the base "
+        "image's libraries; use a Dockerfile to add them");
   }
   // No build-tree cache: cache mounts are keyed by path, and CMake refuses a build tree made
   // for another source directory, so two C++ apps on one host would break each other.
   plan.build_command =
-      "cmake -S . -B .ink-build -DCMAKE_BUILD_TYPE=Release && cmake --build .ink-build -j \"$(nproc)\" "
-      "--target " + name + " && install -D \"$(find .ink-build -maxdepth 3 -type f -name " + name +
+      "cmake -S . -B .ink-build -DCMAKE_BUILD_TYPE=Release && cmake --build .ink-build -j "
+      "\"$(nproc)\" "
+      "--target " +
+      name + " && install -D \"$(find .ink-build -maxdepth 3 -type f -name " + name +
       " -perm -u+x | head -n 1)\" /out/" + name;
   plan.decisions.push_back("build: CMake Release build of executable \"" + name +
                            "\" (add_executable in CMakeLists.txt)");

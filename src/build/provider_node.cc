@@ -57,26 +57,31 @@ Result<BuildPlan> PlanNode(const SourceTree& tree) {
     bool locked = tree.IsFile("package-lock.json") || tree.IsFile("npm-shrinkwrap.json");
     AddManifestIfPresent(tree, plan, "package-lock.json");
     AddManifestIfPresent(tree, plan, "npm-shrinkwrap.json");
-    plan.install_command = locked ? "npm ci --no-audit --no-fund" : "npm install --no-audit --no-fund";
-    plan.decisions.push_back(locked ? "npm (package-lock.json): npm ci installs exactly the lockfile"
-                                    : "npm: no lockfile, so npm install resolves versions at build "
-                                      "time (commit package-lock.json for repeatable builds)");
+    plan.install_command =
+        locked ? "npm ci --no-audit --no-fund" : "npm install --no-audit --no-fund";
+    plan.decisions.push_back(locked
+                                 ? "npm (package-lock.json): npm ci installs exactly the lockfile"
+                                 : "npm: no lockfile, so npm install resolves versions at build "
+                                   "time (commit package-lock.json for repeatable builds)");
     plan.caches.push_back({"/root/.npm", "npm download cache"});
   } else if (manager == "yarn") {
     AddManifestIfPresent(tree, plan, "yarn.lock");
     AddManifestIfPresent(tree, plan, ".yarnrc");
     plan.packages.push_back("yarnpkg");
     plan.setup_commands.push_back("ln -sf /usr/bin/yarnpkg /usr/local/bin/yarn");
-    plan.install_command = tree.IsFile("yarn.lock") ? "yarn install --frozen-lockfile" : "yarn install";
-    plan.decisions.push_back("yarn (yarn.lock): Debian's yarnpkg 1.22 (Debian's nodejs has no "
-                             "corepack)");
+    plan.install_command =
+        tree.IsFile("yarn.lock") ? "yarn install --frozen-lockfile" : "yarn install";
+    plan.decisions.push_back(
+        "yarn (yarn.lock): Debian's yarnpkg 1.22 (Debian's nodejs has no "
+        "corepack)");
     plan.caches.push_back({"/root/.cache/yarn", "yarn download cache"});
     auto lock = tree.Read("yarn.lock");
     if ((lock && lock->find("__metadata:") != std::string::npos) ||
         std::regex_search(package_manager_field, std::regex("^yarn@[2-9]"))) {
-      plan.warnings.push_back("yarn.lock is from Yarn 2+ (Berry), which needs corepack; Debian's "
-                              "nodejs lacks it and Yarn 1.22 is used, which may not read the "
-                              "lockfile. Set install_command, or use npm/pnpm");
+      plan.warnings.push_back(
+          "yarn.lock is from Yarn 2+ (Berry), which needs corepack; Debian's "
+          "nodejs lacks it and Yarn 1.22 is used, which may not read the "
+          "lockfile. Set install_command, or use npm/pnpm");
     }
   } else {
     AddManifestIfPresent(tree, plan, "pnpm-lock.yaml");
@@ -92,8 +97,8 @@ Result<BuildPlan> PlanNode(const SourceTree& tree) {
       }
     }
     plan.setup_commands.push_back("npm install -g --no-audit --no-fund pnpm@" + version);
-    plan.install_command = tree.IsFile("pnpm-lock.yaml") ? "pnpm install --frozen-lockfile"
-                                                         : "pnpm install";
+    plan.install_command =
+        tree.IsFile("pnpm-lock.yaml") ? "pnpm install --frozen-lockfile" : "pnpm install";
     plan.decisions.push_back("pnpm (pnpm-lock.yaml): pnpm@" + version +
                              " from the npm registry (Debian has no pnpm package)");
     plan.caches.push_back({"/root/.local/share/pnpm/store", "pnpm content store"});
@@ -105,8 +110,10 @@ Result<BuildPlan> PlanNode(const SourceTree& tree) {
     std::string range = package["engines"]["node"].get<std::string>();
     auto minimum = MinimumOfRange(range);
     if (minimum && minimum->major > kDebianNode.major) {
-      plan.warnings.push_back("package.json engines.node is \"" + range + "\" but Debian "
-                              "bookworm has Node.js " + ToString(kDebianNode) +
+      plan.warnings.push_back("package.json engines.node is \"" + range +
+                              "\" but Debian "
+                              "bookworm has Node.js " +
+                              ToString(kDebianNode) +
                               "; the app may fail to build or run. Lower the requirement or "
                               "build with a Dockerfile on an image with a newer Node.js");
     }
@@ -134,11 +141,10 @@ Result<BuildPlan> PlanNode(const SourceTree& tree) {
     plan.decisions.push_back("start: Next.js (next start, which reads PORT)");
   } else {
     std::string main = StringAt(package, "main");
-    std::string entry =
-        !main.empty() && tree.IsFile(main)
-            ? main
-            : tree.FirstFile({"server.js", "index.js", "app.js", "main.js", "server.mjs",
-                              "index.mjs"});
+    std::string entry = !main.empty() && tree.IsFile(main)
+                            ? main
+                            : tree.FirstFile({"server.js", "index.js", "app.js", "main.js",
+                                              "server.mjs", "index.mjs"});
     bool front_end = HasDependency(package, "vite") || HasDependency(package, "react-scripts");
     if (!entry.empty()) {
       plan.start_command = "node " + entry;
@@ -147,14 +153,15 @@ Result<BuildPlan> PlanNode(const SourceTree& tree) {
     } else if (front_end && !build_script.empty()) {
       std::string out = HasDependency(package, "vite") ? "dist" : "build";
       ServeStaticOutput(plan, "/app/" + out);
-      plan.decisions.push_back(std::string(HasDependency(package, "vite") ? "Vite" : "Create React App") +
-                               " front end without a server: the build output " + out +
-                               "/ is served as static files");
+      plan.decisions.push_back(
+          std::string(HasDependency(package, "vite") ? "Vite" : "Create React App") +
+          " front end without a server: the build output " + out + "/ is served as static files");
     }
   }
   if (next && plan.build_command.empty()) {
-    plan.warnings.push_back("Next.js app without a build script: `next start` needs `next build` "
-                            "first; add \"build\": \"next build\" to package.json");
+    plan.warnings.push_back(
+        "Next.js app without a build script: `next start` needs `next build` "
+        "first; add \"build\": \"next build\" to package.json");
   }
   if (plan.runtime_image.empty()) plan.env["NODE_ENV"] = "production";  // set after install/build
   return plan;

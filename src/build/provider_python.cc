@@ -19,14 +19,22 @@ namespace {
 // Requirement name (lowercase, '_' → '-') → Debian package providing it in bookworm.
 const std::map<std::string, std::string>& DebianPythonPackages() {
   static const std::map<std::string, std::string> packages = {
-      {"flask", "python3-flask"},         {"django", "python3-django"},
-      {"gunicorn", "gunicorn"},           {"uvicorn", "python3-uvicorn"},
-      {"fastapi", "python3-fastapi"},     {"requests", "python3-requests"},
-      {"jinja2", "python3-jinja2"},       {"werkzeug", "python3-werkzeug"},
-      {"sqlalchemy", "python3-sqlalchemy"}, {"psycopg2", "python3-psycopg2"},
-      {"psycopg2-binary", "python3-psycopg2"}, {"pydantic", "python3-pydantic"},
-      {"redis", "python3-redis"},         {"pyyaml", "python3-yaml"},
-      {"numpy", "python3-numpy"},         {"starlette", "python3-starlette"},
+      {"flask", "python3-flask"},
+      {"django", "python3-django"},
+      {"gunicorn", "gunicorn"},
+      {"uvicorn", "python3-uvicorn"},
+      {"fastapi", "python3-fastapi"},
+      {"requests", "python3-requests"},
+      {"jinja2", "python3-jinja2"},
+      {"werkzeug", "python3-werkzeug"},
+      {"sqlalchemy", "python3-sqlalchemy"},
+      {"psycopg2", "python3-psycopg2"},
+      {"psycopg2-binary", "python3-psycopg2"},
+      {"pydantic", "python3-pydantic"},
+      {"redis", "python3-redis"},
+      {"pyyaml", "python3-yaml"},
+      {"numpy", "python3-numpy"},
+      {"starlette", "python3-starlette"},
   };
   return packages;
 }
@@ -37,8 +45,9 @@ const std::map<std::string, std::string>& DebianPythonPackages() {
 std::vector<std::string> RequirementNames(const std::string& text, bool quoted_only) {
   std::vector<std::string> names;
   static const std::regex line_name("^\\s*([A-Za-z0-9][A-Za-z0-9._-]*)");
-  static const std::regex quoted_name("[\"']([A-Za-z0-9][A-Za-z0-9._-]*)\\s*(\\[[^\\]]*\\])?\\s*"
-                                      "([<>=!~;]|[\"'])");
+  static const std::regex quoted_name(
+      "[\"']([A-Za-z0-9][A-Za-z0-9._-]*)\\s*(\\[[^\\]]*\\])?\\s*"
+      "([<>=!~;]|[\"'])");
   static const std::regex pipfile_key("^\\s*([A-Za-z0-9][A-Za-z0-9._-]*)\\s*=");
   std::istringstream lines(text);
   std::string line;
@@ -46,8 +55,10 @@ std::vector<std::string> RequirementNames(const std::string& text, bool quoted_o
     std::smatch match;
     std::string name;
     if (quoted_only) {
-      if (std::regex_search(line, match, quoted_name)) name = match[1];
-      else if (std::regex_search(line, match, pipfile_key)) name = match[1];
+      if (std::regex_search(line, match, quoted_name))
+        name = match[1];
+      else if (std::regex_search(line, match, pipfile_key))
+        name = match[1];
     } else if (!line.starts_with("-") && std::regex_search(line, match, line_name)) {
       name = match[1];
     }
@@ -87,8 +98,8 @@ Result<BuildPlan> PlanPython(const SourceTree& tree) {
     AddManifestIfPresent(tree, plan, "Pipfile.lock");
     requirements = RequirementNames(*pipfile, true);
     plan.packages.push_back("pipenv");
-    plan.install_command = tree.IsFile("Pipfile.lock") ? "pipenv install --deploy"
-                                                       : "pipenv install --skip-lock";
+    plan.install_command =
+        tree.IsFile("Pipfile.lock") ? "pipenv install --deploy" : "pipenv install --skip-lock";
     plan.decisions.push_back("install: pipenv into the active virtualenv /opt/venv");
     venv = true;
   } else if (auto pyproject = tree.Read("pyproject.toml")) {
@@ -153,10 +164,12 @@ Result<BuildPlan> PlanPython(const SourceTree& tree) {
       plan.decisions.push_back("start: Django with gunicorn (" + project + "/wsgi.py)");
     } else {
       plan.start_command = "python3 manage.py runserver 0.0.0.0:$PORT --noreload";
-      plan.decisions.push_back("start: Django's runserver (add gunicorn to the requirements "
-                               "for a production server)");
-      plan.warnings.push_back("Django's development server is used; add gunicorn to "
-                              "requirements.txt to serve with gunicorn");
+      plan.decisions.push_back(
+          "start: Django's runserver (add gunicorn to the requirements "
+          "for a production server)");
+      plan.warnings.push_back(
+          "Django's development server is used; add gunicorn to "
+          "requirements.txt to serve with gunicorn");
     }
   } else if (!entry.empty() && Has(requirements, "uvicorn") &&
              entry_text.find("app") != std::string::npos) {
@@ -173,8 +186,9 @@ Result<BuildPlan> PlanPython(const SourceTree& tree) {
   }
   if (!entry.empty()) plan.detected_files.push_back(entry);
   if (plan.detected_files.empty() && plan.start_command.empty()) {
-    return FailedPrecondition("provider \"python\" needs requirements.txt, pyproject.toml, "
-                              "Pipfile, manage.py or a main.py/app.py");
+    return FailedPrecondition(
+        "provider \"python\" needs requirements.txt, pyproject.toml, "
+        "Pipfile, manage.py or a main.py/app.py");
   }
   return plan;
 }

@@ -30,8 +30,9 @@ bool MatchesStatic(const SourceTree& tree) {
 Result<BuildPlan> PlanStatic(const SourceTree& tree) {
   std::string index = tree.FirstFile({"index.html", "public/index.html", "dist/index.html"});
   if (index.empty()) {
-    return FailedPrecondition("provider \"static\" needs an index.html (at the root, in public/ "
-                              "or dist/)");
+    return FailedPrecondition(
+        "provider \"static\" needs an index.html (at the root, in public/ "
+        "or dist/)");
   }
   BuildPlan plan = NewPlan("static");
   plan.detected_files.push_back(index);
@@ -44,9 +45,9 @@ namespace {
 
 const std::map<std::string, std::string>& DebianGems() {
   static const std::map<std::string, std::string> gems = {
-      {"rack", "ruby-rack"},     {"sinatra", "ruby-sinatra"}, {"puma", "puma"},
-      {"rails", "ruby-rails"},   {"webrick", "ruby-webrick"}, {"json", "ruby-json"},
-      {"pg", "ruby-pg"},         {"redis", "ruby-redis"},     {"nokogiri", "ruby-nokogiri"},
+      {"rack", "ruby-rack"},   {"sinatra", "ruby-sinatra"}, {"puma", "puma"},
+      {"rails", "ruby-rails"}, {"webrick", "ruby-webrick"}, {"json", "ruby-json"},
+      {"pg", "ruby-pg"},       {"redis", "ruby-redis"},     {"nokogiri", "ruby-nokogiri"},
   };
   return gems;
 }
@@ -92,12 +93,14 @@ Result<BuildPlan> PlanRuby(const SourceTree& tree) {
       wanted = *pinned;
     auto version = MinimumOfRange(wanted);
     if (version && Newer(*version, kDebianRuby)) {
-      return FailedPrecondition("the app asks for Ruby " + wanted + " but Debian bookworm has Ruby " +
-                                ToString(kDebianRuby) + " (bundler refuses); relax the ruby "
+      return FailedPrecondition("the app asks for Ruby " + wanted +
+                                " but Debian bookworm has Ruby " + ToString(kDebianRuby) +
+                                " (bundler refuses); relax the ruby "
                                 "line in the Gemfile or build with a Dockerfile");
     }
     if (gemfile->find("gem ") != std::string::npos &&
-        std::regex_search(*gemfile, std::regex("gem\\s+[\"'](pg|mysql2|nokogiri|sqlite3|bcrypt)"))) {
+        std::regex_search(*gemfile,
+                          std::regex("gem\\s+[\"'](pg|mysql2|nokogiri|sqlite3|bcrypt)"))) {
       plan.packages.insert(plan.packages.end(), {"ruby-dev", "make", "gcc", "libc6-dev"});
       plan.decisions.push_back("native gems in the Gemfile: compilers added to the build");
     }
@@ -120,8 +123,9 @@ Result<BuildPlan> PlanRuby(const SourceTree& tree) {
   } else {
     std::string entry = tree.FirstFile({"app.rb", "main.rb", "server.rb"});
     if (entry.empty()) {
-      return FailedPrecondition("provider \"ruby\" found no config.ru, Rails app or "
-                                "app.rb/main.rb/server.rb to start; set start_command");
+      return FailedPrecondition(
+          "provider \"ruby\" found no config.ru, Rails app or "
+          "app.rb/main.rb/server.rb to start; set start_command");
     }
     plan.detected_files.push_back(entry);
     plan.start_command = exec + "ruby " + entry;
@@ -149,8 +153,9 @@ Result<BuildPlan> PlanPhp(const SourceTree& tree) {
     plan.build_command = "composer dump-autoload --no-dev --optimize";
     plan.caches.push_back({"/root/.cache/composer", "composer download cache"});
     static const std::map<std::string, std::string> extensions = {
-        {"ext-mbstring", "php-mbstring"}, {"ext-xml", "php-xml"},       {"ext-dom", "php-xml"},
-        {"ext-curl", "php-curl"},         {"ext-intl", "php-intl"},     {"ext-gd", "php-gd"},
+        {"ext-mbstring", "php-mbstring"}, {"ext-xml", "php-xml"},
+        {"ext-dom", "php-xml"},           {"ext-curl", "php-curl"},
+        {"ext-intl", "php-intl"},         {"ext-gd", "php-gd"},
         {"ext-zip", "php-zip"},           {"ext-pdo_mysql", "php-mysql"},
         {"ext-pdo_pgsql", "php-pgsql"},   {"ext-pdo_sqlite", "php-sqlite3"},
         {"ext-bcmath", "php-bcmath"},     {"ext-redis", "php-redis"}};
@@ -170,7 +175,8 @@ Result<BuildPlan> PlanPhp(const SourceTree& tree) {
     }
     plan.decisions.push_back("install: composer install (composer.json), Debian's composer 2.5");
   }
-  std::string docroot = tree.IsFile("public/index.php") || tree.IsDirectory("public") ? "public" : ".";
+  std::string docroot =
+      tree.IsFile("public/index.php") || tree.IsDirectory("public") ? "public" : ".";
   if (docroot == "." && !tree.IsFile("index.php") && plan.manifest_files.empty()) {
     return FailedPrecondition("provider \"php\" needs composer.json or index.php");
   }
@@ -178,8 +184,10 @@ Result<BuildPlan> PlanPhp(const SourceTree& tree) {
   if (!index.empty()) plan.detected_files.push_back(index);
   plan.env["PHP_CLI_SERVER_WORKERS"] = "4";
   plan.start_command = "php -S 0.0.0.0:$PORT -t " + docroot;
-  plan.decisions.push_back("start: PHP's built-in server with 4 workers (PHP_CLI_SERVER_WORKERS) "
-                           "on " + docroot + "/ — no Apache/FPM to configure");
+  plan.decisions.push_back(
+      "start: PHP's built-in server with 4 workers (PHP_CLI_SERVER_WORKERS) "
+      "on " +
+      docroot + "/ — no Apache/FPM to configure");
   return plan;
 }
 

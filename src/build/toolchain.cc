@@ -53,7 +53,8 @@ std::optional<DebianVersion> MinimumOfRange(const std::string& range) {
     if (alternative.compare(pos, 1, "<") != 0) {
       while (pos < alternative.size() &&
              (alternative[pos] == '>' || alternative[pos] == '=' || alternative[pos] == '^' ||
-              alternative[pos] == '~' || std::isspace(static_cast<unsigned char>(alternative[pos]))))
+              alternative[pos] == '~' ||
+              std::isspace(static_cast<unsigned char>(alternative[pos]))))
         ++pos;
       bound = ParseVersion(alternative.substr(pos));
     }

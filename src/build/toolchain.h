@@ -26,14 +26,14 @@ struct DebianVersion {
 };
 
 // Versions in bookworm (checked with apt-cache policy in localhost/ink/base:bookworm).
-inline constexpr DebianVersion kDebianNode{18, 20};    // nodejs 18.20.4, npm 9.2
-inline constexpr DebianVersion kDebianGo{1, 19};       // golang-go 2:1.19
-inline constexpr DebianVersion kDebianPython{3, 11};   // python3 3.11.2
-inline constexpr DebianVersion kDebianRust{1, 63};     // rustc 1.63, cargo 0.66
-inline constexpr DebianVersion kDebianJava{17, 0};     // openjdk-17
-inline constexpr DebianVersion kDebianRuby{3, 1};      // ruby 3.1
-inline constexpr DebianVersion kDebianPhp{8, 2};       // php 8.2
-inline constexpr DebianVersion kDebianGradle{4, 4};    // gradle 4.4.1 (too old for most builds)
+inline constexpr DebianVersion kDebianNode{18, 20};   // nodejs 18.20.4, npm 9.2
+inline constexpr DebianVersion kDebianGo{1, 19};      // golang-go 2:1.19
+inline constexpr DebianVersion kDebianPython{3, 11};  // python3 3.11.2
+inline constexpr DebianVersion kDebianRust{1, 63};    // rustc 1.63, cargo 0.66
+inline constexpr DebianVersion kDebianJava{17, 0};    // openjdk-17
+inline constexpr DebianVersion kDebianRuby{3, 1};     // ruby 3.1
+inline constexpr DebianVersion kDebianPhp{8, 2};      // php 8.2
+inline constexpr DebianVersion kDebianGradle{4, 4};   // gradle 4.4.1 (too old for most builds)
 
 // "1.22" / "1.22.3" / "v20" → {1,22} / {1,22} / {20,0}; nullopt if it does not start with a
 // number.

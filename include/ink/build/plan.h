@@ -39,7 +39,7 @@ struct PlanOverrides {
   std::optional<std::string> install_command;
   std::optional<std::string> build_command;  // "" means: no build step
   std::optional<std::string> start_command;
-  std::optional<int> port;                     // 1-65535
+  std::optional<int> port;                    // 1-65535
   std::optional<std::string> root_directory;  // relative, inside the source tree ("apps/web")
 };
 
@@ -56,7 +56,7 @@ const std::vector<std::string>& ProviderNames();
 
 // A build cache directory mounted into RUN steps (RUN --mount=type=cache,target=...).
 struct BuildCache {
-  std::string target;  // absolute path inside the build container, e.g. "/root/.npm"
+  std::string target;   // absolute path inside the build container, e.g. "/root/.npm"
   std::string purpose;  // "npm download cache"
 };
 
@@ -67,33 +67,33 @@ struct Artifact {
 };
 
 struct BuildPlan {
-  std::string provider;                 // "dockerfile", "node", "python", "go", "static", ...
+  std::string provider;                     // "dockerfile", "node", "python", "go", "static", ...
   std::vector<std::string> detected_files;  // files (relative to root_directory) that matched
-  std::vector<std::string> decisions;   // one sentence per decision, e.g. "start: package.json
-                                        // scripts.start"
-  std::string root_directory;           // relative to the source root; "" = the source root
-                                        // (also the podman build context)
+  std::vector<std::string> decisions;       // one sentence per decision, e.g. "start: package.json
+                                            // scripts.start"
+  std::string root_directory;               // relative to the source root; "" = the source root
+                                            // (also the podman build context)
   // Build stage.
-  std::string base_image;               // FROM of the build stage
-  std::vector<std::string> packages;    // Debian packages installed first (the toolchain)
+  std::string base_image;                   // FROM of the build stage
+  std::vector<std::string> packages;        // Debian packages installed first (the toolchain)
   std::vector<std::string> setup_commands;  // after packages, before the manifests
   std::vector<std::string> manifest_files;  // copied (and installed) before the rest of the source
-  std::string install_command;          // "" = none
-  std::string build_command;            // "" = none
-  std::vector<BuildCache> caches;       // mounted into install and build steps
+  std::string install_command;              // "" = none
+  std::string build_command;                // "" = none
+  std::vector<BuildCache> caches;           // mounted into install and build steps
   // Runtime stage; runtime_image "" means single stage (the app runs where it was built).
   std::string runtime_image;
   std::vector<std::string> runtime_packages;
   std::vector<Artifact> artifacts;
   std::string workdir = "/app";
-  std::string start_command;            // shell syntax; rendered in exec form (see plan JSON)
+  std::string start_command;  // shell syntax; rendered in exec form (see plan JSON)
   int port = 8080;
   std::map<std::string, std::string> env;  // baked into the image; always holds PORT
-  std::string user;                     // runtime user name ("app"), "" = root
-  std::vector<std::string> warnings;    // things that may break the build or the app
+  std::string user;                        // runtime user name ("app"), "" = root
+  std::vector<std::string> warnings;       // things that may break the build or the app
   // provider "dockerfile" only: the file used (relative to root_directory) and its text.
   std::string containerfile_path;
-  std::string containerfile_text;       // not in ToJson (it is in the tree)
+  std::string containerfile_text;  // not in ToJson (it is in the tree)
 };
 
 // Decides how to build the tree at `source_root` (a directory). Errors: InvalidArgument for bad
