@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "ink/common/clock.h"
+#include "ink/common/file_lock.h"
 #include "ink/common/log.h"
 #include "ink/common/subprocess.h"
 #include "src/build/pipeline_impl.h"
@@ -17,6 +18,15 @@ namespace fs = std::filesystem;
 constexpr size_t kKeepLogs = 20;  // build logs and plans per service
 
 }  // namespace
+
+// Logs and plans of the newest deployments stay; older ones go.
+void BuildPipeline::Impl::PruneLogs(const std::vector<Deployment>& newest_first) {
+  for (size_t i = kKeepLogs; i < newest_first.size(); ++i) {
+    std::error_code ec;
+    fs::remove(LogPath(newest_first[i].id), ec);
+    fs::remove(PlanPath(newest_first[i].id), ec);
+  }
+}
 
 void BuildPipeline::Impl::CollectGarbage(const Service& service, const std::string& current) {
   auto deployments = store_.ListDeployments(service.workspace_id, service.id);
@@ -32,6 +42,17 @@ void BuildPipeline::Impl::CollectGarbage(const Service& service, const std::stri
       ++successful;
       keep_images.insert(d.spec.image);
     }
+  }
+  // Removing images and pruning layers waits for no build on the host to be running: a build
+  // may be reusing the very layers (cache hits are shared by every instance). When builds keep
+  // the lock busy, this round is skipped; the next build's collection catches up.
+  auto store_lock = FileLock::TryAcquire(options_.image_store_lock, FileLock::Mode::kExclusive,
+                                         std::chrono::seconds(15));
+  if (!store_lock.ok()) {
+    LogInfo("build", "image clean-up of " + service.id +
+                         " deferred: " + store_lock.error().message + " (a build is running)");
+    PruneLogs(*deployments);
+    return;
   }
   auto listed = RunProcess({options_.podman, "images", "--format", "{{.Repository}}:{{.Tag}}",
                             "--filter", "reference=" + repo},
@@ -51,12 +72,7 @@ void BuildPipeline::Impl::CollectGarbage(const Service& service, const std::stri
       }
     }
   }
-  // Logs and plans of the newest deployments stay; older ones go.
-  for (size_t i = kKeepLogs; i < deployments->size(); ++i) {
-    std::error_code ec;
-    fs::remove(LogPath((*deployments)[i].id), ec);
-    fs::remove(PlanPath((*deployments)[i].id), ec);
-  }
+  PruneLogs(*deployments);
   // Layers no image of this instance uses any more.
   (void)RunProcess({options_.podman, "image", "prune", "--force", "--filter",
                     "label=ink.instance=" + options_.instance},

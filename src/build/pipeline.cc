@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "ink/build/plan.h"
+#include "ink/common/file_lock.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
 #include "src/build/build_log.h"
@@ -272,7 +273,29 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
   };
   spec.check = [&]() -> std::string { return should_stop() ? "inkd is stopping" : ""; };
   auto started = std::chrono::steady_clock::now();
-  auto outcome = build::RunStreaming(spec);
+  // Builds hold the host's image-store lock shared; image garbage collection (here and in
+  // other inkd instances on this host) takes it exclusive, so no prune deletes a cached layer
+  // while a build is reusing it.
+  Result<build::RunOutcome> outcome = Internal("the build did not run");
+  {
+    auto store_lock = FileLock::Acquire(options_.image_store_lock, FileLock::Mode::kShared);
+    if (!store_lock.ok()) return fail(ErrorCode::kUnavailable, store_lock.error().message);
+    outcome = build::RunStreaming(spec);
+    // A cached layer removed under the build by something outside Ink (a manual `podman rmi` or
+    // `image prune`) fails the cache look-up; the build is run once more, which rebuilds it.
+    if (outcome.ok() && !outcome->ok() && !outcome->timed_out && outcome->stopped.empty() &&
+        out.Tail(kFailureTailLines).find("layer not known") != std::string::npos) {
+      note(
+          "a cached layer disappeared during the build (removed outside this build); "
+          "building once more");
+      auto elapsed = std::chrono::steady_clock::now() - started;
+      spec.timeout = std::max<std::chrono::milliseconds>(
+          std::chrono::seconds(1),
+          std::chrono::duration_cast<std::chrono::milliseconds>(options_.build_timeout - elapsed));
+      steps = StepTracker{};
+      outcome = build::RunStreaming(spec);
+    }
+  }
   if (!outcome.ok()) return fail(ErrorCode::kUnavailable, outcome.error().message);
   auto took =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);

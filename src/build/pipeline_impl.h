@@ -18,8 +18,8 @@ class BuildPipeline::Impl {
   Impl(Store& store, PipelineOptions options);
 
   Result<BuiltImage> Build(const Deployment& d, const Service& s,
-                            const std::function<void(const std::string&)>& progress,
-                            const std::function<bool()>& should_stop);
+                           const std::function<void(const std::string&)>& progress,
+                           const std::function<bool()>& should_stop);
   Result<Json> Plan(const std::string& workspace_id, const BuildSource& source,
                     const std::string& build_settings);
   Result<ArchiveInfo> ReceiveArchive(const std::string& workspace_id, const BodyReader& body);
@@ -28,6 +28,7 @@ class BuildPipeline::Impl {
   // gc.cc: keeps the images of the newest successful deployments of `service` (plus
   // `current`, the one just built), removes the others, old logs and dangling layers.
   void CollectGarbage(const Service& service, const std::string& current);
+  void PruneLogs(const std::vector<Deployment>& newest_first);
   // gc.cc: removes work trees left by a crash and archives older than the TTL.
   void CleanUpAtStart();
 

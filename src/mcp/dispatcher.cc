@@ -5,13 +5,16 @@
 namespace ink::mcp {
 
 std::string DefaultInstructions() {
-  return "Ink runs container images as services with a URL. Deploy: create_project once, then "
-         "deploy {project, service, image, port}; it answers at once with a deployment id and "
-         "the URL. Wait with get_deployment {deployment, wait: 120} (reports progress) until "
-         "status is active or failed. Debug a failure: the deployment's message says why; "
-         "get_service shows replica states, restarts, OOM kills and events; get_logs shows the "
-         "app's output (also the resource ink://projects/{project}/services/{service}/logs). "
-         "Errors say what to change.";
+  return "Ink builds and runs apps as services with a URL. create_project once, then deploy "
+         "{project, service} with a source: git (URL, optional ref and path), image (+ port), or "
+         "archive (an id from `ink deploy DIR`, which uploads a local directory and honours "
+         ".gitignore; running that command is the easy way to ship local code). Ink detects the "
+         "language (see plan), builds and answers at once with a deployment id and the URL; the "
+         "app must listen on $PORT. Wait with get_deployment {deployment, wait: 120} (reports "
+         "progress) until active or failed. A failure's message says why; get_logs {build: "
+         "true} shows the build, get_logs the app, get_service restarts, OOM kills and events. "
+         "Secrets: set_env, or `ink env set --file .env` so values never pass through you; "
+         "list_env only shows masked values. Errors say what to change.";
 }
 
 std::string Session::protocol_version() const {

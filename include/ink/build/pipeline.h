@@ -34,6 +34,7 @@
 
 #include "ink/build/builder.h"
 #include "ink/build/source.h"
+#include "ink/common/file_lock.h"
 #include "ink/common/json.h"
 #include "ink/store/store.h"
 
@@ -55,6 +56,8 @@ struct PipelineOptions {
   int keep_images = 5;
   std::string host_ca_bundle = "/etc/ssl/certs/ca-certificates.crt";  // "" = none
   std::chrono::hours archive_ttl{24 * 7};
+  // flock(2) file shared by every inkd on the host: builds hold it shared, image GC exclusive.
+  std::string image_store_lock = ImageStoreLockPath();
   // The variables (name → plaintext value) a deployment's build may read through the build
   // secret "ink-env"; unset = none. Set by inkd's main (it holds the store and the key).
   std::function<Result<std::map<std::string, std::string>>(const Deployment&)> build_variables;
@@ -79,8 +82,8 @@ class BuildPipeline : public Builder {
   ~BuildPipeline() override;
 
   Result<BuiltImage> Build(const Deployment& deployment, const Service& service,
-                            const std::function<void(const std::string&)>& progress,
-                            const std::function<bool()>& should_stop) override;
+                           const std::function<void(const std::string&)>& progress,
+                           const std::function<bool()>& should_stop) override;
 
   // Stores an uploaded archive for `workspace_id`, reading the body to its end. Too large:
   // PayloadTooLarge as soon as the bound is crossed (reading stops there). Not a tar archive,
