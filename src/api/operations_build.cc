@@ -65,6 +65,8 @@ Json SourceProperties() {
   };
 }
 
+}  // namespace
+
 // Reads the last `tail` lines of a file (the whole file is bounded by the log limit).
 std::vector<std::string> LastLines(const std::string& path, int tail, std::streamoff& end) {
   std::ifstream in(path, std::ios::binary);
@@ -108,7 +110,51 @@ bool StillBuilding(OperationDeps& deps, const Caller& caller, const std::string&
   return d.ok() && (d->status == "pending" || d->status == "building");
 }
 
-}  // namespace
+Status StreamBuildLog(OperationDeps& deps, const Caller& c, const Deployment& d, int tail,
+                      const StreamSink& sink) {
+  std::string path = deps.builds->LogPath(d.id);
+  std::streamoff offset = 0;
+  std::string first;
+  for (const auto& line : LastLines(path, tail, offset)) {
+    first += line + "\n";
+  }
+  if (!sink(first)) return {};
+  std::string partial;
+  auto quiet_since = std::chrono::steady_clock::now();
+  while (true) {
+    bool building = StillBuilding(deps, c, d.id);
+    std::ifstream in_file(path, std::ios::binary);
+    std::string chunk;
+    if (in_file) {
+      in_file.seekg(0, std::ios::end);
+      std::streamoff size = in_file.tellg();
+      if (size < offset) offset = 0;  // rewritten (a retried build)
+      if (size > offset) {
+        in_file.seekg(offset);
+        chunk.resize(static_cast<size_t>(std::min<std::streamoff>(size - offset, 1 << 20)));
+        in_file.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        chunk.resize(static_cast<size_t>(in_file.gcount()));
+        offset += static_cast<std::streamoff>(chunk.size());
+      }
+    }
+    partial += chunk;
+    size_t cut = partial.rfind('\n');
+    if (cut != std::string::npos) {
+      if (!sink(partial.substr(0, cut + 1))) return {};
+      partial.erase(0, cut + 1);
+      quiet_since = std::chrono::steady_clock::now();
+    }
+    if (!building && chunk.empty()) break;
+    if (std::chrono::steady_clock::now() - quiet_since > std::chrono::seconds(15)) {
+      if (!sink("")) return {};
+      quiet_since = std::chrono::steady_clock::now();
+    }
+    if (chunk.size() < (1u << 20)) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  if (!partial.empty()) sink(partial + "\n");
+  return {};
+}
+
 
 Status DeploySource(OperationDeps& deps, const Caller& caller, const Json& input,
                     ServiceSpec& spec) {
@@ -230,48 +276,7 @@ void RegisterBuildOperations(OperationTable& table, OperationDeps& deps) {
          auto d = FindDeployment(deps, c, in);
          if (!d.ok()) return d.error();
          INK_RETURN_IF_ERROR(CheckHasBuildLog(deps, *d));
-         std::string path = deps.builds->LogPath(d->id);
-         std::streamoff offset = 0;
-         std::string first;
-         for (const auto& line : LastLines(path, in.value("tail", kDefaultLogTail), offset)) {
-           first += line + "\n";
-         }
-         if (!sink(first)) return {};
-         std::string partial;
-         auto quiet_since = std::chrono::steady_clock::now();
-         while (true) {
-           bool building = StillBuilding(deps, c, d->id);
-           std::ifstream in_file(path, std::ios::binary);
-           std::string chunk;
-           if (in_file) {
-             in_file.seekg(0, std::ios::end);
-             std::streamoff size = in_file.tellg();
-             if (size < offset) offset = 0;  // rewritten (a retried build)
-             if (size > offset) {
-               in_file.seekg(offset);
-               chunk.resize(static_cast<size_t>(std::min<std::streamoff>(size - offset, 1 << 20)));
-               in_file.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-               chunk.resize(static_cast<size_t>(in_file.gcount()));
-               offset += static_cast<std::streamoff>(chunk.size());
-             }
-           }
-           partial += chunk;
-           size_t cut = partial.rfind('\n');
-           if (cut != std::string::npos) {
-             if (!sink(partial.substr(0, cut + 1))) return {};
-             partial.erase(0, cut + 1);
-             quiet_since = std::chrono::steady_clock::now();
-           }
-           if (!building && chunk.empty()) break;
-           if (std::chrono::steady_clock::now() - quiet_since > std::chrono::seconds(15)) {
-             if (!sink("")) return {};
-             quiet_since = std::chrono::steady_clock::now();
-           }
-           if (chunk.size() < (1u << 20))
-             std::this_thread::sleep_for(std::chrono::milliseconds(250));
-         }
-         if (!partial.empty()) sink(partial + "\n");
-         return {};
+         return StreamBuildLog(deps, c, *d, in.value("tail", kDefaultLogTail), sink);
        }});
 
   table.Add({.name = "upload_archive",

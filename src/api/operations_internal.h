@@ -1,6 +1,7 @@
 // Shared pieces of the operation handlers (not a public interface).
 #pragma once
 
+#include <ios>
 #include <map>
 #include <string>
 #include <vector>
@@ -55,5 +56,17 @@ Status DeploySource(OperationDeps& deps, const Caller& caller, const Json& input
                     ServiceSpec& spec);
 Json WithSourceFields(Json schema);
 void RegisterBuildOperations(OperationTable& table, OperationDeps& deps);
+
+// Build logs (operations_build.cc), shared by get_build_logs and get_logs {build: true}.
+// FindDeployment resolves input.deployment in the caller's workspace; CheckHasBuildLog says
+// why a deployment has no log (deployed from an image, or pruned); StillBuilding is true while
+// more lines may come; StreamBuildLog sends the last `tail` lines, then new ones until the
+// build ends. LastLines reads the last `tail` complete lines of a file (`end` = their end).
+Result<Deployment> FindDeployment(OperationDeps& deps, const Caller& caller, const Json& in);
+Status CheckHasBuildLog(OperationDeps& deps, const Deployment& d);
+bool StillBuilding(OperationDeps& deps, const Caller& caller, const std::string& id);
+Status StreamBuildLog(OperationDeps& deps, const Caller& caller, const Deployment& d, int tail,
+                      const StreamSink& sink);
+std::vector<std::string> LastLines(const std::string& path, int tail, std::streamoff& end);
 
 }  // namespace ink::api_internal

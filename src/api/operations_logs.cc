@@ -1,16 +1,30 @@
-// get_logs: runtime logs of a service's replicas, as a bounded list or a followed stream.
+// get_logs: a service's runtime logs (every replica, merged by time) or a deployment's build
+// log, as a bounded, filterable, pageable list or a followed stream.
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "ink/build/pipeline.h"
+#include "src/api/log_query.h"
 #include "src/api/operations_internal.h"
 
 namespace ink::api_internal {
 namespace {
 
-constexpr size_t kMaxOutputBytes = 1 << 20;
+int64_t UnixNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The newest lines kept per replica while reading (a filter searches this far back).
+constexpr int kScanLines = 20000;
+constexpr int kDefaultTail = 100;
+constexpr int64_t kNanosPerSecond = 1000000000;
 
 struct Source {
   std::string container_id;
@@ -38,6 +52,172 @@ Result<std::vector<Source>> Sources(OperationDeps& deps, const Caller& caller, c
   return out;
 }
 
+// The build log get_logs {build: true} reads: input.deployment, else the service's newest
+// deployment built from source.
+Result<Deployment> BuildLogDeployment(OperationDeps& deps, const Caller& caller, const Json& in) {
+  if (deps.builds == nullptr) {
+    return FailedPrecondition("this inkd has no build pipeline, so there are no build logs");
+  }
+  auto project = FindProject(deps, caller, in);
+  if (!project.ok()) return project.error();
+  auto service = FindService(deps, caller, *project, in);
+  if (!service.ok()) return service.error();
+  Result<Deployment> d = NotFound("");
+  if (in.contains("deployment")) {
+    d = FindDeployment(deps, caller, in);
+    if (d.ok() && d->service_id != service->id) {
+      return NotFound("deployment " + d->id +
+                      " belongs to another service; list this "
+                      "service's with list_deployments");
+    }
+  } else {
+    auto all = deps.store.ListDeployments(caller.workspace_id, service->id);
+    if (!all.ok()) return all.error();
+    for (const auto& candidate : *all) {  // newest first
+      if (!candidate.spec.source.empty()) {
+        d = candidate;
+        break;
+      }
+    }
+    if (!d.ok()) {
+      return NotFound("service '" + service->name +
+                      "' has no deployment built from source (it was deployed from an image), "
+                      "so it has no build log; read its runtime logs without build");
+    }
+  }
+  if (!d.ok()) return d.error();
+  INK_RETURN_IF_ERROR(CheckHasBuildLog(deps, *d));
+  return d;
+}
+
+// The complete lines of a build log from byte `from` on; nanos = the offset after each line.
+std::vector<LogLine> ReadBuildLines(const std::string& path, int64_t from) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<LogLine> out;
+  if (!in) return out;
+  in.seekg(0, std::ios::end);
+  int64_t size = static_cast<int64_t>(in.tellg());
+  if (from > size) return out;
+  in.seekg(from);
+  int64_t offset = from;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // a partial last line: read once complete
+    offset += static_cast<int64_t>(line.size()) + 1;
+    out.push_back({.nanos = offset, .text = std::move(line)});
+  }
+  return out;
+}
+
+Result<Json> BuildLogs(OperationDeps& deps, const Caller& c, const Json& in) {
+  if (in.contains("since")) {
+    return InvalidArgument(
+        "since applies to runtime logs; a build log belongs to one deployment: page it with "
+        "cursor or read its last lines with tail");
+  }
+  auto d = BuildLogDeployment(deps, c, in);
+  if (!d.ok()) return d.error();
+  LogCursor after;
+  if (in.contains("cursor")) {
+    auto decoded = DecodeCursor(in["cursor"].get<std::string>(), 'b');
+    if (!decoded.ok()) return decoded.error();
+    after = *decoded;
+  }
+  std::string path = deps.builds->LogPath(d->id);
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && after.at > static_cast<int64_t>(size)) after.at = 0;  // rewritten: a retried build
+  auto picked = SelectLogLines(ReadBuildLines(path, std::max<int64_t>(after.at, 0)),
+                               in.value("filter", ""), in.value("tail", kDefaultTail), after);
+  Json lines = Json::array();
+  for (auto& line : picked.lines) lines.push_back(std::move(line.text));
+  return Json{{"deployment", d->id},
+              {"status", d->status},
+              {"building", StillBuilding(deps, c, d->id)},
+              {"lines", lines},
+              {"truncated", picked.truncated},
+              {"next_cursor", EncodeCursor('b', picked.next)}};
+}
+
+Result<Json> RuntimeLogs(OperationDeps& deps, const Caller& c, const Json& in) {
+  if (in.contains("deployment")) {
+    return InvalidArgument(
+        "deployment applies to build logs (add build: true); runtime logs come from the "
+        "service's replicas");
+  }
+  int64_t now = UnixNanos();
+  int64_t since = 0;
+  if (in.contains("since")) {
+    auto parsed = ParseSince(in["since"].get<std::string>(), now);
+    if (!parsed.ok()) return parsed.error();
+    since = *parsed;
+  }
+  LogCursor after;
+  if (in.contains("cursor")) {
+    auto decoded = DecodeCursor(in["cursor"].get<std::string>(), 'r');
+    if (!decoded.ok()) return decoded.error();
+    after = *decoded;
+  }
+  auto sources = Sources(deps, c, in);
+  if (!sources.ok()) return sources.error();
+  std::string filter = in.value("filter", "");
+  int tail = in.value("tail", kDefaultTail);
+  int64_t from = std::max(since, after.at);  // <= 0: from the start
+  bool paging = after.at >= 0;
+  int64_t cut_at = INT64_MAX;  // paging: a replica had more lines after this time than read
+  std::vector<LogLine> all;
+  for (const auto& s : *sources) {
+    // Read forward, never with podman's `tail`: podman 4.3 drops the pieces of lines that
+    // were written in several records (partial "P" records, common under gVisor) from a
+    // tailed read, so `print("listening")` would come back empty.
+    LogOptions options{.timestamps = true};
+    if (from > 0) options.since_unix = from / kNanosPerSecond;  // podman's times: whole seconds
+    std::deque<LogLine> kept;  // the newest (paging: the oldest) kScanLines of this replica
+    auto status = deps.runtime.StreamLogs(
+        s.container_id, options, [&](std::string_view stream, std::string_view text) {
+          int64_t nanos = 0;
+          std::string_view rest = text;
+          if (!SplitTimestamp(text, nanos, rest)) nanos = 0;
+          if (nanos < from) return true;
+          if (!rest.empty() && rest.back() == '\n') rest.remove_suffix(1);
+          if (paging && kept.size() >= static_cast<size_t>(kScanLines)) {
+            cut_at = std::min(cut_at, kept.back().nanos);
+            return false;
+          }
+          kept.push_back({.nanos = nanos,
+                          .replica = s.replica,
+                          .stream = std::string(stream),
+                          .text = std::string(rest.substr(0, kLogLineBytes + 1))});
+          if (kept.size() > static_cast<size_t>(kScanLines)) kept.pop_front();
+          return true;
+        });
+    if (!status.ok() && status.error().code != ErrorCode::kNotFound) return status.error();
+    std::move(kept.begin(), kept.end(), std::back_inserter(all));
+  }
+  std::stable_sort(all.begin(), all.end(),
+                   [](const LogLine& a, const LogLine& b) { return a.nanos < b.nanos; });
+  bool cut = false;
+  if (cut_at != INT64_MAX) {  // keep only what every replica was read up to
+    auto first_later = std::upper_bound(all.begin(), all.end(), cut_at,
+                                        [](int64_t t, const LogLine& l) { return t < l.nanos; });
+    cut = first_later != all.end();
+    all.erase(first_later, all.end());
+  }
+  auto picked = SelectLogLines(std::move(all), filter, tail, after);
+  Json lines = Json::array();
+  for (auto& line : picked.lines) {
+    lines.push_back(
+        {{"replica", line.replica}, {"stream", line.stream}, {"text", std::move(line.text)}});
+  }
+  // With nothing logged yet, the next call should see everything logged from now on: the
+  // second before now (podman's times are whole seconds), when no line had been logged.
+  LogCursor next = picked.next;
+  if (next.at < 0) next = LogCursor{.at = (now / kNanosPerSecond - 1) * kNanosPerSecond};
+  return Json{{"lines", lines},
+              {"truncated", picked.truncated || cut},
+              {"next_cursor", EncodeCursor('r', next)}};
+}
+
 // State shared between the follow threads and the request thread; outlives either side.
 struct FollowState {
   std::mutex mu;  // guards everything below
@@ -52,59 +232,82 @@ struct FollowState {
 void RegisterLogOperations(OperationTable& table, OperationDeps& deps) {
   table.Add(
       {.name = "get_logs",
-       .description = "Read a service's runtime logs (stdout and stderr of every replica): the "
-                      "last `tail` lines per replica (default 100). Set follow=true over REST to "
-                      "stream new lines as they come.",
+       .description =
+           "Read a service's logs: by default the app's runtime output (stdout and stderr of "
+           "every replica, merged by time, newest `tail` lines); with build=true the build log "
+           "of its newest deployment built from source (or of `deployment`). Narrow with "
+           "filter (substring) and since (\"10m\", RFC 3339). Output is bounded (~64 KB, "
+           "truncated=true when cut); pass next_cursor back as cursor to get only newer lines. "
+           "Use after a failed deploy (build=true) or when the app misbehaves.",
        .input_schema = ObjectSchema(
            {{"project", NameField("project name")},
             {"service", NameField("service name")},
+            {"build", {{"type", "boolean"}, {"description", "read the build log instead"}}},
+            {"deployment",
+             StringField("with build: the deployment (dep_...) whose build log to read", 64)},
             {"tail",
              {{"type", "integer"},
               {"minimum", 1},
               {"maximum", 10000},
-              {"description", "lines per replica (default 100)"}}},
+              {"description",
+               "newest lines to return (default 100); after a cursor, at most "
+               "this many of the lines that follow it"}}},
+            {"since",
+             StringField("runtime logs newer than this: a duration back (\"30s\", \"10m\", "
+                         "\"2h\", \"1d\") or an RFC 3339 time",
+                         64)},
+            {"filter", StringField("only lines containing this text (case-sensitive)", 256)},
+            {"cursor",
+             StringField("next_cursor of an earlier get_logs call: only newer lines", 64)},
             {"follow",
              {{"type", "boolean"}, {"description", "stream new lines (REST text/plain stream)"}}}},
            {"project", "service"}),
-       .output_schema = ObjectSchema({{"lines", {{"type", "array"}}}}),
+       .output_schema = ObjectSchema({{"lines", {{"type", "array"}}},
+                                      {"truncated", {{"type", "boolean"}}},
+                                      {"next_cursor", {{"type", "string"}}}}),
        .read_only = true,
        .idempotent = true,
        .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-         auto sources = Sources(deps, c, in);
-         if (!sources.ok()) return sources.error();
-         int tail = in.value("tail", 100);
-         Json lines = Json::array();
-         size_t bytes = 0;
-         bool truncated = false;
-         for (const auto& s : *sources) {
-           auto status = deps.runtime.StreamLogs(
-               s.container_id, {.tail = tail}, [&](std::string_view stream, std::string_view text) {
-                 bytes += text.size() + 32;
-                 if (bytes > kMaxOutputBytes) {
-                   truncated = true;
-                   return false;
-                 }
-                 lines.push_back({{"replica", s.replica},
-                                  {"stream", std::string(stream)},
-                                  {"text", std::string(text)}});
-                 return true;
-               });
-           if (!status.ok() && status.error().code != ErrorCode::kNotFound) return status.error();
+         if (in.value("follow", false)) {
+           return InvalidArgument(
+               "follow streams over REST (GET .../logs?follow=true) or `ink logs -f`; here, "
+               "call again with cursor set to next_cursor to get new lines");
          }
-         return Json{{"lines", lines}, {"truncated", truncated}};
+         return in.value("build", false) ? BuildLogs(deps, c, in) : RuntimeLogs(deps, c, in);
        },
        .stream = [&deps](const Caller& c, const Json& in, const StreamSink& sink) -> Status {
+         if (in.value("build", false)) {
+           if (in.contains("filter") || in.contains("since") || in.contains("cursor")) {
+             return InvalidArgument("a followed build log takes only tail and deployment");
+           }
+           auto d = BuildLogDeployment(deps, c, in);
+           if (!d.ok()) return d.error();
+           return StreamBuildLog(deps, c, *d, in.value("tail", kDefaultTail), sink);
+         }
+         if (in.contains("cursor") || in.contains("deployment")) {
+           return InvalidArgument("a followed runtime log takes tail, since and filter");
+         }
+         int64_t since = 0;
+         if (in.contains("since")) {
+           auto parsed = ParseSince(in["since"].get<std::string>(), UnixNanos());
+           if (!parsed.ok()) return parsed.error();
+           since = *parsed / kNanosPerSecond;
+         }
          auto sources = Sources(deps, c, in);
          if (!sources.ok()) return sources.error();
          if (!sink("")) return {};
-         int tail = in.value("tail", 100);
+         int tail = in.value("tail", kDefaultTail);
+         std::string filter = in.value("filter", "");
+         LogOptions options{.tail = since > 0 ? -1 : tail, .follow = true, .since_unix = since};
          auto state = std::make_shared<FollowState>();
          state->running = static_cast<int>(sources->size());
          for (const auto& s : *sources) {
-           std::thread([&deps, state, s, tail] {
+           std::thread([&deps, state, s, options, filter] {
              (void)deps.runtime.StreamLogs(
-                 s.container_id, {.tail = tail, .follow = true},
-                 [&](std::string_view, std::string_view text) {
+                 s.container_id, options, [&](std::string_view, std::string_view text) {
+                   if (!filter.empty() && text.find(filter) == std::string_view::npos) {
+                     return true;
+                   }
                    std::lock_guard lock(state->mu);
                    if (state->closed) return false;
                    if (state->lines.size() < 10000) {

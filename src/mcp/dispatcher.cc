@@ -6,8 +6,8 @@ namespace ink::mcp {
 
 std::string DefaultInstructions() {
   return "Ink builds and runs apps as services with a URL. create_project once, then deploy "
-         "{project, service} with a source: git (URL, optional ref and path), image (+ port), or "
-         "archive (an id from `ink deploy DIR`, which uploads a local directory and honours "
+         "{project, service} with a source: git (URL, optional ref and path), image (+ port) or "
+         "archive_id (from `ink deploy DIR`, which uploads a local directory and honours "
          ".gitignore; running that command is the easy way to ship local code). Ink detects the "
          "language (see plan), builds and answers at once with a deployment id and the URL; the "
          "app must listen on $PORT. Wait with get_deployment {deployment, wait: 120} (reports "

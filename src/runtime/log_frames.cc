@@ -20,6 +20,7 @@ bool LogFrameDecoder::Feed(std::string_view bytes, const LogLineCallback& on_lin
       frame_stream_ = byte(0) == 2 ? 2 : 1;  // 0 (stdin) and unknown types count as stdout
       frame_remaining_ = byte(4) << 24 | byte(5) << 16 | byte(6) << 8 | byte(7);
       header_.clear();
+      frame_start_ = true;
       continue;
     }
     size_t take = std::min<size_t>(bytes.size(), frame_remaining_);
@@ -33,6 +34,22 @@ bool LogFrameDecoder::Feed(std::string_view bytes, const LogLineCallback& on_lin
 bool LogFrameDecoder::Deliver(int stream, std::string_view payload,
                               const LogLineCallback& on_line) {
   std::string& partial = partial_[stream];
+  if (frame_start_) {
+    frame_start_ = false;
+    skipping_time_ = timestamps_ && !partial.empty();
+  }
+  if (skipping_time_) {
+    size_t space = payload.find(' ');
+    if (space == std::string_view::npos) {
+      // All time so far; a newline here would mean the frame had no time: keep it as text.
+      size_t newline = payload.find('\n');
+      if (newline == std::string_view::npos) return true;
+      payload.remove_prefix(newline);
+    } else {
+      payload.remove_prefix(space + 1);
+    }
+    skipping_time_ = false;
+  }
   for (;;) {
     size_t newline = payload.find('\n');
     if (newline == std::string_view::npos) {

@@ -56,6 +56,27 @@ TEST(LogFrameDecoderTest, ReassemblesAcrossArbitraryChunkBoundaries) {
   }
 }
 
+TEST(LogFrameDecoderTest, APieceWiseLineKeepsOnlyItsFirstTimestamp) {
+  // What podman sends for `print("listening")` under gVisor: the text and its newline as two
+  // records, each with a time.
+  std::string data = Frame(1, "2026-11-28T18:21:37Z python listening on 8080") +
+                     Frame(2, "2026-11-28T18:21:37Z err whole\n") +
+                     Frame(1, "2026-11-28T18:21:38Z \n") + Frame(1, "2026-11-28T18:21:39Z a b") +
+                     Frame(1, "2026-11-28T18:21:39Z  c\n");
+  for (size_t step : {1, 5, 1000}) {
+    LogFrameDecoder decoder(true);
+    Collected got;
+    for (size_t i = 0; i < data.size(); i += step) {
+      ASSERT_TRUE(decoder.Feed(std::string_view(data).substr(i, step), got.callback()));
+    }
+    EXPECT_EQ(got.lines,
+              (std::vector<std::string>{"stderr:2026-11-28T18:21:37Z err whole",
+                                        "stdout:2026-11-28T18:21:37Z python listening on 8080",
+                                        "stdout:2026-11-28T18:21:39Z a b c"}))
+        << "step " << step;
+  }
+}
+
 TEST(LogFrameDecoderTest, StopsWhenCallbackReturnsFalse) {
   LogFrameDecoder decoder;
   int calls = 0;

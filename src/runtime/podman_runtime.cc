@@ -395,7 +395,7 @@ class PodmanRuntime final : public ContainerRuntime {
     if (options.tail >= 0) request.target += "&tail=" + std::to_string(options.tail);
     if (options.since_unix > 0) request.target += "&since=" + std::to_string(options.since_unix);
     request.timeout = options.follow ? 0ms : 120s;
-    LogFrameDecoder decoder;
+    LogFrameDecoder decoder(options.timestamps);
     bool stopped = false;
     std::string error_body;
     int status = 0;

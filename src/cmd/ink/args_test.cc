@@ -178,7 +178,8 @@ TEST(CommandTable, UsageLinesMatchTheContract) {
             "[--port N] [--env K=V...] [--cpu C] [--memory M] [--replicas N] "
             "[--runtime gvisor|runc] [--wait] [--timeout DURATION] [--json]");
   EXPECT_EQ(usage["logs"],
-            "ink logs [SERVICE] [--project P] [--build DEPLOYMENT] [--tail N] [-f] [--json]");
+            "ink logs [SERVICE] [--project P] [--build DEPLOYMENT] [--tail N] [--since WHEN] "
+            "[--filter TEXT] [-f] [--json]");
   EXPECT_EQ(usage["registry login"],
             "ink registry login REGISTRY --username U --password-stdin [--json]");
   EXPECT_EQ(usage["login"],

@@ -124,7 +124,11 @@ int RunLogs(Session& s) {
     return s.UsageFail("--json cannot be combined with --follow (the stream is plain text)");
   }
   if (auto build = inv.Get("--build")) {
-    if (!inv.positionals.empty()) return s.UsageFail("give SERVICE or --build DEPLOYMENT, not both");
+    if (!inv.positionals.empty())
+      return s.UsageFail("give SERVICE or --build DEPLOYMENT, not both");
+    if (inv.Has("--since") || inv.Has("--filter")) {
+      return s.UsageFail("--since and --filter apply to a service's runtime logs, not --build");
+    }
     return RunBuildLogs(s, *build);
   }
   if (inv.positionals.empty()) return s.UsageFail("missing SERVICE (or --build DEPLOYMENT)");
@@ -133,6 +137,11 @@ int RunLogs(Session& s) {
   std::string target = ServicePath(*inv.Get("--project"), inv.positionals.at(0)) + "/logs";
   std::string query;
   if (auto tail = inv.Get("--tail")) query += "tail=" + EncodeSegment(*tail);
+  for (const char* flag : {"--since", "--filter"}) {
+    if (auto value = inv.Get(flag)) {
+      query += std::string(query.empty() ? "" : "&") + (flag + 2) + "=" + EncodeSegment(*value);
+    }
+  }
   if (follow) query += std::string(query.empty() ? "" : "&") + "follow=true";
   if (!query.empty()) target += "?" + query;
   if (follow) return s.StreamToOut(target);
@@ -149,6 +158,10 @@ int RunLogs(Session& s) {
     std::string body = text.is_string() ? text.get<std::string>() : std::string();
     if (body.ends_with('\n')) body.pop_back();
     s.out() << "[" << Field(line, "replica") << "] " << body << "\n";
+  }
+  if (Member(*response, "truncated") == Json(true)) {
+    s.err() << "(older lines left out: the answer is bounded to 64 KB; narrow with --tail, "
+               "--since or --filter)\n";
   }
   return kExitOk;
 }

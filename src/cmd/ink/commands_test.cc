@@ -309,6 +309,17 @@ TEST_F(CommandsTest, LogsPrintsReplicaPrefixedLinesOrStreams) {
   EXPECT_EQ(Run({"logs", "web", "--project", "demo", "-f", "--json"}), 2);
 }
 
+TEST_F(CommandsTest, LogsSinceAndFilterGoToTheServerAndTruncationIsSaid) {
+  Reply(200, {{"lines", {{{"replica", "0"}, {"stream", "stdout"}, {"text", "GET /a 500"}}}},
+              {"truncated", true}});
+  ASSERT_EQ(Run({"logs", "web", "--project", "demo", "--since", "10m", "--filter", "500 &x"}), 0);
+  EXPECT_EQ(script_.sent.back().target,
+            "/v1/projects/demo/services/web/logs?since=10m&filter=500%20%26x");
+  EXPECT_EQ(out_.str(), "[0] GET /a 500\n");
+  EXPECT_NE(err_.str().find("--filter"), std::string::npos);
+  EXPECT_EQ(Run({"logs", "--build", "dep_x", "--filter", "x", "--project", "demo"}), 2);
+}
+
 TEST_F(CommandsTest, NamesAreEncodedInPaths) {
   Reply(200, {{"deleted", true}});
   ASSERT_EQ(Run({"registry", "logout", "127.0.0.1:5000"}), 0);

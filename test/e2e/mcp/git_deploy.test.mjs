@@ -1,0 +1,98 @@
+// An agent ships code from a local git repository over MCP: deploy {git: file://...}, wait with
+// progress, fetch the URL, then read the build log and the runtime log the way an agent
+// debugging its app would (build: true, filter, cursor for "only what is new").
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { call, connectHttp, edgeGet, unique, waitFor } from './helpers.mjs';
+
+const APP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/apps/python');
+
+function gitRepoOf(dir) {
+  const repo = mkdtempSync(path.join(tmpdir(), 'ink-mcp-git-'));
+  cpSync(dir, repo, { recursive: true });
+  const git = (...args) => execFileSync('git', args, {
+    cwd: repo,
+    env: { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@localhost',
+      GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@localhost' },
+  });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'python app');
+  return repo;
+}
+
+test('agent deploys a local git repository and reads its build and runtime logs', { timeout: 600000 }, async () => {
+  const { client, close } = await connectHttp();
+  const repo = gitRepoOf(APP);
+  const project = unique('mcpgit');
+  try {
+    await call(client, 'create_project', { name: project });
+    const deployed = await call(client, 'deploy', { project, service: 'api', git: `file://${repo}`, ref: 'main' });
+    assert.ok(deployed.deployment.id.startsWith('dep_'));
+    assert.match(deployed.url, /^http:\/\/api-/);
+
+    const progress = [];
+    const waited = await call(client, 'get_deployment', { deployment: deployed.deployment.id, wait: 240 }, {
+      onprogress: (p) => progress.push(p), timeout: 300000, resetTimeoutOnProgress: true,
+    });
+    assert.equal(waited.deployment.status, 'active', JSON.stringify(waited.deployment));
+    assert.ok(progress.some((p) => /build/.test(p.message)), JSON.stringify(progress));
+
+    const page = await waitFor('the app to answer', async () => {
+      const r = await edgeGet(deployed.url, '/');
+      return r.status === 200 && r;
+    });
+    assert.match(page.body, /^Hello from Python 3\./);
+
+    // The build log of the newest source deployment, without naming it; then filtered.
+    const build = await call(client, 'get_logs', { project, service: 'api', build: true, tail: 400 });
+    assert.equal(build.deployment, deployed.deployment.id);
+    assert.equal(build.building, false);
+    assert.ok(build.lines.some((l) => /podman build/.test(l)), build.lines.slice(-20).join('\n'));
+    assert.match(build.next_cursor, /^b1\./);
+    const steps = await call(client, 'get_logs', { project, service: 'api', build: true, filter: 'STEP' });
+    assert.ok(steps.lines.length >= 2 && steps.lines.every((l) => l.includes('STEP')), JSON.stringify(steps));
+    const after = await call(client, 'get_logs', { project, service: 'api', build: true, cursor: build.next_cursor });
+    assert.deepEqual(after.lines, [], 'nothing after the end of a finished build');
+
+    // Runtime: the start line, then only what came after the cursor.
+    const started = await waitFor('the start line', async () => {
+      const l = await call(client, 'get_logs', { project, service: 'api', filter: 'listening' });
+      return l.lines.length === 1 && l;
+    });
+    assert.match(started.lines[0].text, /python fixture listening on \d+/);
+    assert.match(started.next_cursor, /^r1\./);
+    const marker = `/ink-mcp-marker-${Date.now()}`;
+    assert.equal((await edgeGet(deployed.url, marker)).status, 200);
+    const fresh = await waitFor('the request line after the cursor', async () => {
+      const l = await call(client, 'get_logs', { project, service: 'api', cursor: started.next_cursor });
+      return l.lines.some((line) => line.text.includes(marker)) && l;
+    });
+    assert.ok(fresh.lines.every((line) => !line.text.includes('listening')), JSON.stringify(fresh.lines));
+    const none = await call(client, 'get_logs', { project, service: 'api', cursor: fresh.next_cursor, filter: marker });
+    assert.deepEqual(none.lines, []);
+
+    // Mistakes an agent makes get errors that say what to change.
+    for (const [args, hint] of [
+      [{ since: 'yesterday' }, /"10m"/],
+      [{ cursor: build.next_cursor }, /build/],
+      [{ build: true, since: '5m' }, /runtime/],
+      [{ deployment: deployed.deployment.id }, /build: true/],
+    ]) {
+      const r = await client.callTool({ name: 'get_logs', arguments: { project, service: 'api', ...args } });
+      assert.equal(r.isError, true, JSON.stringify(args));
+      assert.match(r.content[0].text, hint);
+    }
+  } finally {
+    await call(client, 'delete_service', { project, service: 'api' }).catch(() => {});
+    await call(client, 'delete_project', { project }).catch(() => {});
+    await close();
+    rmSync(repo, { recursive: true, force: true });
+  }
+});
