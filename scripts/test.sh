@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 ./scripts/prepare-host.sh
 ./scripts/build.sh
 ./scripts/build-base-image.sh
+./scripts/prune-test-images.sh
 cd build
 ctest --output-on-failure -j2 --timeout 900 -LE 'e2e' 
 ctest --output-on-failure -j"${INK_E2E_JOBS:-3}" --timeout 900 -L e2e

@@ -1,6 +1,7 @@
 // Retention of build products: images of the newest successful deployments (rollback targets),
 // build logs and plans, work trees, uploaded archives, dangling build layers.
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -52,6 +53,11 @@ void BuildPipeline::Impl::CollectGarbage(const Service& service, const std::stri
     LogInfo("build", "image clean-up of " + service.id +
                          " deferred: " + store_lock.error().message + " (a build is running)");
     PruneLogs(*deployments);
+    {
+      std::lock_guard lock(mu_);
+      gc_pending_ = true;  // the janitor sweeps deleted services' images when builds pause
+    }
+    janitor_cv_.notify_all();
     return;
   }
   auto listed = RunProcess({options_.podman, "images", "--format", "{{.Repository}}:{{.Tag}}",
@@ -73,6 +79,7 @@ void BuildPipeline::Impl::CollectGarbage(const Service& service, const std::stri
     }
   }
   PruneLogs(*deployments);
+  SweepDeletedServices();
   // Layers no image of this instance uses any more.
   (void)RunProcess({options_.podman, "image", "prune", "--force", "--filter",
                     "label=ink.instance=" + options_.instance},
@@ -84,12 +91,85 @@ void BuildPipeline::Impl::CleanUpAtStart() {
   for (const auto& entry : fs::directory_iterator(BuildsDir() + "/work", ec)) {
     fs::remove_all(entry.path(), ec);
   }
+  SweepArchives(true);
+}
+
+void BuildPipeline::Impl::SweepDeletedServices() {
+  const std::string prefix = "localhost/ink/build/";
+  auto listed = RunProcess({options_.podman, "images", "--format", "{{.Repository}}:{{.Tag}}",
+                            "--filter", "label=ink.instance=" + options_.instance},
+                           std::chrono::seconds(60));
+  if (!listed.ok() || listed->exit_code != 0) return;
+  std::istringstream lines(listed->output);
+  std::string ref;
+  std::map<std::string, bool> exists;  // service id → still in the store
+  while (std::getline(lines, ref)) {
+    if (ref.rfind(prefix, 0) != 0) continue;
+    std::string service_id = ref.substr(prefix.size(), ref.find(':') - prefix.size());
+    if (!exists.count(service_id)) {
+      auto service = store_.GetServiceById(service_id);
+      // Only a definite "not found" deletes; a store error keeps everything.
+      exists[service_id] = service.ok() || service.error().code != ErrorCode::kNotFound;
+    }
+    if (exists[service_id]) continue;
+    auto removed = RunProcess({options_.podman, "rmi", "--", ref}, std::chrono::seconds(60));
+    if (removed.ok() && removed->exit_code == 0) {
+      LogInfo("build", "removed " + ref + ": its service was deleted");
+    }  // else a container still uses it: the next sweep retries
+  }
+}
+
+void BuildPipeline::Impl::JanitorLoop() {
+  using Clock = std::chrono::steady_clock;
+  auto next_sweep = Clock::now() + std::min<std::chrono::seconds>(std::chrono::seconds(60),
+                                                                  options_.janitor_interval);
+  auto wake = next_sweep;
+  for (;;) {
+    bool pending;
+    {
+      std::unique_lock lock(mu_);
+      janitor_cv_.wait_until(lock, wake, [this] { return stopping_ || gc_pending_; });
+      if (stopping_) return;
+      pending = gc_pending_;
+    }
+    bool due = Clock::now() >= next_sweep;
+    if (!due && !pending) {
+      wake = next_sweep;
+      continue;
+    }
+    if (due) {
+      SweepArchives(false);
+      next_sweep = Clock::now() + options_.janitor_interval;
+    }
+    auto store_lock = FileLock::TryAcquire(options_.image_store_lock, FileLock::Mode::kExclusive,
+                                           std::chrono::seconds(2));
+    if (!store_lock.ok()) {  // builds are running: try again soon if a clean-up is owed
+      wake = pending ? Clock::now() + std::chrono::seconds(5) : next_sweep;
+      continue;
+    }
+    {
+      std::lock_guard lock(mu_);
+      gc_pending_ = false;
+    }
+    SweepDeletedServices();
+    (void)RunProcess({options_.podman, "image", "prune", "--force", "--filter",
+                      "label=ink.instance=" + options_.instance},
+                     std::chrono::seconds(120));
+    wake = next_sweep;
+  }
+}
+
+void BuildPipeline::Impl::SweepArchives(bool at_start) {
+  std::error_code ec;
   auto now = fs::file_time_type::clock::now();
   for (const auto& entry : fs::directory_iterator(ArchivesDir(), ec)) {
     auto modified = fs::last_write_time(entry.path(), ec);
     if (ec) continue;
+    // A .partial file is an upload in progress, or one cut off by a crash (at start, or an
+    // hour without a write).
     bool partial = entry.path().string().ends_with(".partial");
-    if (partial || now - modified > options_.archive_ttl) fs::remove(entry.path(), ec);
+    bool stale_partial = partial && (at_start || now - modified > std::chrono::hours(1));
+    if (stale_partial || now - modified > options_.archive_ttl) fs::remove(entry.path(), ec);
   }
 }
 

@@ -83,6 +83,42 @@ BuildPipeline::Impl::Impl(Store& store, PipelineOptions options)
   fs::create_directories(ArchivesDir(), ec);
   ::chmod(ArchivesDir().c_str(), 0700);
   CleanUpAtStart();
+  if (options_.janitor_interval.count() > 0) janitor_ = std::thread([this] { JanitorLoop(); });
+}
+
+BuildPipeline::Impl::~Impl() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  janitor_cv_.notify_all();
+  if (janitor_.joinable()) janitor_.join();
+}
+
+// A file:// repository inside inkd's data directory is another tenant's business unless it is
+// one of the caller's own push-to-deploy repositories (DATA/git/<project id>/...): other
+// workspaces' code, secrets and the database live there.
+Status BuildPipeline::Impl::CheckLocalRepository(const std::string& workspace_id,
+                                                 const std::string& url) const {
+  if (url.rfind("file://", 0) != 0) return {};
+  std::error_code ec;
+  fs::path repo = fs::weakly_canonical(fs::path(url.substr(7)), ec);
+  fs::path data = fs::weakly_canonical(fs::path(options_.data_dir), ec);
+  if (ec) return {};
+  auto inside = [](const fs::path& path, const fs::path& dir) {
+    auto rel = path.lexically_relative(dir);
+    return !rel.empty() && *rel.begin() != "..";
+  };
+  if (!inside(repo, data) && repo != data) return {};
+  fs::path rel = repo.lexically_relative(data);
+  auto part = rel.begin();
+  if (part != rel.end() && *part == "git" && ++part != rel.end()) {
+    auto project = store_.GetProject(workspace_id, part->string());
+    if (project.ok() && project->id == part->string()) return {};
+  }
+  return PermissionDenied(
+      "file:// repositories inside Ink's data directory cannot be deployed; push to the "
+      "service's git remote (`ink git-remote SERVICE`) or deploy a repository elsewhere");
 }
 
 Result<std::string> BuildPipeline::Impl::FetchSource(
@@ -94,6 +130,7 @@ Result<std::string> BuildPipeline::Impl::FetchSource(
   fs::create_directories(src, ec);
   if (ec) return Internal("cannot create " + src + ": " + ec.message());
   if (source.kind == "git") {
+    INK_RETURN_IF_ERROR(CheckLocalRepository(workspace_id, source.url));
     build::FetchOptions fetch;
     fetch.timeout = options_.fetch_timeout;
     fetch.limits = SourceLimits();
@@ -379,6 +416,7 @@ Status BuildPipeline::CheckSource(const std::string& workspace_id,
     auto archive = impl_->GetArchive(workspace_id, source.archive_id);
     if (!archive.ok()) return archive.error();
   }
+  if (source.kind == "git") return impl_->CheckLocalRepository(workspace_id, source.url);
   return {};
 }
 

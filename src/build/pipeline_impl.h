@@ -3,9 +3,11 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "ink/build/pipeline.h"
 #include "src/build/archive.h"
@@ -16,6 +18,7 @@ namespace ink {
 class BuildPipeline::Impl {
  public:
   Impl(Store& store, PipelineOptions options);
+  ~Impl();
 
   Result<BuiltImage> Build(const Deployment& d, const Service& s,
                            const std::function<void(const std::string&)>& progress,
@@ -31,6 +34,15 @@ class BuildPipeline::Impl {
   void PruneLogs(const std::vector<Deployment>& newest_first);
   // gc.cc: removes work trees left by a crash and archives older than the TTL.
   void CleanUpAtStart();
+  // gc.cc: removes this instance's build images of services that no longer exist (a deleted
+  // service's images, once its containers are gone) and archives past the TTL. The caller
+  // holds the image-store lock exclusively. Run after builds and by the janitor thread.
+  void SweepDeletedServices();
+  void SweepArchives(bool at_start);
+  // gc.cc: the janitor thread's loop: a sweep a minute after start, then every
+  // options_.janitor_interval, under the image-store lock (skipped while builds run), and
+  // soon after a build whose clean-up was deferred (retried every 5 s until builds pause).
+  void JanitorLoop();
 
   std::string BuildsDir() const { return options_.data_dir + "/builds"; }
   std::string WorkDir(const std::string& id) const { return BuildsDir() + "/work/" + id; }
@@ -43,6 +55,9 @@ class BuildPipeline::Impl {
   build::ArchiveLimits SourceLimits() const {
     return {options_.max_source_bytes, options_.max_source_files};
   }
+  // Refuses file:// repositories inside the data directory except the workspace's own
+  // push-to-deploy repositories.
+  Status CheckLocalRepository(const std::string& workspace_id, const std::string& url) const;
   // Fetches `source` into `dir`/src; returns the directory to plan in (after `path`) and, for
   // git, sets `commit`.
   Result<std::string> FetchSource(const std::string& workspace_id, const BuildSource& source,
@@ -53,8 +68,12 @@ class BuildPipeline::Impl {
   Store& store_;
   const PipelineOptions options_;
   build::BuildQueue queue_;
-  mutable std::mutex mu_;           // guards building_
+  mutable std::mutex mu_;           // guards building_, stopping_, gc_pending_
   std::set<std::string> building_;  // deployment ids queued or building
+  bool stopping_ = false;
+  bool gc_pending_ = false;  // a build's clean-up was deferred (builds held the store lock)
+  std::condition_variable janitor_cv_;
+  std::thread janitor_;
 };
 
 }  // namespace ink

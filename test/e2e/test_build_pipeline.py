@@ -226,6 +226,11 @@ class BuildPipeline(InkTestCase):
         self.assert_refused({"git": "file:///tmp/x", "ref": "--upload-pack=touch"}, ["ref"])
         self.assert_refused({"git": "file:///tmp/x", "path": "../../etc"}, ["'..'"])
         self.assert_refused({"image": self.image, "git": "file:///tmp/x"}, ["exactly one"])
+        # Ink's own data directory (other workspaces' repositories, the database, the key).
+        data = self.inkd.data_dir
+        for url in (f"file://{data}", f"file://{data}/git/../builds",
+                    f"file:///tmp/../{str(data).lstrip('/')}/git/prj_someoneelse/x.git"):
+            self.assert_refused({"git": url}, ["data directory", "git-remote"], status=403)
         self.assertFalse(marker.exists())
 
     def test_4_hostile_tarballs_are_refused(self):
@@ -354,6 +359,34 @@ class BuildPipeline(InkTestCase):
             body = wait_until(lambda: (lambda r: r[0] == 200 and r[1])(self.serve_text(service)),
                               timeout=60, what=f"{service} through the edge")
             self.assertIn(EXPECTED[app], body, service)
+
+    def test_9_a_deleted_services_images_go_with_it(self):
+        """Deleting a service removes its build images once its containers are gone: the next
+        build's clean-up sweeps images whose service no longer exists."""
+        if not self.deployed:
+            self.skipTest("needs the services of test_1")
+        victim = "python-git" if "python" in self.deployed else next(iter(self.deployed))
+        sid = self.inkd.api_ok("GET", f"/v1/projects/{self.project}/services/{victim}")
+        sid = sid["service"]["id"]
+        repo = f"localhost/ink/build/{sid}"
+
+        def images():
+            out = podman("images", "--format", "{{.Repository}}:{{.Tag}}", "--filter",
+                         f"label=ink.instance={self.inkd.name}").stdout.split()
+            return [ref for ref in out if ref.startswith(repo + ":")]
+
+        self.assertTrue(images(), f"{victim} has no image to begin with")
+        self.inkd.api_ok("DELETE", f"/v1/projects/{self.project}/services/{victim}")
+        wait_until(lambda: not self.inkd.containers(all=True, extra_label=f"ink.service={sid}"),
+                   timeout=60, what=f"{victim}'s containers to go")
+        src = self.tmp / "static-sweep"
+        shutil.copytree(APPS / "static", src)
+        out = self.ink("deploy", src, "--project", self.project, "--service", "sweeper",
+                       "--runtime", "runc")
+        final = wait_deployment(self.inkd, out.json["deployment"]["id"], timeout=300)
+        self.assertEqual(final["status"], "active", final["message"])
+        wait_until(lambda: not images(), timeout=180, interval=2,
+                   what=f"{repo} images to be removed")
 
 
 if __name__ == "__main__":

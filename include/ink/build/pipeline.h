@@ -56,6 +56,9 @@ struct PipelineOptions {
   int keep_images = 5;
   std::string host_ca_bundle = "/etc/ssl/certs/ca-certificates.crt";  // "" = none
   std::chrono::hours archive_ttl{24 * 7};
+  // How often unused build images of deleted services and expired archives are removed
+  // (also after every build); 0 = only after builds.
+  std::chrono::seconds janitor_interval{600};
   // flock(2) file shared by every inkd on the host: builds hold it shared, image GC exclusive.
   std::string image_store_lock = ImageStoreLockPath();
   // The variables (name → plaintext value) a deployment's build may read through the build

@@ -43,6 +43,9 @@ inline Error FailedPrecondition(std::string m) {
 inline Error Unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
 inline Error Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 inline Error Unauthenticated(std::string m) { return {ErrorCode::kUnauthenticated, std::move(m)}; }
+inline Error PermissionDenied(std::string m) {
+  return {ErrorCode::kPermissionDenied, std::move(m)};
+}
 
 // Result<T> holds either a T or an Error. Result<void> holds nothing or an Error.
 template <typename T>
