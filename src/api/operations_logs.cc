@@ -287,31 +287,51 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps) {
          if (in.contains("cursor") || in.contains("deployment")) {
            return InvalidArgument("a followed runtime log takes tail, since and filter");
          }
-         int64_t since = 0;
-         if (in.contains("since")) {
-           auto parsed = ParseSince(in["since"].get<std::string>(), UnixNanos());
-           if (!parsed.ok()) return parsed.error();
-           since = *parsed / kNanosPerSecond;
+         // The backlog as get_logs reads it (forward, whole lines), then each replica followed
+         // from the backlog's cursor: lines before it, and those at its second already sent,
+         // are skipped, so nothing is lost or repeated between the two.
+         Json first = in;
+         first.erase("follow");
+         auto backlog = RuntimeLogs(deps, c, first);
+         if (!backlog.ok()) return backlog.error();
+         auto cursor = DecodeCursor((*backlog)["next_cursor"].get<std::string>(), 'r');
+         if (!cursor.ok()) return cursor.error();
+         std::string text;
+         for (const auto& line : (*backlog)["lines"]) {
+           text += "[" + line["replica"].get<std::string>() + "] " +
+                   line["text"].get<std::string>() + "\n";
          }
+         if (!sink(text)) return {};
          auto sources = Sources(deps, c, in);
          if (!sources.ok()) return sources.error();
-         if (!sink("")) return {};
-         int tail = in.value("tail", kDefaultTail);
          std::string filter = in.value("filter", "");
-         LogOptions options{.tail = since > 0 ? -1 : tail, .follow = true, .since_unix = since};
+         LogOptions options{
+             .follow = true, .since_unix = cursor->at / kNanosPerSecond, .timestamps = true};
          auto state = std::make_shared<FollowState>();
          state->running = static_cast<int>(sources->size());
          for (const auto& s : *sources) {
-           std::thread([&deps, state, s, options, filter] {
+           auto seen = cursor->seen.find(s.replica);
+           int skip_at_cursor = seen == cursor->seen.end() ? 0 : seen->second;
+           std::thread([&deps, state, s, options, filter, at = cursor->at, skip_at_cursor] {
+             int skip = skip_at_cursor;
              (void)deps.runtime.StreamLogs(
-                 s.container_id, options, [&](std::string_view, std::string_view text) {
-                   if (!filter.empty() && text.find(filter) == std::string_view::npos) {
+                 s.container_id, options, [&](std::string_view, std::string_view line) {
+                   int64_t nanos = 0;
+                   std::string_view rest = line;
+                   if (SplitTimestamp(line, nanos, rest)) {
+                     if (nanos < at) return true;
+                     if (nanos == at && skip > 0) {
+                       --skip;
+                       return true;
+                     }
+                   }
+                   if (!filter.empty() && rest.find(filter) == std::string_view::npos) {
                      return true;
                    }
                    std::lock_guard lock(state->mu);
                    if (state->closed) return false;
                    if (state->lines.size() < 10000) {
-                     state->lines.push_back("[" + s.replica + "] " + std::string(text) + "\n");
+                     state->lines.push_back("[" + s.replica + "] " + std::string(rest) + "\n");
                    }
                    state->cv.notify_all();
                    return true;
