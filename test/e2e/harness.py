@@ -50,6 +50,15 @@ def log(*args):
     print("[e2e]", *args, file=sys.stderr, flush=True)
 
 
+def proc_start_time(pid):
+    """The start time of a process (clock ticks since boot), or None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[19])
+
+
 def free_port():
     """A loopback TCP port that was free a moment ago."""
     with socket.socket() as s:
@@ -248,7 +257,9 @@ class Inkd:
         self.listen = "127.0.0.1:0"
         self.edge_listen = "127.0.0.1:0"
         self.proc = None
-        self.sessions = set()  # session ids of every inkd we started (for teardown)
+        # session id of every inkd we started → that inkd's start time (for teardown; pids wrap
+        # at 32768 here, so an id alone may name another test's process later)
+        self.sessions = {}
         self.known_edges = set()  # ink-edge pids seen in DATA/edge.pid
         self.env = dict(os.environ)
         self.starts = 0
@@ -266,7 +277,7 @@ class Inkd:
         self._log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT,
                                      start_new_session=True, env=self.env)
-        self.sessions.add(self.proc.pid)
+        self.sessions[self.proc.pid] = proc_start_time(self.proc.pid)
 
         def ready():
             if self.proc.poll() is not None:
@@ -334,6 +345,10 @@ class Inkd:
                 continue
             fields = stat[stat.rindex(")") + 2:].split()
             state, sid = fields[0], int(fields[3])
+            # A process that leads a session with one of our ids but is not our inkd reused
+            # the id (e.g. another test's ink-edge after setsid): not ours.
+            if sid == int(entry.name) and int(fields[19]) != self.sessions.get(sid):
+                continue
             if sid in self.sessions and state != "Z":
                 pids.append(int(entry.name))
         # ink-edge runs in its own session (so a crash of inkd leaves it serving); inkd records
@@ -352,7 +367,15 @@ class Inkd:
         if stat[stat.rindex(")") + 2:].split()[0] == "Z":
             return []
         self.known_edges.add(pid)
-        return [p for p in self.known_edges if Path(f"/proc/{p}").exists()]
+        return [p for p in self.known_edges if self.is_our_edge(p)]
+
+    def is_our_edge(self, pid):
+        """True if pid is an ink-edge serving this instance's routes (not a reused pid)."""
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return str(self.data_dir).encode() in b" ".join(cmdline)
 
     def edge_pids(self):
         out = []
