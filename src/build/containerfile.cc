@@ -6,6 +6,7 @@
 //   setup commands; COPY <manifests>; RUN <install>; COPY . .; RUN <build>;
 //   [FROM base; apt-get install <runtime packages>; COPY --from=build <artifacts>];
 //   the app user; ENV; WORKDIR; USER; EXPOSE; CMD in exec form.
+#include <algorithm>
 #include <sstream>
 
 #include "detect_internal.h"
@@ -51,7 +52,16 @@ std::string CacheMounts(const BuildPlan& plan) {
 
 void AptInstall(std::ostringstream& out, const std::vector<std::string>& packages) {
   if (packages.empty()) return;
-  out << "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
+  out << "RUN ";
+  bool backports = std::any_of(packages.begin(), packages.end(), [](const std::string& p) {
+    return p.ends_with("/bookworm-backports");
+  });
+  if (backports) {
+    // The base image's own mirror (mmdebstrap wrote it to sources.list), its backports suite.
+    out << "sed -n 's|^deb \\([^ ]*\\) bookworm main.*|deb \\1 bookworm-backports main|p' "
+           "/etc/apt/sources.list > /etc/apt/sources.list.d/bookworm-backports.list && ";
+  }
+  out << "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
          "--no-install-recommends";
   for (const auto& package : packages) out << " " << package;
   out << " && rm -rf /var/lib/apt/lists/*\n";

@@ -88,6 +88,12 @@ TEST(RenderContainerfileTest, MultiStageCopiesArtifactsIntoRuntime) {
   EXPECT_LT(runtime_stage, copy);
   // The toolchain stays in the build stage.
   EXPECT_LT(Find(*text, "golang-go"), runtime_stage);
+  EXPECT_EQ(text->find("backports"), std::string::npos);
+  plan.packages = {"golang-1.23-go/bookworm-backports"};
+  auto backports = RenderContainerfile(plan);
+  ASSERT_TRUE(backports.ok());
+  EXPECT_LT(Find(*backports, "/etc/apt/sources.list.d/bookworm-backports.list && apt-get update"),
+            Find(*backports, "golang-1.23-go/bookworm-backports"));
   EXPECT_GT(Find(*text, "useradd"), runtime_stage);
 }
 
@@ -183,8 +189,8 @@ TEST(ToolchainTest, VersionRanges) {
   EXPECT_EQ(MinimumOfRange("18 || 20")->major, 18);
   EXPECT_FALSE(MinimumOfRange("<21").has_value());
   EXPECT_FALSE(MinimumOfRange("*").has_value());
-  EXPECT_TRUE(build::Newer({1, 22}, build::kDebianGo));
-  EXPECT_FALSE(build::Newer({1, 19}, build::kDebianGo));
+  EXPECT_TRUE(build::Newer({1, 24}, build::kDebianGo));
+  EXPECT_FALSE(build::Newer({1, 22}, build::kDebianGo));
 }
 
 }  // namespace

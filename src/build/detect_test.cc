@@ -161,12 +161,19 @@ TEST_F(DetectTest, GoModuleAndVersionChecks) {
   EXPECT_NE(plan.build_command.find("go build"), std::string::npos);
   EXPECT_TRUE(plan.warnings.empty());
 
-  Write("go.mod", "module x\n\ngo 1.22\n");
-  EXPECT_TRUE(AnyContains(Detect().warnings, "Go 1.19"));
-  Write("go.mod", "module x\n\ngo 1.22.3\n");
-  Error error = DetectError();
-  EXPECT_EQ(error.code, ErrorCode::kFailedPrecondition);
-  EXPECT_NE(error.message.find("1.19"), std::string::npos);
+  EXPECT_TRUE(Contains(plan.packages, "golang-1.23-go/bookworm-backports"));
+  EXPECT_EQ(plan.build_command.find("sed"), std::string::npos);
+
+  // What `go mod init` writes today: three-part versions and toolchain lines are read by 1.23.
+  Write("go.mod", "module x\n\ngo 1.22.3\n\ntoolchain go1.22.5\n");
+  EXPECT_TRUE(Detect().warnings.empty());
+  // Newer than Debian's Go: built with the go line lowered, and said so.
+  Write("go.mod", "module x\n\ngo 1.24.0\ntoolchain go1.24.2\n");
+  plan = Detect();
+  EXPECT_TRUE(AnyContains(plan.warnings, "Go 1.24.0"));
+  EXPECT_NE(plan.build_command.find("go 1.23/; /^toolchain /d' go.mod && "), std::string::npos)
+      << plan.build_command;
+  EXPECT_NE(plan.install_command.find("go 1.23/"), std::string::npos);
 }
 
 TEST_F(DetectTest, GoMainInCmdDirectory) {

@@ -147,7 +147,7 @@ INSTANTIATE_TEST_SUITE_P(
     Fixtures, PlanIntegrationTest,
     ::testing::Values(
         App{"node", "node", "Hello from Node.js (express), built by npm run build"},
-        App{"python", "python", "Hello from Python 3.11"}, App{"go", "go", "Hello from Go go1.19"},
+        App{"python", "python", "Hello from Python 3.11"}, App{"go", "go", "Hello from Go go1.23"},
         App{"static", "static", "Hello from a static site"},
         App{"dockerfile", "dockerfile", "Hello from a Dockerfile app"},
         App{"cpp", "cpp", "Hello from C++"}, App{"ruby", "ruby", "Hello from Ruby 3.1"},

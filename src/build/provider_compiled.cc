@@ -37,29 +37,32 @@ Result<BuildPlan> PlanGo(const SourceTree& tree) {
   auto mod = tree.Read("go.mod");
   if (!mod) return FailedPrecondition("provider \"go\" needs a go.mod");
   BuildPlan plan = NewPlan("go");
-  plan.packages = {"golang-go", "git"};
+  plan.packages = {kGoPackage, "git"};
+  plan.env["PATH"] =
+      std::string(kGoBin) + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  plan.decisions.push_back("toolchain: Go " + ToString(kDebianGo) +
+                           " from Debian bookworm-backports (GOTOOLCHAIN=local: no download)");
   AddManifestIfPresent(tree, plan, "go.mod");
   AddManifestIfPresent(tree, plan, "go.sum");
+  // Go refuses a go.mod that asks for a newer Go than it is; such a module is built with the
+  // go line lowered to this Go (most code compiles; newer language or library features fail
+  // with the compiler naming them).
+  std::string lower;
   std::smatch match;
-  if (std::regex_search(*mod, match, std::regex("(^|\\n)go ([0-9][0-9.]*)"))) {
-    std::string wanted = match[2];
-    auto version = ParseVersion(wanted);
-    bool three_part = std::count(wanted.begin(), wanted.end(), '.') >= 2;
-    if (three_part || std::regex_search(*mod, std::regex("(^|\\n)toolchain "))) {
-      return FailedPrecondition("go.mod says `go " + wanted + "`" +
-                                (three_part ? "" : " with a toolchain line") +
-                                ", which Debian bookworm's Go " + ToString(kDebianGo) +
-                                " cannot read. Use a two-part version (`go 1.19`) without a "
-                                "toolchain line, or build with a Dockerfile on a newer Go image");
-    }
+  if (std::regex_search(*mod, match, std::regex("(^|\\n)go ([0-9]+\\.[0-9]+)(\\.[0-9]+)?"))) {
+    std::string wanted = match[2].str() + match[3].str();
+    auto version = ParseVersion(match[2].str());
     if (version && Newer(*version, kDebianGo)) {
-      plan.warnings.push_back("go.mod asks for Go " + wanted + " but Debian bookworm has Go " +
-                              ToString(kDebianGo) +
-                              "; code using newer language or library "
-                              "features will not compile");
+      lower = "sed -i -E 's/^go [0-9.]+[[:space:]]*$/go " + ToString(kDebianGo) +
+              "/; /^toolchain /d' go.mod && ";
+      plan.warnings.push_back("go.mod asks for Go " + wanted +
+                              " but the newest Go from Debian is " + ToString(kDebianGo) +
+                              "; the build lowers the go line to " + ToString(kDebianGo) +
+                              ", and code using newer language or library features will not "
+                              "compile");
     }
   }
-  plan.install_command = "go mod download";
+  plan.install_command = lower + "GOTOOLCHAIN=local go mod download";
   plan.caches = {{"/root/go/pkg/mod", "Go module cache"},
                  {"/root/.cache/go-build", "Go build cache"}};
   std::string package = ".";
@@ -77,7 +80,8 @@ Result<BuildPlan> PlanGo(const SourceTree& tree) {
           "./server\")");
     }
   }
-  plan.build_command = "CGO_ENABLED=0 go build -trimpath -o /out/app " + package;
+  plan.build_command =
+      lower + "GOTOOLCHAIN=local CGO_ENABLED=0 go build -trimpath -o /out/app " + package;
   plan.decisions.push_back("build: go build " + package +
                            " into a static binary (CGO off), run "
                            "from a runtime stage without the Go toolchain");

@@ -26,8 +26,12 @@ struct DebianVersion {
 };
 
 // Versions in bookworm (checked with apt-cache policy in localhost/ink/base:bookworm).
-inline constexpr DebianVersion kDebianNode{18, 20};   // nodejs 18.20.4, npm 9.2
-inline constexpr DebianVersion kDebianGo{1, 19};      // golang-go 2:1.19
+inline constexpr DebianVersion kDebianNode{18, 20};  // nodejs 18.20.4, npm 9.2
+// Go comes from bookworm-backports (golang-1.23-go 1.23.5): bookworm's own 1.19 cannot read
+// the go.mod of any module made with Go >= 1.21 ("go 1.22.3", toolchain lines).
+inline constexpr DebianVersion kDebianGo{1, 23};
+inline constexpr const char* kGoPackage = "golang-1.23-go/bookworm-backports";
+inline constexpr const char* kGoBin = "/usr/lib/go-1.23/bin";
 inline constexpr DebianVersion kDebianPython{3, 11};  // python3 3.11.2
 inline constexpr DebianVersion kDebianRust{1, 63};    // rustc 1.63, cargo 0.66
 inline constexpr DebianVersion kDebianJava{17, 0};    // openjdk-17
