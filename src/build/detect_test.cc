@@ -187,8 +187,11 @@ TEST_F(DetectTest, RustBinaryNameAndRustVersion) {
   BuildPlan plan = Detect();
   EXPECT_EQ(plan.provider, "rust");
   EXPECT_EQ(plan.start_command, "/app/svc");
-  Write("Cargo.toml", "[package]\nname = \"svc\"\nrust-version = \"1.75\"\n");
-  EXPECT_NE(DetectError().message.find("Rust 1.63"), std::string::npos);
+  EXPECT_TRUE(Contains(plan.packages, "cargo-web"));
+  Write("Cargo.toml", "[package]\nname = \"svc\"\nedition = \"2024\"\nrust-version = \"1.85\"\n");
+  EXPECT_EQ(Detect().provider, "rust");
+  Write("Cargo.toml", "[package]\nname = \"svc\"\nrust-version = \"1.90\"\n");
+  EXPECT_NE(DetectError().message.find("Rust 1.85"), std::string::npos);
 }
 
 TEST_F(DetectTest, CppExecutableFromCMake) {

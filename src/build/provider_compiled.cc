@@ -98,7 +98,11 @@ Result<BuildPlan> PlanRust(const SourceTree& tree) {
   BuildPlan plan = NewPlan("rust");
   plan.detected_files.push_back("Cargo.toml");
   if (tree.IsFile("Cargo.lock")) plan.detected_files.push_back("Cargo.lock");
-  plan.packages = {"rustc", "cargo", "git"};
+  // rustc-web/cargo-web (1.85, kept current for Firefox) rather than rustc/cargo 1.63, which
+  // cannot read today's Cargo.lock (version 4) or edition 2024.
+  plan.packages = {"rustc-web", "cargo-web", "git"};
+  plan.decisions.push_back("toolchain: Rust " + ToString(kDebianRust) +
+                           " (Debian's rustc-web and cargo-web)");
   std::string name = TomlString(*cargo, "[bin]", "name");
   if (name.empty()) name = TomlString(*cargo, "package", "name");
   if (name.empty()) {
@@ -111,10 +115,6 @@ Result<BuildPlan> PlanRust(const SourceTree& tree) {
                               " but Debian bookworm has Rust " + ToString(kDebianRust) +
                               " (cargo refuses to build); lower rust-version or build with a "
                               "Dockerfile");
-  }
-  if (TomlString(*cargo, "package", "edition") == "2024") {
-    return FailedPrecondition("Cargo.toml uses edition 2024, which Debian bookworm's Rust " +
-                              ToString(kDebianRust) + " does not know; use edition 2021");
   }
   // Cargo cannot resolve a manifest without its sources, so there is no separate install
   // layer; downloaded crates are a build cache. The target directory is not: cache mounts are

@@ -33,7 +33,7 @@ inline constexpr DebianVersion kDebianGo{1, 23};
 inline constexpr const char* kGoPackage = "golang-1.23-go/bookworm-backports";
 inline constexpr const char* kGoBin = "/usr/lib/go-1.23/bin";
 inline constexpr DebianVersion kDebianPython{3, 11};  // python3 3.11.2
-inline constexpr DebianVersion kDebianRust{1, 63};    // rustc 1.63, cargo 0.66
+inline constexpr DebianVersion kDebianRust{1, 85};    // rustc-web, cargo-web 1.85
 inline constexpr DebianVersion kDebianJava{17, 0};    // openjdk-17
 inline constexpr DebianVersion kDebianRuby{3, 1};     // ruby 3.1
 inline constexpr DebianVersion kDebianPhp{8, 2};      // php 8.2
