@@ -277,7 +277,8 @@ void RegisterBuildOperations(OperationTable& table, OperationDeps& deps) {
          if (!d.ok()) return d.error();
          INK_RETURN_IF_ERROR(CheckHasBuildLog(deps, *d));
          return StreamBuildLog(deps, c, *d, in.value("tail", kDefaultLogTail), sink);
-       }});
+       },
+       .mcp = false});  // agents read build logs with get_logs {build: true} (one tool)
 
   table.Add({.name = "upload_archive",
              .description = "Upload a source directory as a tar or tar.gz archive (the raw "

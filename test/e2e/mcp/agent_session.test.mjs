@@ -11,7 +11,7 @@ const ISSUE_TOOLS = [
   'list_deployments', 'list_services', 'get_service', 'update_service', 'restart_service',
   'rollback_service', 'delete_service', 'get_logs', 'list_env', 'set_env', 'unset_env',
 ];
-const REST_ONLY = ['health', 'list_operations', 'get_project', 'set_registry_credential',
+const REST_ONLY = ['health', 'list_operations', 'get_project', 'get_build_logs', 'set_registry_credential',
   'list_registry_credentials', 'delete_registry_credential'];
 
 // Waits for a deployment through get_deployment's wait, collecting progress notifications.
