@@ -5,7 +5,7 @@
 // if exactly those fail.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,8 +23,8 @@ test('MCP conformance suite (server, all scenarios)', { timeout: 600000 }, async
   const [major] = process.versions.node.split('.').map(Number);
   assert.ok(major >= 22, `the conformance suite needs Node >= 22, this is ${process.version}`);
   const proxy = await startAuthProxy(MCP_URL, TOKEN);
+  const out = mkdtempSync(path.join(tmpdir(), 'ink-mcp-conformance-'));
   try {
-    const out = mkdtempSync(path.join(tmpdir(), 'ink-mcp-conformance-'));
     const args = [cli, 'server', '--url', `${proxy.url}/mcp`, '--suite', 'all',
       '--expected-failures', path.join(here, 'expected-failures.yml'), '-o', out];
     // Asynchronous spawn: the proxy lives in this process's event loop.
@@ -43,5 +43,6 @@ test('MCP conformance suite (server, all scenarios)', { timeout: 600000 }, async
     assert.match(output, /dns-rebinding-protection: 2 passed, 0 failed/);
   } finally {
     await proxy.close();
+    if (process.env.INK_E2E_KEEP !== '1') rmSync(out, { recursive: true, force: true });
   }
 });
