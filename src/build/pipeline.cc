@@ -264,6 +264,9 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
     INK_RETURN_IF_ERROR(WriteFile(env_file, text, 0600));
   }
 
+  // Each --label is a LABEL step after the Containerfile's own; only labels that stay the same
+  // from build to build, so an unchanged source is a full cache hit (the deployment id is the
+  // tag; containers get their ink labels from the controller).
   std::string tag = "localhost/ink/build/" + s.id + ":" + d.id;
   std::vector<std::string> argv = {options_.podman,
                                    "--runtime",
@@ -278,11 +281,7 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
                                    "--label",
                                    "ink.instance=" + options_.instance,
                                    "--label",
-                                   "ink.workspace=" + s.workspace_id,
-                                   "--label",
                                    "ink.service=" + s.id,
-                                   "--label",
-                                   "ink.deployment=" + d.id,
                                    "--tag",
                                    tag,
                                    "--file",

@@ -9,7 +9,8 @@
 //   4. runs `podman --runtime crun build --layers` with a memory limit, a time limit, the host
 //      CA bundle mounted read-only at /etc/ink/host-ca.crt for RUN steps, the deployment's
 //      variables as a build secret (id "ink-env", a shell file; never a layer or a build arg)
-//      and the ink labels, tagging localhost/ink/build/<service id>:<deployment id>,
+//      and the labels ink.instance and ink.service, tagging
+//      localhost/ink/build/<service id>:<deployment id>,
 //   5. streams every line of git and podman output into DATA/builds/<deployment id>.log, bounded
 //      (head + rolling tail, "N bytes omitted"),
 //   6. on success keeps the images of the newest `keep_images` successful deployments of the
