@@ -182,10 +182,13 @@ class BuildPipeline(InkTestCase):
                          "-a", "/app").stdout
         self.assertIn("main.py", listing)
         self.assertNotIn("secret.txt", listing)
-        # Images carry the ink labels.
+        # Images are tagged with the deployment and labelled with the instance and service
+        # (labels that stay the same between builds, so an unchanged source is a cache hit).
+        self.assertTrue(image.endswith(":" + deployments["python"]), image)
         labels = json.loads(podman("image", "inspect", image).stdout)[0]["Labels"]
-        self.assertEqual(labels["ink.deployment"], deployments["python"])
         self.assertEqual(labels["ink.instance"], self.inkd.name)
+        self.assertTrue(labels["ink.service"].startswith("svc_"), labels)
+        self.assertNotIn("ink.deployment", labels)
         # CLI: ink logs --build and ink plan.
         out = self.ink("logs", "--build", deployments["static"], json=False)
         self.assertIn("provider static", out.stdout)
