@@ -497,8 +497,9 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
        .description =
            "Deploy a service of a project from a container image, a git repository (git, ref, "
            "path) or an uploaded directory (archive_id): creates the service or rolls out a new "
-           "release of it. Sources are built into an image first (status building; see "
-           "get_build_logs). Returns at once with the deployment id and the service URL (or, "
+           "release of it. Sources are built into an image first (status building; read the build "
+           "with get_logs {build: true}). Returns at once with the deployment id and the service "
+           "URL (or, "
            "with wait, once it is active or failed); else poll get_deployment.",
        .input_schema = WithSourceFields(ObjectSchema(
            {{"project", project_arg},

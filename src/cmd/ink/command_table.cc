@@ -93,7 +93,7 @@ std::vector<CommandSpec> BuildCommands() {
                .path = {"login"},
                .flags = {{.name = "--api-url",
                           .value_name = "URL",
-                          .help = "inkd's API address, e.g. http://127.0.0.1:8080",
+                          .help = "inkd's API address, e.g. http://127.0.0.1:7070",
                           .required = true,
                           .env = "INK_API_URL"},
                          {.name = "--token",

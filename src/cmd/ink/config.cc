@@ -129,7 +129,7 @@ Result<std::string> NormalizeApiUrl(std::string url) {
   while (url.size() > 1 && url.back() == '/') url.pop_back();
   if (!url.starts_with("http://") && !url.starts_with("unix://")) {
     return InvalidArgument("API URL '" + url +
-                           "' must start with http:// (e.g. http://127.0.0.1:8080) or unix://");
+                           "' must start with http:// (e.g. http://127.0.0.1:7070) or unix://");
   }
   return url;
 }
@@ -159,7 +159,7 @@ Status WriteConfigFile(const std::string& path, const Config& config) {
 
 std::string LoginHint() {
   return "Log in with:\n"
-         "  ink login --api-url http://127.0.0.1:8080 --token-file <inkd data dir>/admin-token\n"
+         "  ink login --api-url http://127.0.0.1:7070 --token-file <inkd data dir>/admin-token\n"
          "(the first admin token is in the file `admin-token` in inkd's data directory), or set "
          "INK_API_URL and INK_TOKEN.";
 }
