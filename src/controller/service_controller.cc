@@ -542,6 +542,20 @@ class ServiceController::Impl {
       draining_.erase(previous);
       return FailDeployment(s, d, "activating failed: " + activated.error().message);
     }
+    // "active" promises a URL that serves the new release: wait (briefly) until a pass has
+    // written a route table that sends the service's traffic to this deployment's replicas.
+    Wake();
+    if (!options_.routes_path.empty()) {
+      auto routed_by = clock_.Steady() + std::chrono::seconds(10);
+      while (clock_.Steady() < routed_by) {
+        {
+          std::lock_guard lock(mu_);
+          auto it = routed_.find(s.id);
+          if (it != routed_.end() && it->second == d.id) break;
+        }
+        if (!SleepFor(std::chrono::milliseconds(20))) return;
+      }
+    }
     (void)store_.UpdateDeploymentStatus(d.id, "active", "serving");
     Event(s, d.id, "deployed",
           d.spec.image + " is live with " + std::to_string(d.spec.replicas) + " replica(s)");
@@ -689,6 +703,17 @@ class ServiceController::Impl {
   void WriteRoutes(const std::map<std::string, Service>& services) {
     if (options_.routes_path.empty()) return;
     Json routes = Json::array();
+    std::map<std::string, std::string> routed;  // service id → deployment its route serves
+    struct Publish {  // once the file is in place (or unchanged), rollouts may say "active"
+      Impl* self;
+      std::map<std::string, std::string>& routed;
+      bool done = false;
+      ~Publish() {
+        if (!done) return;
+        std::lock_guard lock(self->mu_);
+        self->routed_.swap(routed);
+      }
+    } publish{this, routed};
     for (const auto& [id, s] : services) {
       if (s.active_deployment_id.empty()) continue;
       auto project = ProjectName(s);
@@ -700,13 +725,17 @@ class ServiceController::Impl {
         backends.push_back({{"address", r.address.substr(0, colon)},
                             {"port", std::atoi(r.address.c_str() + colon + 1)}});
       }
+      if (!backends.empty()) routed[id] = s.active_deployment_id;
       routes.push_back({{"host", HostFor(s.name, *project)},
                         {"service", s.name},
                         {"project", *project},
                         {"backends", backends}});
     }
     std::string body = routes.dump();
-    if (body == last_routes_) return;
+    if (body == last_routes_) {
+      publish.done = true;
+      return;
+    }
     last_routes_ = body;
     ++routes_version_;
     Json doc = {
@@ -723,7 +752,11 @@ class ServiceController::Impl {
     }
     std::error_code ec;
     std::filesystem::rename(tmp, options_.routes_path, ec);
-    if (ec) LogError(kLog, "cannot replace " + options_.routes_path + ": " + ec.message());
+    if (ec) {
+      LogError(kLog, "cannot replace " + options_.routes_path + ": " + ec.message());
+      return;
+    }
+    publish.done = true;
   }
 
   Builder* const builder_;  // may be null
@@ -733,7 +766,8 @@ class ServiceController::Impl {
   Clock& clock_;
   const ControllerOptions options_;
   std::thread loop_;
-  std::string last_routes_;  // loop thread only
+  std::map<std::string, std::string> routed_;  // guarded by mu_: what the route file serves
+  std::string last_routes_;                    // loop thread only
   int64_t routes_version_ = 0;
 
   mutable std::mutex mu_;  // guards everything below
