@@ -326,8 +326,14 @@ class BuildPipeline(InkTestCase):
         text = path.read_text()
         self.assertIn("bytes of build log omitted", text)
         self.assertIn("[ink] built localhost/ink/build/", text)  # the tail is kept
-        status, body = self.serve_text("loud")
-        self.assertEqual(status, 200)
+        seen = []
+
+        def serves():
+            status, body = self.serve_text("loud")
+            seen.append((status, body[:200]))
+            return status == 200 and body
+
+        body = wait_until(serves, timeout=30, what=f"loud through the edge (saw {seen[-3:]})")
         self.assertIn(EXPECTED["dockerfile"], body)
 
     def test_7_other_services_were_never_disturbed(self):
