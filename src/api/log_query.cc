@@ -8,8 +8,6 @@
 namespace ink::api_internal {
 namespace {
 
-constexpr int64_t kNanosPerSecond = 1000000000;
-
 bool ParseInt(std::string_view text, int64_t& out) {
   if (text.empty()) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);

@@ -18,6 +18,7 @@ namespace ink::api_internal {
 
 // What get_logs hands back at most per call: about 16k tokens, an amount an agent can read.
 inline constexpr size_t kLogOutputBytes = 64 << 10;
+inline constexpr int64_t kNanosPerSecond = 1000000000;
 // Longer lines are cut to this many bytes (with a note of how much was cut).
 inline constexpr size_t kLogLineBytes = 4 << 10;
 

@@ -24,7 +24,6 @@ int64_t UnixNanos() {
 // The newest lines kept per replica while reading (a filter searches this far back).
 constexpr int kScanLines = 20000;
 constexpr int kDefaultTail = 100;
-constexpr int64_t kNanosPerSecond = 1000000000;
 
 struct Source {
   std::string container_id;

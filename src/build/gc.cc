@@ -79,11 +79,7 @@ void BuildPipeline::Impl::CollectGarbage(const Service& service, const std::stri
     }
   }
   PruneLogs(*deployments);
-  SweepDeletedServices();
-  // Layers no image of this instance uses any more.
-  (void)RunProcess({options_.podman, "image", "prune", "--force", "--filter",
-                    "label=ink.instance=" + options_.instance},
-                   std::chrono::seconds(120));
+  SweepImages();
 }
 
 void BuildPipeline::Impl::CleanUpAtStart() {
@@ -94,7 +90,7 @@ void BuildPipeline::Impl::CleanUpAtStart() {
   SweepArchives(true);
 }
 
-void BuildPipeline::Impl::SweepDeletedServices() {
+void BuildPipeline::Impl::SweepImages() {
   const std::string prefix = "localhost/ink/build/";
   auto listed = RunProcess({options_.podman, "images", "--format", "{{.Repository}}:{{.Tag}}",
                             "--filter", "label=ink.instance=" + options_.instance},
@@ -117,6 +113,10 @@ void BuildPipeline::Impl::SweepDeletedServices() {
       LogInfo("build", "removed " + ref + ": its service was deleted");
     }  // else a container still uses it: the next sweep retries
   }
+  // Layers no image of this instance uses any more.
+  (void)RunProcess({options_.podman, "image", "prune", "--force", "--filter",
+                    "label=ink.instance=" + options_.instance},
+                   std::chrono::seconds(120));
 }
 
 void BuildPipeline::Impl::JanitorLoop() {
@@ -151,10 +151,7 @@ void BuildPipeline::Impl::JanitorLoop() {
       std::lock_guard lock(mu_);
       gc_pending_ = false;
     }
-    SweepDeletedServices();
-    (void)RunProcess({options_.podman, "image", "prune", "--force", "--filter",
-                      "label=ink.instance=" + options_.instance},
-                     std::chrono::seconds(120));
+    SweepImages();
     wake = next_sweep;
   }
 }

@@ -35,9 +35,10 @@ class BuildPipeline::Impl {
   // gc.cc: removes work trees left by a crash and archives older than the TTL.
   void CleanUpAtStart();
   // gc.cc: removes this instance's build images of services that no longer exist (a deleted
-  // service's images, once its containers are gone) and archives past the TTL. The caller
-  // holds the image-store lock exclusively. Run after builds and by the janitor thread.
-  void SweepDeletedServices();
+  // service's images, once its containers are gone), then the layers no image of this
+  // instance uses. The caller holds the image-store lock exclusively. Run after builds and by
+  // the janitor thread.
+  void SweepImages();
   void SweepArchives(bool at_start);
   // gc.cc: the janitor thread's loop: a sweep a minute after start, then every
   // options_.janitor_interval, under the image-store lock (skipped while builds run), and
