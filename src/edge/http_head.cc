@@ -84,8 +84,18 @@ bool IsHopByHop(std::string_view name) {
          EqualsIgnoreCase(name, "upgrade");
 }
 
+// Headers that frame the message or route it. The edge forwards bodies with their framing
+// unchanged, so the framing headers must reach the next hop whatever `Connection` lists: a
+// client sending "Connection: content-length" would otherwise strip the length of a body that
+// is still forwarded, and the backend would read that body as a second request (smuggling).
+bool NeverHopByHop(std::string_view name) {
+  return EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding") ||
+         EqualsIgnoreCase(name, "host");
+}
+
 // True when a header named `name` is listed in any Connection header (so it is hop-by-hop).
 bool ListedInConnection(const char* base, const HeaderList& headers, std::string_view name) {
+  if (NeverHopByHop(name)) return false;
   for (int i = 0; i < headers.count; ++i) {
     if (EqualsIgnoreCase(headers.Name(base, i), "connection") &&
         ListContainsToken(headers.Value(base, i), name)) {

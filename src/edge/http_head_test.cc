@@ -59,6 +59,24 @@ TEST(HttpHeadTest, RequestHeadDropsHopByHopAndAddsForwarded) {
   EXPECT_EQ(out.substr(out.size() - 4), "\r\n\r\n");
 }
 
+TEST(HttpHeadTest, ConnectionNeverRemovesFramingOrHost) {
+  std::string buf =
+      "Host: a\nConnection: content-length, transfer-encoding, host, x-drop\n"
+      "Content-Length: 5\nTransfer-Encoding: chunked\nX-Drop: 1\n";
+  HeaderList h = Collect(buf);
+  std::string out;
+  BuildUpstreamRequestHead(buf.data(), h, {"POST", "/", false, false, "127.0.0.1"}, &out);
+  EXPECT_NE(out.find("Host: a\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("Content-Length: 5\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("X-Drop"), std::string::npos) << out;
+  out.clear();
+  std::string resp = "Connection: content-length, transfer-encoding\nContent-Length: 2\n";
+  HeaderList r = Collect(resp);
+  BuildClientResponseHead(resp.data(), r, {200, false, false}, &out);
+  EXPECT_NE(out.find("Content-Length: 2\r\n"), std::string::npos) << out;
+}
+
 TEST(HttpHeadTest, UpgradeRequestKeepsUpgrade) {
   std::string buf = "Host: a\nConnection: Upgrade\nUpgrade: websocket\n";
   HeaderList h = Collect(buf);
