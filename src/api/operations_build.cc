@@ -53,8 +53,8 @@ Json SourceProperties() {
         {"minLength", 1},
         {"maxLength", 2048},
         {"description",
-         "git repository to build (https://, ssh:// or file://); Ink detects the stack, "
-         "builds an image and deploys it"}}},
+         "git repository to build (https://, ssh://, git@host:path, or file:// from a "
+         "directory the admin allows); Ink detects the stack, builds an image and deploys it"}}},
       {"ref", StringField("git branch, tag or commit (default: the default branch)", 200)},
       {"path", StringField("subdirectory of the repository or archive to build", 1024)},
       {"archive_id",
@@ -154,7 +154,6 @@ Status StreamBuildLog(OperationDeps& deps, const Caller& c, const Deployment& d,
   if (!partial.empty()) sink(partial + "\n");
   return {};
 }
-
 
 Status DeploySource(OperationDeps& deps, const Caller& caller, const Json& input,
                     ServiceSpec& spec) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "src/build/build_runner.h"
+#include "src/build/source_policy.h"
 
 namespace ink::build {
 namespace {
@@ -12,7 +13,10 @@ namespace {
 namespace fs = std::filesystem;
 
 // The environment of every git process: nothing from inkd's own environment or config leaks in.
-std::map<std::string, std::string> GitEnvironment(const std::string& home) {
+std::map<std::string, std::string> GitEnvironment(const std::string& home,
+                                                  const FetchOptions& options) {
+  std::string known_hosts =
+      options.ssh_known_hosts_file.empty() ? home + "/known_hosts" : options.ssh_known_hosts_file;
   return {
       {"HOME", home},
       {"LANG", "C"},
@@ -25,9 +29,8 @@ std::map<std::string, std::string> GitEnvironment(const std::string& home) {
       {"GIT_CONFIG_NOSYSTEM", "1"},
       {"GIT_CONFIG_GLOBAL", "/dev/null"},
       {"GIT_LFS_SKIP_SMUDGE", "1"},
-      {"GIT_SSH_COMMAND",
-       "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=" + home +
-           "/known_hosts -o ConnectTimeout=20"},
+      {"GIT_SSH_COMMAND", SshCommand(options.ssh_identity_file, known_hosts)},
+      {"GIT_SSH_VARIANT", "ssh"},
   };
 }
 
@@ -64,11 +67,24 @@ std::string Explain(const std::string& url, const std::string& ref, const std::s
       has("Repository not found") || has("does not exist")) {
     return url + " is not a git repository Ink can read; check the URL";
   }
+  if (has("Host key verification failed") || has("REMOTE HOST IDENTIFICATION HAS CHANGED")) {
+    return "the ssh host key of " + url +
+           " differs from the one Ink saw at its first connection for this workspace (kept in "
+           "Ink's own known_hosts), so nothing was fetched; if the server's key really changed, "
+           "ask the admin to remove the host from DATA/ssh/<workspace id>/known_hosts";
+  }
+  if (has("Permission denied (publickey") || has("no such identity") ||
+      (IsSshUrl(url) && has("Permission denied"))) {
+    return url +
+           " refused Ink's ssh login: create the workspace's deploy key (`ink deploy-key "
+           "create`) and add its public key to the repository (read-only access is enough); "
+           "Ink never uses the host's own ssh keys";
+  }
   if (has("terminal prompts disabled") || has("could not read Username") ||
       has("Permission denied") || has("Authentication failed")) {
     return url +
-           " needs credentials, which Ink does not have for git yet; use a public URL or "
-           "upload the directory (`ink deploy DIR`)";
+           " needs credentials: use an ssh URL with the workspace's deploy key (`ink deploy-key "
+           "create`), a public URL, or upload the directory (`ink deploy DIR`)";
   }
   if (has("transport") && has("not allowed")) {
     return url + " uses a transport Ink does not allow (only https, ssh and file)";
@@ -107,7 +123,7 @@ Result<std::string> FetchGit(const BuildSource& source, const std::string& dest,
   auto run = [&](std::vector<std::string> argv) -> Status {
     RunSpec spec;
     spec.argv = std::move(argv);
-    spec.env = GitEnvironment(home);
+    spec.env = GitEnvironment(home, options);
     spec.cwd = dest;
     spec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -177,7 +193,7 @@ Result<std::string> FetchGit(const BuildSource& source, const std::string& dest,
   {
     RunSpec spec;
     spec.argv = Git({"rev-parse", "HEAD"});
-    spec.env = GitEnvironment(home);
+    spec.env = GitEnvironment(home, options);
     spec.cwd = dest;
     spec.timeout = std::chrono::seconds(30);
     spec.on_line = [&](std::string_view line) {

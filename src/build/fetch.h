@@ -1,8 +1,10 @@
 // Fetching a git source into a build's work directory, hardened against hostile input.
 //
-// The URL and ref were validated (source.h); here git runs with only the file, https and ssh
-// transports allowed (GIT_ALLOW_PROTOCOL, protocol.ext/fd.allow=never), no system or user
-// config, no hooks, no credential prompts (GIT_TERMINAL_PROMPT=0, ssh BatchMode), a "--" before
+// The URL and ref were validated (source.h) and file:// URLs checked against the host policy
+// (source_policy.h); here git runs with only the file, https and ssh transports allowed
+// (GIT_ALLOW_PROTOCOL, protocol.ext/fd.allow=never), an environment of its own (an empty HOME,
+// no SSH_AUTH_SOCK), no system or user config, no hooks, no credential prompts
+// (GIT_TERMINAL_PROMPT=0), ssh without config, agent or inkd's keys (SshCommand), a "--" before
 // every user-supplied argument, a time limit, a bound on the size of any file it writes, and a
 // watch on the size of the checkout. After the checkout `.git` is removed and the tree is
 // checked (CheckTree: no symbolic link out of it, file and byte bounds).
@@ -26,6 +28,9 @@ struct FetchOptions {
   ArchiveLimits limits;
   std::function<void(std::string_view line)> on_line;  // git's output, for the build log
   std::function<bool()> should_stop;
+  // ssh: the only identity offered ("" = none) and the known_hosts file ("" = a scratch one).
+  std::string ssh_identity_file;
+  std::string ssh_known_hosts_file;
 };
 
 // Clones source.url at source.ref (default branch if empty) into `dest` (an empty directory

@@ -13,6 +13,7 @@
 #include "src/build/build_runner.h"
 #include "src/build/fetch.h"
 #include "src/build/pipeline_impl.h"
+#include "src/build/source_policy.h"
 
 namespace ink {
 namespace {
@@ -39,19 +40,6 @@ Status WriteFile(const std::string& path, const std::string& text, mode_t mode) 
   ::chmod(tmp.c_str(), mode);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return Internal("cannot write " + path);
   return {};
-}
-
-// Single-quotes `value` for a POSIX shell.
-std::string ShellQuote(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
 }
 
 // Removes a directory tree, tolerating errors (a work tree is scratch).
@@ -95,32 +83,6 @@ BuildPipeline::Impl::~Impl() {
   if (janitor_.joinable()) janitor_.join();
 }
 
-// A file:// repository inside inkd's data directory is another tenant's business unless it is
-// one of the caller's own push-to-deploy repositories (DATA/git/<project id>/...): other
-// workspaces' code, secrets and the database live there.
-Status BuildPipeline::Impl::CheckLocalRepository(const std::string& workspace_id,
-                                                 const std::string& url) const {
-  if (url.rfind("file://", 0) != 0) return {};
-  std::error_code ec;
-  fs::path repo = fs::weakly_canonical(fs::path(url.substr(7)), ec);
-  fs::path data = fs::weakly_canonical(fs::path(options_.data_dir), ec);
-  if (ec) return {};
-  auto inside = [](const fs::path& path, const fs::path& dir) {
-    auto rel = path.lexically_relative(dir);
-    return !rel.empty() && *rel.begin() != "..";
-  };
-  if (!inside(repo, data) && repo != data) return {};
-  fs::path rel = repo.lexically_relative(data);
-  auto part = rel.begin();
-  if (part != rel.end() && *part == "git" && ++part != rel.end()) {
-    auto project = store_.GetProject(workspace_id, part->string());
-    if (project.ok() && project->id == part->string()) return {};
-  }
-  return PermissionDenied(
-      "file:// repositories inside Ink's data directory cannot be deployed; push to the "
-      "service's git remote (`ink git-remote SERVICE`) or deploy a repository elsewhere");
-}
-
 Result<std::string> BuildPipeline::Impl::FetchSource(
     const std::string& workspace_id, const BuildSource& source, const std::string& dir,
     std::string& commit, const std::function<void(std::string_view)>& on_line,
@@ -130,13 +92,19 @@ Result<std::string> BuildPipeline::Impl::FetchSource(
   fs::create_directories(src, ec);
   if (ec) return Internal("cannot create " + src + ": " + ec.message());
   if (source.kind == "git") {
-    INK_RETURN_IF_ERROR(CheckLocalRepository(workspace_id, source.url));
+    auto url = ResolveGitUrl(workspace_id, source.url);
+    if (!url.ok()) return url.error();
     build::FetchOptions fetch;
     fetch.timeout = options_.fetch_timeout;
     fetch.limits = SourceLimits();
     fetch.on_line = on_line;
     fetch.should_stop = should_stop;
-    auto fetched = build::FetchGit(source, src, fetch);
+    auto ssh = PrepareSsh(workspace_id, source.url, dir, fetch);
+    if (!ssh.ok()) return ssh.error();
+    BuildSource resolved = source;
+    resolved.url = *url;
+    auto fetched = build::FetchGit(resolved, src, fetch);
+    RemoveTree(dir + "/ssh");
     if (!fetched.ok()) return fetched.error();
     commit = *fetched;
   } else {
@@ -259,7 +227,8 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
         return fail(variables.error().code,
                     "cannot read the service's variables: " + variables.error().message);
       }
-      for (const auto& [k, v] : *variables) text += "export " + k + "=" + ShellQuote(v) + "\n";
+      for (const auto& [k, v] : *variables)
+        text += "export " + k + "=" + build::ShellQuote(v) + "\n";
     }
     INK_RETURN_IF_ERROR(WriteFile(env_file, text, 0600));
   }
@@ -415,7 +384,10 @@ Status BuildPipeline::CheckSource(const std::string& workspace_id,
     auto archive = impl_->GetArchive(workspace_id, source.archive_id);
     if (!archive.ok()) return archive.error();
   }
-  if (source.kind == "git") return impl_->CheckLocalRepository(workspace_id, source.url);
+  if (source.kind == "git") {
+    auto url = impl_->ResolveGitUrl(workspace_id, source.url);
+    if (!url.ok()) return url.error();
+  }
   return {};
 }
 

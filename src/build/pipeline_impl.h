@@ -12,6 +12,7 @@
 #include "ink/build/pipeline.h"
 #include "src/build/archive.h"
 #include "src/build/build_queue.h"
+#include "src/build/fetch.h"
 
 namespace ink {
 
@@ -56,9 +57,13 @@ class BuildPipeline::Impl {
   build::ArchiveLimits SourceLimits() const {
     return {options_.max_source_bytes, options_.max_source_files};
   }
-  // Refuses file:// repositories inside the data directory except the workspace's own
-  // push-to-deploy repositories.
-  Status CheckLocalRepository(const std::string& workspace_id, const std::string& url) const;
+  // The URL git is given for `url`: file:// only from the admin's allowed directories and the
+  // workspace's own push-to-deploy repositories (PermissionDenied otherwise).
+  Result<std::string> ResolveGitUrl(const std::string& workspace_id, const std::string& url) const;
+  // For ssh URLs: writes the workspace's deploy key (if any) to `dir`/ssh (0600, removed after
+  // the fetch) and sets `fetch`'s ssh identity and known_hosts (DATA/ssh/<workspace>/).
+  Status PrepareSsh(const std::string& workspace_id, const std::string& url, const std::string& dir,
+                    build::FetchOptions& fetch) const;
   // Fetches `source` into `dir`/src; returns the directory to plan in (after `path`) and, for
   // git, sets `commit`.
   Result<std::string> FetchSource(const std::string& workspace_id, const BuildSource& source,

@@ -1,6 +1,7 @@
 #include "ink/build/source.h"
 
 #include <cctype>
+#include <cstring>
 
 namespace ink {
 namespace {
@@ -12,11 +13,47 @@ bool HasControlOrSpace(const std::string& s) {
   return false;
 }
 
+// git's scp-like ssh syntax: "user@host:path" (no "://", an '@' and a ':' before any '/').
+bool IsScpLike(const std::string& url) {
+  size_t at = url.find('@');
+  size_t colon = url.find(':');
+  size_t slash = url.find('/');
+  return at != std::string::npos && colon != std::string::npos && at < colon &&
+         (slash == std::string::npos || slash > colon);
+}
+
+Status ValidateScpLike(const std::string& url, const std::string& hint) {
+  size_t at = url.find('@');
+  size_t colon = url.find(':');
+  std::string user = url.substr(0, at);
+  std::string host = url.substr(at + 1, colon - at - 1);
+  std::string path = url.substr(colon + 1);
+  auto plain = [](const std::string& s, const char* extra) {
+    if (s.empty() || s.front() == '-' || s.front() == '.') return false;
+    for (unsigned char c : s) {
+      if (!std::isalnum(c) && std::strchr(extra, c) == nullptr) return false;
+    }
+    return true;
+  };
+  if (!plain(user, "._-") || !plain(host, ".-")) {
+    return InvalidArgument("git URL '" + url.substr(0, 80) +
+                           "' is not a valid user@host:path address (user and host may hold "
+                           "letters, digits, '.', '-' and '_' and must not start with '-')" +
+                           hint);
+  }
+  if (path.empty() || path.front() == '-') {
+    return InvalidArgument("git URL '" + url.substr(0, 80) +
+                           "' needs a repository path after the ':' (e.g. git@host:org/repo.git)");
+  }
+  return {};
+}
+
 }  // namespace
 
 Status ValidateGitUrl(const std::string& url) {
   const std::string hint =
-      "; use https://host/org/repo.git, ssh://git@host/org/repo.git or file:///path/to/repo";
+      "; use https://host/org/repo.git, ssh://git@host/org/repo.git, git@host:org/repo.git or "
+      "file:///path/to/repo";
   if (url.empty()) return InvalidArgument("git URL is empty" + hint);
   if (url.size() > 2048) return InvalidArgument("git URL is longer than 2048 characters");
   if (url.front() == '-') {
@@ -34,6 +71,7 @@ Status ValidateGitUrl(const std::string& url) {
                            hint);
   }
   size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos && IsScpLike(url)) return ValidateScpLike(url, hint);
   std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
   for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (scheme != "https" && scheme != "ssh" && scheme != "file") {
@@ -52,8 +90,9 @@ Status ValidateGitUrl(const std::string& url) {
     size_t slash = rest.find('/');
     std::string host = rest.substr(0, slash);
     size_t at = host.rfind('@');
+    bool option_like = !host.empty() && host.front() == '-';  // "-oProxyCommand=...@host"
     if (at != std::string::npos) host = host.substr(at + 1);
-    if (host.empty() || host.front() == '-' || slash == std::string::npos ||
+    if (host.empty() || host.front() == '-' || option_like || slash == std::string::npos ||
         slash + 1 >= rest.size()) {
       return InvalidArgument("git URL '" + url.substr(0, 80) +
                              "' needs a host and a repository path" + hint);

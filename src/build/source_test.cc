@@ -9,6 +9,16 @@ TEST(ValidateGitUrl, AcceptsHttpsSshAndFile) {
   EXPECT_TRUE(ValidateGitUrl("https://example.com/org/repo.git").ok());
   EXPECT_TRUE(ValidateGitUrl("ssh://git@example.com/org/repo.git").ok());
   EXPECT_TRUE(ValidateGitUrl("file:///srv/git/repo.git").ok());
+  EXPECT_TRUE(ValidateGitUrl("git@github.com:org/repo.git").ok());
+  EXPECT_TRUE(ValidateGitUrl("deploy_user@git.example.com:repo").ok());
+}
+
+TEST(ValidateGitUrl, ScpLikeAddressesCannotCarrySshOptions) {
+  for (const char* bad : {"-oProxyCommand=x@host:repo", "git@-oProxyCommand=x:repo",
+                          "git@host:-repo", "git@host:", "@host:repo", "git@:repo",
+                          "ssh://-oProxyCommand=x@host/repo", "git@ho$t:repo"}) {
+    EXPECT_FALSE(ValidateGitUrl(bad).ok()) << bad;
+  }
 }
 
 TEST(ValidateGitUrl, RefusesRemoteHelpersOptionsAndOtherSchemes) {

@@ -244,7 +244,7 @@ class CliResult:
 class Inkd:
     """One inkd process (and its edge) with its own data dir and instance name."""
 
-    def __init__(self, name=None, extra_args=()):
+    def __init__(self, name=None, extra_args=(), file_sources=False):
         for binary in (INKD, INK, EDGE):
             if not binary.exists():
                 raise unittest.SkipTest(f"{binary} not built (set INK_BUILD_DIR)")
@@ -254,6 +254,13 @@ class Inkd:
         self.data_dir.mkdir()
         self.config_path = self.tmp / "cli-config.json"
         self.extra_args = list(extra_args)
+        # file:// git sources are refused unless inkd allows their directory: a test that
+        # deploys from local repositories opts in and keeps them under self.sources.
+        self.sources = None
+        if file_sources:
+            self.sources = self.tmp / "sources"
+            self.sources.mkdir()
+            self.extra_args += ["--allow-file-sources", str(self.sources)]
         self.listen = "127.0.0.1:0"
         self.edge_listen = "127.0.0.1:0"
         self.proc = None
@@ -558,6 +565,8 @@ class InkTestCase(unittest.TestCase):
 
     inkd = None
     inkd_args = ()
+    # True: inkd allows file:// git repositories under cls.inkd.sources (--allow-file-sources).
+    file_sources = False
     # Registries this class needs, started before inkd: e.g. ("open", "auth"). They are then
     # available as cls.open_registry / cls.auth_registry.
     registry_kinds = ()
@@ -566,7 +575,7 @@ class InkTestCase(unittest.TestCase):
     def setUpClass(cls):
         cls.image = echo_image()
         cls.registries = []
-        cls.inkd = Inkd(extra_args=cls.inkd_args)
+        cls.inkd = Inkd(extra_args=cls.inkd_args, file_sources=cls.file_sources)
         try:
             for kind in cls.registry_kinds:
                 r = Registry(auth=(kind == "auth")).start()

@@ -82,14 +82,14 @@ def tar_bytes(entries):
 
 
 class BuildPipeline(InkTestCase):
+    file_sources = True
     inkd_args = ("--build-concurrency", "3", "--max-upload-bytes", str(UPLOAD_LIMIT),
                  "--max-build-log-bytes", str(LOG_LIMIT), "--build-timeout", "900")
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tmp = cls.inkd.tmp / "src"
-        cls.tmp.mkdir()
+        cls.tmp = cls.inkd.sources
         cls.project = unique("bld")
         cls.inkd.create_project(cls.project)
         cls.deployed = {}  # service -> deployment id of its first build
@@ -234,6 +234,16 @@ class BuildPipeline(InkTestCase):
         for url in (f"file://{data}", f"file://{data}/git/../builds",
                     f"file:///tmp/../{str(data).lstrip('/')}/git/prj_someoneelse/x.git"):
             self.assert_refused({"git": url}, ["data directory", "git-remote"], status=403)
+        # A host repository outside the directory inkd allows (--allow-file-sources), also when
+        # reached through "..", a %-escape git would decode, or a symbolic link.
+        outside = self.inkd.tmp / "outside"
+        _, outside_url = make_repo(outside, "static", APPS / "static")
+        (self.tmp / "link-out").symlink_to(outside)
+        for url in (outside_url, f"file://{self.tmp}/../outside/static.git",
+                    f"file://{self.tmp}/%2e%2e/outside/static.git",
+                    f"file://{self.tmp}/link-out/static.git"):
+            self.assert_refused({"git": url}, ["outside the host directories", str(self.tmp),
+                                               "--allow-file-sources"], status=403)
         self.assertFalse(marker.exists())
 
     def test_4_hostile_tarballs_are_refused(self):

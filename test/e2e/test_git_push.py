@@ -35,6 +35,8 @@ def make_repo(app, message):
 
 
 class GitPush(InkTestCase):
+    file_sources = True  # the webhook test deploys a bare repository under inkd.sources
+
     def deployments(self, project, service):
         status, data = self.inkd.api("GET", f"/v1/projects/{project}/services/{service}/deployments")
         return data.get("deployments", []) if status == 200 else []
@@ -77,7 +79,7 @@ class GitPush(InkTestCase):
         project = unique("hook")
         self.inkd.create_project(project)
         work = make_repo("static", "hooked v1")
-        bare = Path(tempfile.mkdtemp(prefix="ink-bare-")) / "site.git"
+        bare = Path(tempfile.mkdtemp(prefix="ink-bare-", dir=self.inkd.sources)) / "site.git"
         git("clone", "-q", "--bare", str(work), str(bare))
         out = self.inkd.api_ok("POST", f"/v1/projects/{project}/deploy",
                                {"service": "site", "git": f"file://{bare}", "ref": "main"})

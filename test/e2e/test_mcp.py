@@ -36,6 +36,8 @@ def ensure_node_modules():
 
 
 class Mcp(InkTestCase):
+    file_sources = True  # git_deploy.test.mjs deploys a repository under INK_TEST_SOURCES
+
     def test_node_suites(self):
         node = ensure_node_modules()
         inkd = self.inkd
@@ -49,6 +51,7 @@ class Mcp(InkTestCase):
             "INK_CLI_CONFIG": str(inkd.config_path),
             "INK_TEST_IMAGE": self.image,
             "INK_TEST_HOME": str(inkd.tmp),
+            "INK_TEST_SOURCES": str(inkd.sources),
             "PATH": f"{node.parent}:{env.get('PATH', '')}",
         })
         tests = sorted(str(p) for p in MCP_DIR.glob("*.test.mjs"))

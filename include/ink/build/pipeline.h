@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ink/build/builder.h"
 #include "ink/build/source.h"
@@ -65,6 +66,12 @@ struct PipelineOptions {
   // The variables (name → plaintext value) a deployment's build may read through the build
   // secret "ink-env"; unset = none. Set by inkd's main (it holds the store and the key).
   std::function<Result<std::map<std::string, std::string>>(const Deployment&)> build_variables;
+  // Host directories file:// git sources may come from (inkd --allow-file-sources); none by
+  // default. A workspace's own push-to-deploy repositories are always allowed.
+  std::vector<std::string> allowed_file_source_dirs;
+  // The workspace's ssh deploy key (OpenSSH private key text), "" when it has none; unset = no
+  // deploy keys. ssh fetches use only this key, never inkd's own.
+  std::function<Result<std::string>(const std::string& workspace_id)> deploy_key;
 };
 
 struct ArchiveInfo {

@@ -33,7 +33,8 @@ struct BuildSource {
   Status Validate() const;
 };
 
-// A git URL Ink will clone: https://, ssh:// or file:// only; never ext::/fd:: transports,
+// A git URL Ink will clone: https://, ssh://, scp-like user@host:path or file:// only (which
+// file:// paths a workspace may use is the pipeline's policy); never ext::/fd:: transports,
 // never text git could read as an option ("-..."), no whitespace or control characters.
 Status ValidateGitUrl(const std::string& url);
 // A branch, tag or commit: 1-200 of [A-Za-z0-9._/-], not starting with '-' or '/', no "..".

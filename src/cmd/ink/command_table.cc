@@ -28,7 +28,7 @@ const FlagSpec kProjectFlag{.name = "--project",
 const std::vector<FlagSpec> kSourceFlags = {
     {.name = "--git",
      .value_name = "URL",
-     .help = "build from a git repository (https://, ssh:// or file://)",
+     .help = "build from a git repository (https://, ssh://, git@host:path or file://)",
      .one_of = "source"},
     {.name = "--ref", .value_name = "REF", .help = "git branch, tag or commit (with --git)"},
     {.name = "--path",

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "edge_supervisor.h"
 #include "ink/api/git_http.h"
@@ -61,6 +62,9 @@ Builds from source (git URL or uploaded directory; logs and plans in DATA/builds
   --max-source-files N    most files in a source tree (default 200000)
   --max-build-log-bytes SIZE  build log bound; past it the head and tail are kept (default 5m)
   --keep-images N         built images kept per service for rollback (default 5)
+  --allow-file-sources DIR  a host directory whose git repositories may be deployed as
+                          file:// URLs (repeatable; default none: only each workspace's own
+                          push-to-deploy remotes)
   --version               print the version
   --help                  print this help
 
@@ -197,8 +201,23 @@ int main(int argc, char** argv) {
       {"keep-images", "5"},
   };
   bool no_edge = false;
+  std::vector<std::string> file_source_dirs;  // --allow-file-sources, repeatable
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "--allow-file-sources" || arg.rfind("--allow-file-sources=", 0) == 0) {
+      std::string dir = arg.size() > 20 ? arg.substr(21) : (i + 1 < argc ? argv[++i] : "");
+      std::error_code dir_ec;
+      auto resolved = std::filesystem::canonical(dir, dir_ec);
+      if (dir.empty() || dir.front() != '/' || dir_ec ||
+          !std::filesystem::is_directory(resolved, dir_ec)) {
+        std::cerr << "inkd: --allow-file-sources needs the absolute path of an existing "
+                     "directory, got '"
+                  << dir << "'; see inkd --help\n";
+        return 2;
+      }
+      file_source_dirs.push_back(resolved.string());
+      continue;
+    }
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       return 0;
@@ -295,6 +314,7 @@ int main(int argc, char** argv) {
     std::cerr << "inkd: " << build_options.error().message << "; see inkd --help\n";
     return 2;
   }
+  build_options->allowed_file_source_dirs = file_source_dirs;
   build_options->build_variables =
       [&](const ink::Deployment& d) -> ink::Result<std::map<std::string, std::string>> {
     auto sealed = (*store)->ListDeploymentVariables(d.id);

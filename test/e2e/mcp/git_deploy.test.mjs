@@ -14,7 +14,8 @@ import { call, connectHttp, edgeGet, unique, waitFor } from './helpers.mjs';
 const APP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/apps/python');
 
 function gitRepoOf(dir) {
-  const repo = mkdtempSync(path.join(tmpdir(), 'ink-mcp-git-'));
+  // inkd deploys file:// repositories only from the directory it allows (INK_TEST_SOURCES).
+  const repo = mkdtempSync(path.join(process.env.INK_TEST_SOURCES ?? tmpdir(), 'ink-mcp-git-'));
   cpSync(dir, repo, { recursive: true });
   const git = (...args) => execFileSync('git', args, {
     cwd: repo,
