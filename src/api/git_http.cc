@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -20,6 +21,8 @@
 #include "ink/common/log.h"
 #include "ink/common/names.h"
 #include "ink/common/subprocess.h"
+#include "src/api/pkt_line.h"
+#include "src/api/webhook_delivery.h"
 
 extern char** environ;
 
@@ -78,7 +81,8 @@ std::map<std::string, std::string> BranchHeads(const std::string& git, const std
 // (CGI headers, then the body) is relayed to the client as it comes. Returns false if the
 // client or the body broke off.
 bool RunHttpBackend(const std::string& git, const std::vector<std::string>& env,
-                    const http::ServerRequest& req, int64_t max_body, http::ResponseWriter& w) {
+                    const http::ServerRequest& req, int64_t max_body, http::ResponseWriter& w,
+                    const std::function<void(std::string_view)>& on_body) {
   int in_pipe[2], out_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) != 0) return false;
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
@@ -110,6 +114,7 @@ bool RunHttpBackend(const std::string& git, const std::vector<std::string>& env,
   std::string pending;  // body bytes read from the client, not yet written to git
   bool body_done = !req.read_body;
   if (!req.read_body) pending = req.body;
+  if (!pending.empty() && on_body) on_body(pending);
   int64_t received = static_cast<int64_t>(pending.size());
   std::string head;  // CGI header block until the blank line
   bool head_sent = false, ok = true, too_large = false;
@@ -134,6 +139,7 @@ bool RunHttpBackend(const std::string& git, const std::vector<std::string>& env,
           break;
         }
         pending.append(buf, *n);
+        if (on_body) on_body(std::string_view(buf, *n));
       }
     }
     pollfd fds[2];
@@ -218,6 +224,56 @@ bool RunHttpBackend(const std::string& git, const std::vector<std::string>& env,
   return ok && !too_large && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
 }
 
+// Collects the first bytes of a receive-pack request until its command list is complete.
+class PushObserver {
+ public:
+  explicit PushObserver(bool enabled) : done_(!enabled) {}
+  void Feed(std::string_view bytes) {
+    if (done_) return;
+    buffer_.append(bytes.substr(0, kMaxCommandBytes - std::min(buffer_.size(), kMaxCommandBytes)));
+    auto parsed = git::ParsePushCommands(buffer_);
+    if (!parsed.ok() || parsed->has_value() || buffer_.size() >= kMaxCommandBytes) {
+      if (parsed.ok() && parsed->has_value()) commands_ = std::move(**parsed);
+      done_ = true;
+      buffer_.clear();
+      buffer_.shrink_to_fit();
+    }
+  }
+  const std::optional<git::PushCommands>& commands() const { return commands_; }
+
+ private:
+  static constexpr size_t kMaxCommandBytes = 4 << 20;
+  bool done_;
+  std::string buffer_;
+  std::optional<git::PushCommands> commands_;
+};
+
+// The branch (and commit) a push deployed: among the branches its commands moved and that now
+// hold the pushed commit, main or master first. Without commands (unreadable body), the
+// branches whose head changed.
+std::pair<std::string, std::string> PushedBranch(const std::optional<git::PushCommands>& commands,
+                                                 const std::map<std::string, std::string>& before,
+                                                 const std::map<std::string, std::string>& after) {
+  std::string branch, commit;
+  auto consider = [&](const std::string& ref, const std::string& sha) {
+    bool preferred = ref == "refs/heads/main" || ref == "refs/heads/master";
+    if (branch.empty() || preferred) branch = ref, commit = sha;
+  };
+  if (commands) {
+    for (const auto& update : commands->updates) {
+      if (update.Deletes() || update.ref.rfind("refs/heads/", 0) != 0) continue;
+      auto it = after.find(update.ref);
+      if (it != after.end() && it->second == update.new_id) consider(update.ref, update.new_id);
+    }
+    return {branch, commit};
+  }
+  for (const auto& [ref, sha] : after) {
+    auto it = before.find(ref);
+    if (it == before.end() || it->second != sha) consider(ref, sha);
+  }
+  return {branch, commit};
+}
+
 }  // namespace
 
 std::string GitHubSignature(const std::string& secret, const std::string& body) {
@@ -235,7 +291,10 @@ std::string GitHubSignature(const std::string& secret, const std::string& body) 
 }
 
 GitRemote::GitRemote(Store& store, const OperationTable& table, GitRemoteOptions options)
-    : store_(store), table_(table), options_(std::move(options)) {}
+    : store_(store),
+      table_(table),
+      clock_(options.clock != nullptr ? *options.clock : SystemClock()),
+      options_(std::move(options)) {}
 
 bool GitRemote::Handles(const http::ServerRequest& head) const {
   return head.path.rfind("/git/", 0) == 0 || head.path.rfind("/v1/hooks/git/", 0) == 0;
@@ -411,16 +470,14 @@ void GitRemote::ServeGit(const http::ServerRequest& req, http::ResponseWriter& w
   }
   if (!req.header("git-protocol").empty())
     env.push_back("GIT_PROTOCOL=" + req.header("git-protocol"));
-  bool ok = RunHttpBackend(options_.git, env, req, options_.max_push_bytes, w);
+  // The push's command list tells which branches this push moved (before/after comparison
+  // alone would also see a concurrent push). A compressed body is not read here.
+  PushObserver observer(receive && req.header("content-encoding").empty());
+  bool ok = RunHttpBackend(options_.git, env, req, options_.max_push_bytes, w,
+                           [&observer](std::string_view bytes) { observer.Feed(bytes); });
   if (!receive || !ok) return;
   auto after = BranchHeads(options_.git, repo);
-  std::string branch, commit;
-  for (const auto& [ref, sha] : after) {
-    auto it = before.find(ref);
-    if (it != before.end() && it->second == sha) continue;
-    bool preferred = ref == "refs/heads/main" || ref == "refs/heads/master";
-    if (branch.empty() || preferred) branch = ref, commit = sha;
-  }
+  auto [branch, commit] = PushedBranch(observer.commands(), before, after);
   if (commit.empty()) return;  // a push that moved no branch (tags, deletions)
   const Operation* deploy = table_.Find("deploy");
   if (deploy == nullptr) return;
@@ -460,6 +517,12 @@ void GitRemote::ServeWebhook(const http::ServerRequest& req, http::ResponseWrite
                      "`ink webhook " +
                          service_name + " --project " + project_name + "`");
   }
+  WebhookDelivery delivery{req.header("x-github-delivery"), req.header("x-ink-timestamp")};
+  if (auto valid = delivery.Validate(); !valid.ok()) {
+    return SendError(w, 400, "invalid_argument", valid.error().message);
+  }
+  std::string signed_text =
+      delivery.timestamp.empty() ? req.body : delivery.timestamp + "." + req.body;
   auto workspaces = store_.ListWorkspaces();
   if (!workspaces.ok()) return SendError(w, 500, "internal", workspaces.error().message);
   std::optional<Service> service;
@@ -469,7 +532,7 @@ void GitRemote::ServeWebhook(const http::ServerRequest& req, http::ResponseWrite
     if (!p.ok()) continue;
     auto s = store_.GetService(ws.id, p->id, service_name);
     if (!s.ok()) continue;
-    std::string expected = GitHubSignature(WebhookSecret(s->id), req.body);
+    std::string expected = GitHubSignature(WebhookSecret(s->id), signed_text);
     if (expected.size() == signature.size() &&
         sodium_memcmp(expected.data(), signature.data(), expected.size()) == 0) {
       service = *s;
@@ -478,41 +541,69 @@ void GitRemote::ServeWebhook(const http::ServerRequest& req, http::ResponseWrite
     }
   }
   if (!service) {
-    return SendError(w, 401, "unauthenticated",
-                     "the signature does not match (wrong secret, or the body was changed); "
-                     "nothing was deployed");
+    return SendError(
+        w, 401, "unauthenticated",
+        std::string("the signature does not match (wrong secret, or the body was "
+                    "changed") +
+            (delivery.timestamp.empty() ? "" : "; with X-Ink-Timestamp sign '<timestamp>.<body>'") +
+            "); nothing was deployed");
   }
+  auto payload = ParseJson(req.body);
+  auto fresh = delivery.CheckFresh(clock_.NowMillis(), payload.ok() ? &*payload : nullptr);
+  if (!fresh.ok()) {
+    bool malformed = fresh.error().code == ErrorCode::kInvalidArgument;
+    return SendError(w, malformed ? 400 : 401, malformed ? "invalid_argument" : "unauthenticated",
+                     fresh.error().message);
+  }
+  // Replays: a delivery is acted on once. The id is kept for kDeliveryMemory (the freshness
+  // checks refuse anything older), in the store, so a restart does not forget it.
+  std::string key = delivery.Key(signature);
+  auto first = store_.RecordWebhookDelivery(service->id, key, kDeliveryMemory);
+  if (!first.ok()) return SendError(w, 500, "internal", first.error().message);
+  if (!*first) {
+    Json duplicate = {{"deployed", false},
+                      {"duplicate", true},
+                      {"message", "delivery " + delivery.Shown(signature) +
+                                      " was already received and handled; ignored (a replay or "
+                                      "a redelivery)"}};
+    return w.Send(200, kJson, duplicate.dump() + "\n");
+  }
+  // Anything refused from here on was not acted on: forget the delivery, so it may come again.
+  auto refuse = [&](int status, const std::string& code, const std::string& message) {
+    (void)store_.ForgetWebhookDelivery(service->id, key);
+    SendError(w, status, code, message);
+  };
   std::string event = req.header("x-github-event");
   if (event == "ping")
     return w.Send(200, kJson,
                   R"({"ok":true,"message":"pong"})"
                   "\n");
-  auto payload = ParseJson(req.body);
   if (!payload.ok() || !payload->is_object()) {
-    return SendError(w, 400, "invalid_argument", "the webhook body is not a JSON object");
+    return refuse(400, "invalid_argument", "the webhook body is not a JSON object");
   }
   if (service->spec.source.empty()) {
-    return SendError(w, 409, "failed_precondition",
-                     "service '" + service_name +
-                         "' does not deploy from git; deploy it once "
-                         "with --git URL so the webhook knows what to build");
+    return refuse(409, "failed_precondition",
+                  "service '" + service_name +
+                      "' does not deploy from git; deploy it once with --git URL so the webhook "
+                      "knows what to build");
   }
   auto source = ParseJson(service->spec.source);
   if (!source.ok() || source->value("kind", "") != "git") {
-    return SendError(w, 409, "failed_precondition",
-                     "service '" + service_name + "' does not deploy from a git URL");
+    return refuse(409, "failed_precondition",
+                  "service '" + service_name + "' does not deploy from a git URL");
   }
   std::string tracked = source->value("ref", "");
-  std::string pushed = payload->value("ref", "");
+  const Json* ref = payload->contains("ref") ? &(*payload)["ref"] : nullptr;
+  std::string pushed = ref != nullptr && ref->is_string() ? ref->get<std::string>() : "";
   std::string branch = pushed.rfind("refs/heads/", 0) == 0 ? pushed.substr(11) : pushed;
   if (!tracked.empty() && branch != tracked) {
-    Json ignored = {
-        {"deployed", false},
-        {"message", "push to '" + branch + "' ignored: the service tracks '" + tracked + "'"}};
+    Json ignored = {{"deployed", false},
+                    {"message", "push to '" + branch.substr(0, 200) +
+                                    "' ignored: the service tracks '" + tracked + "'"}};
     return w.Send(202, kJson, ignored.dump() + "\n");
   }
   const Operation* deploy = table_.Find("deploy");
-  if (deploy == nullptr) return SendError(w, 500, "internal", "no deploy operation");
+  if (deploy == nullptr) return refuse(500, "internal", "no deploy operation");
   Json input = {
       {"project", project->name}, {"service", service->name}, {"git", source->value("url", "")}};
   if (!tracked.empty()) input["ref"] = tracked;
@@ -520,7 +611,7 @@ void GitRemote::ServeWebhook(const http::ServerRequest& req, http::ResponseWrite
   Caller caller{service->workspace_id, "webhook", "webhook"};
   auto result = table_.Invoke(*deploy, caller, input);
   if (!result.ok()) {
-    return SendError(w, 400, "invalid_argument", "deploy refused: " + result.error().message);
+    return refuse(400, "invalid_argument", "deploy refused: " + result.error().message);
   }
   Json out = {{"deployed", true}, {"deployment", (*result)["deployment"]}};
   w.Send(202, kJson, out.dump() + "\n");

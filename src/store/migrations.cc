@@ -137,10 +137,32 @@ CREATE TABLE deployment_variables (
 CREATE INDEX deployment_variables_by_service ON deployment_variables(service_id);
 )sql";
 
+// Version 4: sources. The webhook deliveries each service has seen (replay protection; pruned
+// by age and count, no foreign key so a deleted service's rows simply age out) and one ssh
+// deploy key per workspace (the private half sealed with SecretBox by the caller).
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE webhook_deliveries (
+  service_id TEXT NOT NULL,
+  delivery_key TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (service_id, delivery_key)
+) STRICT;
+CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries(received_at);
+
+CREATE TABLE deploy_keys (
+  workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+  public_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  sealed_private_key TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
     {3, kSchemaV3},
+    {4, kSchemaV4},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

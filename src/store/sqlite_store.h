@@ -82,6 +82,13 @@ class SqliteStore final : public Store {
   Status DeleteRegistryCredential(const std::string& workspace_id,
                                   const std::string& registry) override;
 
+  Result<bool> RecordWebhookDelivery(const std::string& service_id, const std::string& key,
+                                     std::chrono::milliseconds keep_for) override;
+  Status ForgetWebhookDelivery(const std::string& service_id, const std::string& key) override;
+  Result<DeployKey> PutDeployKey(DeployKey key) override;
+  Result<DeployKey> GetDeployKey(const std::string& workspace_id) override;
+  Status DeleteDeployKey(const std::string& workspace_id) override;
+
  private:
   // Helpers below expect the caller to hold mu_.
   Result<Statement> Prepare(std::string_view sql, std::string_view what);

@@ -1,5 +1,7 @@
 """Push-to-deploy: `git push` to inkd's git remote deploys the pushed branch; a webhook with a
-bad signature is refused and deploys nothing, a signed one redeploys the tracked branch."""
+bad signature is refused and deploys nothing, a signed one redeploys the tracked branch once: the
+same delivery again (X-GitHub-Delivery, or a signed X-Ink-Timestamp) deploys nothing, also after
+a restart."""
 
 import hashlib
 import hmac
@@ -7,6 +9,8 @@ import json
 import shutil
 import subprocess
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 import harness
@@ -89,10 +93,15 @@ class GitPush(InkTestCase):
         path = "/v1/hooks/git/" + hook["url"].split("/v1/hooks/git/", 1)[1]
         body = json.dumps({"ref": "refs/heads/main", "after": "0" * 40}).encode()
 
-        def deliver(signature, payload=body, event="push"):
+        def deliver(signature, payload=body, event="push", delivery=None, timestamp=None):
+            headers = {"Content-Type": "application/json", "X-GitHub-Event": event,
+                       "X-Hub-Signature-256": signature}
+            if timestamp is None:
+                headers["X-GitHub-Delivery"] = delivery or str(uuid.uuid4())
+            else:
+                headers["X-Ink-Timestamp"] = str(timestamp)
             return http_request(self.inkd.api_host, self.inkd.api_port, "POST", path, payload,
-                                {"Content-Type": "application/json", "X-GitHub-Event": event,
-                                 "X-Hub-Signature-256": signature})
+                                headers)
 
         known = {d["id"] for d in self.deployments(project, "site")}
         bad = deliver("sha256=" + "0" * 64)
@@ -113,11 +122,47 @@ class GitPush(InkTestCase):
         (work / "index.html").write_text("<!doctype html><h1>hooked v2</h1>\n")
         git("commit", "-q", "-am", "v2", cwd=work)
         git("push", "-q", str(bare), "main", cwd=work)
-        accepted = deliver(good)
+        delivery = str(uuid.uuid4())
+        accepted = deliver(good, delivery=delivery)
         self.assertEqual(accepted[0], 202, accepted)
         dep = self.wait_new_deployment(project, "site", known)
         self.assertEqual(wait_deployment(self.inkd, dep["id"], timeout=600)["status"], "active")
         self.inkd.wait_serving(out["url"], body="hooked v2")
+
+        # Replays: the same signed delivery again deploys nothing (200, duplicate), also after
+        # inkd restarted; without a delivery id or a signed timestamp nothing is deployed.
+        known = {d["id"] for d in self.deployments(project, "site")}
+        replay = deliver(good, delivery=delivery)
+        self.assertEqual(replay[0], 200, replay)
+        self.assertEqual(json.loads(replay[2])["duplicate"], True, replay)
+        self.inkd.stop()
+        self.inkd.start()
+        again = deliver(good, delivery=delivery)
+        self.assertEqual((again[0], json.loads(again[2]).get("duplicate")), (200, True), again)
+        bare_status, _, bare_body = http_request(
+            self.inkd.api_host, self.inkd.api_port, "POST", path, body,
+            {"Content-Type": "application/json", "X-Hub-Signature-256": good})
+        self.assertEqual(bare_status, 400, bare_body)
+        self.assertIn("X-GitHub-Delivery", bare_body)
+
+        # Generic senders sign a timestamp into the HMAC: fresh once, then a replay; stale or
+        # signed without the timestamp: refused.
+        def stamped(ts, text=None):
+            mac = hmac.new(hook["secret"].encode(), text or f"{ts}.".encode() + body,
+                           hashlib.sha256)
+            return "sha256=" + mac.hexdigest()
+        now = int(time.time())
+        self.assertEqual(deliver(stamped(now - 400), timestamp=now - 400)[0], 401)
+        self.assertEqual(deliver(good, timestamp=now)[0], 401)  # timestamp not signed
+        self.assertEqual({d["id"] for d in self.deployments(project, "site")}, known)
+        fresh = deliver(stamped(now), timestamp=now)
+        self.assertEqual(fresh[0], 202, fresh)
+        dep3 = self.wait_new_deployment(project, "site", known)
+        replayed = deliver(stamped(now), timestamp=now)
+        self.assertEqual((replayed[0], json.loads(replayed[2]).get("duplicate")), (200, True))
+        self.assertEqual(wait_deployment(self.inkd, dep3["id"], timeout=600)["status"], "active")
+        self.assertEqual({d["id"] for d in self.deployments(project, "site")},
+                         known | {dep3["id"]})
 
 
 if __name__ == "__main__":

@@ -7,12 +7,15 @@
 // `deploy` operation (source {"kind":"git","url":"file://<repo>","ref":"<commit>"}), keeping the
 // service's settings. Webhook verifies `X-Hub-Signature-256` (HMAC-SHA256 of the body with the
 // service's webhook secret) on POST /v1/hooks/git/<project>/<service> and deploys the service's
-// configured git source when the pushed branch is the one it tracks. Both are thread-safe.
+// configured git source when the pushed branch is the one it tracks; each delivery is acted on
+// once (X-GitHub-Delivery, or a signed X-Ink-Timestamp within 5 minutes: webhook_delivery.h),
+// a repeated one answers 200 {"deployed": false, "duplicate": true}. Both are thread-safe.
 #pragma once
 
 #include <mutex>
 #include <string>
 
+#include "ink/common/clock.h"
 #include "ink/common/json.h"
 #include "ink/http/server.h"
 #include "ink/ops/operation.h"
@@ -26,6 +29,7 @@ struct GitRemoteOptions {
   int64_t max_push_bytes = int64_t{512} << 20;
   std::string webhook_key;  // secret material the per-service webhook secrets derive from
   std::string api_url;      // inkd's public API URL, for the URLs shown to users
+  Clock* clock = nullptr;   // webhook timestamps; null = the system clock
 };
 
 class GitRemote {
@@ -62,6 +66,7 @@ class GitRemote {
 
   Store& store_;
   const OperationTable& table_;
+  Clock& clock_;
   mutable std::mutex mu_;  // guards options_.api_url (set once the server is bound)
   GitRemoteOptions options_;
 };

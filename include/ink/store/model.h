@@ -109,4 +109,13 @@ struct RegistryCredential {
   int64_t created_at = 0;
 };
 
+// A workspace's ssh deploy key: ssh:// and git@host:path sources are fetched with it only.
+struct DeployKey {
+  std::string workspace_id;
+  std::string public_key;          // "ssh-ed25519 AAAA... ink-<workspace>"
+  std::string fingerprint;         // "SHA256:..."
+  std::string sealed_private_key;  // secretbox(OpenSSH private key), never returned by the API
+  int64_t created_at = 0;
+};
+
 }  // namespace ink

@@ -152,7 +152,25 @@ class Store {
                                                             const std::string& registry) = 0;
   virtual Status DeleteRegistryCredential(const std::string& workspace_id,
                                           const std::string& registry) = 0;
+
+  // Webhook deliveries (replay protection). Records `key` (a delivery id) for `service_id` and
+  // returns true, or returns false when the service saw the same key within `keep_for` (a
+  // replay). Keys older than `keep_for` are dropped, and a service keeps at most
+  // kMaxWebhookDeliveriesPerService (the newest).
+  virtual Result<bool> RecordWebhookDelivery(const std::string& service_id, const std::string& key,
+                                             std::chrono::milliseconds keep_for) = 0;
+  // Forgets a recorded key (the delivery was refused after all, so a retry may come again).
+  virtual Status ForgetWebhookDelivery(const std::string& service_id, const std::string& key) = 0;
+
+  // The workspace's ssh deploy key: Put replaces any previous one (`created_at` is filled in);
+  // Get is NotFound when there is none.
+  virtual Result<DeployKey> PutDeployKey(DeployKey key) = 0;
+  virtual Result<DeployKey> GetDeployKey(const std::string& workspace_id) = 0;
+  virtual Status DeleteDeployKey(const std::string& workspace_id) = 0;
 };
+
+// How many webhook delivery ids a service keeps (RecordWebhookDelivery).
+inline constexpr int64_t kMaxWebhookDeliveriesPerService = 10000;
 
 // Bounds on service variables, enforced by the store (count) and the API (sizes).
 inline constexpr size_t kMaxVariablesPerService = 256;
