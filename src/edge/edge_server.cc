@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "client_policy.h"
+#include "ink/common/log.h"
 #include "worker.h"
 
 namespace ink::edge {
@@ -61,14 +64,46 @@ Result<int> Listen(const EdgeOptions& o, uint16_t port, bool first) {
   return fd;
 }
 
+// Descriptors the edge keeps besides client and upstream connections: stdio, the route watcher,
+// and per worker its listener, epoll, eventfd and reserve descriptor.
+constexpr long kFixedDescriptors = 32;
+constexpr long kDescriptorsPerWorker = 4;
+
+// The connection limit the file limit allows: each client connection may hold an upstream
+// connection too. Idle pooled upstreams beyond that are evicted when descriptors run short.
+int ConnectionsForFileLimit(long file_limit, int workers) {
+  long usable = file_limit - kFixedDescriptors - kDescriptorsPerWorker * workers;
+  long connections = usable / 2;
+  return connections < 1 ? 1
+                         : (connections > (1 << 30) ? (1 << 30) : static_cast<int>(connections));
+}
+
 class EdgeServerImpl : public EdgeServer {
  public:
-  EdgeServerImpl(const EdgeOptions& options, RouteTableHolder& routes)
-      : options_(options), routes_(routes) {}
+  EdgeServerImpl(const EdgeOptions& options, RouteTableHolder& routes, internal::CidrSet trusted)
+      : options_(options),
+        routes_(routes),
+        trusted_(std::move(trusted)),
+        per_client_(options.max_connections_per_client) {}
   ~EdgeServerImpl() override { Stop(std::chrono::milliseconds(0)); }
 
   Status Init() {
     int workers = options_.workers < 1 ? 1 : options_.workers;
+    rlimit limit{};
+    getrlimit(RLIMIT_NOFILE, &limit);
+    long file_limit =
+        limit.rlim_cur == RLIM_INFINITY ? (1L << 30) : static_cast<long>(limit.rlim_cur);
+    int allowed = ConnectionsForFileLimit(file_limit, workers);
+    if (options_.max_connections <= 0) {
+      options_.max_connections = allowed < 10000 ? allowed : 10000;
+    } else if (options_.max_connections > allowed) {
+      LogWarn("edge", "--max-connections " + std::to_string(options_.max_connections) +
+                          " needs more file descriptors than the limit of " +
+                          std::to_string(file_limit) + " allows; serving at most " +
+                          std::to_string(allowed) + " connections (raise the hard nofile limit)");
+      options_.max_connections = allowed;
+    }
+    internal::SharedPolicy policy{&trusted_, &per_client_};
     int per_worker = options_.max_connections / workers;
     if (per_worker < 1) per_worker = 1;
     uint16_t port = options_.listen_port;
@@ -84,7 +119,8 @@ class EdgeServerImpl : public EdgeServer {
                                              : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
         port_ = port;
       }
-      workers_.push_back(std::make_unique<internal::Worker>(options_, routes_, *fd, per_worker));
+      workers_.push_back(
+          std::make_unique<internal::Worker>(options_, policy, routes_, *fd, per_worker));
     }
     for (auto& w : workers_) {
       internal::Worker* worker = w.get();
@@ -94,6 +130,7 @@ class EdgeServerImpl : public EdgeServer {
   }
 
   uint16_t port() const override { return port_; }
+  int max_connections() const override { return options_.max_connections; }
 
   void Stop(std::chrono::milliseconds drain) override {
     for (auto& w : workers_) w->RequestStop(drain.count());
@@ -107,6 +144,8 @@ class EdgeServerImpl : public EdgeServer {
  private:
   EdgeOptions options_;
   RouteTableHolder& routes_;
+  internal::CidrSet trusted_;                     // read by every worker, never changed
+  internal::ClientConnectionLimiter per_client_;  // shared by the workers (atomics)
   uint16_t port_ = 0;
   std::vector<std::unique_ptr<internal::Worker>> workers_;
   std::vector<std::thread> threads_;
@@ -119,9 +158,25 @@ Result<std::unique_ptr<EdgeServer>> EdgeServer::Start(const EdgeOptions& options
   if (options.max_header_bytes < 1024 || options.max_header_bytes > (1u << 24)) {
     return InvalidArgument("max_header_bytes must be between 1024 and 16777216");
   }
-  auto server = std::make_unique<EdgeServerImpl>(options, routes);
+  if (options.max_connections_per_client < 0) {
+    return InvalidArgument("max_connections_per_client must be 0 (no limit) or more");
+  }
+  auto trusted = internal::CidrSet::Parse(options.trusted_proxies);
+  if (!trusted.ok()) return trusted.error();
+  auto server = std::make_unique<EdgeServerImpl>(options, routes, std::move(*trusted));
   INK_RETURN_IF_ERROR(server->Init());
   return std::unique_ptr<EdgeServer>(std::move(server));
+}
+
+long RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur != limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? (1L << 30) : static_cast<long>(limit.rlim_cur);
 }
 
 Status ParseListenAddress(std::string_view text, EdgeOptions* options) {

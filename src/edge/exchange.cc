@@ -12,63 +12,6 @@
 #include "worker.h"
 
 namespace ink::edge::internal {
-namespace {
-
-ParseContext* Ctx(http_parser* p) { return static_cast<ParseContext*>(p->data); }
-
-int OnUrl(http_parser* p, const char* at, size_t length) {
-  HeaderList* h = Ctx(p)->headers;
-  if (h->url_length == 0) h->url_offset = static_cast<uint32_t>(at - Ctx(p)->base);
-  h->url_length += static_cast<uint32_t>(length);
-  return 0;
-}
-int OnStatus(http_parser* p, const char* at, size_t length) {
-  HeaderList* h = Ctx(p)->headers;
-  if (h->status_length == 0) h->status_offset = static_cast<uint32_t>(at - Ctx(p)->base);
-  h->status_length += static_cast<uint32_t>(length);
-  return 0;
-}
-int OnHeaderField(http_parser* p, const char* at, size_t length) {
-  Ctx(p)->headers->OnField(Ctx(p)->base, at, length);
-  return 0;
-}
-int OnHeaderValue(http_parser* p, const char* at, size_t length) {
-  Ctx(p)->headers->OnValue(Ctx(p)->base, at, length);
-  return 0;
-}
-int OnHeadersComplete(http_parser* p) {
-  Ctx(p)->head_done = true;
-  http_parser_pause(p, 1);
-  if (p->type == HTTP_RESPONSE) {
-    int status = static_cast<int>(p->status_code);
-    if (Ctx(p)->response_has_no_body || status / 100 == 1 || status == 204 || status == 304) {
-      return 1;  // no body whatever Content-Length says
-    }
-  }
-  return 0;
-}
-int OnMessageComplete(http_parser* p) {
-  Ctx(p)->message_done = true;
-  http_parser_pause(p, 1);
-  return 0;
-}
-
-http_parser_settings MakeSettings(bool request) {
-  http_parser_settings s;
-  http_parser_settings_init(&s);
-  if (request) s.on_url = OnUrl;
-  if (!request) s.on_status = OnStatus;
-  s.on_header_field = OnHeaderField;
-  s.on_header_value = OnHeaderValue;
-  s.on_headers_complete = OnHeadersComplete;
-  s.on_message_complete = OnMessageComplete;
-  return s;
-}
-
-}  // namespace
-
-const http_parser_settings kRequestSettings = MakeSettings(true);
-const http_parser_settings kResponseSettings = MakeSettings(false);
 
 // Reads into [end, capacity) of `b`.
 IoResult ReadInto(Connection* c, Buffer& b) {
@@ -124,6 +67,11 @@ IoResult WriteOut(int fd, const std::string& head, size_t* head_sent, Buffer* bo
   }
 }
 
+bool WaitingForRequestBody(const Session* s) {
+  return !s->req_done && s->in.Forwardable() == 0 && s->in.parsed == s->in.end &&
+         s->upstream_head_sent == s->upstream_head.size();
+}
+
 void Worker::Drive(Session* s) {
   bool any = false;
   for (int round = 0; round < 1000; ++round) {
@@ -159,7 +107,8 @@ void Worker::Drive(Session* s) {
       if (s->lingering) break;
       [[fallthrough]];
     case Phase::kProxy:
-      s->deadline_ms = now_ms_ + options_.upstream_timeout.count();
+      s->deadline_ms = now_ms_ + (WaitingForRequestBody(s) ? options_.body_timeout.count()
+                                                           : options_.upstream_timeout.count());
       break;
     case Phase::kTunnel:
       s->deadline_ms = now_ms_ + options_.tunnel_timeout.count();
@@ -174,9 +123,7 @@ void Worker::ResetForNextRequest(Session* s) {
   s->in.begin = s->in.parsed;
   s->in.Compact();
   s->in.parsed = 0;  // re-parse pipelined bytes from the start of the next head
-  http_parser_init(&s->parser, HTTP_REQUEST);
-  s->parser.data = &s->parse;
-  s->parse.head_done = s->parse.message_done = false;
+  s->scan.Reset(0);
   s->headers.Clear();
   s->upstream_head.clear();
   s->upstream_head_sent = 0;
@@ -186,6 +133,7 @@ void Worker::ResetForNextRequest(Session* s) {
   s->backend = nullptr;
   s->tried = 0;
   s->attempts = 0;
+  s->idempotent = s->retried_stale = false;
   s->req_done = s->req_body_sent = s->resp_done = false;
   s->keepalive = s->close_after = s->is_head = s->upgrade = s->http10 = false;
   s->json_errors = s->to_tunnel = s->upstream_eof = false;
@@ -196,25 +144,26 @@ void Worker::ResetForNextRequest(Session* s) {
 }
 
 bool Worker::StepReadHead(Session* s) {
-  if (s->in.parsed < s->in.end) {
-    size_t n = http_parser_execute(&s->parser, &kRequestSettings, s->in.data.get() + s->in.parsed,
-                                   s->in.end - s->in.parsed);
-    http_errno err = HTTP_PARSER_ERRNO(&s->parser);
-    if (s->headers.too_many) {
-      LocalError(s, 431, "header_too_large", "the request has more than 100 header fields");
-      return true;
+  if (s->scan.scanned() < s->in.end) {
+    uint32_t head_end = 0;
+    switch (s->scan.Scan(s->in.data.get(), s->in.end, &head_end)) {
+      case HeadScanner::Result::kBareLf:
+        RejectRequest(s, ParseError::kBareLf);
+        return true;
+      case HeadScanner::Result::kComplete: {
+        ParseError error =
+            ParseRequestHead(s->in.data.get(), s->scan.start(), head_end, &s->head, &s->headers);
+        if (error != ParseError::kNone) {
+          RejectRequest(s, error);
+          return true;
+        }
+        s->in.begin = s->in.parsed = head_end;
+        StartRequest(s);
+        return true;
+      }
+      case HeadScanner::Result::kNeedMore:
+        break;
     }
-    if (err == HPE_PAUSED) {
-      s->in.parsed += static_cast<uint32_t>(n);
-      StartRequest(s);
-      return true;
-    }
-    if (err != HPE_OK) {
-      LocalError(s, 400, "bad_request",
-                 std::string("malformed HTTP request: ") + http_errno_description(err));
-      return true;
-    }
-    s->in.parsed += static_cast<uint32_t>(n);
   }
   if (stopping_ && s->in.end == 0) {
     CloseSession(s);
@@ -240,48 +189,56 @@ bool Worker::StepReadHead(Session* s) {
   }
 }
 
+void Worker::RejectRequest(Session* s, ParseError error) {
+  int status = 400;
+  const char* code = "bad_request";
+  if (error == ParseError::kTooManyHeaders) {
+    status = 431;
+    code = "header_too_large";
+  } else if (error == ParseError::kUnsupportedVersion) {
+    status = 505;
+    code = "http_version_not_supported";
+  } else if (error == ParseError::kBodyTooLarge) {
+    status = 413;
+    code = "body_too_large";
+  }
+  std::string message = "malformed HTTP request: " + std::string(DescribeParseError(error));
+  if (error == ParseError::kBodyTooLarge) {
+    message = "the request body is larger than this edge accepts (" +
+              std::to_string(options_.max_body_bytes) + " bytes; ink-edge --max-body-bytes)";
+  }
+  // The framing of whatever follows cannot be trusted: close after the error page.
+  s->keepalive = false;
+  LocalError(s, status, code, message);
+}
+
 void Worker::StartRequest(Session* s) {
-  http_parser& p = s->parser;
-  http_parser_pause(&p, 0);
-  s->started_ms = now_ms_;
-  s->http10 = p.http_major == 0 || (p.http_major == 1 && p.http_minor == 0);
-  s->keepalive = http_should_keep_alive(&p) != 0;
-  s->upgrade = p.upgrade != 0;
-  s->is_head = p.method == HTTP_HEAD;
+  const HeadInfo& h = s->head;
   const char* base = s->in.data.get();
+  s->started_ms = now_ms_;
+  s->http10 = h.minor_version == 0;
+  s->keepalive = h.keep_alive;
+  s->upgrade = h.upgrade;
+  std::string_view method = h.Method(base);
+  s->is_head = method == "HEAD";
+  s->idempotent = IsIdempotentMethod(method);
   std::string_view accept = s->headers.Find(base, "accept");
   s->json_errors = accept.find("application/json") != std::string_view::npos;
-  int host_count = 0;
-  std::string_view host = s->headers.Find(base, "host", &host_count);
-  std::string_view method = http_method_str(static_cast<http_method>(p.method));
-  std::string_view target(base + s->headers.url_offset, s->headers.url_length);
-  // Consume the LF that ends the head (the parser paused on it).
-  uint32_t lf = s->in.parsed;
-  s->parse.message_done = false;
-  http_parser_execute(&p, &kRequestSettings, base + lf, 1);
-  http_errno err = HTTP_PARSER_ERRNO(&p);
-  if (err != HPE_OK && err != HPE_PAUSED) {
-    LocalError(s, 400, "bad_request",
-               std::string("malformed HTTP request: ") + http_errno_description(err));
-    return;
-  }
-  http_parser_pause(&p, 0);
-  s->in.begin = s->in.parsed = lf + 1;
-  s->req_done = s->parse.message_done;
+  std::string_view host = s->headers.Value(base, h.host_index);
+  std::string_view target = h.Target(base);
+  s->body.Start(h.body, h.content_length, options_.max_body_bytes);
+  s->req_done = s->body.done();
   if (options_.access_log) {
     std::snprintf(s->log_line, sizeof s->log_line, "%.*s %.*s %.*s", static_cast<int>(host.size()),
                   host.data(), static_cast<int>(method.size()), method.data(),
                   static_cast<int>(target.size() > 180 ? 180 : target.size()), target.data());
   }
-  if (p.method == HTTP_CONNECT) {
-    LocalError(s, 400, "bad_request", "CONNECT is not supported by ink-edge");
+  if (s->body.error() != ParseError::kNone) {
+    RejectRequest(s, s->body.error());  // Content-Length over the body limit: 413 up front
     return;
   }
-  if (host_count != 1) {
-    LocalError(s, 400, "bad_request",
-               host_count == 0 ? "the request has no Host header; send Host: <service>-<project>." +
-                                     options_.platform_domain
-                               : "the request has more than one Host header");
+  if (method == "CONNECT") {
+    LocalError(s, 400, "bad_request", "CONNECT is not supported by ink-edge");
     return;
   }
   char normalized_buf[256];
@@ -306,7 +263,8 @@ void Worker::StartRequest(Session* s) {
         "no healthy replica of service " + s->route->service + " in project " + s->route->project);
     return;
   }
-  RequestHeadInput in{method, target, s->http10, s->upgrade, s->client_ip};
+  RequestHeadInput in{method,       target,          s->http10,           s->upgrade,
+                      s->client_ip, s->peer_trusted, h.target_needs_slash};
   BuildUpstreamRequestHead(base, s->headers, in, &s->upstream_head);
   size_t index = table_->IndexOf(s->route);
   s->rr_start = round_robin_[index]++;
@@ -329,34 +287,47 @@ bool Worker::StepConnect(Session* s) {
   return true;
 }
 
-// Parses buffered request body bytes; stops at the end of the message.
+// Parses buffered request body bytes; stops at the end of the message. False when the framing
+// is broken or the body too large (the session then answers with an error and closes).
 bool Worker::ParseRequestBody(Session* s) {
-  size_t n = http_parser_execute(&s->parser, &kRequestSettings, s->in.data.get() + s->in.parsed,
-                                 s->in.end - s->in.parsed);
-  http_errno err = HTTP_PARSER_ERRNO(&s->parser);
+  size_t n = s->body.Consume(s->in.data.get() + s->in.parsed, s->in.end - s->in.parsed);
   s->in.parsed += static_cast<uint32_t>(n);
-  if (err == HPE_PAUSED) {
-    http_parser_pause(&s->parser, 0);
-    s->req_done = true;
-  } else if (err != HPE_OK) {
+  if (s->body.error() != ParseError::kNone) {
+    RejectRequest(s, s->body.error());
     return false;
   }
+  if (s->body.done()) s->req_done = true;
   return true;
+}
+
+bool MayRetryRequest(bool request_bytes_sent, bool idempotent, bool response_bytes_received,
+                     bool body_bytes_forwarded) {
+  if (!request_bytes_sent) return true;
+  return idempotent && !response_bytes_received && !body_bytes_forwarded;
 }
 
 void Worker::UpstreamFailed(Session* s, const char* why) {
   Upstream* up = s->up;
   bool nothing_received = up->bytes_read == 0 && !s->response_started;
-  if (nothing_received && up->reused && !s->req_body_sent) {
-    // A pooled connection the backend had already closed: retry once on a fresh one.
+  bool sent = s->upstream_head_sent > 0;
+  if (nothing_received && MayRetryRequest(sent, s->idempotent, false, s->req_body_sent)) {
     const Backend* b = s->backend;
+    bool stale = up->reused && !s->retried_stale;
+    if (!up->reused) up->backend->down_until_ms = now_ms_ + options_.backend_down.count();
     CloseUpstream(up);
     s->up = nullptr;
-    if (!StartConnect(s, *b, false)) ConnectUpstream(s);
+    if (stale) {
+      // A pooled connection the backend had already closed: once more on a fresh one.
+      s->retried_stale = true;
+      if (StartConnect(s, *b, false)) return;
+    }
+    ConnectUpstream(s);  // the next backend, or a 502 when none is left
     return;
   }
   if (!s->response_started) {
-    if (nothing_received) up->backend->down_until_ms = now_ms_ + options_.backend_down.count();
+    if (nothing_received && !up->reused) {
+      up->backend->down_until_ms = now_ms_ + options_.backend_down.count();
+    }
     LocalError(s, 502, "bad_gateway",
                std::string("upstream down: the replica of service ") + s->route->service +
                    " in project " + s->route->project + " " + why);

@@ -4,41 +4,6 @@
 
 namespace ink::edge::internal {
 
-void HeaderList::Clear() {
-  count = 0;
-  too_many = false;
-  last_was_value = false;
-  status_offset = status_length = url_offset = url_length = 0;
-}
-
-void HeaderList::OnField(const char* base, const char* at, size_t length) {
-  uint32_t offset = static_cast<uint32_t>(at - base);
-  if (count > 0 && !last_was_value) {
-    // Continuation of a name split across two reads: the pieces are adjacent in the buffer.
-    items[count - 1].name_length += static_cast<uint32_t>(length);
-    return;
-  }
-  last_was_value = false;
-  if (count == kMaxHeaders) {
-    too_many = true;
-    return;
-  }
-  items[count++] = HeaderSpan{offset, static_cast<uint32_t>(length), offset, 0};
-}
-
-void HeaderList::OnValue(const char* base, const char* at, size_t length) {
-  if (too_many || count == 0) return;
-  HeaderSpan& h = items[count - 1];
-  if (last_was_value) {
-    h.value_length =
-        static_cast<uint32_t>(at - base) + static_cast<uint32_t>(length) - h.value_offset;
-  } else {
-    h.value_offset = static_cast<uint32_t>(at - base);
-    h.value_length = static_cast<uint32_t>(length);
-  }
-  last_was_value = true;
-}
-
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -121,52 +86,88 @@ void AppendHeader(std::string* out, std::string_view name, std::string_view valu
 
 }  // namespace
 
+namespace {
+
+enum class Forwarded : uint8_t { kNo, kFor, kRealIp, kProto, kHost, kForwarded };
+
+Forwarded ForwardedKind(std::string_view name) {
+  if (name.size() < 9) return Forwarded::kNo;
+  if (EqualsIgnoreCase(name, "x-forwarded-for")) return Forwarded::kFor;
+  if (EqualsIgnoreCase(name, "x-real-ip")) return Forwarded::kRealIp;
+  if (EqualsIgnoreCase(name, "x-forwarded-proto")) return Forwarded::kProto;
+  if (EqualsIgnoreCase(name, "x-forwarded-host")) return Forwarded::kHost;
+  if (EqualsIgnoreCase(name, "forwarded")) return Forwarded::kForwarded;
+  return Forwarded::kNo;
+}
+
+}  // namespace
+
 void BuildUpstreamRequestHead(const char* base, const HeaderList& headers,
                               const RequestHeadInput& in, std::string* out) {
   out->append(in.method);
   out->push_back(' ');
+  if (in.target_needs_slash) out->push_back('/');
   out->append(in.target);
   out->append(in.http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
   bool check_connection = HasConnectionHeader(base, headers);
-  std::string_view upgrade_value;
-  bool have_xff = false;
-  bool have_via = false;
-  std::string_view host;
+  std::string_view upgrade_value, host, real_ip, proto, forwarded_host;
+  int forwarded_for = 0;
   for (int i = 0; i < headers.count; ++i) {
     std::string_view name = headers.Name(base, i);
     std::string_view value = headers.Value(base, i);
     if (EqualsIgnoreCase(name, "upgrade")) upgrade_value = value;
     if (IsHopByHop(name)) continue;
     if (check_connection && ListedInConnection(base, headers, name)) continue;
-    if (EqualsIgnoreCase(name, "x-forwarded-proto") || EqualsIgnoreCase(name, "x-forwarded-host")) {
-      continue;  // set by the edge: a client must not be able to claim https
+    switch (ForwardedKind(name)) {
+      case Forwarded::kNo:
+        break;
+      case Forwarded::kFor:
+        ++forwarded_for;
+        continue;  // written below, after the other fields
+      case Forwarded::kRealIp:
+        if (in.trusted_peer && real_ip.empty()) real_ip = value;
+        continue;
+      case Forwarded::kProto:
+        if (in.trusted_peer && proto.empty()) proto = value;
+        continue;
+      case Forwarded::kHost:
+        if (in.trusted_peer && forwarded_host.empty()) forwarded_host = value;
+        continue;
+      case Forwarded::kForwarded:
+        if (!in.trusted_peer) continue;  // a client must not be able to name another origin
+        break;
     }
-    if (EqualsIgnoreCase(name, "x-forwarded-for") || EqualsIgnoreCase(name, "via")) continue;
+    if (EqualsIgnoreCase(name, "via")) continue;
     if (EqualsIgnoreCase(name, "host") && host.empty()) host = value;
     AppendHeader(out, name, value);
   }
-  // X-Forwarded-For and Via: the client's values (all occurrences), then ours.
+  // X-Forwarded-For: a trusted proxy's chain (all occurrences), then the socket peer.
   out->append("X-Forwarded-For: ");
-  for (int i = 0; i < headers.count; ++i) {
-    if (EqualsIgnoreCase(headers.Name(base, i), "x-forwarded-for")) {
-      out->append(headers.Value(base, i));
-      out->append(", ");
-      have_xff = true;
+  if (in.trusted_peer && forwarded_for > 0) {
+    for (int i = 0; i < headers.count; ++i) {
+      std::string_view value = headers.Value(base, i);
+      if (ForwardedKind(headers.Name(base, i)) == Forwarded::kFor && !value.empty()) {
+        out->append(value);
+        out->append(", ");
+      }
     }
   }
-  (void)have_xff;
   out->append(in.client_ip);
-  out->append("\r\nX-Forwarded-Proto: http\r\n");
-  if (!host.empty()) AppendHeader(out, "X-Forwarded-Host", host);
+  out->append("\r\n");
+  AppendHeader(out, "X-Real-IP", real_ip.empty() ? in.client_ip : real_ip);
+  AppendHeader(out, "X-Forwarded-Proto", proto.empty() ? std::string_view("http") : proto);
+  if (!forwarded_host.empty()) {
+    AppendHeader(out, "X-Forwarded-Host", forwarded_host);
+  } else if (!host.empty()) {
+    AppendHeader(out, "X-Forwarded-Host", host);
+  }
   out->append("Via: ");
   for (int i = 0; i < headers.count; ++i) {
-    if (EqualsIgnoreCase(headers.Name(base, i), "via")) {
+    if (EqualsIgnoreCase(headers.Name(base, i), "via") && !headers.Value(base, i).empty()) {
       out->append(headers.Value(base, i));
       out->append(", ");
-      have_via = true;
     }
   }
-  (void)have_via;
   out->append(in.http10 ? "1.0 ink-edge\r\n" : "1.1 ink-edge\r\n");
   if (in.upgrade) {
     out->append("Connection: upgrade\r\n");
@@ -180,7 +181,7 @@ void BuildClientResponseHead(const char* base, const HeaderList& headers,
   char status_line[32];
   int n = std::snprintf(status_line, sizeof status_line, "HTTP/1.1 %03d ", in.status);
   out->append(status_line, static_cast<size_t>(n));
-  out->append(base + headers.status_offset, headers.status_length);
+  out->append(in.reason);
   out->append("\r\n");
   bool check_connection = HasConnectionHeader(base, headers);
   std::string_view upgrade_value;

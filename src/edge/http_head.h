@@ -1,5 +1,6 @@
-// Internal to ink-edge: header bookkeeping for http-parser and the rewriting of message heads
-// that a proxy must do (hop-by-hop headers, X-Forwarded-*, Via) plus the edge's own error pages.
+// Internal to ink-edge: the header list of a parsed message (see http1.h) and the rewriting of
+// message heads that a proxy must do (hop-by-hop headers, X-Forwarded-*, Via) plus the edge's
+// own error pages.
 //
 // Header names and values are kept as offsets into the connection's input buffer (no copies);
 // the buffer must not move while a head is being parsed. Everything here is single-threaded
@@ -18,20 +19,13 @@ struct HeaderSpan {
   uint32_t value_offset = 0, value_length = 0;
 };
 
-// Headers of one message, collected from http-parser's field/value callbacks.
+// Header fields of one message, in the order received (values without surrounding whitespace).
 struct HeaderList {
   static constexpr int kMaxHeaders = 100;
   HeaderSpan items[kMaxHeaders];
   int count = 0;
-  bool too_many = false;
-  bool last_was_value = false;
-  uint32_t status_offset = 0, status_length = 0;  // reason phrase (responses)
-  uint32_t url_offset = 0, url_length = 0;        // request target (requests)
 
-  void Clear();
-  // Feed http-parser's on_header_field / on_header_value data; `base` is the buffer start.
-  void OnField(const char* base, const char* at, size_t length);
-  void OnValue(const char* base, const char* at, size_t length);
+  void Clear() { count = 0; }
 
   std::string_view Name(const char* base, int i) const {
     return {base + items[i].name_offset, items[i].name_length};
@@ -53,17 +47,23 @@ struct RequestHeadInput {
   std::string_view target;
   bool http10 = false;
   bool upgrade = false;
-  std::string_view client_ip;
+  std::string_view client_ip;       // the socket peer
+  bool trusted_peer = false;        // the peer is a proxy listed in --trusted-proxies
+  bool target_needs_slash = false;  // absolute-form target with an empty path: prepend '/'
 };
 
-// Writes the request head sent upstream: hop-by-hop and Connection-listed headers dropped,
-// X-Forwarded-For appended, X-Forwarded-Proto/Host set, Via added. Upgrade requests keep
+// Writes the request head sent upstream: hop-by-hop and Connection-listed headers dropped
+// (never Content-Length, Transfer-Encoding or Host), Via added. Upgrade requests keep
 // "Connection: upgrade" and their Upgrade header. HTTP/1.0 clients are forwarded as HTTP/1.0.
+// X-Forwarded-For, X-Real-IP, X-Forwarded-Proto and X-Forwarded-Host describe the socket peer:
+// a client's own values (and Forwarded) are dropped, unless the peer is a trusted proxy, whose
+// X-Forwarded-For chain is kept and extended and whose other values are kept when present.
 void BuildUpstreamRequestHead(const char* base, const HeaderList& headers,
                               const RequestHeadInput& in, std::string* out);
 
 struct ResponseHeadInput {
   int status = 200;
+  std::string_view reason;
   bool client_http10 = false;
   bool close = false;  // the client connection closes after this response
 };

@@ -4,24 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdio>
 
 #include "worker.h"
 
 namespace ink::edge::internal {
-namespace {
-
-// True when the response body runs until the upstream closes (no Content-Length, not chunked).
-// http-parser exports http_message_needs_eof but its header does not declare it.
-bool BodyEndsAtEof(const http_parser& p, bool no_body) {
-  int status = static_cast<int>(p.status_code);
-  if (no_body || status / 100 == 1 || status == 204 || status == 304) return false;
-  if (p.flags & F_CHUNKED) return false;
-  return p.content_length == ULLONG_MAX;
-}
-
-}  // namespace
 
 bool Worker::StepProxy(Session* s) {
   bool progress = false;
@@ -44,10 +31,7 @@ bool Worker::StepProxy(Session* s) {
   // 2. More request body from the client (only while there is room: back-pressure).
   if (!s->req_done) {
     if (s->in.parsed < s->in.end) {
-      if (!ParseRequestBody(s)) {
-        CloseSession(s);  // malformed body framing: the connection cannot be trusted
-        return true;
-      }
+      if (!ParseRequestBody(s)) return true;  // answered 400/413 (or cut short) and closes
       progress = true;
     } else if (s->readable) {
       if (s->in.begin == s->in.end) {
@@ -96,7 +80,8 @@ bool Worker::StepProxy(Session* s) {
 
 bool Worker::ReadResponse(Session* s) {
   Upstream* up = s->up;
-  if (up->in.parsed < up->in.end) return ParseResponse(s);
+  bool unparsed = up->head_done ? up->in.parsed < up->in.end : up->scan.scanned() < up->in.end;
+  if (unparsed) return ParseResponse(s);
   if (!up->readable) return false;
   if (up->head_done) {
     if (up->in.begin == up->in.end) {
@@ -117,11 +102,8 @@ bool Worker::ReadResponse(Session* s) {
   }
   if (r == IoResult::kAgain) return false;
   if (r == IoResult::kEof && up->head_done) {
-    // A body delimited by the end of the connection ends here.
-    up->parse.message_done = false;
-    http_parser_execute(&up->parser, &kResponseSettings, nullptr, 0);
-    if (up->parse.message_done) {
-      http_parser_pause(&up->parser, 0);
+    up->body.OnEof();  // a body delimited by the end of the connection ends here
+    if (up->body.done()) {
       up->keepalive = false;
       s->close_after = true;
       s->resp_done = true;
@@ -132,68 +114,80 @@ bool Worker::ReadResponse(Session* s) {
   return true;
 }
 
-// Parses buffered response bytes. Returns true (progress) unless nothing could be parsed.
+// Parses buffered response bytes: the head (once complete), then the body's framing.
 bool Worker::ParseResponse(Session* s) {
   Upstream* up = s->up;
   char* base = up->in.data.get();
-  uint32_t start = up->in.parsed;
-  up->parse.head_done = up->parse.message_done = false;
-  size_t n = http_parser_execute(&up->parser, &kResponseSettings, base + start, up->in.end - start);
-  http_errno err = HTTP_PARSER_ERRNO(&up->parser);
-  if (err == HPE_OK) {
-    up->in.parsed += static_cast<uint32_t>(n);
-    if (up->headers.too_many) UpstreamFailed(s, "sent more than 100 header fields");
-    return true;
-  }
-  if (err != HPE_PAUSED) {
-    UpstreamFailed(s, "sent a malformed HTTP response");
-    return true;
-  }
-  http_parser_pause(&up->parser, 0);
-  if (up->parse.head_done) {
-    uint32_t lf = start + static_cast<uint32_t>(n);
+  if (!up->head_done) {
+    uint32_t head_end = 0;
+    HeadScanner::Result scanned = up->scan.Scan(base, up->in.end, &head_end);
+    if (scanned == HeadScanner::Result::kNeedMore) return true;
+    ParseError error = scanned == HeadScanner::Result::kBareLf
+                           ? ParseError::kBareLf
+                           : ParseResponseHead(base, up->scan.start(), head_end, s->is_head,
+                                               &up->head, &up->headers);
+    if (error == ParseError::kNone && up->head.status == 101 && !s->upgrade) {
+      error = ParseError::kBadStatusLine;  // 101 to a request that asked for no upgrade
+    }
+    if (error != ParseError::kNone) {
+      // Whatever the backend meant, the client's connection must not be framed by it: 502,
+      // and the upstream connection is closed (never pooled).
+      up->keepalive = false;
+      std::string why = "sent a malformed response: " + std::string(DescribeParseError(error));
+      UpstreamFailed(s, why.c_str());
+      return true;
+    }
     up->head_done = true;
+    up->in.begin = up->in.parsed = head_end;
+    up->body.Start(up->head.body, up->head.content_length, 0);
     OnResponseHead(s);
-    // Consume the LF the parser paused on; a body-less message completes right here.
-    http_parser_execute(&up->parser, &kResponseSettings, base + lf, 1);
-    http_parser_pause(&up->parser, 0);
-    up->in.begin = up->in.parsed = lf + 1;
-  } else {
-    up->in.parsed = start + static_cast<uint32_t>(n);
+    if (up->body.done()) OnResponseComplete(s);
+    return true;
   }
-  if (up->parse.message_done) OnResponseComplete(s);
+  size_t n = up->body.Consume(base + up->in.parsed, up->in.end - up->in.parsed);
+  up->in.parsed += static_cast<uint32_t>(n);
+  if (up->body.error() != ParseError::kNone) {
+    up->keepalive = false;
+    std::string why =
+        "sent a malformed response body: " + std::string(DescribeParseError(up->body.error()));
+    UpstreamFailed(s, why.c_str());
+    return true;
+  }
+  if (up->body.done()) OnResponseComplete(s);
   return true;
 }
 
 void Worker::OnResponseHead(Session* s) {
   Upstream* up = s->up;
-  int status = static_cast<int>(up->parser.status_code);
+  int status = up->head.status;
   if (status >= 200 || status == 101) {
     s->status = status;
-    up->keepalive = http_should_keep_alive(&up->parser) != 0;
-    if (BodyEndsAtEof(up->parser, s->is_head)) s->close_after = true;
+    up->keepalive = up->head.keep_alive;
+    if (up->head.body == BodyKind::kUntilClose) s->close_after = true;
     // A refused upgrade: the client may already be sending the other protocol.
     if (s->upgrade && status != 101) s->close_after = true;
   } else if (s->http10) {
     return;  // no interim responses to HTTP/1.0 clients
   }
-  ResponseHeadInput in{status, s->http10, s->close_after || !s->keepalive || stopping_};
+  ResponseHeadInput in{status, up->head.Reason(up->in.data.get()), s->http10,
+                       s->close_after || !s->keepalive || stopping_};
   BuildClientResponseHead(up->in.data.get(), up->headers, in, &s->out);
 }
 
 void Worker::OnResponseComplete(Session* s) {
   Upstream* up = s->up;
-  int status = static_cast<int>(up->parser.status_code);
-  if (status / 100 == 1 && !(status == 101 && s->upgrade)) {
+  int status = up->head.status;
+  if (status / 100 == 1 && status != 101) {
     // Interim response (100 Continue, 103): forwarded; the final response follows.
     up->head_done = false;
     up->headers.Clear();
     up->in.begin = up->in.parsed;
     up->in.Compact();
+    up->scan.Reset(0);
     return;
   }
   s->resp_done = true;
-  if (status == 101 && s->upgrade) s->to_tunnel = true;
+  if (status == 101) s->to_tunnel = true;
 }
 
 void Worker::FinishExchange(Session* s) {

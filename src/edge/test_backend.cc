@@ -128,7 +128,8 @@ std::map<std::string, std::string> ParseHeaders(const std::string& head, std::st
 
 }  // namespace
 
-TestBackend::TestBackend(std::string name) : name_(std::move(name)) {
+TestBackend::TestBackend(std::string name, bool drop_requests)
+    : name_(std::move(name)), drop_requests_(drop_requests) {
   listen_fd_ = ListenLoopback(&port_);
   accept_thread_ = std::thread([this] { AcceptLoop(); });
 }
@@ -149,7 +150,11 @@ void TestBackend::AcceptLoop() {
     pollfd p{listen_fd_, POLLIN, 0};
     if (poll(&p, 1, 100) <= 0) continue;
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
+    if (fd < 0) {
+      // Out of descriptors (a test lowers the limit): wait rather than spin on poll.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
     ++connections_;
     std::lock_guard<std::mutex> lock(mu_);
     fds_.push_back(fd);
@@ -164,8 +169,16 @@ void TestBackend::Serve(int fd) {
   for (;;) {
     std::string head, first;
     if (!r.Head(&head)) return;
-    ++requests_;
     auto h = ParseHeaders(head, &first);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      lines_.push_back(first);
+    }
+    ++requests_;
+    if (drop_requests_) {
+      shutdown(fd, SHUT_RDWR);
+      return;
+    }
     std::string method = first.substr(0, first.find(' '));
     std::string path = first.substr(first.find(' ') + 1);
     path = path.substr(0, path.find(' '));
@@ -220,6 +233,12 @@ void TestBackend::Serve(int fd) {
     } else if (path.rfind("/slow/", 0) == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(path.substr(6))));
       ok = reply(200, "backend=" + name_ + " slow");
+    } else if (path == "/bad-framing") {
+      ok = WriteAll(fd,
+                    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled");
+    } else if (path == "/bare-lf") {
+      ok = WriteAll(fd, "HTTP/1.1 200 OK\nContent-Length: 2\n\nok");
     } else if (path == "/204") {
       ok = WriteAll(fd, "HTTP/1.1 204 No Content\r\n\r\n");
     } else {
@@ -229,8 +248,19 @@ void TestBackend::Serve(int fd) {
   }
 }
 
-TestClient::TestClient(uint16_t port) {
+std::vector<std::string> TestBackend::request_lines() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lines_;
+}
+
+TestClient::TestClient(uint16_t port, const char* source_ip) {
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (source_ip != nullptr) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    inet_pton(AF_INET, source_ip, &from.sin_addr);
+    bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from);
+  }
   timeval tv{10, 0};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);

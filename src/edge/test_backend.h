@@ -15,20 +15,26 @@ namespace ink::edge::testing {
 // Paths: "/" and others → 200 "backend=<name> path=<p>"; "/headers" → the request head as
 // received; "/echo" → the request body; "/count" → number of body bytes; "/chunked" → a chunked
 // body; "/large/<n>" → n bytes of a pattern (streamed); "/ws" → 101 then raw echo; "/close" →
-// close-delimited body; "/slow/<ms>" → waits then answers; "/204" → 204.
+// close-delimited body; "/slow/<ms>" → waits then answers; "/204" → 204; "/bad-framing" → a
+// response with both Content-Length and Transfer-Encoding whose body hides a second response;
+// "/bare-lf" → a response head with bare LF line ends. With `drop_requests`, every connection is
+// closed right after a request head arrives (a backend that crashes on each request).
 class TestBackend {
  public:
-  explicit TestBackend(std::string name);
+  explicit TestBackend(std::string name, bool drop_requests = false);
   ~TestBackend();
   uint16_t port() const { return port_; }
   int connections() const { return connections_.load(); }
   int requests() const { return requests_.load(); }
+  // The request lines parsed so far, in order.
+  std::vector<std::string> request_lines();
 
  private:
   void AcceptLoop();
   void Serve(int fd);
 
   std::string name_;
+  bool drop_requests_;
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
@@ -38,6 +44,7 @@ class TestBackend {
   std::mutex mu_;
   std::vector<std::thread> threads_;  // guarded by mu_
   std::vector<int> fds_;              // guarded by mu_
+  std::vector<std::string> lines_;    // guarded by mu_
 };
 
 struct Response {
@@ -49,7 +56,8 @@ struct Response {
 
 class TestClient {
  public:
-  explicit TestClient(uint16_t port);
+  // Connects to 127.0.0.1:port, from `source_ip` when given (any 127.x.y.z is local).
+  explicit TestClient(uint16_t port, const char* source_ip = nullptr);
   ~TestClient();
   bool connected() const { return fd_ >= 0; }
   bool Send(const std::string& bytes);

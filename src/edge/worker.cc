@@ -1,6 +1,7 @@
 #include "worker.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -44,11 +45,21 @@ void SetNoDelay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+// A pooled upstream connection idle longer than this is not used for a non-idempotent request:
+// it might be closed by the backend at the same moment, and such a request cannot be retried.
+constexpr int64_t kFreshPooledMs = 2000;
+
 }  // namespace
 
-Worker::Worker(const EdgeOptions& options, RouteTableHolder& routes, int listen_fd,
-               int max_sessions)
-    : options_(options), routes_(routes), max_sessions_(max_sessions) {
+Worker::Worker(const EdgeOptions& options, const SharedPolicy& policy, RouteTableHolder& routes,
+               int listen_fd, int max_sessions)
+    : options_(options), policy_(policy), routes_(routes), max_sessions_(max_sessions) {
+  reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  BuildErrorResponse(503, "too_many_connections",
+                     "too many connections from your address to ink-edge; close some and retry",
+                     false, true, false, &too_many_from_client_);
+  BuildErrorResponse(503, "edge_full", "ink-edge is at its connection limit; retry shortly", false,
+                     true, false, &edge_full_);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   listener_.fd = listen_fd;
@@ -67,6 +78,7 @@ Worker::~Worker() {
   if (listener_.fd >= 0) close(listener_.fd);
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
+  if (reserve_fd_ >= 0) close(reserve_fd_);
 }
 
 void Worker::RequestStop(int64_t drain_ms) {
@@ -89,16 +101,25 @@ void Worker::Run() {
   now_ms_ = MonotonicMillis();
   next_sweep_ms_ = now_ms_ + 250;
   for (;;) {
-    int n = epoll_wait(epoll_fd_, events, 256, 250);
+    int wait_ms = 250;
+    if (accept_paused_until_ms_ != 0) {
+      int64_t left = accept_paused_until_ms_ - now_ms_;
+      wait_ms = left <= 0 ? 0 : (left < 250 ? static_cast<int>(left) : 250);
+    }
+    int n = epoll_wait(epoll_fd_, events, 256, wait_ms);
     now_ms_ = MonotonicMillis();
     RefreshRoutes();
+    if (accept_paused_until_ms_ != 0 && now_ms_ >= accept_paused_until_ms_ && !stopping_) {
+      accept_paused_until_ms_ = 0;
+      Accept();  // the listener is edge-triggered: pending connections raise no new event
+    }
     for (int i = 0; i < n; ++i) {
       auto* c = static_cast<Connection*>(events[i].data.ptr);
       uint32_t e = events[i].events;
       if (c->fd < 0) continue;  // closed earlier in this batch
       switch (c->kind) {
         case Connection::Kind::kListener:
-          Accept();
+          if (accept_paused_until_ms_ == 0) Accept();
           break;
         case Connection::Kind::kWake:
           OnWake();
@@ -175,6 +196,38 @@ void Worker::OnWake() {
   }
 }
 
+void Worker::Refuse(int fd, std::string_view response) {
+  // Read what the client already sent so the close is a FIN, not a reset that would destroy
+  // the answer; then answer and close. Neither call blocks.
+  char sink[4096];
+  ssize_t ignored = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+  ignored = send(fd, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  (void)ignored;
+  close(fd);
+}
+
+void Worker::OnAcceptExhausted() {
+  if (now_ms_ - last_fd_warning_ms_ >= 10000) {
+    last_fd_warning_ms_ = now_ms_;
+    LogWarn("edge", "accept: out of file descriptors (" + std::string(std::strerror(errno)) +
+                        "); refusing connections until some close. Raise the nofile limit or lower "
+                        "--max-connections");
+  }
+  while (EvictIdleUpstream()) {
+  }
+  if (reserve_fd_ >= 0) {
+    // The classic reserve descriptor: give it up, take one pending connection, answer it with
+    // a 503 and close it, then take the reserve back.
+    close(reserve_fd_);
+    reserve_fd_ = -1;
+    int fd = accept4(listener_.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) Refuse(fd, edge_full_);
+    reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && reserve_fd_ >= 0) return;  // the caller's loop accepts (or sheds) the next
+  }
+  accept_paused_until_ms_ = now_ms_ + 100;  // nothing to shed with: try again in 100 ms
+}
+
 void Worker::Accept() {
   for (;;) {
     sockaddr_storage addr{};
@@ -183,19 +236,28 @@ void Worker::Accept() {
                      SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno == EMFILE || errno == ENFILE) {
-        LogWarn("edge", "accept: out of file descriptors; raise the nofile limit");
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        OnAcceptExhausted();
+        if (accept_paused_until_ms_ != 0) return;
+        continue;
       }
       return;
     }
     if (sessions_ >= max_sessions_ || stopping_) {
-      close(fd);  // over the connection limit: refuse cheaply
+      Refuse(fd, edge_full_);  // over the connection limit: refuse cheaply
+      continue;
+    }
+    uint32_t slot = ClientConnectionLimiter::kNoSlot;
+    if (policy_.per_client && !policy_.per_client->TryAcquire(addr, &slot)) {
+      Refuse(fd, too_many_from_client_);
       continue;
     }
     SetNoDelay(fd);
     Session* s = NewSession();
     s->fd = fd;
     s->out_armed = false;
+    s->client_slot = slot;
+    s->peer_trusted = policy_.trusted_proxies && policy_.trusted_proxies->Contains(addr);
     if (addr.ss_family == AF_INET) {
       inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, s->client_ip,
                 sizeof s->client_ip);
@@ -212,6 +274,7 @@ void Worker::Accept() {
     ++sessions_;
     Link(s);
     ResetForNextRequest(s);
+    s->deadline_ms = now_ms_ + options_.header_timeout.count();  // slowloris: from accept
     s->readable = true;  // data may already be waiting; the first read tells
     s->writable = true;
     Drive(s);
@@ -227,8 +290,6 @@ Session* Worker::NewSession() {
     all_sessions_.push_back(std::make_unique<Session>());
     s = all_sessions_.back().get();
     s->in.Allocate(options_.max_header_bytes);
-    s->parse.base = s->in.data.get();
-    s->parse.headers = &s->headers;
   }
   s->in.Reset();
   s->readable = s->writable = s->peer_hup = false;
@@ -246,8 +307,6 @@ Upstream* Worker::NewUpstream() {
     all_upstreams_.push_back(std::make_unique<Upstream>());
     up = all_upstreams_.back().get();
     up->in.Allocate(options_.max_header_bytes);
-    up->parse.base = up->in.data.get();
-    up->parse.headers = &up->headers;
   }
   up->in.Reset();
   up->readable = up->writable = up->peer_hup = false;
@@ -290,6 +349,8 @@ void Worker::CloseSession(Session* s) {
   }
   close(s->fd);  // also removes it from epoll
   s->fd = -1;
+  if (policy_.per_client) policy_.per_client->Release(s->client_slot);
+  s->client_slot = ClientConnectionLimiter::kNoSlot;
   s->phase = Phase::kClosed;
   s->table.reset();
   Unlink(s);
@@ -325,6 +386,7 @@ void Worker::ReleaseUpstream(Upstream* up, bool reuse) {
   up->session = nullptr;
   up->in.Reset();
   up->deadline_ms = now_ms_ + options_.upstream_idle_timeout.count();
+  up->idle_since_ms = now_ms_;
   backend->idle.push_back(up);
 }
 
@@ -376,10 +438,8 @@ void BeginExchange(Session* s, Upstream* up) {
   up->head_done = false;
   up->bytes_read = 0;
   up->headers.Clear();
-  http_parser_init(&up->parser, HTTP_RESPONSE);
-  up->parser.data = &up->parse;
-  up->parse.head_done = up->parse.message_done = false;
-  up->parse.response_has_no_body = s->is_head;
+  up->in.Reset();
+  up->scan.Reset(0);
 }
 
 }  // namespace
@@ -390,7 +450,8 @@ bool Worker::StartConnect(Session* s, const Backend& b, bool use_pool) {
   BackendState& state = StateFor(b);
   s->backend = &b;
   s->upstream_head_sent = 0;
-  if (use_pool && !state.idle.empty()) {
+  if (use_pool && !state.idle.empty() &&
+      (s->idempotent || now_ms_ - state.idle.back()->idle_since_ms < kFreshPooledMs)) {
     Upstream* up = state.idle.back();
     state.idle.pop_back();
     up->session = s;
@@ -401,8 +462,14 @@ bool Worker::StartConnect(Session* s, const Backend& b, bool use_pool) {
     return true;
   }
   int fd = socket(b.sockaddr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0 && (errno == EMFILE || errno == ENFILE) && EvictIdleUpstream()) {
+    fd = socket(b.sockaddr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  }
   if (fd < 0) {
-    LogError("edge", std::string("socket: ") + std::strerror(errno));
+    if (now_ms_ - last_fd_warning_ms_ >= 10000) {
+      last_fd_warning_ms_ = now_ms_;
+      LogError("edge", std::string("socket: ") + std::strerror(errno));
+    }
     return false;
   }
   SetNoDelay(fd);
@@ -440,6 +507,19 @@ void Worker::ConnectFailed(Session* s) {
   ConnectUpstream(s);
 }
 
+bool Worker::EvictIdleUpstream() {
+  Upstream* oldest = nullptr;
+  for (auto& [key, state] : backends_) {
+    if (!state.idle.empty() &&
+        (oldest == nullptr || state.idle.front()->idle_since_ms < oldest->idle_since_ms)) {
+      oldest = state.idle.front();
+    }
+  }
+  if (oldest == nullptr) return false;
+  CloseUpstream(oldest);
+  return true;
+}
+
 void Worker::Sweep() {
   for (Connection* c = live_.next; c != &live_;) {
     Connection* next = c->next;
@@ -470,12 +550,17 @@ void Worker::OnTimeout(Connection* c) {
       Drive(s);
       break;
     case Phase::kProxy:
-      if (s->out_sent == 0 && s->out.empty() && (s->up == nullptr || !s->up->head_done)) {
+      if (s->response_started || !s->out.empty() || (s->up != nullptr && s->up->head_done)) {
+        CloseSession(s);  // a response is under way: all we can do is cut it short
+      } else if (WaitingForRequestBody(s)) {
+        LocalError(s, 408, "request_timeout",
+                   "the request body stopped arriving (nothing for " +
+                       std::to_string(options_.body_timeout.count() / 1000) + " s)");
+        Drive(s);
+      } else {
         LocalError(s, 504, "upstream_timeout",
                    "the upstream of service " + s->route->service + " did not answer in time");
         Drive(s);
-      } else {
-        CloseSession(s);
       }
       break;
     default:

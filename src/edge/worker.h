@@ -11,11 +11,15 @@
 // EPOLLOUT is in the interest set only while a write is blocked (or a connect is pending):
 // leaving it on would wake the loop for every ACK. Bodies are forwarded raw from the input buffer
 // they were read into (the framing, Content-Length or chunked, is passed through unchanged while
-// http-parser tracks where each message ends), so a large body never needs more than one buffer per
-// direction: when the peer cannot take more, we stop reading (back-pressure).
+// the strict parser of http1.h checks it and tracks where each message ends), so a large body
+// never needs more than one buffer per direction: when the peer cannot take more, we stop reading
+// (back-pressure). Only bytes the parser has accepted are ever forwarded.
+//
+// Deadlines (one per connection, checked by a sweep every 250 ms): the whole request head from
+// accept or from its first byte (header_timeout), the idle time between keep-alive requests,
+// progress of the request body (body_timeout) and of the upstream's answer (upstream_timeout).
 #pragma once
 
-#include <http_parser.h>
 #include <netinet/in.h>
 
 #include <atomic>
@@ -26,6 +30,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "client_policy.h"
+#include "http1.h"
 #include "http_head.h"
 #include "ink/edge/edge_server.h"
 #include "ink/edge/route_table.h"
@@ -44,13 +50,10 @@ struct Buffer {
   void Compact();
 };
 
-// What http-parser's callbacks record for the connection that owns the parser.
-struct ParseContext {
-  const char* base = nullptr;
-  HeaderList* headers = nullptr;
-  bool head_done = false;             // on_headers_complete fired (parser paused)
-  bool message_done = false;          // on_message_complete fired (parser paused)
-  bool response_has_no_body = false;  // set before parsing a response to a HEAD request
+// Read-only state every worker of one EdgeServer shares.
+struct SharedPolicy {
+  const CidrSet* trusted_proxies = nullptr;
+  ClientConnectionLimiter* per_client = nullptr;
 };
 
 struct Session;
@@ -77,14 +80,16 @@ struct Upstream : Connection {
   BackendState* backend = nullptr;
   Session* session = nullptr;  // null while idle in the pool
   Buffer in;
-  http_parser parser{};
+  HeadScanner scan;
+  HeadInfo head;
   HeaderList headers;
-  ParseContext parse;
+  BodyFramer body;
   bool connecting = false;
   bool reused = false;
   bool keepalive = false;
   bool head_done = false;
   uint64_t bytes_read = 0;  // in the current exchange
+  int64_t idle_since_ms = 0;
 };
 
 struct BackendState {
@@ -98,9 +103,10 @@ struct Session : Connection {
   Session() : Connection(Kind::kClient) {}
   Phase phase = Phase::kReadHead;
   Buffer in;
-  http_parser parser{};
+  HeadScanner scan;
+  HeadInfo head;
   HeaderList headers;
-  ParseContext parse;
+  BodyFramer body;
   std::string upstream_head;  // rewritten request head (kept until the response starts: retries)
   size_t upstream_head_sent = 0;
   std::string out;  // response head(s) or an error page for the client
@@ -112,6 +118,10 @@ struct Session : Connection {
   uint32_t rr_start = 0;
   uint64_t tried = 0;  // bit i: backend i tried for this request
   int attempts = 0;
+  bool idempotent = false;     // the method may be retried after it reached a backend
+  bool retried_stale = false;  // a pooled connection failed and was replaced once
+  bool peer_trusted = false;   // the socket peer is in --trusted-proxies
+  uint32_t client_slot = ClientConnectionLimiter::kNoSlot;
   bool req_done = false, req_body_sent = false, resp_done = false;
   bool keepalive = false, close_after = false, is_head = false, upgrade = false, http10 = false;
   bool json_errors = false, to_tunnel = false, client_eof = false, upstream_eof = false;
@@ -126,7 +136,8 @@ struct Session : Connection {
 
 class Worker {
  public:
-  Worker(const EdgeOptions& options, RouteTableHolder& routes, int listen_fd, int max_sessions);
+  Worker(const EdgeOptions& options, const SharedPolicy& policy, RouteTableHolder& routes,
+         int listen_fd, int max_sessions);
   ~Worker();
   // Runs the loop until RequestStop's drain finishes. Call on the worker's own thread.
   void Run();
@@ -137,6 +148,10 @@ class Worker {
   // worker.cc: loop, accept, timers, pools, backends.
   void OnWake();
   void Accept();
+  // Out of file descriptors: shed one pending connection with the reserve descriptor, or pause
+  // accepting briefly, so a full table never spins the loop.
+  void OnAcceptExhausted();
+  void Refuse(int fd, std::string_view response);
   void RefreshRoutes();
   void Sweep();
   void OnTimeout(Connection* c);
@@ -152,6 +167,7 @@ class Worker {
   void ConnectUpstream(Session* s);  // picks a backend and connects or fails with 502
   bool StartConnect(Session* s, const Backend& b, bool use_pool);
   void ConnectFailed(Session* s);
+  bool EvictIdleUpstream();  // closes the longest-idle pooled connection, if any
 
   // exchange.cc: per-session state machine.
   void Drive(Session* s);
@@ -161,6 +177,7 @@ class Worker {
   bool StepConnect(Session* s);
   bool StepProxy(Session* s);
   bool ParseRequestBody(Session* s);
+  void RejectRequest(Session* s, ParseError error);
   bool ReadResponse(Session* s);
   bool ParseResponse(Session* s);
   void OnResponseHead(Session* s);
@@ -174,7 +191,12 @@ class Worker {
   void WriteAccessLog(Session* s);
 
   const EdgeOptions& options_;
+  SharedPolicy policy_;
   RouteTableHolder& routes_;
+  int reserve_fd_ = -1;  // spare descriptor, closed to shed a connection on EMFILE
+  int64_t accept_paused_until_ms_ = 0;
+  int64_t last_fd_warning_ms_ = -1000000;
+  std::string edge_full_, too_many_from_client_;  // 503 pages sent to refused connections
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   Connection listener_{Connection::Kind::kListener};
@@ -204,8 +226,16 @@ class Worker {
 
 int64_t MonotonicMillis();
 
-extern const http_parser_settings kRequestSettings;
-extern const http_parser_settings kResponseSettings;
+// The retry rule (RFC 9110 9.2.2): after a failure, may the request go to a backend again?
+// Always when none of its bytes reached the backend; otherwise only for an idempotent method,
+// when no response byte came back and the request body can still be replayed (none of it has
+// been forwarded yet).
+// True while a proxied exchange waits on the client for more of its request body (and not on
+// the upstream): the body timeout applies then, the upstream timeout otherwise.
+bool WaitingForRequestBody(const Session* s);
+
+bool MayRetryRequest(bool request_bytes_sent, bool idempotent, bool response_bytes_received,
+                     bool body_bytes_forwarded);
 
 enum class IoResult { kDone, kAgain, kEof, kError };
 // recv into [end, capacity) of `c`'s buffer `b`. Clears c->readable on EAGAIN, and also after a

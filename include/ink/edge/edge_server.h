@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ink/common/result.h"
 #include "ink/edge/route_table.h"
@@ -28,13 +29,22 @@ struct EdgeOptions {
   int workers = 1;
   bool access_log = false;                    // one line per request on stdout
   std::string platform_domain = "localhost";  // only used to explain URLs in 404 pages
-  int max_connections = 10000;                // client connections, over all workers
-  size_t max_header_bytes = 16384;  // request head larger than this → 431; also buffer size
+  // Client connections over all workers; 0: what the file-descriptor limit allows (two
+  // descriptors per connection: client and upstream), at most 10000. Start() lowers a larger
+  // value to what the limit allows, with a warning; see RaiseFileLimit.
+  int max_connections = 0;
+  int max_connections_per_client = 256;  // per client IP (IPv6: per /64); 0: no limit
+  size_t max_header_bytes = 16384;       // request head larger than this → 431; also buffer size
+  uint64_t max_body_bytes = 100ull << 20;  // request body larger than this → 413; 0: no limit
   int max_idle_upstreams_per_backend = 64;
-  std::chrono::milliseconds header_timeout{10000};         // first byte → complete request head
+  // Peers whose X-Forwarded-For/-Proto/-Host and X-Real-IP are kept ("10.0.0.0/8", "::1").
+  // Everyone else's are replaced by what the edge sees on the socket.
+  std::vector<std::string> trusted_proxies;
+  std::chrono::milliseconds header_timeout{10000};         // accept or first byte → complete head
   std::chrono::milliseconds keepalive_timeout{60000};      // idle client between requests
+  std::chrono::milliseconds body_timeout{30000};           // no request body byte for this long
   std::chrono::milliseconds connect_timeout{3000};         // upstream TCP connect
-  std::chrono::milliseconds upstream_timeout{60000};       // no progress on an in-flight exchange
+  std::chrono::milliseconds upstream_timeout{60000};       // no progress from the upstream
   std::chrono::milliseconds upstream_idle_timeout{30000};  // pooled upstream connection
   std::chrono::milliseconds tunnel_timeout{600000};        // idle WebSocket tunnel
   std::chrono::milliseconds backend_down{2000};            // passive health mark after failure
@@ -48,10 +58,16 @@ class EdgeServer {
                                                    RouteTableHolder& routes);
   // The bound port (useful with listen_port 0).
   virtual uint16_t port() const = 0;
+  // The connection limit in force (options.max_connections, lowered to fit the file limit).
+  virtual int max_connections() const = 0;
   // Stops accepting, lets in-flight requests finish for up to `drain`, closes everything and
   // joins the workers. Idempotent.
   virtual void Stop(std::chrono::milliseconds drain) = 0;
 };
+
+// Raises this process's RLIMIT_NOFILE soft limit to its hard limit (ink-edge calls it at start,
+// before any thread). Returns the soft limit now in force.
+long RaiseFileLimit();
 
 // Parses "ADDR:PORT" or "[V6]:PORT" into options->listen_host / listen_port.
 Status ParseListenAddress(std::string_view text, EdgeOptions* options);

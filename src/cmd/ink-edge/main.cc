@@ -28,16 +28,34 @@ Ink's HTTP/1.1 reverse proxy: routes each request by its Host header
   --workers N            worker threads, one event loop each (default 1)
   --domain D             platform domain shown in 404 pages (default localhost)
   --access-log           print one line per request on stdout (off by default)
-  --max-connections N    client connections over all workers (default 10000)
+  --max-connections N    client connections over all workers. ink-edge raises its open-file
+                         limit to the hard limit at start; the default is what that limit
+                         allows (two descriptors per connection), at most 10000, and a larger
+                         N is lowered to it with a warning
+  --max-connections-per-client N
+                         concurrent connections from one client IP (IPv6: one /64); more are
+                         answered 503 and closed (default 256; 0: no limit)
   --max-header-bytes N   largest request head; larger gets 431 (default 16384)
+  --max-body-bytes N     largest request body; larger gets 413 (default 104857600 = 100 MiB;
+                         0: no limit)
+  --trusted-proxies LIST comma-separated IPs/CIDRs (e.g. 10.0.0.0/8,::1) whose X-Forwarded-For
+                         chain, X-Forwarded-Proto/-Host and X-Real-IP are kept; from any other
+                         peer they are replaced by the socket's address (default: none)
+  --header-timeout-ms N  the whole request head must arrive within N ms of the connection or of
+                         its first byte, else 408 and close (default 10000)
+  --keepalive-timeout-ms N
+                         idle time allowed between requests on a connection (default 60000)
+  --body-timeout-ms N    longest wait for the next request body bytes, else 408 (default 30000)
+  --upstream-timeout-ms N
+                         longest wait for progress from the backend, else 504 (default 60000)
   --connect-timeout-ms N upstream connect timeout (default 3000)
   --drain-ms N           on SIGTERM, time allowed for in-flight requests (default 5000)
   --help                 this text
 )";
 
-bool ParseInt(const char* text, long min, long max, long* out) {
+bool ParseInt(const char* text, long long min, long long max, long long* out) {
   char* end = nullptr;
-  long v = std::strtol(text, &end, 10);
+  long long v = std::strtoll(text, &end, 10);
   if (end == text || *end != '\0' || v < min || v > max) return false;
   *out = v;
   return true;
@@ -61,7 +79,7 @@ int main(int argc, char** argv) {
       (void)name;
       return argv[++i];
     };
-    long n = 0;
+    long long n = 0;
     if (flag == "--help" || flag == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -88,6 +106,40 @@ int main(int argc, char** argv) {
       const char* v = value("--max-connections");
       if (!v || !ParseInt(v, 1, 10000000, &n)) return Fail("--max-connections needs a number");
       options.max_connections = static_cast<int>(n);
+    } else if (flag == "--max-connections-per-client") {
+      const char* v = value("--max-connections-per-client");
+      if (!v || !ParseInt(v, 0, 10000000, &n)) {
+        return Fail("--max-connections-per-client needs a number (0: no limit)");
+      }
+      options.max_connections_per_client = static_cast<int>(n);
+    } else if (flag == "--max-body-bytes") {
+      const char* v = value("--max-body-bytes");
+      if (!v || !ParseInt(v, 0, 1LL << 62, &n)) {
+        return Fail("--max-body-bytes needs a number of bytes (0: no limit)");
+      }
+      options.max_body_bytes = static_cast<uint64_t>(n);
+    } else if (flag == "--trusted-proxies") {
+      const char* v = value("--trusted-proxies");
+      if (!v) return Fail("--trusted-proxies needs a list such as 10.0.0.0/8,::1");
+      std::string_view list = v;
+      while (!list.empty()) {
+        size_t comma = list.find(',');
+        std::string_view item = list.substr(0, comma);
+        if (!item.empty()) options.trusted_proxies.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+      }
+    } else if (flag == "--header-timeout-ms" || flag == "--keepalive-timeout-ms" ||
+               flag == "--body-timeout-ms" || flag == "--upstream-timeout-ms") {
+      const char* v = value(argv[i]);
+      if (!v || !ParseInt(v, 1, 3600000, &n)) {
+        return Fail(std::string(flag) + " needs a number of milliseconds 1-3600000");
+      }
+      std::chrono::milliseconds ms(n);
+      if (flag == "--header-timeout-ms") options.header_timeout = ms;
+      if (flag == "--keepalive-timeout-ms") options.keepalive_timeout = ms;
+      if (flag == "--body-timeout-ms") options.body_timeout = ms;
+      if (flag == "--upstream-timeout-ms") options.upstream_timeout = ms;
     } else if (flag == "--max-header-bytes") {
       const char* v = value("--max-header-bytes");
       if (!v || !ParseInt(v, 1024, 1 << 24, &n)) {
@@ -115,6 +167,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  long file_limit = ink::edge::RaiseFileLimit();
+
   ink::edge::RouteTableHolder routes;
   std::unique_ptr<ink::edge::RouteWatcher> watcher;
   if (!routes_path.empty()) {
@@ -131,6 +185,9 @@ int main(int argc, char** argv) {
                          : options.listen_host;
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>((*server)->port()));
   std::fflush(stdout);
+  ink::LogInfo("edge", "open-file limit " + std::to_string(file_limit) + "; at most " +
+                           std::to_string((*server)->max_connections()) + " connections, " +
+                           std::to_string(options.max_connections_per_client) + " per client");
 
   int sig = 0;
   sigwait(&signals, &sig);
