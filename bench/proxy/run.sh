@@ -9,23 +9,33 @@
 # the backend without a proxy. Every proxy adds X-Forwarded-For/-Proto/-Host and keeps upstream
 # connections alive, so they do comparable work.
 #
-# Usage: bench/proxy/run.sh [path/to/ink-edge]      (env: DURATION=10s WARMUP=2s)
-# Only the processes this script starts are stopped (by PID).
+# Usage: bench/proxy/run.sh [[LABEL=]path/to/ink-edge ...]   (env: DURATION=10s WARMUP=2s ROUNDS=1)
+# Several ink-edge binaries (e.g. before=/tmp/ink-edge-old after=build/src/cmd/ink-edge/ink-edge)
+# are measured side by side in the same run. With ROUNDS=N every row is measured N times,
+# interleaved with the other proxies, and the median of each column is reported (the machine is
+# shared, so single runs are noisy). Only the processes this script starts are stopped (by PID).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-EDGE=${1:-${INK_EDGE:-}}
-if [[ -z "$EDGE" ]]; then
-  for c in "$ROOT"/build-edge/src/cmd/ink-edge/ink-edge "$ROOT"/build/src/cmd/ink-edge/ink-edge; do
-    [[ -x "$c" ]] && EDGE=$c && break
+EDGE_ARGS=("$@")
+if [[ ${#EDGE_ARGS[@]} -eq 0 ]]; then
+  for c in ${INK_EDGE:-} "$ROOT"/build-edge/src/cmd/ink-edge/ink-edge "$ROOT"/build/src/cmd/ink-edge/ink-edge; do
+    [[ -x "$c" ]] && EDGE_ARGS=("$c") && break
   done
 fi
-[[ -x "${EDGE:-}" ]] || { echo "ink-edge binary not found; build it or pass its path" >&2; exit 2; }
+EDGE_LABELS=(); EDGE_BINS=()
+for arg in "${EDGE_ARGS[@]}"; do
+  if [[ "$arg" == *=* ]]; then label=${arg%%=*}; bin=${arg#*=}; else label=""; bin=$arg; fi
+  [[ -x "$bin" ]] || { echo "ink-edge binary $bin not found; build it or pass its path" >&2; exit 2; }
+  EDGE_LABELS+=("$label"); EDGE_BINS+=("$bin")
+done
+[[ ${#EDGE_BINS[@]} -gt 0 ]] || { echo "ink-edge binary not found; build it or pass its path" >&2; exit 2; }
 for tool in nginx haproxy wrk taskset curl; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install nginx-light haproxy wrk)" >&2; exit 2; }
 done
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
+ROUNDS=${ROUNDS:-1}
 HOST=bench-demo.localhost
 TICK=$(getconf CLK_TCK)
 
@@ -41,7 +51,7 @@ trap cleanup EXIT
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-BACKEND_PORT=$(free_port); EDGE_PORT=$(free_port); NGINX_PORT=$(free_port); HAPROXY_PORT=$(free_port)
+BACKEND_PORT=$(free_port); NGINX_PORT=$(free_port); HAPROXY_PORT=$(free_port)
 
 # --- backend: nginx returning a fixed body -------------------------------------------------
 mkdir -p "$WORK/backend" "$WORK/nginx"
@@ -71,9 +81,13 @@ cat >"$WORK/routes.json" <<JSON
 {"version": 1, "routes": [{"host": "$HOST", "service": "bench", "project": "demo",
   "backends": [{"address": "127.0.0.1", "port": $BACKEND_PORT}]}]}
 JSON
-taskset -c 0 "$EDGE" --listen "127.0.0.1:$EDGE_PORT" --routes "$WORK/routes.json" --workers 1 \
-  >"$WORK/edge.out" 2>"$WORK/edge.err" &
-EDGE_PID=$!; PIDS+=($EDGE_PID)
+EDGE_PORTS=(); EDGE_PIDS=()
+for i in "${!EDGE_BINS[@]}"; do
+  port=$(free_port)
+  taskset -c 0 "${EDGE_BINS[$i]}" --listen "127.0.0.1:$port" --routes "$WORK/routes.json" --workers 1 \
+    >"$WORK/edge$i.out" 2>"$WORK/edge$i.err" &
+  EDGE_PIDS+=($!); EDGE_PORTS+=("$port"); PIDS+=($!)
+done
 
 # --- nginx as a proxy ----------------------------------------------------------------------
 cat >"$WORK/nginx/nginx.conf" <<CONF
@@ -130,7 +144,7 @@ taskset -c 0 haproxy -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 &
 HAPROXY_PID=$!; PIDS+=($HAPROXY_PID)
 
 # Wait until every listener answers through the proxy.
-for port in $BACKEND_PORT $EDGE_PORT $NGINX_PORT $HAPROXY_PORT; do
+for port in $BACKEND_PORT "${EDGE_PORTS[@]}" $NGINX_PORT $HAPROXY_PORT; do
   for _ in $(seq 100); do
     if curl -fsS -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$port/"; then continue 2; fi
     sleep 0.1
@@ -145,35 +159,51 @@ to_ms() {  # wrk prints 512.00us / 1.23ms / 1.02s
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
-ROWS=()
-run() {  # name port pid connections
-  local name=$1 port=$2 pid=$3 conns=$4 out before after reqs rps p50 p99 cpu
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+declare -A RPS P50 P99 CPU ERRS
+ORDER=()
+measure() {  # key port pid connections
+  local key=$1 port=$2 pid=$3 conns=$4 out before after reqs
   taskset -c 1 wrk -t1 -c"$conns" -d"$WARMUP" -H "Host: $HOST" "http://127.0.0.1:$port/" >/dev/null
   before=$(cpu_ticks "$pid")
   out=$(taskset -c 1 wrk -t1 -c"$conns" -d"$DURATION" --latency -H "Host: $HOST" "http://127.0.0.1:$port/")
   after=$(cpu_ticks "$pid")
   reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-  rps=$(echo "$out" | awk '/^Requests\/sec/ {printf "%.0f", $2}')
-  p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
-  p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
-  errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {printf "%s ", $0}')
-  cpu=$(awk -v d=$((after - before)) -v t="$TICK" -v r="$reqs" 'BEGIN { printf "%.2f", d / t * 1e6 / r }')
-  ROWS+=("| $name | $conns | $rps | $p50 | $p99 | $cpu |${errors:+ $errors}")
-  echo "done: $name c=$conns rps=$rps p50=${p50}ms p99=${p99}ms cpu/req=${cpu}us $errors" >&2
+  RPS[$key]+=" $(echo "$out" | awk '/^Requests\/sec/ {printf "%.0f", $2}')"
+  P50[$key]+=" $(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")"
+  P99[$key]+=" $(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")"
+  CPU[$key]+=" $(awk -v d=$((after - before)) -v t="$TICK" -v r="$reqs" 'BEGIN { printf "%.2f", d / t * 1e6 / r }')"
+  ERRS[$key]+=$(echo "$out" | awk '/Non-2xx|Socket errors/ {printf "%s ", $0}')
+  echo "done: $key $(echo "${CPU[$key]}" | awk '{print $NF}')us/req" >&2
 }
 
 BACKEND_PID=${PIDS[0]}
+NAMES=("direct (backend only)"); PORTS=("$BACKEND_PORT"); PROCS=("$BACKEND_PID")
+for i in "${!EDGE_BINS[@]}"; do
+  label=${EDGE_LABELS[$i]}
+  NAMES+=("ink-edge${label:+ $label} (1 worker)"); PORTS+=("${EDGE_PORTS[$i]}"); PROCS+=("${EDGE_PIDS[$i]}")
+done
+NAMES+=("nginx $(nginx -v 2>&1 | sed 's/.*\///') (1 worker)"); PORTS+=("$NGINX_PORT"); PROCS+=("$NGINX_PID")
+NAMES+=("HAProxy $(haproxy -v | awk 'NR==1 {print $3}') (nbthread 1)"); PORTS+=("$HAPROXY_PORT"); PROCS+=("$HAPROXY_PID")
 for conns in 50 1; do
-  run "direct (backend only)" "$BACKEND_PORT" "$BACKEND_PID" "$conns"
-  run "ink-edge (1 worker)" "$EDGE_PORT" "$EDGE_PID" "$conns"
-  run "nginx $(nginx -v 2>&1 | sed 's/.*\///') (1 worker)" "$NGINX_PORT" "$NGINX_PID" "$conns"
-  run "HAProxy $(haproxy -v | awk 'NR==1 {print $3}') (nbthread 1)" "$HAPROXY_PORT" "$HAPROXY_PID" "$conns"
+  for round in $(seq "$ROUNDS"); do
+    for j in "${!NAMES[@]}"; do
+      key="${NAMES[$j]}|$conns"
+      [[ $round -eq 1 ]] && ORDER+=("$key")
+      measure "$key" "${PORTS[$j]}" "${PROCS[$j]}" "$conns"
+    done
+  done
 done
 
 echo
 echo "wrk -t1 -d$DURATION --latency (warm-up $WARMUP), proxy+backend on core 0, wrk on core 1;"
-echo "$(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)"
+echo "$ROUNDS round(s), medians; $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)"
 echo
-echo "| proxy | connections | req/s | p50 ms | p99 ms | proxy CPU µs/req |"
-echo "|---|---|---|---|---|---|"
-for row in "${ROWS[@]}"; do echo "$row"; done
+echo "| proxy | connections | req/s | p50 ms | p99 ms | proxy CPU µs/req | CPU µs/req, each round |"
+echo "|---|---|---|---|---|---|---|"
+for key in "${ORDER[@]}"; do
+  name=${key%|*}; conns=${key##*|}
+  echo "| $name | $conns | $(echo "${RPS[$key]}" | median) | $(echo "${P50[$key]}" | median) |" \
+    "$(echo "${P99[$key]}" | median) | $(echo "${CPU[$key]}" | median) |${CPU[$key]} |${ERRS[$key]:+ ${ERRS[$key]}}"
+done
