@@ -312,6 +312,26 @@ Status CheckImage(OperationDeps& deps, const Caller& caller, const std::string& 
                          "' cannot be used: " + out.substr(0, std::min<size_t>(out.size(), 300)));
 }
 
+// Refuses a deploy whose hostname another service holds, before anything else is checked or
+// written (the store refuses it again in the deploy's transaction if two deploys race). The
+// holder is named only to its own workspace.
+Status CheckHostnameFree(OperationDeps& deps, const Caller& caller, const Project& project,
+                         const std::string& service) {
+  auto claim = deps.store.FindHostnameClaim(ServiceHostLabel(service, project.name));
+  if (!claim.ok()) return claim.error().code == ErrorCode::kNotFound ? Status{} : claim.error();
+  bool same_workspace = claim->workspace_id == caller.workspace_id;
+  if (same_workspace && claim->project_name == project.name && claim->service_name == service) {
+    return {};
+  }
+  std::string holder = same_workspace ? "service '" + claim->service_name + "' of project '" +
+                                            claim->project_name + "'"
+                                      : "a service of another workspace";
+  return AlreadyExists("service '" + service + "' in project '" + project.name +
+                       "' would be served at " + deps.controller.HostFor(service, project.name) +
+                       ", which " + holder +
+                       " already has; choose another service name (or project name)");
+}
+
 Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input) {
   auto project = FindProject(deps, caller, input);
   if (!project.ok()) return project.error();
@@ -321,6 +341,7 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
     return InvalidArgument("service name '" + name + "' with project '" + project->name +
                            "' makes a hostname label longer than 63 characters; shorten one");
   }
+  INK_RETURN_IF_ERROR(CheckHostnameFree(deps, caller, *project, name));
   // A service keeps its settings across deploys (port, resources, replicas, runtime class,
   // health check, build overrides) unless this deploy names them, as on Railway or Fly: a
   // `git push` or a webhook redeploys with what the service already had.

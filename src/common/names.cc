@@ -47,6 +47,10 @@ Status ValidateName(std::string_view what, std::string_view name, size_t max_len
   return {};
 }
 
+std::string ServiceHostLabel(std::string_view service, std::string_view project) {
+  return std::string(service) + "-" + std::string(project);
+}
+
 std::string RandomToken(size_t bytes) {
   EnsureSodium();
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "ink/common/log.h"
+#include "ink/common/names.h"
 #include "ink/http/client.h"
 
 namespace ink {
@@ -162,7 +163,7 @@ class ServiceController::Impl {
   }
 
   std::string HostFor(const std::string& service, const std::string& project) const {
-    return service + "-" + project + "." + options_.platform_domain;
+    return ServiceHostLabel(service, project) + "." + options_.platform_domain;
   }
 
   int ContainerCount() const {
@@ -714,8 +715,18 @@ class ServiceController::Impl {
         self->routed_.swap(routed);
       }
     } publish{this, routed};
+    // Only a service holding its hostname gets a route: one host, one service (a database
+    // from before claims may hold a younger service whose label an older one had first).
+    auto claims = store_.ListHostnameClaims();
+    if (!claims.ok()) {
+      LogError(kLog, "cannot read hostname claims: " + claims.error().message);
+      return;
+    }
+    std::set<std::string> holders;
+    for (const auto& claim : *claims) holders.insert(claim.service_id);
     for (const auto& [id, s] : services) {
       if (s.active_deployment_id.empty()) continue;
+      if (!holders.count(id)) continue;
       auto project = ProjectName(s);
       if (!project.ok()) continue;
       Json backends = Json::array();

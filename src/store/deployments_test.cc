@@ -167,7 +167,9 @@ TEST_F(DeploymentTest, GetAndListServices) {
   std::string other_project = NewProject(workspace_, "other");
   Deploy(workspace_, other_project, "web");  // same name in another project is fine
   std::string other_workspace = NewWorkspace("other");
-  Deploy(other_workspace, NewProject(other_workspace, "demo"), "web");
+  // Another workspace may use the same names, as long as the hostname differs ("web-demo" is
+  // taken: hostnames_test.cc).
+  Deploy(other_workspace, NewProject(other_workspace, "elsewhere"), "web");
 
   auto list = store_->ListServices(workspace_, project_);
   ASSERT_TRUE(list.ok());

@@ -158,11 +158,28 @@ CREATE TABLE deploy_keys (
 ) STRICT;
 )sql";
 
+// Version 5: hostname claims. "<service>-<project>" is the DNS label a service is served at,
+// and two pairs can give the same label ("web" in "api-demo", "web-api" in "demo"), also across
+// workspaces; the edge then refused the whole route file. Each label now belongs to one service
+// (PRIMARY KEY), claimed in the service's creating transaction. Existing services claim theirs
+// oldest first; a younger service whose label was already taken holds none (the controller
+// does not route it and says so) until it is deleted and deployed under another name.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE hostnames (
+  label TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  service_id TEXT NOT NULL UNIQUE,
+  claimed_at INTEGER NOT NULL,
+  FOREIGN KEY (service_id, workspace_id) REFERENCES services(id, workspace_id)
+) STRICT;
+INSERT OR IGNORE INTO hostnames (label, workspace_id, service_id, claimed_at)
+  SELECT s.name || '-' || p.name, s.workspace_id, s.id, s.created_at
+  FROM services s JOIN projects p ON p.id = s.project_id
+  ORDER BY s.created_at, s.rowid;
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1},
-    {2, kSchemaV2},
-    {3, kSchemaV3},
-    {4, kSchemaV4},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

@@ -43,6 +43,8 @@ class SqliteStore final : public Store {
       const ServiceSpec& spec, const DeployOptions& options) override;
   Result<std::vector<Service>> ListServices(const std::string& workspace_id,
                                             const std::string& project_id) override;
+  Result<HostnameClaim> FindHostnameClaim(const std::string& label) override;
+  Result<std::vector<HostnameClaim>> ListHostnameClaims() override;
   Result<std::vector<Service>> ListAllServices() override;
   Result<Service> GetService(const std::string& workspace_id, const std::string& project_id,
                              const std::string& id_or_name) override;
@@ -101,6 +103,8 @@ class SqliteStore final : public Store {
   Result<ServiceAndDeployment> DeployLocked(const std::string& workspace_id,
                                             const std::string& project_id, const std::string& name,
                                             const ServiceSpec& spec, const DeployOptions& options);
+  // Makes `service` hold its hostname label (AlreadyExists naming the holder if another does).
+  Status ClaimHostnameLocked(const Service& service);
   // Upserts `variables` into the service's variables (sets their updated_at to `now`).
   Status UpsertVariablesLocked(const std::string& workspace_id, const std::string& service_id,
                                const std::vector<SealedVariable>& variables, int64_t now);

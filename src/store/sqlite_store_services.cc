@@ -132,6 +132,7 @@ Result<Store::ServiceAndDeployment> SqliteStore::DeployLocked(const std::string&
   }
   result.service.spec = spec;
   result.service.updated_at = now;
+  INK_RETURN_IF_ERROR(ClaimHostnameLocked(result.service));
 
   Deployment& deployment = result.deployment;
   deployment.id = NewId("dep");
@@ -209,6 +210,7 @@ Status SqliteStore::DeleteService(const std::string& workspace_id, const std::st
   INK_RETURN_IF_ERROR(RequireService(workspace_id, service_id, kWhat));
   // Children first: the foreign keys refuse a service row that still has them.
   for (const char* sql : {"DELETE FROM events WHERE service_id = ? AND workspace_id = ?",
+                          "DELETE FROM hostnames WHERE service_id = ? AND workspace_id = ?",
                           "DELETE FROM deployment_variables WHERE service_id = ? AND "
                           "workspace_id = ?",
                           "DELETE FROM service_variables WHERE service_id = ? AND workspace_id = ?",

@@ -16,6 +16,11 @@ namespace ink {
 // letter and not ending with '-'. `what` names the field in the error ("project name").
 Status ValidateName(std::string_view what, std::string_view name, size_t max_length = 30);
 
+// The DNS label a service is served at, in front of the platform domain: "<service>-<project>"
+// ("web" in "api-demo" → "web-api-demo"). Different pairs can give one label ("web-api" in
+// "demo" too): the store makes each label belong to one service (HostnameClaim).
+std::string ServiceHostLabel(std::string_view service, std::string_view project);
+
 // Returns a new random id such as "svc_k3j9x2m4p7q8". Uses libsodium's CSPRNG.
 std::string NewId(std::string_view prefix);
 

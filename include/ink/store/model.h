@@ -79,6 +79,17 @@ struct Deployment {
   int64_t updated_at = 0;
 };
 
+// The hostname a service is served at belongs to it alone: "<service>-<project>" (the DNS
+// label in front of the platform domain, ServiceHostLabel) is claimed when the service is
+// created and released when it is deleted; no two services of any workspaces hold one label.
+struct HostnameClaim {
+  std::string label;  // "web-api-demo"
+  std::string workspace_id;
+  std::string service_id;
+  std::string project_name;  // of the holder
+  std::string service_name;
+};
+
 // Something that happened to a service (restart, OOM kill, image pulled, failure).
 struct Event {
   int64_t id = 0;  // increasing

@@ -72,6 +72,17 @@ class Store {
                                                                    const ServiceSpec& spec) {
     return CreateOrUpdateServiceWithDeployment(workspace_id, project_id, name, spec, {});
   }
+  // Hostnames: a deploy that creates a service claims ServiceHostLabel(service, project) in the
+  // same transaction and fails with AlreadyExists (naming the holder only if it is in the same
+  // workspace) when another service holds it; DeleteService releases it. A service created by
+  // an Ink without claims whose label another service took first holds none: its next deploy
+  // fails the same way. Not scoped to a workspace: callers decide what to reveal.
+  //
+  // The holder of `label`; NotFound if nobody holds it.
+  virtual Result<HostnameClaim> FindHostnameClaim(const std::string& label) = 0;
+  // Every claim, ordered by label (the controller routes only services that hold theirs).
+  virtual Result<std::vector<HostnameClaim>> ListHostnameClaims() = 0;
+
   // Ordered by name; NotFound if the project is not in the workspace.
   virtual Result<std::vector<Service>> ListServices(const std::string& workspace_id,
                                                     const std::string& project_id) = 0;
