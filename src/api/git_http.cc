@@ -558,7 +558,8 @@ void GitRemote::ServeWebhook(const http::ServerRequest& req, http::ResponseWrite
   // Replays: a delivery is acted on once. The id is kept for kDeliveryMemory (the freshness
   // checks refuse anything older), in the store, so a restart does not forget it.
   std::string key = delivery.Key(signature);
-  auto first = store_.RecordWebhookDelivery(service->id, key, kDeliveryMemory);
+  auto first = store_.RecordWebhookDelivery(service->id, key, kDeliveryMemory,
+                                           kMaxWebhookDeliveriesPerService);
   if (!first.ok()) return SendError(w, 500, "internal", first.error().message);
   if (!*first) {
     Json duplicate = {{"deployed", false},

@@ -651,6 +651,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);
   RegisterBuildOperations(table, deps);
+  RegisterSourceOperations(table, deps);
   RegisterEnvOperations(table, deps);
 }
 

@@ -56,6 +56,8 @@ Status DeploySource(OperationDeps& deps, const Caller& caller, const Json& input
                     ServiceSpec& spec);
 Json WithSourceFields(Json schema);
 void RegisterBuildOperations(OperationTable& table, OperationDeps& deps);
+// The workspace's ssh deploy key (operations_sources.cc).
+void RegisterSourceOperations(OperationTable& table, OperationDeps& deps);
 
 // Build logs (operations_build.cc), shared by get_build_logs and get_logs {build: true}.
 // FindDeployment resolves input.deployment in the caller's workspace; CheckHasBuildLog says

@@ -125,6 +125,9 @@ const std::vector<RestRoute>& RestRoutes() {
       {"PUT", "/v1/registries/{registry}", "set_registry_credential"},
       {"GET", "/v1/registries", "list_registry_credentials"},
       {"DELETE", "/v1/registries/{registry}", "delete_registry_credential"},
+      {"POST", "/v1/deploy-key", "create_deploy_key"},
+      {"GET", "/v1/deploy-key", "get_deploy_key"},
+      {"DELETE", "/v1/deploy-key", "delete_deploy_key"},
   };
   return routes;
 }

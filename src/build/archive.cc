@@ -75,6 +75,13 @@ Status CheckLinkTarget(const std::vector<std::string>& link, const std::string& 
   return {};
 }
 
+// libarchive's description of its last error; it may have none (NULL), e.g. for a gzip stream
+// that ends inside its header.
+std::string ErrorText(archive* a) {
+  const char* text = archive_error_string(a);
+  return text != nullptr ? text : "unreadable data";
+}
+
 class Reader {
  public:
   ~Reader() {
@@ -91,7 +98,7 @@ class Reader {
     archive_read_support_format_empty(a_);
     if (archive_read_open_filename(a_, path.c_str(), 1 << 16) != ARCHIVE_OK) {
       return InvalidArgument(std::string("the upload is not a tar archive (plain or gzip): ") +
-                             archive_error_string(a_));
+                             ErrorText(a_));
     }
     return {};
   }
@@ -102,7 +109,7 @@ class Reader {
     if (rc == ARCHIVE_EOF) return static_cast<archive_entry*>(nullptr);
     if (rc < ARCHIVE_WARN) {
       return InvalidArgument(std::string("the archive is damaged or not a tar archive: ") +
-                             (archive_error_string(a_) ? archive_error_string(a_) : "?"));
+                             ErrorText(a_));
     }
     return entry;
   }
@@ -315,7 +322,7 @@ Result<ArchiveSummary> ExtractArchive(const std::string& archive_path, const std
           if (got == 0) break;
           if (got < 0) {
             return InvalidArgument("the archive is damaged at '" + shown +
-                                   "': " + archive_error_string(reader.get()));
+                                   "': " + ErrorText(reader.get()));
           }
           summary.bytes += got;
           if (summary.bytes > limits.max_bytes) return TooBig(limits);

@@ -189,6 +189,21 @@ TEST_F(ArchiveTest, GarbageIsNotAnArchive) {
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
 }
 
+// Found by archive_fuzzer: a gzip stream libarchive rejects at open without an error text (a
+// NULL message) crashed the upload handler.
+TEST_F(ArchiveTest, AGzipStreamWithoutAnErrorTextIsAClearError) {
+  std::string path = dir_ + "/no-error-text.tar.gz";
+  std::ifstream seed(
+      std::string(INK_SOURCE_DIR) + "/src/build/fuzz/archive/gzip_no_error_text.tar.gz",
+      std::ios::binary);
+  ASSERT_TRUE(seed);
+  std::ofstream(path, std::ios::binary) << seed.rdbuf();
+  for (auto r : {InspectArchive(path, {}), ExtractArchive(path, dir_ + "/out", {})}) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  }
+}
+
 TEST_F(ArchiveTest, CheckTreeFindsEscapingLinksInACheckout) {
   fs::create_directories(dir_ + "/tree/a");
   ASSERT_EQ(::symlink("/etc/passwd", (dir_ + "/tree/a/p").c_str()), 0);

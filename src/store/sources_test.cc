@@ -10,26 +10,27 @@ class SourcesTest : public StoreTest {};
 
 TEST_F(SourcesTest, ARepeatedDeliveryIsRefusedUntilItAgesOut) {
   const milliseconds keep(60'000);
-  EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep));
-  EXPECT_FALSE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep));
-  EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_b", "guid-1", keep));  // per service
+  EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep, 100));
+  EXPECT_FALSE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep, 100));
+  EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_b", "guid-1", keep, 100));  // per service
   Reopen();                                                              // survives a restart
-  EXPECT_FALSE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep));
+  EXPECT_FALSE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep, 100));
   clock_.Advance(60'001);
-  EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep));
+  EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep, 100));
   ASSERT_TRUE(store_->ForgetWebhookDelivery("svc_a", "guid-1").ok());
-  EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep));
+  EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep, 100));
 }
 
 TEST_F(SourcesTest, DeliveriesAreBoundedPerService) {
   const milliseconds keep(1'000'000'000);
-  for (int64_t i = 0; i < kMaxWebhookDeliveriesPerService + 5; ++i) {
+  for (int i = 0; i < 25; ++i) {
     clock_.Advance(1);
-    ASSERT_TRUE(*store_->RecordWebhookDelivery("svc_a", "d" + std::to_string(i), keep));
+    ASSERT_TRUE(*store_->RecordWebhookDelivery("svc_a", "d" + std::to_string(i), keep, 20));
   }
-  EXPECT_EQ(RawSql(path_, "SELECT COUNT(*) FROM webhook_deliveries"),
-            std::to_string(kMaxWebhookDeliveriesPerService));
-  EXPECT_FALSE(*store_->RecordWebhookDelivery("svc_a", "d10004", keep));  // the newest stay
+  EXPECT_EQ(RawSql(path_, "SELECT COUNT(*) FROM webhook_deliveries"), "20");
+  EXPECT_FALSE(*store_->RecordWebhookDelivery("svc_a", "d24", keep, 20));  // the newest stay
+  EXPECT_FALSE(*store_->RecordWebhookDelivery("svc_a", "d5", keep, 20));
+  EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_a", "d4", keep, 20));  // evicted
 }
 
 TEST_F(SourcesTest, OneDeployKeyPerWorkspace) {

@@ -8,7 +8,8 @@ namespace ink::store_internal {
 
 Result<bool> SqliteStore::RecordWebhookDelivery(const std::string& service_id,
                                                 const std::string& key,
-                                                std::chrono::milliseconds keep_for) {
+                                                std::chrono::milliseconds keep_for,
+                                                int64_t max_kept) {
   constexpr std::string_view kWhat = "record webhook delivery";
   int64_t now = clock_.NowMillis();
   std::lock_guard lock(mu_);
@@ -31,7 +32,7 @@ Result<bool> SqliteStore::RecordWebhookDelivery(const std::string& service_id,
         " LIMIT ?2)",
         kWhat);
     if (!bound.ok()) return bound.error();
-    INK_RETURN_IF_ERROR(bound->BindAll(service_id, kMaxWebhookDeliveriesPerService).Run());
+    INK_RETURN_IF_ERROR(bound->BindAll(service_id, max_kept).Run());
   }
   INK_RETURN_IF_ERROR(transaction->Commit());
   return first;

@@ -567,6 +567,8 @@ class InkTestCase(unittest.TestCase):
     inkd_args = ()
     # True: inkd allows file:// git repositories under cls.inkd.sources (--allow-file-sources).
     file_sources = False
+    # Extra environment variables for inkd's process (e.g. an SSH_AUTH_SOCK it must ignore).
+    inkd_env = {}
     # Registries this class needs, started before inkd: e.g. ("open", "auth"). They are then
     # available as cls.open_registry / cls.auth_registry.
     registry_kinds = ()
@@ -576,6 +578,7 @@ class InkTestCase(unittest.TestCase):
         cls.image = echo_image()
         cls.registries = []
         cls.inkd = Inkd(extra_args=cls.inkd_args, file_sources=cls.file_sources)
+        cls.inkd.env.update(cls.inkd_env)
         try:
             for kind in cls.registry_kinds:
                 r = Registry(auth=(kind == "auth")).start()

@@ -166,10 +166,11 @@ class Store {
 
   // Webhook deliveries (replay protection). Records `key` (a delivery id) for `service_id` and
   // returns true, or returns false when the service saw the same key within `keep_for` (a
-  // replay). Keys older than `keep_for` are dropped, and a service keeps at most
-  // kMaxWebhookDeliveriesPerService (the newest).
+  // replay). Keys older than `keep_for` are dropped, and a service keeps at most `max_kept`
+  // (the newest; callers pass kMaxWebhookDeliveriesPerService).
   virtual Result<bool> RecordWebhookDelivery(const std::string& service_id, const std::string& key,
-                                             std::chrono::milliseconds keep_for) = 0;
+                                             std::chrono::milliseconds keep_for,
+                                             int64_t max_kept) = 0;
   // Forgets a recorded key (the delivery was refused after all, so a retry may come again).
   virtual Status ForgetWebhookDelivery(const std::string& service_id, const std::string& key) = 0;
 

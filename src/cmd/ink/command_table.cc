@@ -322,6 +322,23 @@ std::vector<CommandSpec> BuildCommands() {
                .path = {"registry", "logout"},
                .positionals = {"REGISTRY"},
                .summary = "delete the stored credentials of a registry"});
+  c.push_back({.id = CommandId::kDeployKeyCreate,
+               .path = {"deploy-key", "create"},
+               .flags = {{.name = "--replace",
+                          .kind = FlagKind::kSwitch,
+                          .help = "replace the existing key (the old one stops working)"}},
+               .summary = "create the workspace's ssh deploy key and print its public key",
+               .description =
+                   "Add the public key to a private repository as a read-only deploy "
+                   "key, then deploy its ssh URL:\n"
+                   "  ink deploy --project P --service S --git git@github.com:org/app.git"
+                   "\nInk fetches ssh sources with this key only, never the host's."});
+  c.push_back({.id = CommandId::kDeployKeyShow,
+               .path = {"deploy-key", "show"},
+               .summary = "print the workspace's ssh deploy key (public key, fingerprint)"});
+  c.push_back({.id = CommandId::kDeployKeyDelete,
+               .path = {"deploy-key", "delete"},
+               .summary = "delete the workspace's ssh deploy key"});
   AddEnvCommands(c);
   c.push_back({.id = CommandId::kMcp,
                .path = {"mcp"},

@@ -286,6 +286,10 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunRegistryList(session);
     case CommandId::kRegistryLogout:
       return RunRegistryLogout(session);
+    case CommandId::kDeployKeyCreate:
+    case CommandId::kDeployKeyShow:
+    case CommandId::kDeployKeyDelete:
+      return RunDeployKey(session);
     case CommandId::kEnvList:
       return RunEnvList(session);
     case CommandId::kEnvSet:

@@ -1,4 +1,5 @@
-// Push-to-deploy commands: git-remote (the remote to push to) and webhook (URL + secret).
+// Git source commands: git-remote (the remote to push to), webhook (URL + secret) and
+// deploy-key (the ssh key private repositories are fetched with).
 #include "output.h"
 #include "session.h"
 
@@ -36,6 +37,35 @@ int RunWebhook(Session& s) {
           << "Content type:  application/json\n"
           << "Secret:        " << Field(*response, "secret") << "\n"
           << "Events:        push (a push to the branch the service tracks redeploys it)\n";
+  return kExitOk;
+}
+
+int RunDeployKey(Session& s) {
+  const Invocation& inv = s.invocation();
+  if (!s.Connect()) return s.exit_code();
+  CommandId id = inv.command->id;
+  std::optional<Json> response;
+  if (id == CommandId::kDeployKeyCreate) {
+    response = s.Call("POST", "/v1/deploy-key", Json{{"replace", inv.Has("--replace")}});
+  } else if (id == CommandId::kDeployKeyShow) {
+    response = s.Call("GET", "/v1/deploy-key");
+  } else {
+    response = s.Call("DELETE", "/v1/deploy-key");
+  }
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+    return kExitOk;
+  }
+  if (id == CommandId::kDeployKeyDelete) {
+    s.out() << "Deleted the deploy key; ssh sources are now fetched without a key.\n";
+    return kExitOk;
+  }
+  const Json& key = (*response)["deploy_key"];
+  s.out() << Field(key, "public_key") << "\n";
+  s.err() << "Fingerprint: " << Field(key, "fingerprint") << "\n"
+          << "Add the line above to the repository as a read-only deploy key, then deploy its "
+             "ssh URL (git@host:org/repo.git).\n";
   return kExitOk;
 }
 

@@ -87,6 +87,7 @@ int RunServicesRestart(Session& s);
 int RunRollback(Session& s);
 int RunGitRemote(Session& s);
 int RunWebhook(Session& s);
+int RunDeployKey(Session& s);  // deploy-key create / show / delete
 // Prints a deploy-like response ({deployment, url}) for `service`, waits if --wait was given,
 // and returns the exit code; shared by deploy, services update/restart and rollback.
 int ReportDeployment(Session& s, Json& response, const std::string& service,

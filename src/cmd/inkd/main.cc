@@ -315,6 +315,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   build_options->allowed_file_source_dirs = file_source_dirs;
+  build_options->deploy_key = [&](const std::string& workspace_id) -> ink::Result<std::string> {
+    auto key = (*store)->GetDeployKey(workspace_id);
+    if (!key.ok() && key.error().code == ink::ErrorCode::kNotFound) return std::string();
+    if (!key.ok()) return key.error();
+    return secrets->Open(key->sealed_private_key);
+  };
   build_options->build_variables =
       [&](const ink::Deployment& d) -> ink::Result<std::map<std::string, std::string>> {
     auto sealed = (*store)->ListDeploymentVariables(d.id);
