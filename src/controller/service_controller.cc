@@ -267,7 +267,7 @@ class ServiceController::Impl {
       }
       if (busy || stopping_) continue;
       rollout_service_[d.id] = service_id;
-      rollouts_[d.id] = std::thread([this, d] { Rollout(d); });
+      rollouts_[d.id] = std::thread([this, deployment = d] { Rollout(deployment); });
     }
     return ids;
   }

@@ -72,8 +72,6 @@ Several instances run side by side when each has its own --data-dir, --listen, -
 and --instance-name.
 )";
 
-volatile sig_atomic_t g_stop = 0;
-
 void WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
   std::string tmp = path + ".tmp";
   {
