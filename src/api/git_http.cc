@@ -490,8 +490,11 @@ void GitRemote::ServeGit(const http::ServerRequest& req, http::ResponseWriter& w
     LogWarn("git", "push to " + project_name + "/" + service_name + " (" + branch +
                        ") did not start a deploy: " + result.error().message);
   } else {
+    std::string how = observer.commands() ? std::to_string(observer.commands()->updates.size()) +
+                                                " ref update(s) read from the push"
+                                          : "branch heads compared";
     LogInfo("git", "push to " + project_name + "/" + service_name + " " + branch + " " +
-                       commit.substr(0, 12) + " → " +
+                       commit.substr(0, 12) + " (" + how + ") → " +
                        result->value("/deployment/id"_json_pointer, std::string()));
   }
 }
@@ -559,7 +562,7 @@ void GitRemote::ServeWebhook(const http::ServerRequest& req, http::ResponseWrite
   // checks refuse anything older), in the store, so a restart does not forget it.
   std::string key = delivery.Key(signature);
   auto first = store_.RecordWebhookDelivery(service->id, key, kDeliveryMemory,
-                                           kMaxWebhookDeliveriesPerService);
+                                            kMaxWebhookDeliveriesPerService);
   if (!first.ok()) return SendError(w, 500, "internal", first.error().message);
   if (!*first) {
     Json duplicate = {{"deployed", false},

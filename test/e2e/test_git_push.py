@@ -67,6 +67,9 @@ class GitPush(InkTestCase):
         pushed = git("push", authed, "main", cwd=work)
         self.assertIn("Ink: deploying", pushed.stderr)
         dep = self.wait_new_deployment(project, "site", set())
+        # inkd read which branch moved from the push's own command list (pkt-lines)
+        wait_until(lambda: "1 ref update(s) read from the push" in self.inkd.log_path.read_text(),
+                   timeout=10, what="the push's commands in inkd's log")
         done = wait_deployment(self.inkd, dep["id"], timeout=600)
         self.assertEqual(done["status"], "active", done)
         url = self.inkd.get_service(project, "site")["url"]
