@@ -36,18 +36,43 @@ Status ValidateRegistryHost(const std::string& registry) {
   return {};
 }
 
+// The route file for `status`: the edge's problem if any, and the skipped entries of the
+// caller's own services (another workspace's are only counted).
+Json RoutesJson(const RouteStatus& routing, const std::string& workspace_id, Json unrouted) {
+  Json rejected = Json::array();
+  for (const auto& r : routing.rejected) {
+    if (r.workspace_id != workspace_id) continue;
+    rejected.push_back(
+        {{"host", r.host}, {"reason", r.reason}, {"kept_previous", r.kept_previous}});
+  }
+  return {{"ok", routing.ok() && unrouted.empty()},     {"problem", routing.problem},
+          {"written_version", routing.written_version}, {"loaded_version", routing.loaded_version},
+          {"edge_reported", routing.edge_reported},     {"rejected", rejected},
+          {"rejected_total", routing.rejected_count},   {"unrouted", unrouted}};
+}
+
 }  // namespace
 
 void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
   table.Add({.name = "health",
              .description = "Check that inkd answers (no token needed).",
              .input_schema = ObjectSchema(Json::object()),
-             .output_schema = ObjectSchema({{"status", {{"type", "string"}}}}),
+             .output_schema =
+                 ObjectSchema({{"status", {{"type", "string"}}}, {"routes", {{"type", "object"}}}}),
              .read_only = true,
              .idempotent = true,
              .needs_auth = false,
              .handler = [&deps](const Caller&, const Json&) -> Result<Json> {
-               return Json{{"status", "ok"}, {"version", deps.version}};
+               // No token here: counts and a sentence, never a tenant's host names.
+               RouteStatus routing = deps.controller.Routing();
+               return Json{{"status", routing.ok() ? "ok" : "degraded"},
+                           {"version", deps.version},
+                           {"routes",
+                            {{"ok", routing.ok()},
+                             {"problem", routing.problem},
+                             {"written_version", routing.written_version},
+                             {"loaded_version", routing.loaded_version},
+                             {"rejected_entries", routing.rejected_count}}}};
              },
              // MCP's initialize and ping already say that inkd answers.
              .mcp = false});
@@ -79,11 +104,20 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
        .handler = [&deps](const Caller& c, const Json&) -> Result<Json> {
          auto runtime = deps.controller.RuntimeStatus();
          int services = 0;
+         Json unrouted = Json::array();
          auto projects = deps.store.ListProjects(c.workspace_id);
          if (projects.ok()) {
            for (const auto& p : *projects) {
              auto list = deps.store.ListServices(c.workspace_id, p.id);
-             if (list.ok()) services += static_cast<int>(list->size());
+             if (!list.ok()) continue;
+             services += static_cast<int>(list->size());
+             for (const auto& svc : *list) {
+               if (deps.controller.Unrouted(svc.id)) {
+                 unrouted.push_back({{"project", p.name},
+                                     {"service", svc.name},
+                                     {"reason", "its hostname belongs to another service"}});
+               }
+             }
            }
          }
          auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
@@ -96,6 +130,7 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
               {{"ok", runtime.ok()},
                {"message", runtime.ok() ? "podman answers" : runtime.error().message}}},
              {"edge", {{"url", edge_url}, {"ok", EdgeAnswers(deps.edge_host, deps.edge_port)}}},
+             {"routes", RoutesJson(deps.controller.Routing(), c.workspace_id, unrouted)},
              {"platform_domain", deps.platform_domain},
              {"counts",
               {{"projects", projects.ok() ? static_cast<int>(projects->size()) : 0},

@@ -181,5 +181,14 @@ TEST(ParseJson, MalformedJsonErrorNeverQuotesTheInput) {
   }
 }
 
+// nlohmann throws out_of_range (not parse_error) for a number it cannot hold: still an error
+// value, and the number is not quoted back either.
+TEST(ParseJson, OverflowingNumberIsAnErrorNotAnException) {
+  auto parsed = ParseJson("{\"version\": 1111111111111111111111e13111111111}");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(parsed.error().message.find("1111"), std::string::npos) << parsed.error().message;
+}
+
 }  // namespace
 }  // namespace ink

@@ -20,6 +20,7 @@
 
 #include "ink/common/log.h"
 #include "ink/common/names.h"
+#include "ink/controller/route_publisher.h"
 #include "ink/http/client.h"
 
 namespace ink {
@@ -121,7 +122,8 @@ class ServiceController::Impl {
         runtime_(runtime),
         secrets_(secrets),
         clock_(clock),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        publisher_(options_.routes_path, options_.edge_status_path, clock) {}
 
   void Start() {
     loop_ = std::thread([this] { Loop(); });
@@ -174,6 +176,13 @@ class ServiceController::Impl {
   Status RuntimeStatus() const {
     std::lock_guard lock(mu_);
     return runtime_status_;
+  }
+
+  RouteStatus Routing() const { return publisher_.Status(); }
+
+  bool Unrouted(const std::string& service_id) const {
+    std::lock_guard lock(mu_);
+    return unrouted_.count(service_id) > 0;
   }
 
  private:
@@ -493,8 +502,9 @@ class ServiceController::Impl {
         d.id, "deploying",
         "waiting for port " + std::to_string(d.spec.port) + " to accept connections");
     auto deadline = clock_.Steady() + options_.health_timeout;
+    std::vector<RouteBackend> ready;  // where the new replicas take traffic
     while (true) {
-      size_t healthy = 0;
+      ready.clear();
       for (size_t i = 0; i < ids.size(); ++i) {
         auto c = runtime_.InspectContainer(ids[i]);
         if (!c.ok()) {
@@ -511,10 +521,10 @@ class ServiceController::Impl {
         }
         if (c->state == "running" && !c->ip_address.empty() &&
             ReadyForTraffic(c->ip_address, d.spec.port, d.spec.health_check_path)) {
-          ++healthy;
+          ready.push_back({c->ip_address, d.spec.port});
         }
       }
-      if (healthy == ids.size()) break;
+      if (ready.size() == ids.size()) break;
       if (clock_.Steady() > deadline) {
         std::string tail = ids.empty() ? "" : LogTail(ids.front(), 20);
         std::string what = d.spec.health_check_path.empty()
@@ -532,6 +542,27 @@ class ServiceController::Impl {
       }
       if (!SleepFor(std::chrono::milliseconds(100))) return;
     }
+    // "active" promises a URL that serves the new release: the route file sends the service's
+    // traffic to the new replicas first, and the deployment is activated only once the edge
+    // says it loaded that file. Until then the previous release stays active in the store.
+    {
+      std::lock_guard lock(mu_);
+      promoting_[s.id] = Promotion{d.id, ready};
+    }
+    Wake();
+    std::string unrouted = WaitUntilRouted(s, d);
+    if (Stopping()) return;
+    auto unpromote = [&] {
+      {
+        std::lock_guard lock(mu_);
+        promoting_.erase(s.id);
+      }
+      Wake();  // the routes go back to the previous release
+    };
+    if (!unrouted.empty()) {
+      unpromote();
+      return FailDeployment(s, d, unrouted + "; the previous release keeps serving");
+    }
     std::string previous = s.active_deployment_id;
     {
       std::lock_guard lock(mu_);
@@ -539,23 +570,12 @@ class ServiceController::Impl {
     }
     auto activated = store_.ActivateDeployment(s.id, d.id);
     if (!activated.ok()) {
-      std::lock_guard lock(mu_);
-      draining_.erase(previous);
-      return FailDeployment(s, d, "activating failed: " + activated.error().message);
-    }
-    // "active" promises a URL that serves the new release: wait (briefly) until a pass has
-    // written a route table that sends the service's traffic to this deployment's replicas.
-    Wake();
-    if (!options_.routes_path.empty()) {
-      auto routed_by = clock_.Steady() + std::chrono::seconds(10);
-      while (clock_.Steady() < routed_by) {
-        {
-          std::lock_guard lock(mu_);
-          auto it = routed_.find(s.id);
-          if (it != routed_.end() && it->second == d.id) break;
-        }
-        if (!SleepFor(std::chrono::milliseconds(20))) return;
+      {
+        std::lock_guard lock(mu_);
+        draining_.erase(previous);
       }
+      unpromote();
+      return FailDeployment(s, d, "activating failed: " + activated.error().message);
     }
     (void)store_.UpdateDeploymentStatus(d.id, "active", "serving");
     Event(s, d.id, "deployed",
@@ -573,6 +593,46 @@ class ServiceController::Impl {
       }
       std::lock_guard lock(mu_);
       draining_.erase(previous);
+    }
+  }
+
+  // Waits until the edge serves the route file that sends `s`'s traffic to `d`'s replicas;
+  // returns "" then, or why it does not (the edge skipped the entry, did not load the file in
+  // time, or the service holds no hostname). Returns at once when the controller stops.
+  std::string WaitUntilRouted(const Service& s, const Deployment& d) {
+    if (options_.routes_path.empty()) return "";
+    auto project = ProjectName(s);
+    if (!project.ok()) return "cannot read the project: " + project.error().message;
+    const std::string host = HostFor(s.name, *project);
+    const auto deadline = clock_.Steady() + options_.route_timeout;
+    while (true) {
+      int64_t version = 0;
+      {
+        std::lock_guard lock(mu_);
+        if (unrouted_.count(s.id)) {
+          return "hostname " + host +
+                 " belongs to another service, so this one gets no route; "
+                 "delete it and deploy it under another name";
+        }
+        auto it = routed_.find(s.id);
+        if (it != routed_.end() && it->second.deployment_id == d.id) version = it->second.version;
+      }
+      std::string reason;
+      RouteAck ack =
+          version > 0 ? publisher_.Acknowledged(version, host, &reason) : RouteAck::kPending;
+      if (ack == RouteAck::kLoaded) return "";
+      if (ack == RouteAck::kRejected)
+        return "ink-edge refused the route of " + host + ": " + reason;
+      if (clock_.Steady() > deadline) {
+        std::string why = publisher_.Status().problem;
+        return version == 0
+                   ? "the route file was not written within " +
+                         std::to_string(options_.route_timeout.count()) + "s"
+                   : "ink-edge did not load route table version " + std::to_string(version) +
+                         " within " + std::to_string(options_.route_timeout.count()) + "s" +
+                         (why.empty() ? "" : " (" + why + ")");
+      }
+      if (!SleepFor(std::chrono::milliseconds(20))) return "";
     }
   }
 
@@ -701,20 +761,10 @@ class ServiceController::Impl {
     }
   }
 
+  // Publishes the route of every service holding its hostname: to the replicas of a rollout
+  // being promoted, else to the active deployment's healthy replicas.
   void WriteRoutes(const std::map<std::string, Service>& services) {
     if (options_.routes_path.empty()) return;
-    Json routes = Json::array();
-    std::map<std::string, std::string> routed;  // service id → deployment its route serves
-    struct Publish {  // once the file is in place (or unchanged), rollouts may say "active"
-      Impl* self;
-      std::map<std::string, std::string>& routed;
-      bool done = false;
-      ~Publish() {
-        if (!done) return;
-        std::lock_guard lock(self->mu_);
-        self->routed_.swap(routed);
-      }
-    } publish{this, routed};
     // Only a service holding its hostname gets a route: one host, one service (a database
     // from before claims may hold a younger service whose label an older one had first).
     auto claims = store_.ListHostnameClaims();
@@ -722,52 +772,55 @@ class ServiceController::Impl {
       LogError(kLog, "cannot read hostname claims: " + claims.error().message);
       return;
     }
-    std::set<std::string> holders;
+    std::set<std::string> holders, unrouted;
     for (const auto& claim : *claims) holders.insert(claim.service_id);
+    std::map<std::string, Promotion> promoting;
+    {
+      std::lock_guard lock(mu_);
+      // A promotion ends once this pass's snapshot shows its deployment active.
+      for (auto it = promoting_.begin(); it != promoting_.end();) {
+        auto svc = services.find(it->first);
+        bool done =
+            svc == services.end() || svc->second.active_deployment_id == it->second.deployment_id;
+        it = done ? promoting_.erase(it) : std::next(it);
+      }
+      promoting = promoting_;
+    }
+    std::vector<RouteEntry> routes;
+    std::map<std::string, std::string> serves;  // service id → deployment its route sends to
     for (const auto& [id, s] : services) {
-      if (s.active_deployment_id.empty()) continue;
-      if (!holders.count(id)) continue;
+      auto promotion = promoting.find(id);
+      if (s.active_deployment_id.empty() && promotion == promoting.end()) continue;
+      if (!holders.count(id)) {
+        unrouted.insert(id);
+        continue;
+      }
       auto project = ProjectName(s);
       if (!project.ok()) continue;
-      Json backends = Json::array();
-      for (const auto& r : Replicas(id)) {
-        if (!r.healthy || r.deployment_id != s.active_deployment_id) continue;
-        size_t colon = r.address.rfind(':');
-        backends.push_back({{"address", r.address.substr(0, colon)},
-                            {"port", std::atoi(r.address.c_str() + colon + 1)}});
+      RouteEntry route{HostFor(s.name, *project), s.name, *project, id, s.workspace_id, {}};
+      if (promotion != promoting.end()) {
+        route.backends = promotion->second.backends;
+        serves[id] = promotion->second.deployment_id;
+      } else {
+        for (const auto& r : Replicas(id)) {
+          if (!r.healthy || r.deployment_id != s.active_deployment_id) continue;
+          size_t colon = r.address.rfind(':');
+          route.backends.push_back(
+              {r.address.substr(0, colon), std::atoi(r.address.c_str() + colon + 1)});
+        }
+        if (!route.backends.empty()) serves[id] = s.active_deployment_id;
       }
-      if (!backends.empty()) routed[id] = s.active_deployment_id;
-      routes.push_back({{"host", HostFor(s.name, *project)},
-                        {"service", s.name},
-                        {"project", *project},
-                        {"backends", backends}});
+      routes.push_back(std::move(route));
     }
-    std::string body = routes.dump();
-    if (body == last_routes_) {
-      publish.done = true;
+    auto version = publisher_.Publish(routes);
+    if (!version.ok()) {
+      LogError(kLog, "cannot publish the routes: " + version.error().message);
       return;
     }
-    last_routes_ = body;
-    ++routes_version_;
-    Json doc = {
-        {"version", routes_version_}, {"generated_at", clock_.NowMillis()}, {"routes", routes}};
-    std::string tmp = options_.routes_path + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << doc.dump(1) << "\n";
-      out.flush();
-      if (!out) {
-        LogError(kLog, "cannot write " + tmp);
-        return;
-      }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, options_.routes_path, ec);
-    if (ec) {
-      LogError(kLog, "cannot replace " + options_.routes_path + ": " + ec.message());
-      return;
-    }
-    publish.done = true;
+    std::lock_guard lock(mu_);
+    unrouted_.swap(unrouted);
+    routed_.clear();
+    for (const auto& [id, deployment] : serves) routed_[id] = {deployment, *version};
   }
 
   Builder* const builder_;  // may be null
@@ -777,9 +830,7 @@ class ServiceController::Impl {
   Clock& clock_;
   const ControllerOptions options_;
   std::thread loop_;
-  std::map<std::string, std::string> routed_;  // guarded by mu_: what the route file serves
-  std::string last_routes_;                    // loop thread only
-  int64_t routes_version_ = 0;
+  RoutePublisher publisher_;
 
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
@@ -795,6 +846,17 @@ class ServiceController::Impl {
   std::map<std::string, Deployment> deployment_cache_;  // only .spec is read: it never changes
   std::map<std::string, std::string> project_names_;
   std::set<std::string> networks_to_remove_;
+  struct Routed {
+    std::string deployment_id;  // whose replicas the service's route sends traffic to
+    int64_t version = 0;        // of the route file that does
+  };
+  std::map<std::string, Routed> routed_;  // by service id, as last published
+  struct Promotion {
+    std::string deployment_id;
+    std::vector<RouteBackend> backends;
+  };
+  std::map<std::string, Promotion> promoting_;  // by service id: rollouts taking traffic
+  std::set<std::string> unrouted_;              // services that hold no hostname (so get no route)
   int container_count_ = 0;
   Status runtime_status_;
 };
@@ -816,5 +878,7 @@ std::string ServiceController::HostFor(const std::string& s, const std::string& 
 }
 int ServiceController::ContainerCount() const { return impl_->ContainerCount(); }
 Status ServiceController::RuntimeStatus() const { return impl_->RuntimeStatus(); }
+RouteStatus ServiceController::Routing() const { return impl_->Routing(); }
+bool ServiceController::Unrouted(const std::string& id) const { return impl_->Unrouted(id); }
 
 }  // namespace ink

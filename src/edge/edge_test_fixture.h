@@ -41,6 +41,7 @@ class EdgeTest : public ::testing::Test {
     if (server_) server_->Stop(std::chrono::milliseconds(0));
     if (watcher_) watcher_->Stop();
     std::remove(path_.c_str());
+    std::remove((dir_ + "/edge-status.json").c_str());  // RouteWatcher's report
     rmdir(dir_.c_str());
   }
   // Writes the route file the way inkd does: temp file + rename.

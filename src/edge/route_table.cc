@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "ink/common/json.h"
@@ -100,7 +101,8 @@ Status ParseRoute(const Json& j, const std::string& where, Route* out) {
   char buf[256];
   std::string_view normalized = NormalizeHost(host, buf, sizeof buf);
   if (normalized.empty()) {
-    return InvalidArgument(where + ".host \"" + host + "\" is not a valid host name");
+    return InvalidArgument(where + ".host \"" + host.substr(0, 255) +
+                           "\" is not a valid host name");
   }
   out->host = std::string(normalized);
   out->service = j["service"].get<std::string>();
@@ -119,8 +121,8 @@ Status ParseRoute(const Json& j, const std::string& where, Route* out) {
 
 }  // namespace
 
-Result<std::shared_ptr<const RouteTable>> ParseRouteTable(const std::string& text) {
-  auto parsed = ParseJson(text);
+Result<RouteFile> ParseRouteFile(std::string_view text) {
+  auto parsed = ParseJson(std::string(text));
   if (!parsed.ok()) return parsed.error();
   const Json& j = *parsed;
   if (!j.is_object()) return InvalidArgument("route table must be a JSON object {version, routes}");
@@ -133,21 +135,47 @@ Result<std::shared_ptr<const RouteTable>> ParseRouteTable(const std::string& tex
   if (routes_json == j.end() || !routes_json->is_array()) {
     return InvalidArgument("route table needs a \"routes\" array");
   }
+  RouteFile file;
   std::vector<Route> routes;
-  routes.reserve(routes_json->size());
+  routes.reserve(std::min(routes_json->size(), kMaxRouteEntries));
+  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> first_index;
   for (size_t i = 0; i < routes_json->size(); ++i) {
-    Route r;
-    INK_RETURN_IF_ERROR(ParseRoute((*routes_json)[i], "routes[" + std::to_string(i) + "]", &r));
-    for (const Route& other : routes) {
-      if (other.host == r.host) {
-        return InvalidArgument("routes[" + std::to_string(i) + "].host \"" + r.host +
-                               "\" appears twice; each host must have one route");
+    const Json& entry = (*routes_json)[i];
+    const std::string where = "routes[" + std::to_string(i) + "]";
+    auto reject = [&](std::string reason) {
+      RejectedRoute r{i, "", std::move(reason)};
+      if (entry.is_object()) {
+        auto host = entry.find("host");
+        if (host != entry.end() && host->is_string())
+          r.host = host->get<std::string>().substr(0, 255);
       }
+      file.rejected.push_back(std::move(r));
+    };
+    if (routes.size() >= kMaxRouteEntries) {
+      reject(where + " is past the limit of " + std::to_string(kMaxRouteEntries) + " routes");
+      continue;
+    }
+    Route r;
+    if (Status parsed = ParseRoute(entry, where, &r); !parsed.ok()) {
+      reject(parsed.error().message);
+      continue;
+    }
+    auto [it, inserted] = first_index.emplace(r.host, i);
+    if (!inserted) {
+      reject(where + ".host \"" + r.host + "\" appears twice (first at routes[" +
+             std::to_string(it->second) + "], which is kept); each host must have one route");
+      continue;
     }
     routes.push_back(std::move(r));
   }
-  return std::shared_ptr<const RouteTable>(
-      std::make_shared<RouteTable>(version, std::move(routes)));
+  file.table = std::make_shared<const RouteTable>(version, std::move(routes));
+  return file;
+}
+
+Result<std::shared_ptr<const RouteTable>> ParseRouteTable(const std::string& text) {
+  auto file = ParseRouteFile(text);
+  if (!file.ok()) return file.error();
+  return std::move(file->table);
 }
 
 void RouteTableHolder::Publish(std::shared_ptr<const RouteTable> table) {

@@ -46,28 +46,66 @@ TEST(ParseRouteTableTest, ParsesRoutesAndFindsByHost) {
   EXPECT_EQ((*t)->Find("nope.localhost"), nullptr);
 }
 
-TEST(ParseRouteTableTest, ErrorsNameTheProblem) {
+TEST(ParseRouteTableTest, FileLevelErrorsNameTheProblem) {
   auto bad_json = ParseRouteTable("{not json");
   ASSERT_FALSE(bad_json.ok());
   EXPECT_NE(bad_json.error().message.find("malformed JSON"), std::string::npos);
   auto no_routes = ParseRouteTable(R"({"version": 1})");
   ASSERT_FALSE(no_routes.ok());
   EXPECT_NE(no_routes.error().message.find("routes"), std::string::npos);
-  auto bad_port = ParseRouteTable(
-      R"({"routes": [{"host": "a.localhost", "service": "a", "project": "p",
-         "backends": [{"address": "127.0.0.1", "port": 70000}]}]})");
-  ASSERT_FALSE(bad_port.ok());
-  EXPECT_NE(bad_port.error().message.find("routes[0].backends[0].port"), std::string::npos);
-  auto name = ParseRouteTable(
-      R"({"routes": [{"host": "a.localhost", "service": "a", "project": "p",
-         "backends": [{"address": "db.internal", "port": 5432}]}]})");
-  ASSERT_FALSE(name.ok());
-  EXPECT_NE(name.error().message.find("not an IPv4 or IPv6 literal"), std::string::npos);
-  auto dup = ParseRouteTable(
-      R"({"routes": [{"host": "a.localhost", "service": "a", "project": "p"},
-                     {"host": "A.localhost.", "service": "b", "project": "p"}]})");
-  ASSERT_FALSE(dup.ok());
-  EXPECT_NE(dup.error().message.find("appears twice"), std::string::npos);
+  auto bad_version = ParseRouteFile(R"({"version": "7", "routes": []})");
+  ASSERT_FALSE(bad_version.ok());
+  EXPECT_NE(bad_version.error().message.find("version must be an integer"), std::string::npos);
+  EXPECT_FALSE(ParseRouteFile("[]").ok());
+  EXPECT_FALSE(ParseRouteFile(R"({"version": 1e99999, "routes": []})").ok());  // fuzzer find
+  EXPECT_FALSE(ParseRouteFile("").ok());
+}
+
+// One bad entry never stops the others: each is skipped with a reason naming its field.
+TEST(ParseRouteFileTest, BadEntriesAreSkippedAndTheRestLoads) {
+  auto file = ParseRouteFile(R"({"version": 9, "routes": [
+    {"host": "a.localhost", "service": "a", "project": "p",
+     "backends": [{"address": "127.0.0.1", "port": 70000}]},
+    {"host": "good.localhost", "service": "g", "project": "p",
+     "backends": [{"address": "10.0.0.2", "port": 80}]},
+    {"host": "n.localhost", "service": "n", "project": "p",
+     "backends": [{"address": "db.internal", "port": 5432}]},
+    "not an object",
+    {"service": "nohost", "project": "p"},
+    {"host": "bad host", "service": "b", "project": "p"},
+    {"host": "GOOD.localhost.", "service": "dup", "project": "p"},
+    {"host": "c.localhost", "service": "c", "project": "p", "backends": {}},
+    {"host": "also-good.localhost", "service": "ag", "project": "p"}]})");
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  const RouteTable& table = *file->table;
+  EXPECT_EQ(table.version(), 9);
+  ASSERT_EQ(table.routes().size(), 2u);
+  ASSERT_NE(table.Find("good.localhost"), nullptr);
+  EXPECT_EQ(table.Find("good.localhost")->service, "g");  // the first of a duplicate wins
+  EXPECT_NE(table.Find("also-good.localhost"), nullptr);
+
+  ASSERT_EQ(file->rejected.size(), 7u);
+  auto reason = [&](size_t i) { return file->rejected[i].reason; };
+  EXPECT_EQ(file->rejected[0].index, 0u);
+  EXPECT_EQ(file->rejected[0].host, "a.localhost");
+  EXPECT_NE(reason(0).find("routes[0].backends[0].port"), std::string::npos) << reason(0);
+  EXPECT_NE(reason(1).find("not an IPv4 or IPv6 literal"), std::string::npos) << reason(1);
+  EXPECT_EQ(file->rejected[2].index, 3u);
+  EXPECT_EQ(file->rejected[2].host, "");
+  EXPECT_NE(reason(2).find("routes[3] must be an object"), std::string::npos) << reason(2);
+  EXPECT_NE(reason(3).find("routes[4].host must be a string"), std::string::npos) << reason(3);
+  EXPECT_NE(reason(4).find("not a valid host name"), std::string::npos) << reason(4);
+  EXPECT_NE(reason(5).find("appears twice (first at routes[1]"), std::string::npos) << reason(5);
+  EXPECT_NE(reason(6).find("routes[7].backends must be an array"), std::string::npos) << reason(6);
+}
+
+TEST(ParseRouteFileTest, LongHostsAreCutInTheReport) {
+  std::string host(5000, 'h');
+  auto file = ParseRouteFile(R"({"routes": [{"host": ")" + host +
+                             R"(", "service": "a", "project": "p"}]})");
+  ASSERT_TRUE(file.ok());
+  ASSERT_EQ(file->rejected.size(), 1u);
+  EXPECT_EQ(file->rejected[0].host.size(), 255u);
 }
 
 TEST(RouteTableHolderTest, PublishBumpsGeneration) {

@@ -7,9 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
+#include "ink/common/json.h"
 #include "ink/common/log.h"
 
 namespace ink::edge {
@@ -36,14 +39,24 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
   return true;
 }
 
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 RouteWatcher::RouteWatcher(std::string path, RouteTableHolder& holder,
-                           std::chrono::milliseconds poll_interval)
-    : path_(std::move(path)), holder_(holder), poll_interval_(poll_interval) {
+                           std::chrono::milliseconds poll_interval, std::string status_path)
+    : path_(std::move(path)),
+      status_path_(std::move(status_path)),
+      holder_(holder),
+      poll_interval_(poll_interval) {
   size_t slash = path_.rfind('/');
   dir_ = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
   base_ = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+  if (status_path_.empty()) status_path_ = dir_ + "/edge-status.json";
 }
 
 RouteWatcher::~RouteWatcher() { Stop(); }
@@ -52,10 +65,14 @@ bool RouteWatcher::ReloadIfChanged() {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
     FileId missing;
-    if (!(last_ == missing)) {
-      LogWarn(kComponent, "route file " + path_ + " is gone (" + std::strerror(errno) +
-                              "); keeping the last good table");
+    if (!(last_ == missing) || loaded_at_ == 0) {
+      std::string why = "route file " + path_ + " is missing (" + std::strerror(errno) + ")";
+      if (!(last_ == missing)) LogWarn(kComponent, why + "; keeping the last good table");
       last_ = missing;
+      if (file_error_ != why) {
+        file_error_ = why;
+        WriteStatus();
+      }
     }
     return false;
   }
@@ -66,20 +83,93 @@ bool RouteWatcher::ReloadIfChanged() {
   last_ = id;
   std::string text;
   if (!ReadWholeFile(path_, &text)) {
-    LogWarn(kComponent, "cannot read route file " + path_ + ": " + std::strerror(errno) +
-                            "; keeping the last good table");
+    file_error_ = "cannot read route file " + path_ + ": " + std::strerror(errno);
+    LogWarn(kComponent, file_error_ + "; keeping the last good table");
+    WriteStatus();
     return false;
   }
-  auto table = ParseRouteTable(text);
-  if (!table.ok()) {
-    LogError(kComponent, "route file " + path_ + " rejected: " + table.error().message +
-                             "; keeping the last good table");
+  auto file = ParseRouteFile(text);
+  if (!file.ok()) {
+    file_error_ = "route file " + path_ + " rejected: " + file.error().message;
+    LogError(kComponent, file_error_ + "; keeping the last good table");
+    WriteStatus();
     return false;
   }
-  LogInfo(kComponent, "loaded route table version " + std::to_string((*table)->version()) + " (" +
-                          std::to_string((*table)->routes().size()) + " routes)");
-  holder_.Publish(std::move(*table));
+  // A skipped entry's host keeps serving what it served before rather than turning into a 404.
+  std::shared_ptr<const RouteTable> table = std::move(file->table);
+  std::vector<Rejection> rejected;
+  std::vector<Route> kept;
+  auto previous = holder_.Get();
+  for (auto& r : file->rejected) {
+    Rejection rejection{std::move(r), false};
+    char buf[256];
+    std::string_view host = NormalizeHost(rejection.route.host, buf, sizeof buf);
+    if (!host.empty() && table->Find(host) == nullptr) {
+      const Route* before = previous->Find(host);
+      bool already =
+          std::any_of(kept.begin(), kept.end(), [&](const Route& k) { return k.host == host; });
+      if (before != nullptr && !already) {
+        kept.push_back(*before);
+        rejection.kept_previous = true;
+      }
+    }
+    LogError(kComponent,
+             "route file " + path_ + ": skipped " + rejection.route.reason +
+                 (rejection.kept_previous ? " (the host keeps its previous route)" : ""));
+    rejected.push_back(std::move(rejection));
+  }
+  if (!kept.empty()) {
+    std::vector<Route> routes = table->routes();
+    for (auto& k : kept) routes.push_back(std::move(k));
+    table = std::make_shared<const RouteTable>(table->version(), std::move(routes));
+  }
+  LogInfo(kComponent, "loaded route table version " + std::to_string(table->version()) + " (" +
+                          std::to_string(table->routes().size()) + " routes, " +
+                          std::to_string(rejected.size()) + " entries skipped)");
+  loaded_version_ = table->version();
+  loaded_routes_ = table->routes().size();
+  loaded_at_ = NowMillis();
+  rejected_ = std::move(rejected);
+  file_error_.clear();
+  holder_.Publish(std::move(table));
+  WriteStatus();
   return true;
+}
+
+void RouteWatcher::WriteStatus() {
+  Json rejected = Json::array();
+  for (const auto& r : rejected_) {
+    rejected.push_back({{"index", r.route.index},
+                        {"host", r.route.host},
+                        {"reason", r.route.reason},
+                        {"kept_previous", r.kept_previous}});
+    if (rejected.size() >= 1000) break;  // the count below still says how many
+  }
+  Json status = {
+      {"pid", static_cast<int64_t>(::getpid())},
+      {"updated_at", NowMillis()},
+      {"routes_file", path_},
+      {"loaded",
+       {{"version", loaded_version_}, {"routes", loaded_routes_}, {"loaded_at", loaded_at_}}},
+      {"rejected", rejected},
+      {"rejected_count", rejected_.size()},
+      {"file_error", file_error_}};
+  // invalid UTF-8 from a hostile file must not throw: replace it.
+  std::string text = status.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
+  std::string tmp = status_path_ + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool ok = fd >= 0;
+  for (size_t off = 0; ok && off < text.size();) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    off += ok ? static_cast<size_t>(n) : 0;
+  }
+  if (fd >= 0) ok = ::close(fd) == 0 && ok;
+  if (!ok || ::rename(tmp.c_str(), status_path_.c_str()) != 0) {
+    LogWarn(kComponent, "cannot write status file " + status_path_ + ": " + std::strerror(errno));
+    ::unlink(tmp.c_str());
+  }
 }
 
 Status RouteWatcher::Start() {

@@ -12,7 +12,11 @@
 //     recorded as an event (exit code, OOM from the memory cgroup) and recreated with
 //     exponential backoff (1 s doubling to 60 s; reset after 60 s of healthy running);
 //   - removes containers of deleted services and of failed or superseded deployments;
-//   - writes the route table (healthy replicas only) for ink-edge as an atomic file replace.
+//   - writes the route table (healthy replicas only) for ink-edge (RoutePublisher). A rollout
+//     first points its service's route at the new replicas and activates the deployment only
+//     once ink-edge reports it loaded that route file (edge-status.json); if the edge skips
+//     the entry or does not load it within `route_timeout`, the deployment fails and the
+//     previous release keeps serving. Only a service holding its hostname gets a route.
 // Start()/Stop() from the owner thread; Wake() and the query methods from any thread.
 #pragma once
 
@@ -25,6 +29,7 @@
 #include "ink/common/clock.h"
 #include "ink/common/json.h"
 #include "ink/common/secret_box.h"
+#include "ink/controller/route_publisher.h"
 #include "ink/runtime/runtime.h"
 #include "ink/store/store.h"
 
@@ -32,7 +37,11 @@ namespace ink {
 
 struct ControllerOptions {
   std::string instance = "default";  // value of the ink.instance label on every container
-  std::string routes_path;           // route table file read by ink-edge
+  std::string routes_path;           // route table file read by ink-edge ("" = none)
+  // Where ink-edge reports what it loaded; "" = no report is awaited (a written file counts as
+  // served).
+  std::string edge_status_path;
+  std::chrono::seconds route_timeout{15};  // for the edge to load a rollout's route
   std::string platform_domain = "localhost";
   std::chrono::milliseconds tick{1000};
   std::chrono::seconds pull_timeout{600};
@@ -78,6 +87,10 @@ class ServiceController {
   // Number of containers seen in the last pass; whether the runtime answered.
   int ContainerCount() const;
   Status RuntimeStatus() const;
+  // The route file as written and as ink-edge reports serving it (reads the edge's report).
+  RouteStatus Routing() const;
+  // True if the service holds no hostname and therefore has no route (see the store).
+  bool Unrouted(const std::string& service_id) const;
 
  private:
   class Impl;

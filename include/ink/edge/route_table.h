@@ -64,8 +64,28 @@ class RouteTable {
   std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> by_host_;
 };
 
-// Parses the JSON route file. Errors say which route/field is wrong; the caller keeps its old
-// table when this fails.
+// An entry of the route file that the edge skipped; the other entries still load.
+struct RejectedRoute {
+  size_t index = 0;    // position in "routes"
+  std::string host;    // as written (at most 255 bytes; "" if absent or not a string)
+  std::string reason;  // names the field: "routes[3].backends[0].port must be ..."
+};
+
+// A parsed route file: every entry that is valid, and the ones that are not.
+struct RouteFile {
+  std::shared_ptr<const RouteTable> table;
+  std::vector<RejectedRoute> rejected;
+};
+
+// Most entries a route file may hold; entries past it are rejected.
+inline constexpr size_t kMaxRouteEntries = 100000;
+
+// Parses the JSON route file. One bad entry never stops the others: it is skipped and listed in
+// `rejected` (a host that appears twice keeps its first entry). The file as a whole fails (and
+// the caller keeps its old table) only when it is not a JSON object with a "routes" array and
+// an integer "version" (if any).
+Result<RouteFile> ParseRouteFile(std::string_view text);
+// The table of ParseRouteFile, for callers that need no report of skipped entries.
 Result<std::shared_ptr<const RouteTable>> ParseRouteTable(const std::string& text);
 
 // Normalizes a Host header value into `out` (capacity `cap`): port stripped, lowercased,

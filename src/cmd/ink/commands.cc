@@ -193,6 +193,39 @@ int RunLogin(Session& s) {
   return kExitOk;
 }
 
+namespace {
+
+// "ok (route table version 12 served by the edge)" or what is wrong with the routes.
+std::string RoutesSummary(const Json& routes) {
+  if (!routes.is_object() || !routes.contains("ok")) return "unknown";
+  if (routes.value("ok", false)) {
+    return "ok (route table version " + Field(routes, "loaded_version") + " served by the edge)";
+  }
+  std::string problem = Field(routes, "problem");
+  return "PROBLEM: " + (problem == "-" || problem.empty() ? "see below" : problem);
+}
+
+// One line per skipped route entry or unrouted service of this workspace.
+std::string RoutesDetails(const Json& routes) {
+  auto list = [&](const char* key) {
+    auto it = routes.is_object() ? routes.find(key) : routes.end();
+    return routes.is_object() && it != routes.end() && it->is_array() ? *it : Json::array();
+  };
+  std::string text;
+  for (const auto& r : list("rejected")) {
+    text += "  skipped by the edge: " + Field(r, "host") + ": " + Field(r, "reason");
+    if (r.value("kept_previous", false)) text += " (it still serves its previous route)";
+    text += "\n";
+  }
+  for (const auto& u : list("unrouted")) {
+    text += "  not routed: " + Field(u, "service") + " in project " + Field(u, "project") + ": " +
+            Field(u, "reason") + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
 int RunStatus(Session& s) {
   if (!s.Connect()) return s.exit_code();
   auto status = s.Call("GET", "/v1/status");
@@ -226,7 +259,9 @@ int RunStatus(Session& s) {
       {"Projects", Field(counts, "projects")},
       {"Services", Field(counts, "services")},
       {"Containers", Field(counts, "containers")},
+      {"Routes", RoutesSummary(object("routes"))},
   });
+  s.out() << RoutesDetails(object("routes"));
   return kExitOk;
 }
 

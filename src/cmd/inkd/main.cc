@@ -124,10 +124,10 @@ ink::Result<int64_t> ParseSize(const std::string& flag, const std::string& text)
   }
   std::string unit = text.substr(used);
   int64_t scale = unit.empty() || unit == "b" ? 1
-                  : unit == "k"              ? 1 << 10
-                  : unit == "m"              ? 1 << 20
-                  : unit == "g"              ? int64_t{1} << 30
-                                             : 0;
+                  : unit == "k"               ? 1 << 10
+                  : unit == "m"               ? 1 << 20
+                  : unit == "g"               ? int64_t{1} << 30
+                                              : 0;
   if (n <= 0 || scale == 0) {
     return ink::InvalidArgument("--" + flag + " '" + text +
                                 "' is not a size such as 512m, 2g or a byte count");
@@ -143,8 +143,8 @@ ink::Result<int64_t> ParseCount(const std::string& flag, const std::string& text
   } catch (...) {
   }
   if (used != text.size() || n < min) {
-    return ink::InvalidArgument("--" + flag + " '" + text + "' must be a whole number >= " +
-                                std::to_string(min));
+    return ink::InvalidArgument("--" + flag + " '" + text +
+                                "' must be a whole number >= " + std::to_string(min));
   }
   return n;
 }
@@ -336,6 +336,9 @@ int main(int argc, char** argv) {
   ink::ControllerOptions controller_options;
   controller_options.instance = flags["instance-name"];
   controller_options.routes_path = data_dir + "/routes.json";
+  // ink-edge reports beside the route file what it loaded (edge-status.json); a rollout turns
+  // active only once that report shows its route.
+  controller_options.edge_status_path = data_dir + "/edge-status.json";
   controller_options.platform_domain = flags["platform-domain"];
   ink::ServiceController controller(**store, **runtime, *secrets, ink::SystemClock(),
                                     controller_options, &builds);
@@ -368,8 +371,8 @@ int main(int argc, char** argv) {
   auto server = ink::http::HttpServer::Start(
       server_options,
       ink::mcp::WithMcp(
-          mcp, [&git_remote, rest = ink::MakeRestHandler(table, **store,
-                                                         ink::MakeArchiveUploadHandler(deps))](
+          mcp, [&git_remote,
+                rest = ink::MakeRestHandler(table, **store, ink::MakeArchiveUploadHandler(deps))](
                    const ink::http::ServerRequest& req, ink::http::ResponseWriter& w) {
             if (git_remote.Handles(req)) return git_remote.Serve(req, w);
             rest(req, w);
