@@ -107,22 +107,33 @@ class RouteFileProblems(InkTestCase):
         status, _, text = self.inkd.get_url(self.urls[service])
         return status == 200 and text.strip() == body
 
+    def break_route_entry(self, host):
+        """Rewrites inkd's route file with `host`'s backend address broken and waits for the edge
+        to report the skipped entry. inkd may write a newer file meanwhile (a health probe flap
+        changes the backends), which replaces ours: then it tries again."""
+        routes_path = self.inkd.data_dir / "routes.json"
+        for _ in range(5):
+            doc = json.loads(routes_path.read_text())
+            entry = next(r for r in doc["routes"] if r["host"] == host)
+            entry["backends"] = [{"address": "not-an-ip", "port": 8080}]
+            # Same version as inkd's: its next write is newer, as after a real bad write.
+            tmp = routes_path.with_suffix(".test-tmp")
+            tmp.write_text(json.dumps(doc))
+            os.rename(tmp, routes_path)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                st = self.edge_status()
+                if st["loaded"]["version"] == doc["version"] and st["rejected"]:
+                    return st
+                if st["loaded"]["version"] > doc["version"]:
+                    break  # inkd wrote again: ours is gone
+                time.sleep(0.1)
+        raise AssertionError(f"the edge never reported the broken entry: {self.edge_status()}")
+
     def test_broken_entry_is_skipped_and_reported(self):
         inkd = self.inkd
-        routes_path = inkd.data_dir / "routes.json"
-        doc = json.loads(routes_path.read_text())
         beta_host = f"beta-{self.project}.localhost"
-        entry = next(r for r in doc["routes"] if r["host"] == beta_host)
-        entry["backends"] = [{"address": "not-an-ip", "port": 8080}]
-        # Same version as inkd's: its next write is newer, as a real bad write would be.
-        tmp = routes_path.with_suffix(".test-tmp")
-        tmp.write_text(json.dumps(doc))
-        os.rename(tmp, routes_path)
-
-        def reported():
-            st = self.edge_status()
-            return st if st["rejected"] and st["loaded"]["version"] == doc["version"] else False
-        st = harness.wait_until(reported, timeout=10, what="the edge to report the bad entry")
+        st = self.break_route_entry(beta_host)
         self.assertEqual(st["rejected"][0]["host"], beta_host)
         self.assertIn("not an IPv4 or IPv6 literal", st["rejected"][0]["reason"])
         self.assertTrue(st["rejected"][0]["kept_previous"])
