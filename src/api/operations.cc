@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "ink/common/names.h"
+#include "ink/common/resources.h"
 #include "ink/common/subprocess.h"
 #include "src/api/operations_internal.h"
 
@@ -55,6 +56,15 @@ int ActivePort(const Service& s, const std::vector<Deployment>& deployments) {
   return s.spec.port;
 }
 
+// What the service's containers run with: its own limits, else inkd's defaults.
+Json LimitsJson(const OperationDeps& deps, const ServiceSpec& spec) {
+  ContainerLimits limits = LimitsFor(deps.controller.policy(), spec);
+  return {{"memory", limits.memory_bytes},
+          {"cpu", limits.cpu},
+          {"pids", limits.pids},
+          {"defaults", spec.memory_bytes == 0 || spec.cpu == 0}};
+}
+
 Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string& project_name,
                  bool details) {
   auto replicas = deps.controller.Replicas(s.id);
@@ -86,6 +96,7 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
               {"cpu", s.spec.cpu},
               {"memory", s.spec.memory_bytes},
               {"runtime_class", s.spec.runtime_class},
+              {"limits", LimitsJson(deps, s.spec)},
               {"env_names", env_names},
               {"status", status},
               {"active_deployment_id", s.active_deployment_id},
@@ -121,6 +132,17 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
   return out;
 }
 
+Result<int64_t> MemoryInput(const Json& memory, bool zero_means_default) {
+  std::string text = memory.is_string()           ? memory.get<std::string>()
+                     : memory.is_number_integer() ? std::to_string(memory.get<int64_t>())
+                                                  : "";
+  if (!memory.is_string() && !memory.is_number_integer()) {
+    return InvalidArgument("memory must be a string such as \"256m\" or a byte count");
+  }
+  if (zero_means_default && text == "0") return 0;
+  return ParseMemoryLimit(text);
+}
+
 Result<Project> FindProject(OperationDeps& deps, const Caller& caller, const Json& input) {
   std::string name = input.value("project", "");
   auto p = deps.store.GetProject(caller.workspace_id, name);
@@ -146,37 +168,6 @@ Result<Service> FindService(OperationDeps& deps, const Caller& caller, const Pro
 }
 
 }  // namespace api_internal
-
-Result<int64_t> ParseMemory(const std::string& text) {
-  const std::string hint = "; use a size such as 256m, 1g, 512Mi or a byte count";
-  if (text.empty()) return InvalidArgument("memory is empty" + hint);
-  size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
-    ++i;
-  }
-  if (i == 0) return InvalidArgument("memory '" + text.substr(0, 32) + "' is not a size" + hint);
-  double number = std::strtod(text.substr(0, i).c_str(), nullptr);
-  std::string unit = text.substr(i);
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  double scale = 0;
-  if (unit.empty() || unit == "b") scale = 1;
-  if (unit == "k" || unit == "kb" || unit == "ki" || unit == "kib") scale = 1024.0;
-  if (unit == "m" || unit == "mb" || unit == "mi" || unit == "mib") scale = 1024.0 * 1024;
-  if (unit == "g" || unit == "gb" || unit == "gi" || unit == "gib") scale = 1024.0 * 1024 * 1024;
-  if (scale == 0) {
-    return InvalidArgument("memory '" + text.substr(0, 32) + "' has an unknown unit '" + unit +
-                           "'" + hint);
-  }
-  double bytes = std::floor(number * scale);
-  if (bytes < 6 * 1024 * 1024) {
-    return InvalidArgument("memory '" + text.substr(0, 32) +
-                           "' is below the minimum of 6m that a container needs to start");
-  }
-  if (bytes > 1024.0 * 1024 * 1024 * 1024) {
-    return InvalidArgument("memory '" + text.substr(0, 32) + "' is above the limit of 1024g");
-  }
-  return static_cast<int64_t>(bytes);
-}
 
 Status ValidateImageReference(const std::string& image) {
   const std::string hint =
@@ -363,21 +354,13 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
   if (!variables.ok()) return variables.error();
   if (input.contains("cpu")) spec.cpu = input["cpu"];
   if (input.contains("memory")) {
-    const Json& m = input["memory"];
-    if (m.is_number_integer()) {
-      auto parsed = ParseMemory(std::to_string(m.get<int64_t>()));
-      if (!parsed.ok()) return parsed.error();
-      spec.memory_bytes = *parsed;
-    } else if (m.is_string()) {
-      auto parsed = ParseMemory(m.get<std::string>());
-      if (!parsed.ok()) return parsed.error();
-      spec.memory_bytes = *parsed;
-    } else {
-      return InvalidArgument("memory must be a string such as \"256m\" or a byte count");
-    }
+    auto memory = MemoryInput(input["memory"], /*zero_means_default=*/false);
+    if (!memory.ok()) return memory.error();
+    spec.memory_bytes = *memory;
   }
   if (input.contains("replicas")) spec.replicas = input["replicas"];
   if (input.contains("runtime_class")) spec.runtime_class = input["runtime_class"];
+  INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), spec));
   if (input.contains("health_check_path")) {
     spec.health_check_path = input["health_check_path"];
     INK_RETURN_IF_ERROR(ValidateHealthPath(spec.health_check_path));
@@ -545,13 +528,18 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
              {{"type", "number"},
               {"minimum", 0.01},
               {"maximum", 64},
-              {"description", "CPU cores, e.g. 0.5"}}},
-            {"memory", {{"description", "memory limit, e.g. \"256m\", \"1g\" (string) or bytes"}}},
+              {"description",
+               "CPU cores, e.g. 0.5 (default: inkd's --default-cpu, 1; at most --max-cpu)"}}},
+            {"memory",
+             {{"description",
+               "memory limit, e.g. \"256m\", \"1g\" (string) or bytes (default: inkd's "
+               "--default-memory, 512m; at most --max-memory)"}}},
             {"replicas", {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}},
             {"runtime_class",
              {{"type", "string"},
               {"enum", {"gvisor", "runc"}},
-              {"description", "gvisor (default, sandboxed) or runc"}}},
+              {"description",
+               "gvisor (default, sandboxed); runc only if inkd runs with --allow-runc"}}},
             {"health_check_path",
              {{"type", "string"},
               {"maxLength", 256},

@@ -56,6 +56,7 @@ Result<Json> ApplyChange(OperationDeps& deps, const Caller& caller, const Projec
   if (redeploy) {
     auto spec = SpecToRedeploy(deps, caller, service);
     if (!spec.ok()) return spec.error();
+    INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), *spec));  // before anything changes
     change.redeploy = *spec;
   }
   auto applied = deps.store.ChangeServiceVariables(caller.workspace_id, service.id, change);

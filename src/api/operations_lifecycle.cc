@@ -12,6 +12,7 @@ namespace {
 Result<Json> Redeploy(OperationDeps& deps, const Caller& caller, const Project& project,
                       const Service& service, const ServiceSpec& spec, const std::string& why,
                       const std::string& variables_from = "") {
+  INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), spec));
   auto created = deps.store.CreateOrUpdateServiceWithDeployment(
       caller.workspace_id, project.id, service.name, spec,
       {.variables_from_deployment = variables_from});
@@ -70,10 +71,16 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
              {{"type", "number"},
               {"minimum", 0},
               {"maximum", 64},
-              {"description", "CPU cores (0 = unlimited)"}}},
-            {"memory", {{"description", "memory limit such as \"512m\" (\"0\" = unlimited)"}}},
+              {"description", "CPU cores (0 = inkd's --default-cpu; at most --max-cpu)"}}},
+            {"memory",
+             {{"description",
+               "memory limit such as \"512m\" (\"0\" = inkd's --default-memory; at most "
+               "--max-memory)"}}},
             {"replicas", {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}},
-            {"runtime_class", {{"type", "string"}, {"enum", {"gvisor", "runc"}}}},
+            {"runtime_class",
+             {{"type", "string"},
+              {"enum", {"gvisor", "runc"}},
+              {"description", "gvisor; runc only if inkd runs with --allow-runc"}}},
             {"health_check_path",
              {{"type", "string"},
               {"maxLength", 256},
@@ -96,20 +103,9 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
          if (in.contains("port")) spec->port = in["port"], changed.push_back("port");
          if (in.contains("cpu")) spec->cpu = in["cpu"], changed.push_back("cpu");
          if (in.contains("memory")) {
-           const Json& m = in["memory"];
-           std::string text = m.is_string()           ? m.get<std::string>()
-                              : m.is_number_integer() ? std::to_string(m.get<int64_t>())
-                                                      : "";
-           if (text.empty() && !m.is_string()) {
-             return InvalidArgument("memory must be a string such as \"512m\" or a byte count");
-           }
-           if (text == "0") {
-             spec->memory_bytes = 0;
-           } else {
-             auto bytes = ParseMemory(text);
-             if (!bytes.ok()) return bytes.error();
-             spec->memory_bytes = *bytes;
-           }
+           auto memory = MemoryInput(in["memory"], /*zero_means_default=*/true);
+           if (!memory.ok()) return memory.error();
+           spec->memory_bytes = *memory;
            changed.push_back("memory");
          }
          if (in.contains("replicas"))

@@ -7,22 +7,6 @@
 namespace ink {
 namespace {
 
-TEST(ParseMemory, AcceptsCommonUnits) {
-  EXPECT_EQ(*ParseMemory("256m"), 256LL << 20);
-  EXPECT_EQ(*ParseMemory("1g"), 1LL << 30);
-  EXPECT_EQ(*ParseMemory("512Mi"), 512LL << 20);
-  EXPECT_EQ(*ParseMemory("1.5G"), (3LL << 30) / 2);
-  EXPECT_EQ(*ParseMemory("67108864"), 64LL << 20);
-}
-
-TEST(ParseMemory, RejectsWithHints) {
-  for (const char* bad : {"", "lots", "12q", "1k", "-5m", "2000000g"}) {
-    auto r = ParseMemory(bad);
-    EXPECT_FALSE(r.ok()) << bad;
-  }
-  EXPECT_NE(ParseMemory("12q").error().message.find("256m"), std::string::npos);
-}
-
 TEST(ImageReference, ValidAndInvalid) {
   EXPECT_TRUE(ValidateImageReference("127.0.0.1:5000/echo:1").ok());
   EXPECT_TRUE(ValidateImageReference("ghcr.io/acme/web@sha256:abcdef0123").ok());

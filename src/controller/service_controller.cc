@@ -179,6 +179,7 @@ class ServiceController::Impl {
   }
 
   RouteStatus Routing() const { return publisher_.Status(); }
+  const RuntimePolicy& policy() const { return options_.policy; }
 
   bool Unrouted(const std::string& service_id) const {
     std::lock_guard lock(mu_);
@@ -384,9 +385,8 @@ class ServiceController::Impl {
                    {kLabelReplica, std::to_string(index)}};
     spec.network = project->network;
     spec.network_aliases = {s.name};
-    spec.cpu = d.spec.cpu;
-    spec.memory_bytes = d.spec.memory_bytes;
-    spec.runtime_class = d.spec.runtime_class;
+    // The policy in force now, whatever was allowed when the spec was stored.
+    INK_RETURN_IF_ERROR(ApplyRuntimePolicy(options_.policy, d.spec, &spec));
     auto id = runtime_.CreateContainer(spec);
     if (!id.ok()) return id.error();
     auto started = runtime_.StartContainer(*id);
@@ -879,6 +879,7 @@ std::string ServiceController::HostFor(const std::string& s, const std::string& 
 int ServiceController::ContainerCount() const { return impl_->ContainerCount(); }
 Status ServiceController::RuntimeStatus() const { return impl_->RuntimeStatus(); }
 RouteStatus ServiceController::Routing() const { return impl_->Routing(); }
+const RuntimePolicy& ServiceController::policy() const { return impl_->policy(); }
 bool ServiceController::Unrouted(const std::string& id) const { return impl_->Unrouted(id); }
 
 }  // namespace ink

@@ -269,6 +269,13 @@ class PodmanRuntime final : public ContainerRuntime {
                  {"labels", spec.labels}, {"init", spec.init},   {"privileged", false},
                  {"oci_runtime", runtime}};  // ignored by podman 4.3; the socket decides
     if (!spec.command.empty()) body["command"] = spec.command;
+    if (spec.no_new_privileges) body["no_new_privileges"] = true;
+    if (spec.capabilities) {
+      body["cap_drop"] = Json::array({"ALL"});
+      Json keep = Json::array();
+      for (const auto& cap : *spec.capabilities) keep.push_back("CAP_" + cap);
+      body["cap_add"] = keep;
+    }
     if (spec.network.empty()) {
       body["netns"] = {{"nsmode", "none"}};
     } else {
@@ -284,6 +291,7 @@ class PodmanRuntime final : public ContainerRuntime {
       limits["cpu"] = {{"period", kPeriod},
                        {"quota", static_cast<int64_t>(spec.cpu * kPeriod + 0.5)}};
     }
+    if (spec.pids_limit > 0) limits["pids"] = {{"limit", spec.pids_limit}};
     if (!limits.empty()) body["resource_limits"] = limits;
     auto response = Call(spec.runtime_class, "POST", "/containers/create", body.dump(), 60s);
     if (!response.ok()) return response.error();

@@ -23,6 +23,7 @@ import hashlib
 import http.client
 import json as jsonlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -244,7 +245,7 @@ class CliResult:
 class Inkd:
     """One inkd process (and its edge) with its own data dir and instance name."""
 
-    def __init__(self, name=None, extra_args=(), file_sources=False):
+    def __init__(self, name=None, extra_args=(), file_sources=False, allow_runc=True):
         for binary in (INKD, INK, EDGE):
             if not binary.exists():
                 raise unittest.SkipTest(f"{binary} not built (set INK_BUILD_DIR)")
@@ -261,6 +262,10 @@ class Inkd:
             self.sources = self.tmp / "sources"
             self.sources.mkdir()
             self.extra_args += ["--allow-file-sources", str(self.sources)]
+        # runc is refused unless inkd runs with --allow-runc; many tests use runc to start fast,
+        # so the harness allows it unless a test says otherwise (test_runtime_policy.py).
+        if allow_runc:
+            self.extra_args.append("--allow-runc")
         self.listen = "127.0.0.1:0"
         self.edge_listen = "127.0.0.1:0"
         self.proc = None
@@ -422,7 +427,15 @@ class Inkd:
             podman("rm", "-f", "-t", "0", *ids, check=False)
         nets = podman("network", "ls", "-q", "--filter", label, check=False).stdout.split()
         if nets:
+            bridges = []
+            for net in nets:
+                try:
+                    bridges.append(podman_json("network", "inspect", net)[0]["network_interface"])
+                except (AssertionError, LookupError, ValueError):
+                    pass
             podman("network", "rm", "-f", *nets, check=False)
+            for bridge in bridges:
+                forget_bridge_rules(bridge)
         vols = podman("volume", "ls", "-q", "--filter", label, check=False).stdout.split()
         if vols:
             podman("volume", "rm", "-f", *vols, check=False)
@@ -567,6 +580,8 @@ class InkTestCase(unittest.TestCase):
     inkd_args = ()
     # True: inkd allows file:// git repositories under cls.inkd.sources (--allow-file-sources).
     file_sources = False
+    # True: inkd runs with --allow-runc (services may choose runtime_class runc).
+    allow_runc = True
     # Extra environment variables for inkd's process (e.g. an SSH_AUTH_SOCK it must ignore).
     inkd_env = {}
     # Registries this class needs, started before inkd: e.g. ("open", "auth"). They are then
@@ -577,7 +592,8 @@ class InkTestCase(unittest.TestCase):
     def setUpClass(cls):
         cls.image = echo_image()
         cls.registries = []
-        cls.inkd = Inkd(extra_args=cls.inkd_args, file_sources=cls.file_sources)
+        cls.inkd = Inkd(extra_args=cls.inkd_args, file_sources=cls.file_sources,
+                        allow_runc=cls.allow_runc)
         cls.inkd.env.update(cls.inkd_env)
         try:
             for kind in cls.registry_kinds:
@@ -602,6 +618,21 @@ class InkTestCase(unittest.TestCase):
 
     def ink(self, *args, **kw):
         return self.inkd.cli(*args, **kw)
+
+
+def forget_bridge_rules(bridge):
+    """Removes the firewall rules inkd installed for a project bridge (network_isolation.h):
+    inkd removes them when it deletes a network itself, but teardown deletes networks behind its
+    back, and a later network (anyone's) reusing the bridge name would inherit them."""
+    for chain in ("INK-ISOLATION-1", "INK-ISOLATION-2", "INK-INPUT", "INK-EGRESS"):
+        listed = run(["iptables", "-w", "5", "-S", chain], check=False)
+        for line in listed.stdout.splitlines():
+            words = shlex.split(line)
+            if words[:2] != ["-A", chain]:
+                continue
+            if any(words[i] in ("-i", "-o") and words[i + 1] == bridge
+                   for i in range(len(words) - 1)):
+                run(["iptables", "-w", "5", "-D", *words[1:]], check=False)
 
 
 def insecure_registries_conf(tmp, hosts):

@@ -1,10 +1,50 @@
-"""Network isolation between projects: each project has its own network; a peer in the same project
-is reachable by its service name, a service in another project is not reachable at all."""
+"""Network isolation: each project has its own network; a peer in the same project is reachable by
+its service name (DNS through aardvark), a service in another project is not reachable at all;
+containers reach neither inkd's API nor any service on the host (loopback or all-address
+listeners the test starts, through the gateway); the metadata address is blocked (shown by the
+rules Ink installs, never by sending traffic there)."""
 
+import socket
+import subprocess
+import threading
 import urllib.parse
 
 import harness
 from harness import InkTestCase, podman, podman_json, unique
+
+
+class HostListener:
+    """A TCP listener on the host that answers every connection with a marker line."""
+
+    def __init__(self, address):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((address, 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.marker = f"host-secret-{self.port}"
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    conn.sendall(f"HTTP/1.0 200 OK\r\n\r\n{self.marker}\n".encode())
+                except OSError:
+                    pass
+
+    def close(self):
+        self.sock.close()
+
+
+def iptables_rules(chain):
+    return subprocess.run(["iptables", "-w", "5", "-S", chain], capture_output=True, text=True,
+                          check=True).stdout
 
 # Connects with bash's /dev/tcp, sends a request and prints the reply; exit 0 only if connected.
 PROBE = ("exec 3<>/dev/tcp/{host}/{port} || exit 7; "
@@ -91,6 +131,45 @@ class Isolation(InkTestCase):
         for host in {"127.0.0.1", *filter(None, gateways)}:
             res = self.probe(self.a_web, host, port=self.inkd.api_port, path="/v1/health")
             self.assertNotIn("HTTP/1", res.stdout, f"container reached inkd API via {host}")
+
+    def gateways(self, replica):
+        info = podman_json("inspect", replica["container_id"])[0]
+        return {n.get("Gateway") for n in info["NetworkSettings"]["Networks"].values()} - {None, ""}
+
+    def test_container_cannot_reach_host_services(self):
+        """Listeners on all host addresses and on loopback: the host reaches them through the
+        project's gateway address, a container does not."""
+        everywhere, loopback = HostListener("0.0.0.0"), HostListener("127.0.0.1")
+        try:
+            gateways = self.gateways(self.a_web)
+            self.assertTrue(gateways)
+            for gateway in gateways:
+                with socket.create_connection((gateway, everywhere.port), timeout=5) as c:
+                    self.assertIn(everywhere.marker, c.recv(200).decode(), "control: host side")
+            for listener in (everywhere, loopback):
+                for host in {"127.0.0.1", *gateways}:
+                    res = self.probe(self.a_web, host, port=listener.port)
+                    self.assertNotIn(listener.marker, res.stdout,
+                                     f"container reached a host service at {host}:{listener.port}")
+        finally:
+            everywhere.close()
+            loopback.close()
+
+    def test_host_and_metadata_rules_are_installed(self):
+        """The rules that keep containers off the host and off 169.254.169.254, for the bridge of
+        this test's project (read, never probed: tests send no traffic to the metadata address)."""
+        nets = podman_json("inspect", self.a_web["container_id"])[0]["NetworkSettings"]["Networks"]
+        bridge = podman_json("network", "inspect", next(iter(nets)))[0]["network_interface"]
+        self.assertIn("-j INK-INPUT", iptables_rules("INPUT"))
+        self.assertIn("-j INK-EGRESS", iptables_rules("FORWARD"))
+        self.assertIn(f"-A INK-INPUT -i {bridge} ", iptables_rules("INK-INPUT"))
+        self.assertIn(f"-A INK-EGRESS -i {bridge} ", iptables_rules("INK-EGRESS"))
+        egress = iptables_rules("INK-CONTAINER-EGRESS")
+        self.assertRegex(egress, r"-d 169\.254\.0\.0/16 .*-j REJECT")
+        host_input = iptables_rules("INK-CONTAINER-INPUT").splitlines()
+        self.assertIn("--ctstate RELATED,ESTABLISHED", host_input[1])  # replies first
+        self.assertTrue(any("--dport 53" in r and "ACCEPT" in r for r in host_input), host_input)
+        self.assertIn("-j REJECT", host_input[-1])  # then nothing else
 
 
 if __name__ == "__main__":

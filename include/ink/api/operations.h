@@ -36,8 +36,6 @@ struct OperationDeps {
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);
 
-// Parses "256m", "1g", "512Mi", "1.5G" or a plain byte count; InvalidArgument otherwise.
-Result<int64_t> ParseMemory(const std::string& text);
 // Checks an image reference ("registry:port/name/path:tag" or "@sha256:..."), lowercase
 // repository, no spaces, at most 512 characters.
 Status ValidateImageReference(const std::string& image);

@@ -30,6 +30,7 @@
 #include "ink/common/json.h"
 #include "ink/common/secret_box.h"
 #include "ink/controller/route_publisher.h"
+#include "ink/controller/runtime_policy.h"
 #include "ink/runtime/runtime.h"
 #include "ink/store/store.h"
 
@@ -47,6 +48,7 @@ struct ControllerOptions {
   std::chrono::seconds pull_timeout{600};
   std::chrono::seconds health_timeout{60};
   std::chrono::milliseconds drain{1500};  // old release keeps serving this long after a switch
+  RuntimePolicy policy;                   // applied to every container created
 };
 
 // What the controller last saw of one replica (for get_service).
@@ -89,6 +91,8 @@ class ServiceController {
   Status RuntimeStatus() const;
   // The route file as written and as ink-edge reports serving it (reads the edge's report).
   RouteStatus Routing() const;
+  // The runtime policy containers are created with (the API admits specs with it).
+  const RuntimePolicy& policy() const;
   // True if the service holds no hostname and therefore has no route (see the store).
   bool Unrouted(const std::string& service_id) const;
 

@@ -35,8 +35,13 @@ struct ContainerSpec {
   std::vector<std::string> network_aliases;   // DNS names on that network (the service name)
   double cpu = 0;                             // cores; 0 = unlimited
   int64_t memory_bytes = 0;                   // 0 = unlimited
+  int64_t pids_limit = 0;                     // processes and threads; 0 = unlimited
   std::string runtime_class = "gvisor";       // "gvisor" or "runc"
   bool init = true;                           // catatonit as PID 1 so SIGTERM works
+  bool no_new_privileges = false;             // setuid binaries and file caps gain nothing
+  // The capabilities the process keeps; every other one is dropped. Unset: podman's default
+  // set. Names without "CAP_", e.g. {"CHOWN", "KILL"}.
+  std::optional<std::vector<std::string>> capabilities;
 };
 
 struct ContainerInfo {

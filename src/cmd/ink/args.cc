@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "ink/common/resources.h"
+
 namespace ink::cli {
 namespace {
 
@@ -13,19 +15,6 @@ bool IsDigits(std::string_view s) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
   }
   return true;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Splits "1.5gi" into number "1.5" and unit "gi".
-std::pair<std::string_view, std::string_view> SplitNumberUnit(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-  return {s.substr(0, i), s.substr(i)};
 }
 
 bool IsDecimal(std::string_view s) {
@@ -289,20 +278,8 @@ ParseResult ParseCommandLine(const std::vector<std::string>& args, const EnvLook
 }
 
 Status ValidateMemory(std::string_view value) {
-  auto [number, unit] = SplitNumberUnit(value);
-  const std::string hint = "memory '" + std::string(value) +
-                           "' is not a size; use bytes or a unit, e.g. 256m, 1g, 512Mi";
-  if (!IsDecimal(number)) return InvalidArgument(hint);
-  static const char* const kUnits[] = {"",   "b",  "k",  "m",  "g",  "t",   "kb",  "mb",  "gb",
-                                       "tb", "ki", "mi", "gi", "ti", "kib", "mib", "gib", "tib"};
-  std::string lower_unit = Lower(unit);
-  for (const char* known : kUnits) {
-    if (lower_unit == known) {
-      if (unit.empty() && number.find('.') != std::string_view::npos) return InvalidArgument(hint);
-      return Status();
-    }
-  }
-  return InvalidArgument(hint);
+  auto bytes = ParseMemoryLimit(value);  // the server's own parser: same answer, same words
+  return bytes.ok() ? Status() : Status(bytes.error());
 }
 
 Result<std::pair<std::string, std::string>> ParseEnvPair(std::string_view value) {

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "edge_supervisor.h"
@@ -20,6 +21,7 @@
 #include "ink/build/pipeline.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
+#include "ink/common/resources.h"
 #include "ink/common/secret_box.h"
 #include "ink/controller/service_controller.h"
 #include "ink/http/server.h"
@@ -52,6 +54,16 @@ Flags:
                           instances can share one podman (default "ink")
   --podman PATH           podman program (default podman)
   --gvisor-runtime NAME   podman runtime used for the gvisor class (default runsc-hostnet)
+
+App containers (a service may ask for other limits, up to the maximums):
+  --allow-runc            let services choose runtime_class runc (the host's kernel, no
+                          sandbox); without it they get gVisor only
+  --default-memory SIZE   memory limit of a container whose service names none (default 512m)
+  --max-memory SIZE       largest memory limit a service may ask for (default 8g)
+  --default-cpu CORES     CPU limit when a service names none (default 1)
+  --max-cpu CORES         largest CPU limit a service may ask for (default: this host's CPUs)
+  --default-pids N        processes and threads per container (default 512)
+  Every container also runs with no-new-privileges and a reduced capability set.
 
 Builds from source (git URL or uploaded directory; logs and plans in DATA/builds):
   --build-concurrency N   builds running at once; others queue (default 1)
@@ -149,6 +161,34 @@ ink::Result<int64_t> ParseCount(const std::string& flag, const std::string& text
   return n;
 }
 
+// The runtime policy for app containers from the flags (checked: defaults within maximums).
+ink::Result<ink::RuntimePolicy> PolicyFromFlags(std::map<std::string, std::string>& flags,
+                                                bool allow_runc) {
+  ink::RuntimePolicy policy;
+  policy.allow_runc = allow_runc;
+  for (auto [flag, out] : {std::pair{"default-memory", &policy.default_memory_bytes},
+                           std::pair{"max-memory", &policy.max_memory_bytes}}) {
+    auto bytes = ink::ParseMemoryLimit(flags[flag]);
+    if (!bytes.ok())
+      return ink::InvalidArgument("--" + std::string(flag) + ": " + bytes.error().message);
+    *out = *bytes;
+  }
+  for (auto [flag, out] :
+       {std::pair{"default-cpu", &policy.default_cpu}, std::pair{"max-cpu", &policy.max_cpu}}) {
+    char* end = nullptr;
+    *out = std::strtod(flags[flag].c_str(), &end);
+    if (end == flags[flag].c_str() || *end != '\0') {
+      return ink::InvalidArgument("--" + std::string(flag) + " '" + flags[flag] +
+                                  "' is not a number of cores such as 0.5 or 2");
+    }
+  }
+  auto pids = ParseCount("default-pids", flags["default-pids"], 16);
+  if (!pids.ok()) return pids.error();
+  policy.pids_limit = *pids;
+  INK_RETURN_IF_ERROR(policy.Validate());
+  return policy;
+}
+
 ink::Result<ink::PipelineOptions> BuildOptions(std::map<std::string, std::string>& flags,
                                                const std::string& data_dir) {
   ink::PipelineOptions o;
@@ -197,7 +237,13 @@ int main(int argc, char** argv) {
       {"max-source-files", "200000"},
       {"max-build-log-bytes", "5m"},
       {"keep-images", "5"},
+      {"default-memory", "512m"},
+      {"max-memory", "8g"},
+      {"default-cpu", "1"},
+      {"max-cpu", std::to_string(std::max(1u, std::thread::hardware_concurrency()))},
+      {"default-pids", "512"},
   };
+  bool allow_runc = false;
   bool no_edge = false;
   std::vector<std::string> file_source_dirs;  // --allow-file-sources, repeatable
   for (int i = 1; i < argc; ++i) {
@@ -228,6 +274,10 @@ int main(int argc, char** argv) {
       no_edge = true;
       continue;
     }
+    if (arg == "--allow-runc") {
+      allow_runc = true;
+      continue;
+    }
     std::string name = arg.rfind("--", 0) == 0 ? arg.substr(2) : "";
     std::string value;
     size_t eq = name.find('=');
@@ -252,6 +302,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (flags["edge-binary"].empty()) flags["edge-binary"] = DefaultEdgeBinary(argv[0]);
+  auto policy = PolicyFromFlags(flags, allow_runc);
+  if (!policy.ok()) {
+    std::cerr << "inkd: " << policy.error().message << "; see inkd --help\n";
+    return 2;
+  }
   const std::string data_dir = flags["data-dir"];
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
@@ -340,6 +395,7 @@ int main(int argc, char** argv) {
   // active only once that report shows its route.
   controller_options.edge_status_path = data_dir + "/edge-status.json";
   controller_options.platform_domain = flags["platform-domain"];
+  controller_options.policy = *policy;
   ink::ServiceController controller(**store, **runtime, *secrets, ink::SystemClock(),
                                     controller_options, &builds);
 

@@ -1,0 +1,95 @@
+#include "ink/common/resources.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+namespace ink {
+namespace {
+
+constexpr char kExamples[] = "; use a size such as 256m, 1g, 512Mi or a whole byte count";
+
+bool IsDecimal(std::string_view s) {
+  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
+  int dots = 0;
+  for (char c : s) {
+    if (c == '.') {
+      ++dots;
+    } else if (!std::isdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return dots <= 1 && s.size() <= 24;
+}
+
+// Bytes per unit, or 0 for an unknown unit.
+double UnitScale(std::string unit) {
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (unit.empty() || unit == "b") return 1;
+  constexpr const char* kPrefixes = "kmgt";
+  for (int power = 1; power <= 4; ++power) {
+    const char prefix = kPrefixes[power - 1];
+    if (unit == std::string(1, prefix) || unit == std::string(1, prefix) + "b" ||
+        unit == std::string(1, prefix) + "i" || unit == std::string(1, prefix) + "ib") {
+      return std::pow(1024.0, power);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<int64_t> ParseMemoryLimit(std::string_view text) {
+  const std::string shown(text.substr(0, 32));
+  if (text.empty()) return InvalidArgument(std::string("memory is empty") + kExamples);
+  size_t split = 0;
+  while (split < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[split])) || text[split] == '.')) {
+    ++split;
+  }
+  std::string_view number = text.substr(0, split);
+  std::string unit(text.substr(split));
+  if (!IsDecimal(number)) {
+    return InvalidArgument("memory '" + shown + "' is not a size" + kExamples);
+  }
+  double scale = UnitScale(unit);
+  if (scale == 0) {
+    return InvalidArgument("memory '" + shown + "' has an unknown unit '" + unit.substr(0, 8) +
+                           "'" + kExamples);
+  }
+  if (scale == 1 && number.find('.') != std::string_view::npos) {
+    return InvalidArgument("memory '" + shown + "' is a fraction of a byte" + kExamples);
+  }
+  double bytes = std::floor(std::strtod(std::string(number).c_str(), nullptr) * scale);
+  if (bytes < static_cast<double>(kMinMemoryLimitBytes)) {
+    return InvalidArgument("memory '" + shown +
+                           "' is below the minimum of 6m that a container needs to start");
+  }
+  if (bytes > static_cast<double>(kMaxMemoryLimitBytes)) {
+    return InvalidArgument("memory '" + shown + "' is above the limit of 1t (1024g)");
+  }
+  return static_cast<int64_t>(bytes);
+}
+
+std::string FormatMemory(int64_t bytes) {
+  constexpr const char* kUnits[] = {"b", "k", "m", "g", "t"};
+  int unit = 0;
+  double value = static_cast<double>(bytes);
+  while (unit < 4 && value >= 1024) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  if (value == std::floor(value)) {
+    std::snprintf(text, sizeof text, "%.0f%s", value, kUnits[unit]);
+  } else {
+    std::snprintf(text, sizeof text, "%.2f", value);
+    std::string trimmed = text;
+    while (trimmed.back() == '0') trimmed.pop_back();
+    if (trimmed.back() == '.') trimmed.pop_back();
+    return trimmed + kUnits[unit];
+  }
+  return text;
+}
+
+}  // namespace ink
