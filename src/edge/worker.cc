@@ -521,10 +521,16 @@ bool Worker::EvictIdleUpstream() {
 }
 
 void Worker::Sweep() {
-  for (Connection* c = live_.next; c != &live_;) {
-    Connection* next = c->next;
-    if (c->deadline_ms != 0 && c->deadline_ms <= now_ms_) OnTimeout(c);
-    c = next;
+  // Collect first, then time out: a timeout may close other connections too (a session closes
+  // its upstream, often the next one in the list), and Unlink() clears their links, so walking
+  // on from a saved `next` followed a null pointer (ink-edge crashed whenever a backend died
+  // under a slow request). A connection closed meanwhile has no links and waits in graveyard_.
+  std::vector<Connection*> expired;
+  for (Connection* c = live_.next; c != &live_; c = c->next) {
+    if (c->deadline_ms != 0 && c->deadline_ms <= now_ms_) expired.push_back(c);
+  }
+  for (Connection* c : expired) {
+    if (c->next != nullptr) OnTimeout(c);
   }
 }
 
