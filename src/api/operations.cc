@@ -132,14 +132,14 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
   return out;
 }
 
-Result<int64_t> MemoryInput(const Json& memory, bool zero_means_default) {
+Result<int64_t> MemoryInput(const Json& memory) {
   std::string text = memory.is_string()           ? memory.get<std::string>()
                      : memory.is_number_integer() ? std::to_string(memory.get<int64_t>())
                                                   : "";
   if (!memory.is_string() && !memory.is_number_integer()) {
     return InvalidArgument("memory must be a string such as \"256m\" or a byte count");
   }
-  if (zero_means_default && text == "0") return 0;
+  if (text == "0") return 0;
   return ParseMemoryLimit(text);
 }
 
@@ -354,7 +354,7 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
   if (!variables.ok()) return variables.error();
   if (input.contains("cpu")) spec.cpu = input["cpu"];
   if (input.contains("memory")) {
-    auto memory = MemoryInput(input["memory"], /*zero_means_default=*/false);
+    auto memory = MemoryInput(input["memory"]);
     if (!memory.ok()) return memory.error();
     spec.memory_bytes = *memory;
   }

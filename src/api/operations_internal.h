@@ -45,9 +45,9 @@ Json VariableNames(const OperationDeps& deps, const Service& service);
 void RegisterEnvOperations(OperationTable& table, OperationDeps& deps);
 void RegisterLogOperations(OperationTable& table, OperationDeps& deps);
 void RegisterAdminOperations(OperationTable& table, OperationDeps& deps);
-// A `memory` input (a size string or a byte count) in bytes, parsed by ParseMemoryLimit;
-// with `zero_means_default`, "0" or 0 is 0 (inkd's default limit).
-Result<int64_t> MemoryInput(const Json& memory, bool zero_means_default);
+// A `memory` input (a size string or a byte count) in bytes, parsed by ParseMemoryLimit; "0"
+// or 0 is 0 (inkd's default limit).
+Result<int64_t> MemoryInput(const Json& memory);
 // "" or an absolute HTTP path without spaces, at most 256 characters.
 Status ValidateHealthPath(const std::string& path);
 void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps);

@@ -103,7 +103,7 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
          if (in.contains("port")) spec->port = in["port"], changed.push_back("port");
          if (in.contains("cpu")) spec->cpu = in["cpu"], changed.push_back("cpu");
          if (in.contains("memory")) {
-           auto memory = MemoryInput(in["memory"], /*zero_means_default=*/true);
+           auto memory = MemoryInput(in["memory"]);
            if (!memory.ok()) return memory.error();
            spec->memory_bytes = *memory;
            changed.push_back("memory");

@@ -278,6 +278,7 @@ ParseResult ParseCommandLine(const std::vector<std::string>& args, const EnvLook
 }
 
 Status ValidateMemory(std::string_view value) {
+  if (value == "0") return Status();     // inkd's default limit
   auto bytes = ParseMemoryLimit(value);  // the server's own parser: same answer, same words
   return bytes.ok() ? Status() : Status(bytes.error());
 }

@@ -197,7 +197,7 @@ TEST(CommandTable, OptionalPositionalIsOptionalButBounded) {
 }
 
 TEST(ValidateMemory, AcceptsBytesAndUnits) {
-  for (const char* ok : {"10485760", "256m", "1g", "512Mi", "2GiB", "1.5g", "6144k", "1t"}) {
+  for (const char* ok : {"10485760", "256m", "1g", "512Mi", "2GiB", "1.5g", "6144k", "1t", "0"}) {
     EXPECT_TRUE(ValidateMemory(ok).ok()) << ok;
   }
   // What the server refuses: below 6m or above 1t too.
