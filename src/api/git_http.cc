@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 
+#include "ink/auth/authenticate.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
 #include "ink/common/subprocess.h"
@@ -31,36 +32,18 @@ namespace {
 
 const std::map<std::string, std::string> kJson = {{"Content-Type", "application/json"}};
 
+std::string ErrorJson(const std::string& code, const std::string& message) {
+  return Json{{"error", {{"code", code}, {"message", message}}}}.dump() + "\n";
+}
+
 void SendError(http::ResponseWriter& w, int status, const std::string& code,
                const std::string& message, std::map<std::string, std::string> headers = kJson) {
-  Json body = {{"error", {{"code", code}, {"message", message}}}};
-  w.Send(status, headers, body.dump() + "\n");
+  w.Send(status, headers, ErrorJson(code, message));
 }
 
-std::string Base64Decode(const std::string& in) {
-  std::string out(in.size(), '\0');
-  size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(),
-                        in.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return "";
-  }
-  out.resize(len);
-  return out;
-}
-
-// The API token in `Authorization: Basic base64(user:token)` (git's way) or `Bearer token`.
-std::string TokenOf(const http::ServerRequest& req) {
-  std::string auth = req.header("authorization");
-  if (strncasecmp(auth.c_str(), "Bearer ", 7) == 0) return auth.substr(7);
-  if (strncasecmp(auth.c_str(), "Basic ", 6) == 0) {
-    std::string pair = Base64Decode(auth.substr(6));
-    size_t colon = pair.find(':');
-    if (colon == std::string::npos) return pair;
-    std::string password = pair.substr(colon + 1);
-    return password.empty() ? pair.substr(0, colon) : password;
-  }
-  return "";
-}
+// The 401 of git requests: git asks its credential helper for a password on `Basic`.
+const std::map<std::string, std::string> kGitChallenge = {
+    {"Content-Type", "application/json"}, {"WWW-Authenticate", "Basic realm=\"ink\""}};
 
 std::map<std::string, std::string> BranchHeads(const std::string& git, const std::string& repo) {
   std::map<std::string, std::string> heads;
@@ -304,6 +287,21 @@ bool GitRemote::StreamsBody(const http::ServerRequest& head) const {
   return head.method == "POST" && head.path.rfind("/git/", 0) == 0;
 }
 
+std::optional<http::Admission> GitRemote::Admit(const http::ServerRequest& head) const {
+  if (!Handles(head)) return std::nullopt;
+  // A webhook proves itself with a signature over its body: read it whole, bounded.
+  if (head.path.rfind("/git/", 0) != 0) return http::Admission::Read(kMaxWebhookBodyBytes);
+  auto caller = Authenticate(store_, head.header("authorization"), AuthScheme::kBearerOrBasic);
+  if (!caller.ok()) {
+    bool denied = caller.error().code == ErrorCode::kUnauthenticated;
+    return http::Admission::Reject(
+        denied ? 401 : 503, kGitChallenge,
+        ErrorJson(ErrorCodeName(caller.error().code), caller.error().message));
+  }
+  if (StreamsBody(head)) return http::Admission::Stream(*caller);
+  return http::Admission::Read(64 << 10, *caller);
+}
+
 std::string GitRemote::WebhookSecret(const std::string& service_id) const {
   std::string sig = GitHubSignature(options_.webhook_key, "ink-webhook:" + service_id);
   return "whsec_" + sig.substr(7, 40);
@@ -394,21 +392,16 @@ void GitRemote::ServeGit(const http::ServerRequest& req, http::ResponseWriter& w
   std::string project_name = rest.substr(0, slash);
   std::string service_name = rest.substr(slash + 1, dot_git - slash - 1);
   std::string git_path = rest.substr(dot_git + 4);  // "/info/refs", "/git-receive-pack", ...
-  std::string token = TokenOf(req);
-  if (token.empty()) {
-    return SendError(
-        w, 401, "unauthenticated",
-        "give the API token as the password (user name: anything), e.g. with a "
-        "credential helper; see `ink git-remote`",
-        {{"Content-Type", "application/json"}, {"WWW-Authenticate", "Basic realm=\"ink\""}});
+  // Normally authenticated by Admit before the body was read.
+  const Caller* admitted = std::any_cast<Caller>(&req.context);
+  auto who = admitted != nullptr
+                 ? Result<Caller>(*admitted)
+                 : Authenticate(store_, req.header("authorization"), AuthScheme::kBearerOrBasic);
+  if (!who.ok()) {
+    return SendError(w, who.error().code == ErrorCode::kUnauthenticated ? 401 : 503,
+                     ErrorCodeName(who.error().code), who.error().message, kGitChallenge);
   }
-  auto found = store_.FindTokenByHash(Sha256Hex(token));
-  if (!found.ok()) {
-    return SendError(
-        w, 401, "unauthenticated", "the API token is not valid",
-        {{"Content-Type", "application/json"}, {"WWW-Authenticate", "Basic realm=\"ink\""}});
-  }
-  Caller caller{found->workspace_id, found->id, found->name};
+  const Caller caller = *who;
   for (const auto& [what, name] :
        {std::pair{"project name", project_name}, std::pair{"service name", service_name}}) {
     auto valid = ValidateName(what, name);

@@ -1,5 +1,6 @@
 #include "ink/api/rest.h"
 
+#include "ink/auth/authenticate.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
 
@@ -36,34 +37,43 @@ bool Match(const std::string& pattern, const std::vector<std::string>& parts, Js
   return true;
 }
 
-void SendError(http::ResponseWriter& w, const Error& e,
-               std::map<std::string, std::string> headers = kJson) {
-  Json body = {{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}};
-  w.Send(HttpStatusFor(e.code), headers, body.dump() + "\n");
+std::string ErrorBody(const Error& e) {
+  return Json{{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}}.dump() + "\n";
 }
 
-Result<Caller> Authenticate(Store& store, const http::ServerRequest& req) {
-  std::string auth = req.header("authorization");
-  if (auth.empty()) {
-    return Unauthenticated(
-        "missing API token: send 'Authorization: Bearer ink_...' (the admin token is in the file "
-        "admin-token in inkd's data directory; `ink login` stores it for the CLI)");
-  }
-  const std::string prefix = "Bearer ";
-  if (auth.size() <= prefix.size() || strncasecmp(auth.c_str(), prefix.c_str(), 7) != 0) {
-    return Unauthenticated("malformed Authorization header: use 'Authorization: Bearer ink_...'");
-  }
-  std::string token = auth.substr(prefix.size());
-  auto found = store.FindTokenByHash(Sha256Hex(token));
-  if (!found.ok()) {
-    if (found.error().code == ErrorCode::kNotFound) {
-      return Unauthenticated(
-          "the API token is not valid (revoked or mistyped); use the token "
-          "from inkd's admin-token file or create a new one");
+void SendError(http::ResponseWriter& w, const Error& e,
+               std::map<std::string, std::string> headers = kJson) {
+  w.Send(HttpStatusFor(e.code), headers, ErrorBody(e));
+}
+
+// The route a request goes to: `route` null if none; `allowed` lists the methods of a path
+// that exists with other methods.
+struct RouteMatch {
+  const RestRoute* route = nullptr;
+  Json params;
+  std::string allowed;
+};
+
+RouteMatch FindRoute(const http::ServerRequest& req) {
+  RouteMatch match;
+  auto parts = Split(req.path);
+  for (const auto& r : RestRoutes()) {
+    Json p;
+    if (!Match(r.pattern, parts, p)) continue;
+    if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
+      match.route = &r;
+      match.params = p;
+      return match;
     }
-    return found.error();
+    match.allowed += (match.allowed.empty() ? "" : ", ") + r.method;
   }
-  return Caller{found->workspace_id, found->id, found->name};
+  return match;
+}
+
+std::map<std::string, std::string> ChallengeHeaders() {
+  auto headers = kJson;
+  headers["WWW-Authenticate"] = "Bearer realm=\"ink\"";
+  return headers;
 }
 
 }  // namespace
@@ -134,22 +144,11 @@ const std::vector<RestRoute>& RestRoutes() {
 
 http::Handler MakeRestHandler(const OperationTable& table, Store& store,
                               UploadHandler upload_archive) {
-  return [&table, &store, upload_archive](const http::ServerRequest& req,
-                                          http::ResponseWriter& w) {
-    auto parts = Split(req.path);
-    const RestRoute* route = nullptr;
-    Json params;
-    std::string allowed;
-    for (const auto& r : RestRoutes()) {
-      Json p;
-      if (!Match(r.pattern, parts, p)) continue;
-      if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
-        route = &r;
-        params = p;
-        break;
-      }
-      allowed += (allowed.empty() ? "" : ", ") + r.method;
-    }
+  return [&table, &store, upload_archive](const http::ServerRequest& req, http::ResponseWriter& w) {
+    RouteMatch match = FindRoute(req);
+    const RestRoute* route = match.route;
+    const Json& params = match.params;
+    const std::string& allowed = match.allowed;
     if (route == nullptr) {
       if (!allowed.empty()) {
         auto headers = kJson;
@@ -167,12 +166,11 @@ http::Handler MakeRestHandler(const OperationTable& table, Store& store,
     if (op == nullptr) return SendError(w, Internal("route bound to a missing operation"));
     Caller caller;
     if (op->needs_auth) {
-      auto who = Authenticate(store, req);
-      if (!who.ok()) {
-        auto headers = kJson;
-        headers["WWW-Authenticate"] = "Bearer realm=\"ink\"";
-        return SendError(w, who.error(), headers);
-      }
+      // Normally authenticated by AdmitRestRequest before the body was read.
+      const Caller* admitted = std::any_cast<Caller>(&req.context);
+      auto who = admitted != nullptr ? Result<Caller>(*admitted)
+                                     : Authenticate(store, req.header("authorization"));
+      if (!who.ok()) return SendError(w, who.error(), ChallengeHeaders());
       caller = *who;
     }
     if (op->name == "upload_archive" && upload_archive) {  // a raw body, not JSON
@@ -227,6 +225,24 @@ http::Handler MakeRestHandler(const OperationTable& table, Store& store,
     }
     w.Send(op->success_status, kJson, result->dump() + "\n");
   };
+}
+
+http::Admission AdmitRestRequest(const OperationTable& table, Store& store,
+                                 const http::ServerRequest& head, const RestBodyLimits& limits) {
+  bool bodyless = head.method == "GET" || head.method == "HEAD" || head.method == "DELETE";
+  size_t limit = bodyless ? limits.bodyless_method_bytes : limits.json_body_bytes;
+  auto match = FindRoute(head);
+  const Operation* op = match.route ? table.Find(match.route->operation) : nullptr;
+  if (op == nullptr || !op->needs_auth) return http::Admission::Read(limit);  // 404/405/health
+  auto caller = Authenticate(store, head.header("authorization"));
+  if (!caller.ok()) {
+    return http::Admission::Reject(
+        HttpStatusFor(caller.error().code),
+        caller.error().code == ErrorCode::kUnauthenticated ? ChallengeHeaders() : kJson,
+        ErrorBody(caller.error()));
+  }
+  if (RestStreamsBody(head)) return http::Admission::Stream(*caller);
+  return http::Admission::Read(limit, *caller);
 }
 
 }  // namespace ink

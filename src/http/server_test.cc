@@ -1,11 +1,18 @@
 #include "ink/http/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <future>
+#include <thread>
+#include <vector>
 
 #include "ink/http/client.h"
 
@@ -61,7 +68,9 @@ TEST(HttpServer, RejectsOversizedBodyWith413) {
 // An upload route reads its body itself, past max_body_bytes, and may stop early.
 std::unique_ptr<HttpServer> StartUpload(size_t limit, std::atomic<size_t>* seen) {
   ServerOptions options{.listen = "127.0.0.1:0", .max_body_bytes = 1024};
-  options.stream_body = [](const ServerRequest& head) { return head.path == "/upload"; };
+  options.admit = [](const ServerRequest& head) {
+    return head.path == "/upload" ? Admission::Stream() : Admission::Read(1024);
+  };
   auto server =
       HttpServer::Start(options, [limit, seen](const ServerRequest& req, ResponseWriter& w) {
         if (!req.read_body)
@@ -127,6 +136,339 @@ TEST(HttpServer, BadListenAddressIsAClearError) {
   auto bad = HttpServer::Start({.listen = "127.0.0.1"}, nullptr);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("HOST:PORT"), std::string::npos);
+}
+
+// ---- Slow and hostile clients ----
+
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+// A raw TCP connection to the server, for bytes no well-behaved client would send.
+class RawClient {
+ public:
+  explicit RawClient(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawClient() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  bool Send(std::string_view data) {
+    return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
+  // Reads until the peer closes or `timeout` passes; returns what arrived.
+  std::string ReadUntilClosed(std::chrono::milliseconds timeout, bool* closed = nullptr) {
+    std::string out;
+    auto until = SteadyClock::now() + timeout;
+    while (SteadyClock::now() < until) {
+      pollfd p{fd_, POLLIN, 0};
+      int left = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - SteadyClock::now())
+              .count());
+      if (::poll(&p, 1, std::max(left, 1)) <= 0) continue;
+      char buf[65536];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        if (closed) *closed = true;
+        return out;
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    if (closed) *closed = false;
+    return out;
+  }
+  // Reads one response whose head and Content-Length body arrive within `timeout`.
+  std::string ReadResponse(std::chrono::milliseconds timeout) {
+    std::string out;
+    auto until = SteadyClock::now() + timeout;
+    while (SteadyClock::now() < until) {
+      size_t end = out.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t cl = out.find("Content-Length: ");
+        size_t length = cl == std::string::npos ? 0 : std::stoul(out.substr(cl + 16));
+        if (out.size() >= end + 4 + length) return out;
+      }
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      char buf[65536];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return out;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+int StatusOf(const std::string& response) {
+  return response.size() > 12 ? std::atoi(response.c_str() + 9) : 0;
+}
+
+std::chrono::milliseconds Since(SteadyClock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
+}
+
+TEST(HttpServer, AHeadThatDribblesInIsAnswered408AtItsDeadline) {
+  auto server = StartEcho({.listen = "127.0.0.1:0", .head_timeout = 400ms});
+  RawClient slow(server->port());
+  auto start = SteadyClock::now();
+  std::string reply;
+  bool closed = false;
+  for (char c : std::string("GET / HTTP/1.1\r\nHost: x\r\n")) {
+    slow.Send(std::string_view(&c, 1));
+    reply += slow.ReadUntilClosed(30ms, &closed);
+    if (closed) break;
+  }
+  if (!closed) reply += slow.ReadUntilClosed(2s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(StatusOf(reply), 408) << reply;
+  EXPECT_GE(Since(start), 350ms);
+  EXPECT_LT(Since(start), 1500ms);
+  EXPECT_EQ(server->stats().timed_out, 1u);
+}
+
+TEST(HttpServer, AConnectionThatSendsNothingIsClosedAtTheHeadDeadline) {
+  auto server = StartEcho({.listen = "127.0.0.1:0", .head_timeout = 300ms});
+  RawClient idle(server->port());
+  auto start = SteadyClock::now();
+  bool closed = false;
+  EXPECT_EQ(idle.ReadUntilClosed(3s, &closed), "");
+  EXPECT_TRUE(closed);
+  EXPECT_LT(Since(start), 1500ms);
+}
+
+TEST(HttpServer, KeepAliveConnectionsCloseAfterTheIdleTimeout) {
+  auto server = StartEcho({.listen = "127.0.0.1:0", .idle_timeout = 300ms});
+  RawClient client(server->port());
+  client.Send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(StatusOf(client.ReadResponse(2s)), 200);
+  auto start = SteadyClock::now();
+  bool closed = false;
+  client.ReadUntilClosed(3s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_GE(Since(start), 250ms);
+  EXPECT_LT(Since(start), 1500ms);
+}
+
+TEST(HttpServer, HundredsOfSlowClientsDoNotDelayANormalOne) {
+  auto server = StartEcho({.listen = "127.0.0.1:0", .max_requests = 4});
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 300; ++i) {
+    slow.push_back(std::make_unique<RawClient>(server->port()));
+    ASSERT_TRUE(slow.back()->connected());
+    if (i % 3 == 0) slow.back()->Send("GET /half HTTP/1.1\r\nHost: x\r\n");  // half a head
+    if (i % 3 == 1)
+      slow.back()->Send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab");
+  }
+  for (int round = 0; round < 5; ++round) {
+    auto start = SteadyClock::now();
+    HttpClient client(Local(server->port()));
+    auto r = client.Do({.target = "/health"});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_LT(Since(start), 500ms);
+  }
+  EXPECT_GE(server->stats().pending_connections, 300);
+  EXPECT_EQ(server->stats().short_requests, 0);  // the slow ones hold no handler
+}
+
+TEST(HttpServer, AtThePendingCapTheOldestSlowClientMakesRoom) {
+  auto server = StartEcho({.listen = "127.0.0.1:0", .max_pending_connections = 5});
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 5; ++i) {
+    slow.push_back(std::make_unique<RawClient>(server->port()));
+    slow.back()->Send("GET / HTTP/1.1\r\n");
+    std::this_thread::sleep_for(20ms);  // accepted in this order
+  }
+  HttpClient client(Local(server->port()));
+  auto r = client.Do({.target = "/x"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_GE(server->stats().evicted, 1u);
+  bool closed = false;
+  std::string reply = slow.front()->ReadUntilClosed(2s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(StatusOf(reply), 503) << reply;
+}
+
+TEST(HttpServer, AdmissionRejectsBeforeReadingTheBody) {
+  std::atomic<int> handled{0};
+  ServerOptions options{.listen = "127.0.0.1:0"};
+  options.admit = [](const ServerRequest& head) {
+    if (head.header("authorization") != "Bearer good") {
+      return Admission::Reject(401, {{"WWW-Authenticate", "Bearer"}}, "no token");
+    }
+    return Admission::Read(16, std::string("caller-1"));
+  };
+  auto server = HttpServer::Start(options, [&](const ServerRequest& req, ResponseWriter& w) {
+    ++handled;
+    w.Send(200, {}, std::any_cast<std::string>(req.context) + " " + req.body);
+  });
+  ASSERT_TRUE(server.ok());
+  int port = (*server)->port();
+  // A 1 GiB POST without a token: the answer comes at once, no body byte was needed.
+  RawClient big(port);
+  auto start = SteadyClock::now();
+  big.Send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n");
+  std::string reply = big.ReadResponse(2s);
+  EXPECT_EQ(StatusOf(reply), 401) << reply;
+  EXPECT_NE(reply.find("WWW-Authenticate: Bearer"), std::string::npos);
+  EXPECT_NE(reply.find("Connection: close"), std::string::npos);
+  EXPECT_LT(Since(start), 500ms);
+  // Authenticated, but past the route's limit: 413 from the Content-Length alone.
+  RawClient large(port);
+  large.Send(
+      "POST /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good\r\nContent-Length: 17\r\n\r\n");
+  EXPECT_EQ(StatusOf(large.ReadResponse(2s)), 413);
+  // Expect: 100-continue is answered only once admitted.
+  RawClient polite(port);
+  polite.Send(
+      "POST /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good\r\nContent-Length: 2\r\n"
+      "Expect: 100-continue\r\n\r\n");
+  std::string interim = polite.ReadUntilClosed(300ms);
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  polite.Send("hi");
+  std::string ok = polite.ReadResponse(2s);
+  EXPECT_EQ(StatusOf(ok), 200) << ok;
+  EXPECT_NE(ok.find("caller-1 hi"), std::string::npos) << ok;
+  RawClient refused(port);
+  refused.Send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(StatusOf(refused.ReadResponse(2s)), 401);
+  EXPECT_EQ(handled.load(), 1);
+}
+
+TEST(HttpServer, ABodyBelowTheMinimumRateIsCutOffAfterTheGrace) {
+  auto server = StartEcho({.listen = "127.0.0.1:0", .body_timeout = 300ms});
+  RawClient slow(server->port());
+  auto start = SteadyClock::now();
+  slow.Send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc");
+  bool closed = false;
+  std::string reply = slow.ReadUntilClosed(3s, &closed);
+  EXPECT_EQ(StatusOf(reply), 408) << reply;
+  EXPECT_TRUE(closed);
+  EXPECT_LT(Since(start), 1500ms);
+}
+
+TEST(HttpServer, AStreamedBodyBelowTheMinimumRateFailsTheHandlersRead) {
+  std::atomic<size_t> seen{0};
+  ServerOptions options{.listen = "127.0.0.1:0", .body_timeout = 300ms};
+  options.admit = [](const ServerRequest&) { return Admission::Stream(); };
+  std::promise<std::string> error;
+  auto server = HttpServer::Start(options, [&](const ServerRequest& req, ResponseWriter& w) {
+    char buf[100];
+    while (true) {
+      auto n = req.read_body(buf, sizeof buf);
+      if (!n.ok()) {
+        error.set_value(n.error().message);
+        return w.Send(408, {}, n.error().message);
+      }
+      if (*n == 0) return w.Send(200, {}, "done");
+      seen += *n;
+    }
+  });
+  ASSERT_TRUE(server.ok());
+  RawClient slow((*server)->port());
+  slow.Send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc");
+  auto future = error.get_future();
+  ASSERT_EQ(future.wait_for(3s), std::future_status::ready);
+  EXPECT_NE(future.get().find("too slowly"), std::string::npos);
+  EXPECT_EQ(seen.load(), 3u);
+}
+
+TEST(HttpServer, LongRunningHandlersDoNotTakeTheSlotsOfNewRequests) {
+  ServerOptions options{.listen = "127.0.0.1:0", .max_requests = 2, .long_request_after = 100ms};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto server = HttpServer::Start(options, [&](const ServerRequest& req, ResponseWriter& w) {
+    if (req.path == "/wait") {  // like get_deployment {wait}: blocks without writing
+      released.wait();
+      return w.Send(200, {}, "waited");
+    }
+    if (req.path == "/follow") {  // like a log follow: a stream that stays open
+      w.StartStream(200, {});
+      w.Write("first\n");
+      released.wait();
+      return;
+    }
+    w.Send(200, {}, "quick");
+  });
+  ASSERT_TRUE(server.ok());
+  int port = (*server)->port();
+  std::vector<std::unique_ptr<RawClient>> waiters;
+  for (int i = 0; i < 6; ++i) {
+    waiters.push_back(std::make_unique<RawClient>(port));
+    waiters.back()->Send(i % 2 ? "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n"
+                               : "GET /follow HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  std::this_thread::sleep_for(400ms);
+  for (int i = 0; i < 3; ++i) {
+    auto start = SteadyClock::now();
+    HttpClient client(Local(port));
+    auto r = client.Do({.target = "/quick"});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->body, "quick");
+    EXPECT_LT(Since(start), 500ms);
+  }
+  EXPECT_EQ((*server)->stats().long_requests, 6);
+  release.set_value();
+}
+
+TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
+  auto server = StartEcho();
+  RawClient client(server->port());
+  client.Send(
+      "GET /one HTTP/1.1\r\nHost: x\r\n\r\nPOST /two HTTP/1.1\r\nHost: x\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /three HTTP/1.1\r\n"
+      "Host: x\r\nConnection: close\r\n\r\n");
+  bool closed = false;
+  std::string all = client.ReadUntilClosed(3s, &closed);
+  EXPECT_TRUE(closed);
+  size_t one = all.find("GET /one"), two = all.find("POST /two q= body=abc"),
+         three = all.find("GET /three");
+  ASSERT_NE(one, std::string::npos) << all;
+  ASSERT_NE(two, std::string::npos) << all;
+  ASSERT_NE(three, std::string::npos) << all;
+  EXPECT_LT(one, two);
+  EXPECT_LT(two, three);
+}
+
+TEST(HttpServer, MalformedRequestsGetAClearStatus) {
+  auto server = StartEcho();
+  for (auto [bytes, status] : std::vector<std::pair<std::string, int>>{
+           {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400},
+           {"GET / HTTP/1.1\nHost: x\n\n", 400},
+           {"GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(20000, 'a') + "\r\n\r\n", 431},
+           {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
+       }) {
+    RawClient client(server->port());
+    client.Send(bytes);
+    std::string reply = client.ReadResponse(2s);
+    EXPECT_EQ(StatusOf(reply), status) << reply;
+  }
+}
+
+TEST(HttpServer, StopEndsStreamsAndReturns) {
+  ServerOptions options{.listen = "127.0.0.1:0"};
+  auto server = HttpServer::Start(options, [](const ServerRequest&, ResponseWriter& w) {
+    w.StartStream(200, {});
+    while (w.Write("tick\n")) std::this_thread::sleep_for(10ms);
+  });
+  ASSERT_TRUE(server.ok());
+  RawClient streaming((*server)->port());
+  streaming.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(streaming.ReadUntilClosed(200ms).find("tick"), std::string::npos);
+  RawClient idle((*server)->port());
+  auto start = SteadyClock::now();
+  (*server)->Stop();
+  EXPECT_LT(Since(start), 2s);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ink/auth/authenticate.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
 #include "src/mcp/sse.h"
@@ -36,6 +37,7 @@ struct HttpSession {
 };
 
 const std::map<std::string, std::string> kJsonHeaders = {{"Content-Type", "application/json"}};
+constexpr const char* kMetadataPath = "/.well-known/oauth-protected-resource";
 
 bool ContainsToken(const std::string& header, const char* token) {
   return strcasestr(header.c_str(), token) != nullptr;
@@ -101,6 +103,17 @@ struct McpHttpEndpoint::Impl {
   static void SendError(http::ResponseWriter& w, int status, int code, const std::string& message,
                         std::map<std::string, std::string> headers = kJsonHeaders) {
     w.Send(status, headers, Serialize(ErrorResponse(nullptr, code, message)) + "\n");
+  }
+
+  // The answer to a request whose token did not authenticate: 401 with the challenge that points
+  // to the protected-resource metadata (503 if the token store failed).
+  http::Admission Refusal(const http::ServerRequest& request, const Error& error) const {
+    auto headers = kJsonHeaders;
+    headers["WWW-Authenticate"] =
+        "Bearer resource_metadata=\"" + BaseUrl(request) + kMetadataPath + options.path + "\"";
+    int status = error.code == ErrorCode::kUnauthenticated ? 401 : 503;
+    return http::Admission::Reject(
+        status, headers, Serialize(ErrorResponse(nullptr, kServerError, error.message)) + "\n");
   }
 
   void ServeMetadata(const http::ServerRequest& request, http::ResponseWriter& w) {
@@ -485,7 +498,7 @@ McpHttpEndpoint::~McpHttpEndpoint() { Shutdown(); }
 
 bool McpHttpEndpoint::Handle(const http::ServerRequest& request, http::ResponseWriter& w) {
   Impl& impl = *impl_;
-  const std::string metadata = "/.well-known/oauth-protected-resource";
+  const std::string metadata = kMetadataPath;
   if (request.path == metadata || request.path == metadata + impl.options.path) {
     impl.ServeMetadata(request, w);
     return true;
@@ -502,19 +515,13 @@ bool McpHttpEndpoint::Handle(const http::ServerRequest& request, http::ResponseW
       return true;
     }
   }
-  std::string auth = request.header("authorization");
-  Result<Caller> caller = Unauthenticated(
-      "missing API token: send 'Authorization: Bearer ink_...' (`ink mcp` does it for you "
-      "after `ink login`)");
-  if (auth.size() > 7 && strncasecmp(auth.c_str(), "Bearer ", 7) == 0) {
-    caller = impl.authenticate(auth.substr(7));
-  }
+  // Normally authenticated by Admit before the body was read.
+  const Caller* admitted = std::any_cast<Caller>(&request.context);
+  Result<Caller> caller = admitted != nullptr ? Result<Caller>(*admitted)
+                                              : impl.authenticate(request.header("authorization"));
   if (!caller.ok()) {
-    auto headers = kJsonHeaders;
-    headers["WWW-Authenticate"] =
-        "Bearer resource_metadata=\"" + BaseUrl(request) + metadata + impl.options.path + "\"";
-    int status = caller.error().code == ErrorCode::kUnauthenticated ? 401 : 503;
-    Impl::SendError(w, status, kServerError, caller.error().message, headers);
+    auto refusal = impl.Refusal(request, caller.error());
+    w.Send(refusal.reject_status, refusal.reject_headers, refusal.reject_body);
     return true;
   }
   if (request.method == "POST") {
@@ -530,6 +537,18 @@ bool McpHttpEndpoint::Handle(const http::ServerRequest& request, http::ResponseW
                     "method " + request.method.substr(0, 16) + " is not allowed on /mcp", headers);
   }
   return true;
+}
+
+std::optional<http::Admission> McpHttpEndpoint::Admit(const http::ServerRequest& head) const {
+  const Impl& impl = *impl_;
+  const std::string metadata = kMetadataPath;
+  if (head.path == metadata || head.path == metadata + impl.options.path) {
+    return http::Admission::Read(0);
+  }
+  if (head.path != impl.options.path) return std::nullopt;
+  auto caller = impl.authenticate(head.header("authorization"));
+  if (!caller.ok()) return impl.Refusal(head, caller.error());
+  return http::Admission::Read(head.method == "POST" ? impl.options.max_message_bytes : 0, *caller);
 }
 
 void McpHttpEndpoint::Shutdown() {
@@ -555,17 +574,8 @@ size_t McpHttpEndpoint::session_count() const {
 }
 
 Authenticator StoreAuthenticator(Store& store) {
-  return [&store](const std::string& token) -> Result<Caller> {
-    auto found = store.FindTokenByHash(Sha256Hex(token));
-    if (!found.ok()) {
-      if (found.error().code == ErrorCode::kNotFound) {
-        return Unauthenticated(
-            "the API token is not valid (revoked or mistyped); use the token from inkd's "
-            "admin-token file, e.g. `ink login --token-file DATA/admin-token`");
-      }
-      return found.error();
-    }
-    return Caller{found->workspace_id, found->id, found->name};
+  return [&store](std::string_view authorization) {
+    return Authenticate(store, authorization, AuthScheme::kBearer);
   };
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "ink/common/clock.h"
@@ -40,6 +41,11 @@ class GitRemote {
   bool Handles(const http::ServerRequest& head) const;
   // True when the request body should be streamed to Serve (pushes can be large).
   bool StreamsBody(const http::ServerRequest& head) const;
+  // The HTTP server's admission step for these paths (nullopt for others): git requests
+  // without a valid token get a 401 (Basic challenge) before their body is read; webhooks are
+  // read whole up to kMaxWebhookBodyBytes (their signature covers the body).
+  std::optional<http::Admission> Admit(const http::ServerRequest& head) const;
+  static constexpr size_t kMaxWebhookBodyBytes = 1 << 20;
   void Serve(const http::ServerRequest& request, http::ResponseWriter& writer);
 
   // Sets the API URL shown in get_git_remote/get_webhook (known once the server is bound).

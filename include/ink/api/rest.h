@@ -1,6 +1,7 @@
 // REST binding of the operation table: `/v1/...` routes → operations.
 //
-// Resolves the caller from `Authorization: Bearer ink_...` (SHA-256 looked up in the Store),
+// Resolves the caller from `Authorization: Bearer ink_...` (ink::Authenticate; normally already
+// done by AdmitRestRequest before the body is read),
 // builds the operation's input from path parameters, the query string (coerced to the
 // schema's types) and the JSON body, invokes the operation and maps errors to statuses with
 // `{"error": {"code", "message"}}`. Operations with a streaming form stream when the query asks
@@ -34,6 +35,20 @@ http::Handler MakeRestHandler(const OperationTable& table, Store& store,
 // ServerOptions::stream_body predicate for it.
 UploadHandler MakeArchiveUploadHandler(OperationDeps& deps);
 bool RestStreamsBody(const http::ServerRequest& head);
+
+// Body limits of REST routes read whole (the archive upload streams: see RestStreamsBody).
+struct RestBodyLimits {
+  size_t json_body_bytes = 1 << 20;         // POST, PUT, PATCH
+  size_t bodyless_method_bytes = 64 << 10;  // GET, HEAD, DELETE (DELETE .../env takes names)
+};
+
+// The HTTP server's admission step for REST routes (ServerOptions::admit): authenticates a
+// request from its head alone — a missing or wrong token is a 401 before any body byte is
+// read — and picks the route's body limit. The caller is handed to the handler as the
+// request's context. Routes without authentication (health, unknown paths) read small bodies.
+http::Admission AdmitRestRequest(const OperationTable& table, Store& store,
+                                 const http::ServerRequest& head,
+                                 const RestBodyLimits& limits = {});
 
 // The HTTP status for an error code.
 int HttpStatusFor(ErrorCode code);

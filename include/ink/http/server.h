@@ -1,12 +1,29 @@
-// HttpServer: inkd's blocking HTTP/1.1 server for the control plane (REST, later MCP/SSE).
+// HttpServer: inkd's HTTP/1.1 server for the control plane (REST, MCP, git smart HTTP).
 //
-// One acceptor thread and one thread per connection (bounded by max_connections; the control
-// plane serves few clients, so simplicity beats an event loop here — the data plane is
-// ink-edge). Keep-alive, request body limit (413), header limit (431), idle timeout. The
-// handler runs on the connection's thread and may stream (chunked) responses for logs/SSE.
-// Start/Stop from one owner thread; the handler must be thread-safe.
+// Built to survive slow and hostile clients (docs/ARCHITECTURE.md, "inkd's HTTP server"):
+// - One event-loop thread owns every connection that is not inside a handler: idle keep-alive
+//   connections and requests whose head or (read-whole) body is still arriving. Such a
+//   connection costs a socket and its buffered bytes, never a thread, and is bounded by
+//   deadlines: the whole head within head_timeout (408 then close), a body at a minimum average
+//   rate after a grace period (body_timeout + bytes / min_body_rate), idle keep-alive for
+//   idle_timeout. At most max_pending_connections of them exist: a new connection evicts the
+//   oldest (closing ones first, then idle, then the slowest request), so a flood of slow
+//   clients can delay nobody for longer than it takes to send a request head.
+// - Right after the head, `admit` (on a handler thread) decides: reject (e.g. a 401 for a
+//   missing token, sent without reading the body; the connection closes), read the body whole
+//   up to a per-route limit (413 past it, decided from Content-Length before reading), or let the
+//   handler stream it (uploads). `Expect: 100-continue` is answered only once admitted.
+// - Handlers run on a pool (worker_pool.h): at most max_requests short ones; a handler that starts
+//   a stream or runs past long_request_after moves to a separate budget of max_long_requests, so
+//   SSE streams, log follows and waits never take the slots new requests need.
+// Heads are parsed strictly (RFC 9112: bare LF, obs-fold, CL with TE, duplicate CL are 400).
+//
+// Thread contract: Start and Stop from one owner thread. `admit` and the handler are called
+// concurrently from pool threads; a handler may block (it holds only its own connection).
 #pragma once
 
+#include <any>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,27 +36,31 @@ namespace ink::http {
 
 struct ServerRequest {
   std::string method;                          // "GET", "POST", ...
-  std::string target;                          // raw request target
+  std::string target;                          // request target in origin-form
   std::string path;                            // percent-decoded path without the query
   std::map<std::string, std::string> query;    // decoded query parameters (last one wins)
-  std::map<std::string, std::string> headers;  // names lowercased
-  std::string body;
+  std::map<std::string, std::string> headers;  // names lowercased (a repeated one: last wins)
+  std::string body;                            // empty for a streamed body or in `admit`
   std::string remote_address;
-  // Set only for requests ServerOptions::stream_body chose: reads the next part of the body
-  // into `buffer` (0 at its end). `body` stays empty; the server sets no size limit, the
-  // handler bounds what it reads. Valid during the handler call, on its thread.
+  // Set only for requests admitted with Admission::Stream(): reads the next part of the body
+  // into `buffer` (0 at its end; an error if the client breaks off or is too slow). `body`
+  // stays empty; the handler bounds what it reads. Valid during the handler call, on its thread.
   std::function<Result<size_t>(char* buffer, size_t size)> read_body;
+  // What `admit` attached (e.g. the authenticated caller); empty without an admit callback.
+  std::any context;
   // Value of a header (name lowercase) or "".
   std::string header(const std::string& name) const;
 };
 
-// How a handler answers: exactly one Send, or StartStream followed by Write calls.
+// How a handler answers: exactly one Send, or StartStream followed by Write calls. Writes block
+// (at most ServerOptions::write_timeout without progress, then the client counts as gone).
 class ResponseWriter {
  public:
   virtual ~ResponseWriter() = default;
   virtual void Send(int status, const std::map<std::string, std::string>& headers,
                     std::string_view body) = 0;
-  // Sends the head of a chunked response; false if the client is gone.
+  // Sends the head of a chunked response; false if the client is gone. The request then counts
+  // as long-lived (it no longer takes a slot of max_requests).
   virtual bool StartStream(int status, const std::map<std::string, std::string>& headers) = 0;
   // Sends one chunk and flushes it; false if the client is gone (stop producing then).
   virtual bool Write(std::string_view chunk) = 0;
@@ -47,16 +68,41 @@ class ResponseWriter {
 
 using Handler = std::function<void(const ServerRequest&, ResponseWriter&)>;
 
+// What the server does with a request whose head it has read, before any of its body.
+struct Admission {
+  enum class Body { kRead, kStream };
+  Body body = Body::kRead;
+  size_t max_body_bytes = 1 << 20;  // kRead: the body limit of this route (413 past it)
+  int reject_status = 0;            // non-zero: send this answer instead; the body is not read
+  std::map<std::string, std::string> reject_headers;
+  std::string reject_body;
+  std::any context;  // handed to the handler as ServerRequest::context
+
+  static Admission Read(size_t max_body_bytes, std::any context = {});
+  static Admission Stream(std::any context = {});
+  static Admission Reject(int status, std::map<std::string, std::string> headers, std::string body);
+};
+
+// Decides on a request from its head (`body` empty). Called on a handler thread, concurrently.
+using Admitter = std::function<Admission(const ServerRequest& head)>;
+
 struct ServerOptions {
-  std::string listen = "127.0.0.1:0";  // host:port; IPv6 as [::1]:port
-  size_t max_body_bytes = 1 << 20;
-  size_t max_header_bytes = 16 << 10;
-  int max_connections = 256;
-  int idle_timeout_seconds = 60;
-  // Called with each request's head (no body yet). True: the handler reads the body itself
-  // through ServerRequest::read_body (uploads larger than max_body_bytes, streamed to disk);
-  // the connection closes after such an exchange. Unset: every body is read whole, bounded.
-  std::function<bool(const ServerRequest& head)> stream_body;
+  std::string listen = "127.0.0.1:0";              // host:port; IPv6 as [::1]:port
+  size_t max_body_bytes = 1 << 20;                 // body limit when there is no `admit`
+  size_t max_header_bytes = 16 << 10;              // 431 past it
+  std::chrono::milliseconds head_timeout{10000};   // the whole head, from the connection's start
+                                                   // or the first byte after an idle wait
+  std::chrono::milliseconds body_timeout{10000};   // grace before min_body_rate applies
+  size_t min_body_rate = 64 << 10;                 // bytes per second, averaged over the body
+  std::chrono::milliseconds idle_timeout{60000};   // keep-alive between requests
+  std::chrono::milliseconds write_timeout{30000};  // a write making no progress this long fails
+  int max_pending_connections = 1024;  // connections not in a handler (evicted oldest first)
+  int max_requests = 128;              // handlers running short at once (more queue)
+  int max_long_requests = 1024;        // handlers streaming or running long at once
+  std::chrono::milliseconds long_request_after{500};
+  size_t max_queued_requests = 1024;               // requests waiting for a handler (503 past it)
+  std::chrono::milliseconds queue_timeout{10000};  // a request that waited longer gets a 503
+  Admitter admit;  // unset: every body is read whole up to max_body_bytes
 };
 
 class HttpServer {
@@ -66,8 +112,17 @@ class HttpServer {
   virtual ~HttpServer() = default;
   virtual int port() const = 0;
   virtual std::string host() const = 0;
-  // Stops accepting and closes connections; returns once no handler runs.
+  // Stops accepting, closes connections and returns once no handler runs.
   virtual void Stop() = 0;
+
+  // What the server holds right now (for tests and health).
+  struct Stats {
+    int pending_connections = 0;  // idle or reading a request
+    int short_requests = 0, long_requests = 0;
+    size_t queued_requests = 0;
+    uint64_t evicted = 0, timed_out = 0;  // since start
+  };
+  virtual Stats stats() const = 0;
 };
 
 // Decodes %XX and (in queries) '+'.

@@ -14,13 +14,14 @@
 // are allowed); an unsupported MCP-Protocol-Version header gets 400. SSE streams send keep-alive
 // comments and `X-Accel-Buffering: no`.
 //
-// Thread contract: Handle is called concurrently from the HTTP server's connection threads.
-// Shutdown (before the HTTP server stops) ends every stream and waits for running tools.
+// Thread contract: Admit and Handle are called concurrently from the HTTP server's connection
+// threads. Shutdown (before the HTTP server stops) ends every stream and waits for running tools.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,11 @@
 
 namespace ink::mcp {
 
-// Resolves a bearer token to its caller; Unauthenticated (with a hint) if it is not valid.
-using Authenticator = std::function<Result<Caller>(const std::string& token)>;
+// Resolves an Authorization header to its caller; Unauthenticated (with a hint) if it does not
+// carry a valid bearer token.
+using Authenticator = std::function<Result<Caller>(std::string_view authorization)>;
 
-// Checks tokens against the Store's hashed API tokens (as the REST API does).
+// ink::Authenticate against the Store's hashed API tokens (as REST and git use).
 Authenticator StoreAuthenticator(Store& store);
 
 struct HttpEndpointOptions {
@@ -44,6 +46,7 @@ struct HttpEndpointOptions {
   size_t max_sessions = 1000;
   std::chrono::seconds session_idle{3600};  // sessions unused this long are dropped
   int max_streams_per_session = 32;
+  size_t max_message_bytes = 1 << 20;  // a POSTed JSON-RPC message (413 past it)
 };
 
 class McpHttpEndpoint {
@@ -57,6 +60,11 @@ class McpHttpEndpoint {
   // Serves the request if its path is the MCP endpoint or the protected-resource metadata and
   // returns true; returns false (writing nothing) for any other path.
   bool Handle(const http::ServerRequest& request, http::ResponseWriter& writer);
+
+  // The HTTP server's admission step for the MCP paths (nullopt for any other path): a request
+  // without a valid token is refused (401) before its body is read; an admitted one carries
+  // its caller to Handle as the request's context.
+  std::optional<http::Admission> Admit(const http::ServerRequest& head) const;
 
   // Ends every session and stream, cancels running tools and waits for them to return.
   void Shutdown();

@@ -1,6 +1,7 @@
 // inkd: Ink's control plane. Wires the store, the podman runtime, the service controller, the
 // REST API and ink-edge together; see `inkd --help`.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,6 +78,12 @@ Builds from source (git URL or uploaded directory; logs and plans in DATA/builds
   --allow-file-sources DIR  a host directory whose git repositories may be deployed as
                           file:// URLs (repeatable; default none: only each workspace's own
                           push-to-deploy remotes)
+API server limits (slow or hostile clients; docs/ARCHITECTURE.md, "inkd's HTTP server"):
+  --http-head-timeout SECS  a request head must arrive whole within this (default 10)
+  --http-body-timeout SECS  grace for a request body, which then must average 64 KiB/s
+                          (default 10)
+  --http-max-pending N    connections idle or sending a request; past it the oldest is
+                          closed (default 1024)
   --version               print the version
   --help                  print this help
 
@@ -217,6 +224,31 @@ ink::Result<ink::PipelineOptions> BuildOptions(std::map<std::string, std::string
   return o;
 }
 
+ink::Result<ink::http::ServerOptions> ServerOptionsFromFlags(
+    std::map<std::string, std::string>& flags) {
+  auto head = ParseCount("http-head-timeout", flags["http-head-timeout"], 1);
+  auto body = ParseCount("http-body-timeout", flags["http-body-timeout"], 1);
+  auto pending = ParseCount("http-max-pending", flags["http-max-pending"], 16);
+  for (const auto* r : {&head, &body, &pending}) {
+    if (!r->ok()) return r->error();
+  }
+  ink::http::ServerOptions o{.listen = flags["listen"]};
+  o.head_timeout = std::chrono::seconds(*head);
+  o.body_timeout = std::chrono::seconds(*body);
+  o.max_pending_connections = static_cast<int>(*pending);
+  return o;
+}
+
+// Every connection is a descriptor: raise the soft limit to the hard one, so the connection
+// caps (not a default of 1024 files) bound what inkd holds.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -242,6 +274,9 @@ int main(int argc, char** argv) {
       {"default-cpu", "1"},
       {"max-cpu", std::to_string(std::max(1u, std::thread::hardware_concurrency()))},
       {"default-pids", "512"},
+      {"http-head-timeout", "10"},
+      {"http-body-timeout", "10"},
+      {"http-max-pending", "1024"},
   };
   bool allow_runc = false;
   bool no_edge = false;
@@ -323,6 +358,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  RaiseFileLimit();
 
   auto fail = [](const std::string& what, const ink::Error& e) {
     std::cerr << "inkd: " << what << ": " << e.message << "\n";
@@ -419,13 +455,20 @@ int main(int argc, char** argv) {
   ink::mcp::Dispatcher mcp_dispatcher(table, {.version = kVersion});
   ink::mcp::McpHttpEndpoint mcp(mcp_dispatcher, ink::mcp::StoreAuthenticator(**store));
 
-  ink::http::ServerOptions server_options{.listen = flags["listen"]};
-  // Archive uploads and git pushes go to disk as they come.
-  server_options.stream_body = [&git_remote](const ink::http::ServerRequest& head) {
-    return git_remote.StreamsBody(head) || ink::RestStreamsBody(head);
+  auto server_options = ServerOptionsFromFlags(flags);
+  if (!server_options.ok()) {
+    std::cerr << "inkd: " << server_options.error().message << "; see inkd --help\n";
+    return 2;
+  }
+  // Each request is authenticated from its head, before any body is read; archive uploads and
+  // git pushes then stream to disk, everything else is read whole up to its route's limit.
+  server_options->admit = [&](const ink::http::ServerRequest& head) {
+    if (auto admission = mcp.Admit(head)) return std::move(*admission);
+    if (auto admission = git_remote.Admit(head)) return std::move(*admission);
+    return ink::AdmitRestRequest(table, **store, head);
   };
   auto server = ink::http::HttpServer::Start(
-      server_options,
+      *server_options,
       ink::mcp::WithMcp(
           mcp, [&git_remote,
                 rest = ink::MakeRestHandler(table, **store, ink::MakeArchiveUploadHandler(deps))](
