@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "fuzz_check.h"
+#include "ink/common/fuzz_check.h"
 #include "http1.h"
 
 namespace {

@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "fuzz_check.h"
+#include "ink/common/fuzz_check.h"
 #include "http1.h"
 #include "http_head.h"
 #include "ink/edge/route_table.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "fuzz_check.h"
+#include "ink/common/fuzz_check.h"
 #include "ink/edge/route_table.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
