@@ -20,7 +20,6 @@
 #include "ink/common/fuzz_check.h"
 #include "src/http/request_parser.h"
 
-
 namespace {
 
 using ink::http::internal::BodyDecoder;
@@ -28,8 +27,8 @@ using ink::http::internal::HeadParse;
 using ink::http::internal::ParseRequestHead;
 
 // Feeds `in` to `decoder` `piece` bytes at a time into a buffer of `capacity` bytes.
-std::string DecodeInPieces(BodyDecoder* decoder, std::string_view in, size_t piece,
-                           size_t capacity, size_t* consumed) {
+std::string DecodeInPieces(BodyDecoder* decoder, std::string_view in, size_t piece, size_t capacity,
+                           size_t* consumed) {
   std::string out;
   std::string buffer(capacity, '\0');
   size_t offset = 0;
