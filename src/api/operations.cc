@@ -41,7 +41,7 @@ Json DeploymentJson(const Deployment& d) {
           {"image", d.spec.image},
           {"source",
            d.spec.source.empty() ? Json(nullptr) : Json::parse(d.spec.source, nullptr, false)},
-          {"status", d.status},
+          {"status", Name(d.status)},
           {"message", d.message},
           {"created_at", d.created_at},
           {"updated_at", d.updated_at}};
@@ -70,20 +70,12 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
   auto replicas = deps.controller.Replicas(s.id);
   int healthy = 0;
   for (const auto& r : replicas) healthy += r.healthy ? 1 : 0;
-  std::string status = "stopped";
   auto deployments = deps.store.ListDeployments(s.workspace_id, s.id);
   // Deployments come newest first: the newest one says whether a rollout is under way.
-  std::string latest_status =
-      deployments.ok() && !deployments->empty() ? deployments->front().status : "";
-  if (latest_status == "pending" || latest_status == "building" || latest_status == "deploying") {
-    status = "deploying";
-  } else if (s.active_deployment_id.empty()) {
-    status = latest_status == "failed" ? "failed" : "stopped";
-  } else if (healthy >= s.spec.replicas) {
-    status = "running";
-  } else {
-    status = healthy > 0 ? "degraded" : "crashed";
-  }
+  std::optional<DeploymentStatus> newest;
+  if (deployments.ok() && !deployments->empty()) newest = deployments->front().status;
+  ServiceStatus status =
+      SummarizeServiceStatus(newest, !s.active_deployment_id.empty(), healthy, s.spec.replicas);
   Json env_names = VariableNames(deps, s);
   Json out = {{"id", s.id},
               {"name", s.name},
@@ -98,7 +90,7 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
               {"runtime_class", s.spec.runtime_class},
               {"limits", LimitsJson(deps, s.spec)},
               {"env_names", env_names},
-              {"status", status},
+              {"status", Name(status)},
               {"active_deployment_id", s.active_deployment_id},
               {"created_at", s.created_at},
               {"updated_at", s.updated_at}};
@@ -391,8 +383,9 @@ Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json
                       "' does not exist; list them with `ink deployments list`");
     }
     if (!d.ok()) return d.error();
-    bool finished = d->status == "active" || d->status == "failed" || d->status == "superseded";
-    std::string state = d->status + (d->message.empty() ? "" : " (" + d->message + ")");
+    bool finished = IsFinished(d->status);
+    std::string state =
+        std::string(Name(d->status)) + (d->message.empty() ? "" : " (" + d->message + ")");
     if (wait > 0 && state != last && progress.report) progress.report(id + ": " + state);
     last = state;
     bool cancelled = progress.cancelled && progress.cancelled();

@@ -97,7 +97,7 @@ Status CheckHasBuildLog(OperationDeps& deps, const Deployment& d) {
     return NotFound("deployment " + d.id + " was deployed from an image; it has no build log");
   }
   std::ifstream in(deps.builds->LogPath(d.id));
-  if (!in && d.status != "pending") {
+  if (!in && d.status != DeploymentStatus::kPending) {
     return NotFound("the build log of deployment " + d.id +
                     " is gone (logs are kept for the newest 20 deployments of a service)");
   }
@@ -107,7 +107,8 @@ Status CheckHasBuildLog(OperationDeps& deps, const Deployment& d) {
 bool StillBuilding(OperationDeps& deps, const Caller& caller, const std::string& id) {
   if (deps.builds->Building(id)) return true;
   auto d = deps.store.GetDeployment(caller.workspace_id, id);
-  return d.ok() && (d->status == "pending" || d->status == "building");
+  return d.ok() &&
+         (d->status == DeploymentStatus::kPending || d->status == DeploymentStatus::kBuilding);
 }
 
 Status StreamBuildLog(OperationDeps& deps, const Caller& c, const Deployment& d, int tail,
@@ -266,7 +267,7 @@ void RegisterBuildOperations(OperationTable& table, OperationDeps& deps) {
          auto lines =
              LastLines(deps.builds->LogPath(d->id), in.value("tail", kDefaultLogTail), end);
          return Json{{"deployment", d->id},
-                     {"status", d->status},
+                     {"status", Name(d->status)},
                      {"building", StillBuilding(deps, c, d->id)},
                      {"lines", lines}};
        },

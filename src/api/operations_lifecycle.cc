@@ -183,13 +183,14 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
                              s->name + "'; see `ink deployments list " + s->name + " --project " +
                              p->name + "`");
            }
-           if (target->status != "active" && target->status != "superseded") {
+           if (!HasRun(target->status)) {
              return FailedPrecondition("deployment " + id + " never ran successfully (status " +
-                                       target->status + "); pick an active or superseded one");
+                                       std::string(Name(target->status)) +
+                                       "); pick an active or superseded one");
            }
          } else {
            for (const auto& d : *list) {
-             if (d.status == "superseded" && d.id != s->active_deployment_id) {
+             if (d.status == DeploymentStatus::kSuperseded && d.id != s->active_deployment_id) {
                target = &d;
                break;
              }

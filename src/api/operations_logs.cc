@@ -131,7 +131,7 @@ Result<Json> BuildLogs(OperationDeps& deps, const Caller& c, const Json& in) {
   Json lines = Json::array();
   for (auto& line : picked.lines) lines.push_back(std::move(line.text));
   return Json{{"deployment", d->id},
-              {"status", d->status},
+              {"status", Name(d->status)},
               {"building", StillBuilding(deps, c, d->id)},
               {"lines", lines},
               {"truncated", picked.truncated},

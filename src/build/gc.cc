@@ -36,8 +36,8 @@ void BuildPipeline::Impl::CollectGarbage(const Service& service, const std::stri
   std::set<std::string> keep_images = {repo + ":" + current};
   int successful = 0;
   for (const auto& d : *deployments) {  // newest first
-    bool in_flight = d.status == "pending" || d.status == "building" || d.status == "deploying";
-    bool succeeded = d.status == "active" || d.status == "superseded";
+    bool in_flight = IsInFlight(d.status);
+    bool succeeded = HasRun(d.status);
     if (in_flight) keep_images.insert(repo + ":" + d.id);
     if (succeeded && successful < options_.keep_images) {
       ++successful;

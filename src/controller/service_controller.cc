@@ -253,7 +253,7 @@ class ServiceController::Impl {
       if (it != newest.end()) {
         std::lock_guard lock(mu_);
         if (!rollouts_.count(it->second.id)) {
-          (void)store_.UpdateDeploymentStatus(it->second.id, "failed",
+          (void)store_.UpdateDeploymentStatus(it->second.id, DeploymentStatus::kFailed,
                                               "superseded by " + d.id + " before it finished");
         }
       }
@@ -265,7 +265,8 @@ class ServiceController::Impl {
       if (!services.count(service_id)) {
         auto now = store_.GetServiceById(service_id);
         if (!now.ok() && now.error().code == ErrorCode::kNotFound) {
-          (void)store_.UpdateDeploymentStatus(d.id, "failed", "the service was deleted");
+          (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kFailed,
+                                              "the service was deleted");
           continue;
         }
         if (!now.ok()) continue;  // the store hiccuped: look again next pass
@@ -408,7 +409,7 @@ class ServiceController::Impl {
   }
 
   void FailDeployment(const Service& s, const Deployment& d, const std::string& reason) {
-    (void)store_.UpdateDeploymentStatus(d.id, "failed", reason);
+    (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kFailed, reason);
     Event(s, d.id, "deploy_failed", reason);
     auto mine =
         runtime_.ListContainers({{kLabelInstance, options_.instance}, {kLabelDeployment, d.id}});
@@ -426,7 +427,8 @@ class ServiceController::Impl {
   void RolloutSteps(Deployment d) {
     auto service = store_.GetServiceById(d.service_id);
     if (!service.ok()) {
-      (void)store_.UpdateDeploymentStatus(d.id, "failed", "the service was deleted");
+      (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kFailed,
+                                          "the service was deleted");
       return;
     }
     const Service& s = *service;
@@ -434,11 +436,11 @@ class ServiceController::Impl {
       if (builder_ == nullptr) {
         return FailDeployment(s, d, "this inkd cannot build from source (no builder configured)");
       }
-      (void)store_.UpdateDeploymentStatus(d.id, "building", "queued for a build");
+      (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kBuilding, "queued for a build");
       auto image = builder_->Build(
           d, s,
           [&](const std::string& phase) {
-            (void)store_.UpdateDeploymentStatus(d.id, "building", phase);
+            (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kBuilding, phase);
           },
           [this] { return Stopping(); });
       if (Stopping()) return;
@@ -451,7 +453,8 @@ class ServiceController::Impl {
           s, d.id, "built",
           "built image " + image->image + " (listens on port " + std::to_string(d.spec.port) + ")");
     }
-    (void)store_.UpdateDeploymentStatus(d.id, "deploying", "pulling image " + d.spec.image);
+    (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kDeploying,
+                                        "pulling image " + d.spec.image);
     std::optional<RegistryAuth> auth;
     std::string registry = RegistryOf(d.spec.image);
     if (!registry.empty()) {
@@ -488,7 +491,8 @@ class ServiceController::Impl {
       }
     }
     (void)store_.UpdateDeploymentStatus(
-        d.id, "deploying", "starting " + std::to_string(d.spec.replicas) + " replica(s)");
+        d.id, DeploymentStatus::kDeploying,
+        "starting " + std::to_string(d.spec.replicas) + " replica(s)");
     std::vector<std::string> ids;
     for (int i = 0; i < d.spec.replicas; ++i) {
       auto c = EnsureReplica(s, d, i);
@@ -499,7 +503,7 @@ class ServiceController::Impl {
       ids.push_back(c->id);
     }
     (void)store_.UpdateDeploymentStatus(
-        d.id, "deploying",
+        d.id, DeploymentStatus::kDeploying,
         "waiting for port " + std::to_string(d.spec.port) + " to accept connections");
     auto deadline = clock_.Steady() + options_.health_timeout;
     std::vector<RouteBackend> ready;  // where the new replicas take traffic
@@ -577,7 +581,7 @@ class ServiceController::Impl {
       unpromote();
       return FailDeployment(s, d, "activating failed: " + activated.error().message);
     }
-    (void)store_.UpdateDeploymentStatus(d.id, "active", "serving");
+    (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kActive, "serving");
     Event(s, d.id, "deployed",
           d.spec.image + " is live with " + std::to_string(d.spec.replicas) + " replica(s)");
     Wake();  // rewrite the routes now

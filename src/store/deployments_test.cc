@@ -16,7 +16,8 @@ class DeploymentTest : public StoreTest {
 
   std::string Status(const std::string& deployment_id) {
     auto deployment = store_->GetDeployment(workspace_, deployment_id);
-    return deployment.ok() ? deployment->status : "error: " + deployment.error().message;
+    return deployment.ok() ? std::string(Name(deployment->status))
+                           : "error: " + deployment.error().message;
   }
 
   std::string workspace_, project_;
@@ -57,7 +58,7 @@ TEST_F(DeploymentTest, BuildingStateAndBuiltImage) {
   auto result = store_->CreateOrUpdateServiceWithDeployment(workspace_, project_, "web", spec);
   ASSERT_TRUE(result.ok()) << result.error().message;
   const std::string id = result->deployment.id;
-  ASSERT_TRUE(store_->UpdateDeploymentStatus(id, "building", "step 1/4").ok());
+  ASSERT_TRUE(store_->UpdateDeploymentStatus(id, DeploymentStatus::kBuilding, "step 1/4").ok());
   EXPECT_EQ(Status(id), "building");
   auto unfinished = store_->ListUnfinishedDeployments();
   ASSERT_TRUE(unfinished.ok());
@@ -82,7 +83,7 @@ TEST_F(DeploymentTest, FirstDeployCreatesServiceAndPendingDeployment) {
   EXPECT_EQ(result->service.workspace_id, workspace_);
   EXPECT_EQ(result->service.active_deployment_id, "");
   EXPECT_EQ(result->deployment.id.rfind("dep_", 0), 0u);
-  EXPECT_EQ(result->deployment.status, "pending");
+  EXPECT_EQ(result->deployment.status, DeploymentStatus::kPending);
   EXPECT_EQ(result->deployment.service_id, result->service.id);
 
   auto service = store_->GetService(workspace_, project_, "web");
@@ -92,7 +93,7 @@ TEST_F(DeploymentTest, FirstDeployCreatesServiceAndPendingDeployment) {
   ExpectSameSpec(service->spec, spec);
   auto deployment = store_->GetDeployment(workspace_, result->deployment.id);
   ASSERT_TRUE(deployment.ok());
-  EXPECT_EQ(deployment->status, "pending");
+  EXPECT_EQ(deployment->status, DeploymentStatus::kPending);
   ExpectSameSpec(deployment->spec, spec);
 }
 
@@ -214,11 +215,15 @@ TEST_F(DeploymentTest, StatusUpdatesAndUnfinishedListOldestFirst) {
   clock_.Advance(10);
   auto c = Deploy(workspace_, project_, "c");
 
-  ASSERT_TRUE(store_->UpdateDeploymentStatus(a.deployment.id, "deploying", "pulling").ok());
-  ASSERT_TRUE(store_->UpdateDeploymentStatus(b.deployment.id, "failed", "image not found").ok());
+  ASSERT_TRUE(
+      store_->UpdateDeploymentStatus(a.deployment.id, DeploymentStatus::kDeploying, "pulling")
+          .ok());
+  ASSERT_TRUE(
+      store_->UpdateDeploymentStatus(b.deployment.id, DeploymentStatus::kFailed, "image not found")
+          .ok());
   auto b_now = store_->GetDeployment(workspace_, b.deployment.id);
   ASSERT_TRUE(b_now.ok());
-  EXPECT_EQ(b_now->status, "failed");
+  EXPECT_EQ(b_now->status, DeploymentStatus::kFailed);
   EXPECT_EQ(b_now->message, "image not found");
   EXPECT_EQ(b_now->updated_at, clock_.NowMillis());
 
@@ -226,14 +231,25 @@ TEST_F(DeploymentTest, StatusUpdatesAndUnfinishedListOldestFirst) {
   ASSERT_TRUE(unfinished.ok());
   ASSERT_EQ(unfinished->size(), 2u);
   EXPECT_EQ((*unfinished)[0].id, a.deployment.id);
-  EXPECT_EQ((*unfinished)[0].status, "deploying");
+  EXPECT_EQ((*unfinished)[0].status, DeploymentStatus::kDeploying);
   EXPECT_EQ((*unfinished)[1].id, c.deployment.id);
 
-  EXPECT_EQ(store_->UpdateDeploymentStatus(a.deployment.id, "exploded", "").error().code,
-            ErrorCode::kInvalidArgument);
-  EXPECT_EQ(store_->UpdateDeploymentStatus("dep_nope", "failed", "").error().code,
+  EXPECT_EQ(store_->UpdateDeploymentStatus("dep_nope", DeploymentStatus::kFailed, "").error().code,
             ErrorCode::kNotFound);
   EXPECT_EQ(Status(a.deployment.id), "deploying");
+}
+
+TEST_F(DeploymentTest, StatusTextIsTheEnumsName) {
+  auto a = Deploy(workspace_, project_, "a");
+  ASSERT_TRUE(
+      store_->UpdateDeploymentStatus(a.deployment.id, DeploymentStatus::kBuilding, "").ok());
+  EXPECT_EQ(RawSql(path_, "SELECT status FROM deployments WHERE id = '" + a.deployment.id + "'"),
+            "building");
+  // The table's CHECK holds the same list: no other text gets in.
+  EXPECT_NE(RawSql(path_, "UPDATE deployments SET status = 'hibernating' WHERE id = '" +
+                              a.deployment.id + "'")
+                .find("CHECK constraint"),
+            std::string::npos);
 }
 
 TEST_F(DeploymentTest, ActivateSupersedesPreviousActive) {

@@ -58,7 +58,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Deployment>> ListUnfinishedDeployments() override;
   Status SetDeploymentImage(const std::string& deployment_id, const std::string& image,
                             int port) override;
-  Status UpdateDeploymentStatus(const std::string& deployment_id, const std::string& status,
+  Status UpdateDeploymentStatus(const std::string& deployment_id, DeploymentStatus status,
                                 const std::string& message) override;
   Status ActivateDeployment(const std::string& service_id,
                             const std::string& deployment_id) override;

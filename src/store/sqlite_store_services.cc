@@ -38,7 +38,11 @@ Result<Deployment> ReadDeployment(const Statement& row) {
   auto spec = SpecFromJson(row.Text(3), "deployment " + deployment.id);
   if (!spec.ok()) return spec.error();
   deployment.spec = std::move(*spec);
-  deployment.status = row.Text(4);
+  auto status = ParseDeploymentStatus(row.Text(4));
+  if (!status) {
+    return Internal("deployment " + deployment.id + " has an unknown status in the database");
+  }
+  deployment.status = *status;
   deployment.message = row.Text(5);
   deployment.created_at = row.Int(6);
   deployment.updated_at = row.Int(7);
@@ -66,9 +70,6 @@ Result<std::vector<T>> ReadAll(Statement& query, Reader read) {
     rows.push_back(std::move(*value));
   }
 }
-
-constexpr std::array<std::string_view, 6> kDeploymentStatuses = {
-    "pending", "building", "deploying", "active", "failed", "superseded"};
 
 }  // namespace
 
@@ -139,15 +140,15 @@ Result<Store::ServiceAndDeployment> SqliteStore::DeployLocked(const std::string&
   deployment.workspace_id = workspace_id;
   deployment.service_id = result.service.id;
   deployment.spec = spec;
-  deployment.status = "pending";
+  deployment.status = DeploymentStatus::kPending;
   deployment.created_at = now;
   deployment.updated_at = now;
   auto insert = Prepare(std::string("INSERT INTO deployments (") + kDeploymentColumns +
                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         kWhat);
   if (!insert.ok()) return insert.error();
-  insert->BindAll(deployment.id, workspace_id, deployment.service_id, *spec_json, deployment.status,
-                  deployment.message, now, now);
+  insert->BindAll(deployment.id, workspace_id, deployment.service_id, *spec_json,
+                  std::string(Name(deployment.status)), deployment.message, now, now);
   INK_RETURN_IF_ERROR(insert->Run());
   INK_RETURN_IF_ERROR(
       UpsertVariablesLocked(workspace_id, result.service.id, options.set_variables, now));
@@ -260,20 +261,14 @@ Result<std::vector<Deployment>> SqliteStore::ListUnfinishedDeployments() {
 }
 
 Status SqliteStore::UpdateDeploymentStatus(const std::string& deployment_id,
-                                           const std::string& status, const std::string& message) {
-  bool known = false;
-  for (std::string_view s : kDeploymentStatuses) known = known || s == status;
-  if (!known) {
-    return InvalidArgument(
-        "deployment status '" + status +
-        "' is unknown; use pending, building, deploying, active, failed or superseded");
-  }
+                                           DeploymentStatus status, const std::string& message) {
   std::lock_guard lock(mu_);
   auto update =
       Prepare("UPDATE deployments SET status = ?, message = ?, updated_at = ? WHERE id = ?",
               "update deployment status");
   if (!update.ok()) return update.error();
-  INK_RETURN_IF_ERROR(update->BindAll(status, message, clock_.NowMillis(), deployment_id).Run());
+  INK_RETURN_IF_ERROR(
+      update->BindAll(std::string(Name(status)), message, clock_.NowMillis(), deployment_id).Run());
   if (connection_.Changes() == 0) return NotFound("deployment '" + deployment_id + "' not found");
   return {};
 }

@@ -276,7 +276,8 @@ TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
   auto service = store_->GetService(workspace, project, "web");
   ASSERT_TRUE(service.ok());
   EXPECT_EQ(service->active_deployment_id, deployed.deployment.id);
-  EXPECT_EQ(store_->GetDeployment(workspace, deployed.deployment.id)->status, "active");
+  EXPECT_EQ(store_->GetDeployment(workspace, deployed.deployment.id)->status,
+            DeploymentStatus::kActive);
   EXPECT_EQ(store_->ListEvents(workspace, service->id, 0)->size(), 1u);
   EXPECT_EQ(store_->FindRegistryCredential(workspace, "reg")->username, "u");
 }

@@ -128,7 +128,7 @@ TEST_F(VariablesTest, EachDeploymentSnapshotsTheVariablesItRunsWith) {
   ASSERT_TRUE(redeployed.ok()) << redeployed.error().message;
   ASSERT_TRUE(redeployed->has_value());
   const Deployment& second = **redeployed;
-  EXPECT_EQ(second.status, "pending");
+  EXPECT_EQ(second.status, DeploymentStatus::kPending);
   EXPECT_EQ(second.spec.image, "img:2");
   EXPECT_EQ(store_->GetServiceById(service_)->spec.image, "img:2");
   EXPECT_EQ(Snapshot(second.id),

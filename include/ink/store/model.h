@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "ink/common/statuses.h"
+
 namespace ink {
 
 struct Workspace {
@@ -66,14 +68,13 @@ struct Service {
   int64_t updated_at = 0;
 };
 
-// Deployment states: pending → [building →] deploying → active | failed; active → superseded
-// on the next one.
+// A release of a service being rolled out or having run (states: ink/common/statuses.h).
 struct Deployment {
   std::string id;  // "dep_..."
   std::string workspace_id;
   std::string service_id;
   ServiceSpec spec;
-  std::string status;   // "pending", "building", "deploying", "active", "failed", "superseded"
+  DeploymentStatus status = DeploymentStatus::kPending;
   std::string message;  // why it failed, or a short progress note
   int64_t created_at = 0;
   int64_t updated_at = 0;

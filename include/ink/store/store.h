@@ -101,11 +101,10 @@ class Store {
   // Newest first.
   virtual Result<std::vector<Deployment>> ListDeployments(const std::string& workspace_id,
                                                           const std::string& service_id) = 0;
-  // Deployments in "pending" or "deploying" state across all workspaces, oldest first.
+  // Deployments in flight (pending, building, deploying) across all workspaces, oldest first.
   virtual Result<std::vector<Deployment>> ListUnfinishedDeployments() = 0;
-  // Sets a deployment's status and message (and updated_at). InvalidArgument for a status not in
-  // the list in model.h.
-  virtual Status UpdateDeploymentStatus(const std::string& deployment_id, const std::string& status,
+  // Sets a deployment's status and message (and updated_at).
+  virtual Status UpdateDeploymentStatus(const std::string& deployment_id, DeploymentStatus status,
                                         const std::string& message) = 0;
   // Records the image a build produced for a deployment (its spec's `image`).
   // `port` > 0 also replaces the spec's port (the build's plan knows where the app listens).

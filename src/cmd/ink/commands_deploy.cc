@@ -1,6 +1,7 @@
 // Commands that follow work in progress: deploy (with --wait) and logs (with --follow).
 #include <algorithm>
 
+#include "ink/common/statuses.h"
 #include "output.h"
 #include "session.h"
 
@@ -53,17 +54,18 @@ int WaitForDeployment(Session& s, const std::string& id, Json& last) {
     std::string message = Field(last, "message");
     std::string line = "deployment " + id + ": " + status;
     if (message != "-") line += " - " + message;
-    bool terminal = status == "active" || status == "failed" || status == "superseded";
+    std::optional<DeploymentStatus> parsed = ParseDeploymentStatus(status);
+    bool terminal = parsed && IsFinished(*parsed);
     if (line != shown && !terminal) {  // the final state is printed once, below
       s.err() << line << "\n";
       shown = line;
     }
-    if (status == "active") return kExitOk;
-    if (status == "failed") {
+    if (parsed == DeploymentStatus::kActive) return kExitOk;
+    if (parsed == DeploymentStatus::kFailed) {
       return s.Fail("deployment " + id + " failed: " + message +
                     "\nhint: see `ink logs` and `ink services get` for the service");
     }
-    if (status == "superseded") {
+    if (parsed == DeploymentStatus::kSuperseded) {
       return s.Fail("deployment " + id +
                     " was superseded by a newer deployment before it "
                     "became active");
