@@ -146,7 +146,7 @@ Status StreamBuildLog(OperationDeps& deps, const Caller& c, const Deployment& d,
       quiet_since = std::chrono::steady_clock::now();
     }
     if (!building && chunk.empty()) break;
-    if (std::chrono::steady_clock::now() - quiet_since > std::chrono::seconds(15)) {
+    if (std::chrono::steady_clock::now() - quiet_since > std::chrono::seconds(2)) {  // client gone?
       if (!sink("")) return {};
       quiet_since = std::chrono::steady_clock::now();
     }

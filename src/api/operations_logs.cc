@@ -342,7 +342,9 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps) {
          }
          std::unique_lock lock(state->mu);
          while (true) {
-           state->cv.wait_for(lock, std::chrono::seconds(15),
+           // Every 2 s without a line, sink("") checks that the client is still there, so an
+           // abandoned follow ends soon (and frees its place among inkd's long requests).
+           state->cv.wait_for(lock, std::chrono::seconds(2),
                               [&] { return !state->lines.empty() || state->running == 0; });
            if (state->lines.empty() && state->running == 0) break;
            std::string batch;

@@ -1,5 +1,7 @@
 #include "ink/api/rest.h"
 
+#include <algorithm>
+
 #include "ink/auth/authenticate.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
@@ -233,7 +235,10 @@ http::Admission AdmitRestRequest(const OperationTable& table, Store& store,
   size_t limit = bodyless ? limits.bodyless_method_bytes : limits.json_body_bytes;
   auto match = FindRoute(head);
   const Operation* op = match.route ? table.Find(match.route->operation) : nullptr;
-  if (op == nullptr || !op->needs_auth) return http::Admission::Read(limit);  // 404/405/health
+  // 404/405/health: nobody authenticated, so at most a small body is read before the answer.
+  if (op == nullptr || !op->needs_auth) {
+    return http::Admission::Read(std::min(limit, limits.unauthenticated_body_bytes));
+  }
   auto caller = Authenticate(store, head.header("authorization"));
   if (!caller.ok()) {
     return http::Admission::Reject(

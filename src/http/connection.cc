@@ -93,13 +93,20 @@ void ConnectionWriter::Send(int status, const std::map<std::string, std::string>
 bool ConnectionWriter::StartStream(int status, const std::map<std::string, std::string>& headers) {
   if (done_ || streaming_) return false;
   keep_alive_ = false;  // a stream ends with the connection's end or its last chunk
+  if (on_stream_ && !on_stream_()) {
+    Put(ErrorResponse(503,
+                      "inkd holds too many long-lived requests (streams, log follows, waits); "
+                      "close some or retry shortly"));
+    done_ = true;
+    return false;
+  }
   streaming_ = true;
-  if (on_stream_) on_stream_();
   return Put(ResponseHead(status, headers, false) + "Transfer-Encoding: chunked\r\n\r\n");
 }
 
 bool ConnectionWriter::Write(std::string_view chunk) {
-  if (!streaming_ || chunk.empty()) return ok_;
+  if (!streaming_) return ok_;
+  if (chunk.empty()) return ok_ && PeerConnected();
   if (head_only_) return ok_;
   char size[20];
   int n = std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
@@ -116,6 +123,15 @@ void ConnectionWriter::Finish() {
     Send(500, {{"Content-Type", "application/json"}},
          R"({"error":{"code":"internal","message":"the handler produced no response"}})");
   }
+}
+
+bool ConnectionWriter::PeerConnected() {
+  if (!ok_) return false;
+  pollfd p{fd_, POLLIN | POLLRDHUP, 0};
+  // Readable bytes alone are not a close (a client may send more); a hang-up, reset or the
+  // peer's FIN is.
+  if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))) ok_ = false;
+  return ok_;
 }
 
 bool ConnectionWriter::Put(std::string_view data) {

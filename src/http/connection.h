@@ -43,6 +43,7 @@ struct Connection {
   SteadyClock::time_point phase_start;
   SteadyClock::time_point deadline;  // kIdle, kHead, kClosing; a body's moves with its progress
   bool fresh = true;                 // no request yet on this connection
+  bool authenticated = false;        // an admitted request on it proved who sent it
   bool listed = false;               // in the server's pending list (at `where`)
   bool waiting = false;              // a readiness wait is armed on the loop
   std::list<std::shared_ptr<Connection>>::iterator where;
@@ -70,9 +71,10 @@ std::string ErrorResponse(int status, const std::string& message,
 // The handler's ResponseWriter on a connection.
 class ConnectionWriter : public ResponseWriter {
  public:
-  // `on_stream` runs when the handler starts a stream (the request turns long-lived).
+  // `on_stream` runs when the handler starts a stream (the request turns long-lived); false
+  // refuses the stream (503: no room for another long-lived request).
   ConnectionWriter(int fd, bool keep_alive, bool head_only, std::chrono::milliseconds timeout,
-                   std::function<void()> on_stream)
+                   std::function<bool()> on_stream)
       : fd_(fd),
         keep_alive_(keep_alive),
         head_only_(head_only),
@@ -91,12 +93,14 @@ class ConnectionWriter : public ResponseWriter {
 
  private:
   bool Put(std::string_view data);
+  // False (and the writer fails) once the client closed or reset the connection.
+  bool PeerConnected();
 
   int fd_;
   bool keep_alive_;
   bool head_only_;
   std::chrono::milliseconds timeout_;
-  std::function<void()> on_stream_;
+  std::function<bool()> on_stream_;
   bool streaming_ = false;
   bool done_ = false;
   bool ok_ = true;

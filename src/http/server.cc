@@ -69,8 +69,10 @@ class ServerImpl : public HttpServer {
   void Stop() override;
   Stats stats() const override {
     auto counts = pool_.counts();
-    return {pending_count_.load(), counts.short_running, counts.long_running,
-            counts.queued,         evicted_.load(),      timed_out_.load()};
+    return {pending_count_.load(), authenticated_count_.load(),
+            counts.short_running,  counts.long_running,
+            counts.queued,         evicted_.load(),
+            timed_out_.load()};
   }
 
  private:
@@ -87,7 +89,8 @@ class ServerImpl : public HttpServer {
   void Reject(const ConnectionPtr& c, int status, const std::string& message);
   void StartClosing(const ConnectionPtr& c, std::shared_ptr<std::string> response);
   void CloseNow(const ConnectionPtr& c);
-  void EvictOne();
+  void MakeRoom(bool authenticated);
+  void EvictOne(bool authenticated);
   void Sweep();
   void List(const ConnectionPtr& c, Phase phase, SteadyClock::time_point deadline);
   void Unlist(const ConnectionPtr& c);
@@ -111,10 +114,13 @@ class ServerImpl : public HttpServer {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<int> pending_count_{0};
+  std::atomic<int> authenticated_count_{0};
   std::atomic<uint64_t> evicted_{0}, timed_out_{0};
 
-  // Loop thread only: connections the loop owns, oldest listed first.
+  // Loop thread only: connections the loop owns, oldest listed first, and how many of them
+  // have not authenticated (the rest: authenticated_count_).
   std::list<ConnectionPtr> pending_;
+  int strangers_ = 0;
   char scratch_[65536];
 
   std::mutex handlers_mu_;             // guards in_handlers_
@@ -193,7 +199,7 @@ void ServerImpl::StartAccept() {
       // a full descriptor table never makes the loop spin.
       if (ec.value() == EMFILE || ec.value() == ENFILE) {
         LogWarn("http", "out of file descriptors accepting a connection; closing the oldest");
-        EvictOne();
+        EvictOne(strangers_ == 0);
       }
       accept_retry_.expires_after(std::chrono::milliseconds(50));
       accept_retry_.async_wait([this](boost::system::error_code wait_ec) {
@@ -212,7 +218,7 @@ void ServerImpl::OnAccepted(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   auto c = std::make_shared<Connection>(std::move(socket));
   c->remote_address = c->socket.remote_endpoint(ec).address().to_string();
-  if (static_cast<int>(pending_.size()) >= options_.max_pending_connections) EvictOne();
+  MakeRoom(false);
   auto now = SteadyClock::now();
   c->phase_start = now;
   List(c, Phase::kIdle, now + options_.head_timeout);  // a fresh connection: its first head
@@ -226,6 +232,11 @@ void ServerImpl::List(const ConnectionPtr& c, Phase phase, SteadyClock::time_poi
   c->where = pending_.insert(pending_.end(), c);
   c->listed = true;
   ++pending_count_;
+  if (c->authenticated) {
+    ++authenticated_count_;
+  } else {
+    ++strangers_;
+  }
 }
 
 void ServerImpl::Unlist(const ConnectionPtr& c) {
@@ -233,6 +244,11 @@ void ServerImpl::Unlist(const ConnectionPtr& c) {
   pending_.erase(c->where);
   c->listed = false;
   --pending_count_;
+  if (c->authenticated) {
+    --authenticated_count_;
+  } else {
+    --strangers_;
+  }
 }
 
 // Reads what the socket holds (a few reads per turn), then waits for more. Always reads before
@@ -351,6 +367,7 @@ void ServerImpl::Dispatch(const ConnectionPtr& c,
 
 // A handler is done and the connection may carry another request.
 void ServerImpl::Resume(const ConnectionPtr& c) {
+  MakeRoom(c->authenticated);
   auto now = SteadyClock::now();
   c->phase_start = now;
   c->scanned = 0;
@@ -391,22 +408,36 @@ void ServerImpl::CloseNow(const ConnectionPtr& c) {
   c->socket.close(ec);
 }
 
-// Makes room for a new connection: the oldest closing one, else the oldest idle one, else the
-// request that has been arriving the longest (the slowest client).
-void ServerImpl::EvictOne() {
-  if (pending_.empty()) return;
-  ConnectionPtr victim;
-  for (Phase phase : {Phase::kClosing, Phase::kIdle}) {
-    for (const auto& c : pending_) {
-      if (c->phase == phase) {
-        victim = c;
-        break;
-      }
-    }
-    if (victim) break;
+// Called before a connection (not listed) joins the pending list: keeps its class (strangers or
+// authenticated connections) under its cap.
+void ServerImpl::MakeRoom(bool authenticated) {
+  if (authenticated ? authenticated_count_.load() >= options_.max_authenticated_connections
+                    : strangers_ >= options_.max_pending_connections) {
+    EvictOne(authenticated);
   }
+}
+
+// Closes one connection of a class (authenticated or not; the other if the class has none):
+// the oldest closing one, else the oldest idle one, else the request that has been arriving the
+// longest (the slowest client).
+void ServerImpl::EvictOne(bool authenticated) {
+  if (pending_.empty()) return;
+  if (authenticated ? authenticated_count_.load() == 0 : strangers_ == 0) {
+    authenticated = !authenticated;
+  }
+  ConnectionPtr closing, idle, oldest;
+  for (const auto& c : pending_) {
+    if (c->authenticated != authenticated) continue;
+    if (!oldest) oldest = c;
+    if (c->phase == Phase::kClosing) {
+      closing = c;
+      break;
+    }
+    if (!idle && c->phase == Phase::kIdle) idle = c;
+  }
+  ConnectionPtr victim = closing ? closing : idle;
   if (!victim) {
-    victim = pending_.front();
+    victim = oldest;
     std::string busy = internal::ErrorResponse(
         503, "inkd has too many connections sending requests; this one was the slowest");
     (void)::send(victim->fd(), busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -465,6 +496,7 @@ void ServerImpl::AdmitAndServe(const ConnectionPtr& c, WorkerPool::Job& job) {
     return RespondAndClose(c, out);
   }
   c->request.context = std::move(admission.context);
+  c->authenticated = c->authenticated || admission.authenticated;
   c->stream_body = admission.body == Admission::Body::kStream;
   c->decoder = internal::BodyDecoder(
       c->head, c->stream_body ? std::numeric_limits<uint64_t>::max() : admission.max_body_bytes);
@@ -491,6 +523,7 @@ void ServerImpl::AdmitAndServe(const ConnectionPtr& c, WorkerPool::Job& job) {
           in_handlers_.erase(c.get());
         }
         if (stopping_) return CloseNow(c);
+        MakeRoom(c->authenticated);
         c->phase_start = SteadyClock::now();
         List(c, Phase::kBody, c->phase_start);
         if (ProcessBody(c)) ReadMore(c);
@@ -510,7 +543,7 @@ void ServerImpl::Serve(const ConnectionPtr& c, WorkerPool::Job& job) {
   }
   bool keep_alive = c->head.keep_alive && !c->stream_body && !stopping_;
   internal::ConnectionWriter writer(c->fd(), keep_alive, c->head.method == "HEAD",
-                                    options_.write_timeout, [&job] { job.BecomeLong(); });
+                                    options_.write_timeout, [&job] { return job.BecomeLong(); });
   handler_(c->request, writer);
   writer.Finish();
   c->request = ServerRequest{};  // drops read_body (it points at `reader`) and the body
@@ -545,6 +578,7 @@ std::string ServerRequest::header(const std::string& name) const {
 Admission Admission::Read(size_t max_body_bytes, std::any context) {
   Admission a;
   a.max_body_bytes = max_body_bytes;
+  a.authenticated = context.has_value();
   a.context = std::move(context);
   return a;
 }
@@ -552,6 +586,7 @@ Admission Admission::Read(size_t max_body_bytes, std::any context) {
 Admission Admission::Stream(std::any context) {
   Admission a;
   a.body = Body::kStream;
+  a.authenticated = context.has_value();
   a.context = std::move(context);
   return a;
 }

@@ -20,18 +20,20 @@ bool WorkerPool::Submit(std::function<void(Job&)> task) {
   return true;
 }
 
-void WorkerPool::Job::BecomeLong() {
+bool WorkerPool::Job::BecomeLong() {
   std::lock_guard lock(pool_->mu_);
-  pool_->MakeLongLocked(*this);
+  return pool_->MakeLongLocked(*this);
 }
 
-void WorkerPool::MakeLongLocked(Job& job) {
-  if (job.long_ || long_running_ >= limits_.max_long) return;
+bool WorkerPool::MakeLongLocked(Job& job) {
+  if (job.long_) return true;
+  if (long_running_ >= limits_.max_long) return false;
   job.long_ = true;
   short_jobs_.erase(&job);
   --short_running_;
   ++long_running_;
   SpawnIfNeededLocked();
+  return true;
 }
 
 void WorkerPool::Promote(SteadyClock::time_point now) {

@@ -39,8 +39,8 @@ class WorkerPool {
   // A running job, as its task sees it.
   class Job {
    public:
-    // Moves this job to the long-lived budget (no-op if it is long or that budget is full).
-    void BecomeLong();
+    // Moves this job to the long-lived budget; false (it stays short) if that budget is full.
+    bool BecomeLong();
     // How long the job waited in the queue before it started.
     SteadyClock::duration waited() const { return started_ - queued_; }
 
@@ -71,7 +71,7 @@ class WorkerPool {
   Counts counts() const;
 
  private:
-  void MakeLongLocked(Job& job);
+  bool MakeLongLocked(Job& job);
   void SpawnIfNeededLocked();
   void ThreadMain();
 

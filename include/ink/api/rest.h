@@ -38,8 +38,9 @@ bool RestStreamsBody(const http::ServerRequest& head);
 
 // Body limits of REST routes read whole (the archive upload streams: see RestStreamsBody).
 struct RestBodyLimits {
-  size_t json_body_bytes = 1 << 20;         // POST, PUT, PATCH
-  size_t bodyless_method_bytes = 64 << 10;  // GET, HEAD, DELETE (DELETE .../env takes names)
+  size_t json_body_bytes = 1 << 20;             // POST, PUT, PATCH
+  size_t bodyless_method_bytes = 64 << 10;      // GET, HEAD, DELETE (DELETE .../env takes names)
+  size_t unauthenticated_body_bytes = 4 << 10;  // health and unknown routes (no token checked)
 };
 
 // The HTTP server's admission step for REST routes (ServerOptions::admit): authenticates a

@@ -82,8 +82,9 @@ API server limits (slow or hostile clients; docs/ARCHITECTURE.md, "inkd's HTTP s
   --http-head-timeout SECS  a request head must arrive whole within this (default 10)
   --http-body-timeout SECS  grace for a request body, which then must average 64 KiB/s
                           (default 10)
-  --http-max-pending N    connections idle or sending a request; past it the oldest is
-                          closed (default 1024)
+  --http-max-pending N    connections idle or sending a request that have not
+                          authenticated; past it the oldest of them is closed (default
+                          1024; authenticated keep-alive connections have their own cap)
   --version               print the version
   --help                  print this help
 
