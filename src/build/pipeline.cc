@@ -211,10 +211,22 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
     return fail(containerfile.error().code,
                 "cannot render the Containerfile: " + containerfile.error().message);
   }
-  std::string containerfile_path = work + "/Containerfile";
-  INK_RETURN_IF_ERROR(WriteFile(containerfile_path, *containerfile, 0644));
   auto context = build::ResolveSubdirectory(*root, plan->root_directory);
   if (!context.ok()) return fail(ErrorCode::kInvalidArgument, context.error().message);
+  // Every Containerfile, the app's own and Ink's, meets Ink's build rules before podman sees
+  // it: no RUN --mount that reaches the host, cache ids made per workspace, no other tenant's
+  // images (dockerfile_policy.h).
+  auto checked =
+      build::CheckDockerfile(*containerfile, DockerfilePolicyFor(s.workspace_id, *context));
+  if (!checked.ok()) {
+    return fail(ErrorCode::kInvalidArgument,
+                (plan->provider == "dockerfile" ? plan->containerfile_path + " was refused: "
+                                                : "the generated Containerfile was refused: ") +
+                    checked.error().message);
+  }
+  for (const auto& line : checked->notes) note(line);
+  std::string containerfile_path = work + "/Containerfile";
+  INK_RETURN_IF_ERROR(WriteFile(containerfile_path, checked->text, 0644));
 
   // The deployment's variables, readable by RUN steps that mount the secret "ink-env"
   // (RUN --mount=type=secret,id=ink-env); a secret never lands in a layer or the history.
@@ -354,6 +366,12 @@ Result<Json> BuildPipeline::Impl::Plan(const std::string& workspace_id, const Bu
   auto containerfile = RenderContainerfile(*plan);
   out["containerfile"] = containerfile.ok() ? *containerfile : "";
   if (!containerfile.ok()) out["containerfile_error"] = containerfile.error().message;
+  if (containerfile.ok()) {
+    auto context = build::ResolveSubdirectory(*root, plan->root_directory);
+    auto checked = build::CheckDockerfile(
+        *containerfile, DockerfilePolicyFor(workspace_id, context.ok() ? *context : ""));
+    if (!checked.ok()) out["containerfile_error"] = checked.error().message;
+  }
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "ink/build/pipeline.h"
 #include "src/build/archive.h"
 #include "src/build/build_queue.h"
+#include "src/build/dockerfile_policy.h"
 #include "src/build/fetch.h"
 
 namespace ink {
@@ -70,6 +71,11 @@ class BuildPipeline::Impl {
                                   const std::string& dir, std::string& commit,
                                   const std::function<void(std::string_view)>& on_line,
                                   const std::function<bool()>& should_stop);
+
+  // pipeline_policy.cc: the rules a build's Containerfile is checked against
+  // (dockerfile_policy.h): the workspace's cache namespace, Ink's build secret, the context.
+  build::DockerfilePolicy DockerfilePolicyFor(const std::string& workspace_id,
+                                              const std::string& context_dir) const;
 
   Store& store_;
   const PipelineOptions options_;
