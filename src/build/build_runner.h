@@ -1,4 +1,5 @@
-// RunStreaming: runs one step of a build (git, podman build) as a child process in its own
+// RunStreaming: runs one step of a build (git, podman build) through the process runner
+// (ink/common/subprocess.h: dies with inkd, deadline, process group) as a child in its own
 // process group, with a controlled environment, a time limit, an optional bound on the size of
 // any file it writes (RLIMIT_FSIZE), and its output handed over line by line as it comes.
 //

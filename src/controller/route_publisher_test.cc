@@ -11,22 +11,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "ink/common/fake_clock.h"
 #include "ink/common/json.h"
 
 namespace ink {
 namespace {
-
-class FakeClock : public Clock {
- public:
-  int64_t NowMillis() const override { return now_; }
-  std::chrono::steady_clock::time_point Steady() const override {
-    return std::chrono::steady_clock::time_point(std::chrono::milliseconds(now_.load()));
-  }
-  void Advance(int64_t ms) { now_ += ms; }
-
- private:
-  std::atomic<int64_t> now_{1'700'000'000'000};
-};
 
 class RoutePublisherTest : public ::testing::Test {
  protected:
@@ -75,7 +64,7 @@ TEST_F(RoutePublisherTest, WritesOnlyChangesUnderIncreasingVersions) {
   EXPECT_EQ(doc["routes"][0]["backends"][0]["port"], 8080);
   EXPECT_FALSE(doc["routes"][0].contains("workspace_id"));  // tenants' ids stay in inkd
 
-  clock_.Advance(1000);
+  clock_.Advance(std::chrono::milliseconds(1000));
   EXPECT_EQ(*publisher.Publish(Entries(8080)), 1);  // unchanged: not rewritten
   EXPECT_EQ(ReadRoutes()["generated_at"], 1'700'000'000'000);
   EXPECT_EQ(*publisher.Publish(Entries(9090)), 2);
@@ -122,7 +111,7 @@ TEST_F(RoutePublisherTest, StatusSaysWhenTheEdgeIsSilentDeadBehindOrRefusesTheFi
   EXPECT_TRUE(publisher.Status().ok());  // nothing written yet
   int64_t v1 = *publisher.Publish(Entries(8080));
   EXPECT_TRUE(publisher.Status().ok());  // the edge has a moment to load it
-  clock_.Advance(RoutePublisher::kAllowedLagMillis + 1000);
+  clock_.Advance(std::chrono::milliseconds(RoutePublisher::kAllowedLagMillis + 1000));
   EXPECT_NE(publisher.Status().problem.find("has not reported"), std::string::npos);
 
   EdgeReports(v1);
@@ -133,7 +122,7 @@ TEST_F(RoutePublisherTest, StatusSaysWhenTheEdgeIsSilentDeadBehindOrRefusesTheFi
 
   int64_t v2 = *publisher.Publish(Entries(9090));
   EXPECT_TRUE(publisher.Status().ok());
-  clock_.Advance(RoutePublisher::kAllowedLagMillis + 1000);
+  clock_.Advance(std::chrono::milliseconds(RoutePublisher::kAllowedLagMillis + 1000));
   EXPECT_NE(
       publisher.Status().problem.find("serves route table version 1 but inkd wrote version 2"),
       std::string::npos)
@@ -158,7 +147,7 @@ TEST_F(RoutePublisherTest, WithoutAnEdgeReportWrittenMeansServed) {
   int64_t v1 = *publisher.Publish(Entries(8080));
   EXPECT_EQ(publisher.Acknowledged(v1, "web-demo.localhost", nullptr), RouteAck::kLoaded);
   EXPECT_EQ(publisher.Acknowledged(v1 + 1, "web-demo.localhost", nullptr), RouteAck::kPending);
-  clock_.Advance(60'000);
+  clock_.Advance(std::chrono::milliseconds(60'000));
   EXPECT_TRUE(publisher.Status().ok());
 }
 

@@ -10,22 +10,16 @@
 #include <filesystem>
 #include <string>
 
-#include "ink/common/clock.h"
+#include "ink/common/fake_clock.h"
 #include "ink/store/store.h"
 
 namespace ink::store_test {
 
-class FakeClock : public Clock {
+// The shared FakeClock with the millisecond setters these tests use.
+class FakeClock : public ink::FakeClock {
  public:
-  int64_t NowMillis() const override { return now_.load(); }
-  std::chrono::steady_clock::time_point Steady() const override {
-    return std::chrono::steady_clock::time_point(std::chrono::milliseconds(now_.load()));
-  }
-  void Set(int64_t millis) { now_.store(millis); }
-  void Advance(int64_t millis) { now_.fetch_add(millis); }
-
- private:
-  std::atomic<int64_t> now_{1'700'000'000'000};
+  void Set(int64_t millis) { SetWallMillis(millis); }
+  void Advance(int64_t millis) { ink::FakeClock::Advance(std::chrono::milliseconds(millis)); }
 };
 
 // A fresh directory under $TMPDIR, removed with everything in it on destruction.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "ink/common/fake_clock.h"
 
 namespace ink::cli {
 namespace {
@@ -42,12 +43,6 @@ class RecordingTransport : public ApiTransport {
  private:
   std::vector<Sent>& sent_;
   std::deque<ApiReply>& replies_;
-};
-
-class FixedClock : public Clock {
- public:
-  int64_t NowMillis() const override { return 1'700'000'000'000; }
-  std::chrono::steady_clock::time_point Steady() const override { return {}; }
 };
 
 // Values that peers have mangled: $, #, quotes, spaces, newlines, backslashes, unicode.
@@ -125,7 +120,7 @@ class EnvCommandsTest : public ::testing::Test {
   std::string dir_;
   std::vector<Sent> sent_;
   std::deque<ApiReply> replies_;
-  FixedClock clock_;
+  FakeClock clock_;
   std::ostringstream out_, err_;
 };
 

@@ -13,6 +13,8 @@
 #include <map>
 #include <sstream>
 
+#include "ink/common/fake_clock.h"
+
 namespace ink::cli {
 namespace {
 
@@ -62,15 +64,6 @@ class ScriptedTransport : public ApiTransport {
   Config config_;
 };
 
-class FakeClock : public Clock {
- public:
-  int64_t NowMillis() const override { return 1'700'000'000'000 + elapsed.count(); }
-  std::chrono::steady_clock::time_point Steady() const override {
-    return std::chrono::steady_clock::time_point(elapsed);
-  }
-  std::chrono::milliseconds elapsed{0};
-};
-
 class CommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -100,7 +93,7 @@ class CommandsTest : public ::testing::Test {
                  return std::unique_ptr<ApiTransport>(new ScriptedTransport(script_, config));
                },
                .clock = clock_,
-               .sleep = [this](std::chrono::milliseconds d) { clock_.elapsed += d; }};
+               .sleep = [this](std::chrono::milliseconds d) { clock_.Advance(d); }};
     return RunCli(args, env);
   }
 
@@ -111,6 +104,7 @@ class CommandsTest : public ::testing::Test {
   std::map<std::string, std::string> vars_;
   Script script_;
   FakeClock clock_;
+  const Clock::TimePoint start_ = clock_.Steady();
   std::ostringstream out_, err_;
 };
 
@@ -220,7 +214,7 @@ TEST_F(CommandsTest, DeployWaitPollsUntilActive) {
   EXPECT_EQ(printed["deployment"]["status"], "active");
   EXPECT_EQ(printed["url"], "http://u");
   EXPECT_NE(err_.str().find("deployment dep_1: deploying - pulling"), std::string::npos);
-  EXPECT_EQ(clock_.elapsed, std::chrono::milliseconds(2000));
+  EXPECT_EQ(clock_.Steady() - start_, std::chrono::milliseconds(2000));
 }
 
 TEST_F(CommandsTest, DeployWaitFailedExits1WithTheMessage) {
@@ -240,7 +234,7 @@ TEST_F(CommandsTest, DeployWaitTimesOut) {
                  "--timeout", "3s"}),
             1);
   EXPECT_NE(err_.str().find("timed out after 3s"), std::string::npos) << err_.str();
-  EXPECT_EQ(clock_.elapsed, std::chrono::milliseconds(3000));
+  EXPECT_EQ(clock_.Steady() - start_, std::chrono::milliseconds(3000));
   EXPECT_EQ(script_.sent.size(), 5u);  // deploy + polls at 0s, 1s, 2s, 3s
 }
 

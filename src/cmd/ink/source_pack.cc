@@ -1,10 +1,7 @@
 #include "source_pack.h"
 
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-extern char** environ;
+#include "ink/common/subprocess.h"
 
 namespace ink::cli {
 namespace {
@@ -25,39 +22,15 @@ struct Output {
   std::string text;
 };
 
-// Runs argv (no shell) and collects its stdout (stderr goes to /dev/null unless `keep_stderr`).
+// Runs argv (no shell) and collects its stdout (stderr is dropped unless `keep_stderr`).
 Result<Output> Capture(const std::vector<std::string>& argv, bool keep_stderr = false) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return Internal("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  if (keep_stderr) {
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-  } else {
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  }
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
-  if (rc != 0) {
-    ::close(fds[0]);
-    return Unavailable("cannot run " + argv[0] + ": " + std::strerror(rc));
-  }
-  Output out;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.text.append(buf, static_cast<size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+  auto run = SystemProcessRunner().Run({.argv = argv,
+                                        .deadline = std::chrono::minutes(10),
+                                        .discard_stderr = !keep_stderr,
+                                        .max_output_bytes = 256 << 20});
+  if (!run.ok()) return run.error();
+  if (run->output_truncated) return Unavailable(argv[0] + " printed more than 256 MiB");
+  return Output{run->exit_code, std::move(run->output)};
 }
 
 std::string Trim(const std::string& s) {
