@@ -399,7 +399,8 @@ Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json
 
 // Gives an operation that starts a deployment (it answers {deployment: {id, ...}, ...}) a
 // `wait` input: with wait > 0 it then waits like get_deployment, reporting progress, and
-// answers with the deployment as it ended plus `finished`.
+// answers with the deployment as it ended plus `finished`, and `service` as get_service shows
+// it then (replicas and events).
 Operation WithDeploymentWait(OperationDeps& deps, Operation op) {
   op.input_schema["properties"]["wait"] = {
       {"type", "integer"},
@@ -421,6 +422,13 @@ Operation WithDeploymentWait(OperationDeps& deps, Operation op) {
     if (!waited.ok()) return started;  // it was created; say so rather than fail
     (*started)["deployment"] = (*waited)["deployment"];
     (*started)["finished"] = (*waited)["finished"];
+    const Json& service = (*started)["service"];
+    if (service.is_object() && service.contains("id")) {
+      auto now = deps.store.GetServiceById(service["id"].get<std::string>());
+      if (now.ok() && now->workspace_id == c.workspace_id) {
+        (*started)["service"] = ServiceJson(deps, *now, service.value("project", ""), true);
+      }
+    }
     return started;
   };
   return op;
@@ -497,7 +505,8 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
            "release of it. Sources are built into an image first (status building; read the build "
            "with get_logs {build: true}). Returns at once with the deployment id and the service "
            "URL (or, "
-           "with wait, once it is active or failed); else poll get_deployment.",
+           "with wait, once it is active or failed, with the service as get_service shows it); "
+           "else poll get_deployment.",
        .input_schema = WithSourceFields(ObjectSchema(
            {{"project", project_arg},
             {"service", service_arg},
@@ -514,7 +523,9 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
               {"maximum", 65535},
               {"description", "port the app listens on (default 8080; also set as $PORT)"}}},
             {"env",
-             {{"description",
+             {{"type", "object"},
+              {"additionalProperties", {{"type", "string"}}},
+              {"description",
                "object {NAME: value}: environment variables to set (stored encrypted; others "
                "already set stay; see set_env/unset_env)"}}},
             {"cpu",
@@ -524,9 +535,11 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
               {"description",
                "CPU cores, e.g. 0.5 (default: inkd's --default-cpu, 1; at most --max-cpu)"}}},
             {"memory",
-             {{"description",
-               "memory limit, e.g. \"256m\", \"1g\" (string) or bytes (default: inkd's "
-               "--default-memory, 512m; at most --max-memory)"}}},
+             {{"type", "string"},
+              {"maxLength", 32},
+              {"description",
+               "memory limit, e.g. \"256m\", \"1g\" or a byte count \"268435456\" (default: "
+               "inkd's --default-memory, 512m; at most --max-memory)"}}},
             {"replicas", {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}},
             {"runtime_class",
              {{"type", "string"},

@@ -293,15 +293,18 @@ void RegisterEnvOperations(OperationTable& table, OperationDeps& deps) {
        .input_schema = ObjectSchema(
            {{"project", project_arg},
             {"service", service_arg},
-            // No "type" on the two value-carrying fields: the schema validator quotes a
-            // mistyped value in its error, and these may be secrets. The handler checks them.
+            // The schema validator never quotes a mistyped value (these may be secrets); the
+            // handler checks names, sizes and NUL bytes.
             {"variables",
-             {{"description",
+             {{"type", "object"},
+              {"additionalProperties", {{"type", "string"}}},
+              {"description",
                "object {NAME: value}; names are letters, digits and '_', not starting with a "
                "digit; values are strings of at most 64 KiB, kept byte for byte"}}},
             {"dotenv",
-             {{"description",
-               "string: the text of a .env file (NAME=value lines, quotes, # comments)"}}},
+             {{"type", "string"},
+              {"description",
+               "the text of a .env file (NAME=value lines, quotes, # comments), at most 1 MiB"}}},
             {"redeploy", redeploy_arg}},
            {"project", "service"}),
        .output_schema = ObjectSchema({{"set", {{"type", "array"}}},

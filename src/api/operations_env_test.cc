@@ -2,54 +2,10 @@
 // SQLite store and a real SecretBox, with a recording fake runtime: values are sealed at rest,
 // open byte-exact, never appear in any response or error, and reach the container spec the
 // controller builds.
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <condition_variable>
-#include <filesystem>
-#include <mutex>
-
-#include "ink/api/operations.h"
-#include "ink/common/clock.h"
+#include "src/api/operations_test_fixture.h"
 
 namespace ink {
 namespace {
-
-// Answers like an empty podman whose local store has every image; records created containers
-// and refuses to start them (the test needs only the spec the controller builds).
-class RecordingRuntime : public ContainerRuntime {
- public:
-  Status Ping() override { return {}; }
-  Status EnsureNetwork(const std::string&, const std::map<std::string, std::string>&) override {
-    return {};
-  }
-  Status RemoveNetwork(const std::string&) override { return {}; }
-  Status PullImage(const std::string&, const std::optional<RegistryAuth>&) override { return {}; }
-  Result<bool> ImageExists(const std::string&) override { return true; }
-  Result<std::string> CreateContainer(const ContainerSpec& spec) override {
-    std::lock_guard lock(mu);
-    created.push_back(spec);
-    changed.notify_all();
-    return "ctr" + std::to_string(created.size());
-  }
-  Status StartContainer(const std::string&) override { return Unavailable("not in this test"); }
-  Status StopContainer(const std::string&, int) override { return {}; }
-  Status RemoveContainer(const std::string&, bool) override { return {}; }
-  Result<std::vector<ContainerInfo>> ListContainers(
-      const std::map<std::string, std::string>&) override {
-    return std::vector<ContainerInfo>{};
-  }
-  Result<ContainerInfo> InspectContainer(const std::string&) override {
-    return NotFound("no such container");
-  }
-  Status StreamLogs(const std::string&, const LogOptions&, const LogLineCallback&) override {
-    return {};
-  }
-
-  std::mutex mu;
-  std::condition_variable changed;
-  std::vector<ContainerSpec> created;  // guarded by mu
-};
 
 const std::map<std::string, std::string> kNasty = {
     {"DOLLAR", "pa$$w0rd ${HOME} $1"},
@@ -61,49 +17,8 @@ const std::map<std::string, std::string> kNasty = {
     {"EMPTY", ""},
 };
 
-class EnvOperationsTest : public ::testing::Test {
+class EnvOperationsTest : public api_test::OperationsTest {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/ink-env-ops-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    auto store = OpenSqliteStore(":memory:", clock_);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(*store);
-    auto box = SecretBox::LoadOrCreate(dir_ + "/secret.key");
-    ASSERT_TRUE(box.ok());
-    box_ = std::make_unique<SecretBox>(*box);
-    ControllerOptions options;
-    options.instance = "envtest";
-    options.routes_path = dir_ + "/routes.json";
-    options.tick = std::chrono::milliseconds(50);
-    controller_ = std::make_unique<ServiceController>(*store_, runtime_, *box_, clock_, options);
-    deps_ = std::make_unique<OperationDeps>(
-        OperationDeps{*store_, runtime_, *controller_, *box_, clock_, "test"});
-    RegisterOperations(table_, *deps_);
-    auto workspace = store_->CreateWorkspace("default");
-    ASSERT_TRUE(workspace.ok());
-    caller_.workspace_id = workspace->id;
-    ASSERT_TRUE(store_->CreateProject(workspace->id, "demo").ok());
-  }
-  void TearDown() override {
-    controller_->Stop();
-    std::filesystem::remove_all(dir_);
-  }
-
-  Result<Json> Call(const std::string& operation, Json input) {
-    const Operation* op = table_.Find(operation);
-    if (op == nullptr) return NotFound("no operation " + operation);
-    input["project"] = "demo";
-    return table_.Invoke(*op, caller_, input);
-  }
-
-  Json MustCall(const std::string& operation, Json input) {
-    auto result = Call(operation, std::move(input));
-    EXPECT_TRUE(result.ok()) << operation << ": " << result.error().message;
-    return result.ok() ? *result : Json();
-  }
-
   std::map<std::string, std::string> Opened(const std::vector<SealedVariable>& variables) {
     std::map<std::string, std::string> out;
     for (const auto& v : variables) {
@@ -113,11 +28,6 @@ class EnvOperationsTest : public ::testing::Test {
     }
     return out;
   }
-
-  std::string ServiceId() {
-    return store_->ListServices(caller_.workspace_id, ProjectId())->at(0).id;
-  }
-  std::string ProjectId() { return store_->GetProject(caller_.workspace_id, "demo")->id; }
 
   void ExpectNoValueIn(const std::string& text) {
     for (const auto& [name, value] : kNasty) {
@@ -129,16 +39,6 @@ class EnvOperationsTest : public ::testing::Test {
       EXPECT_EQ(text.find(fragment), std::string::npos) << fragment << " in " << text;
     }
   }
-
-  std::string dir_;
-  Clock& clock_ = SystemClock();
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<SecretBox> box_;
-  RecordingRuntime runtime_;
-  std::unique_ptr<ServiceController> controller_;
-  std::unique_ptr<OperationDeps> deps_;
-  OperationTable table_;
-  Caller caller_;
 };
 
 Json NastyJson() {

@@ -73,9 +73,11 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
               {"maximum", 64},
               {"description", "CPU cores (0 = inkd's --default-cpu; at most --max-cpu)"}}},
             {"memory",
-             {{"description",
-               "memory limit such as \"512m\" (\"0\" = inkd's --default-memory; at most "
-               "--max-memory)"}}},
+             {{"type", "string"},
+              {"maxLength", 32},
+              {"description",
+               "memory limit such as \"512m\", \"1g\" or a byte count \"268435456\" (\"0\" "
+               "= inkd's --default-memory; at most --max-memory)"}}},
             {"replicas", {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}},
             {"runtime_class",
              {{"type", "string"},

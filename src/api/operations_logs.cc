@@ -30,12 +30,12 @@ struct Source {
   std::string replica;  // "0", "1", ... (plus the deployment when not the active one)
 };
 
-Result<std::vector<Source>> Sources(OperationDeps& deps, const Caller& caller, const Json& in) {
-  auto project = FindProject(deps, caller, in);
-  if (!project.ok()) return project.error();
-  auto service = FindService(deps, caller, *project, in);
-  if (!service.ok()) return service.error();
-  auto containers = deps.runtime.ListContainers({{kLabelService, service->id}});
+// The caller's containers that carry `label`; replicas of deployments other than `active` are
+// named "<n>@<deployment>".
+Result<std::vector<Source>> ContainerSources(OperationDeps& deps, const Caller& caller,
+                                             const std::pair<std::string, std::string>& label,
+                                             const std::string& active) {
+  auto containers = deps.runtime.ListContainers({label});
   if (!containers.ok()) return containers.error();
   std::vector<Source> out;
   for (const auto& c : *containers) {
@@ -43,12 +43,34 @@ Result<std::vector<Source>> Sources(OperationDeps& deps, const Caller& caller, c
     if (ws == c.labels.end() || ws->second != caller.workspace_id) continue;
     std::string replica = c.labels.count(kLabelReplica) ? c.labels.at(kLabelReplica) : "?";
     std::string dep = c.labels.count(kLabelDeployment) ? c.labels.at(kLabelDeployment) : "";
-    if (dep != service->active_deployment_id) replica += "@" + dep;
+    if (dep != active) replica += "@" + dep;
     out.push_back({c.id, replica});
   }
   std::sort(out.begin(), out.end(),
             [](const Source& a, const Source& b) { return a.replica < b.replica; });
   return out;
+}
+
+// Every container of the service named by input.project and input.service.
+Result<std::vector<Source>> Sources(OperationDeps& deps, const Caller& caller, const Json& in) {
+  auto project = FindProject(deps, caller, in);
+  if (!project.ok()) return project.error();
+  auto service = FindService(deps, caller, *project, in);
+  if (!service.ok()) return service.error();
+  return ContainerSources(deps, caller, {kLabelService, service->id},
+                          service->active_deployment_id);
+}
+
+// project and service are required unless deployment names what to read.
+Status NeedServiceFields(const Json& in) {
+  for (const char* field : {"project", "service"}) {
+    if (!in.contains(field)) {
+      return InvalidArgument(std::string("missing required field '") + field +
+                             "': give project and service for a service's logs, or deployment "
+                             "(dep_...) alone for one deployment's build log and replicas' output");
+    }
+  }
+  return {};
 }
 
 // The build log get_logs {build: true} reads: input.deployment, else the service's newest
@@ -57,6 +79,13 @@ Result<Deployment> BuildLogDeployment(OperationDeps& deps, const Caller& caller,
   if (deps.builds == nullptr) {
     return FailedPrecondition("this inkd has no build pipeline, so there are no build logs");
   }
+  if (in.contains("deployment") && !in.contains("project") && !in.contains("service")) {
+    auto d = FindDeployment(deps, caller, in);
+    if (!d.ok()) return d.error();
+    INK_RETURN_IF_ERROR(CheckHasBuildLog(deps, *d));
+    return d;
+  }
+  INK_RETURN_IF_ERROR(NeedServiceFields(in));
   auto project = FindProject(deps, caller, in);
   if (!project.ok()) return project.error();
   auto service = FindService(deps, caller, *project, in);
@@ -108,6 +137,30 @@ std::vector<LogLine> ReadBuildLines(const std::string& path, int64_t from) {
   return out;
 }
 
+// The build log of `d` (which has one): the newest `tail` lines, or those after `cursor`.
+Result<Json> BuildLogOf(OperationDeps& deps, const Caller& c, const Deployment& d, const Json& in) {
+  LogCursor after;
+  if (in.contains("cursor")) {
+    auto decoded = DecodeCursor(in["cursor"].get<std::string>(), 'b');
+    if (!decoded.ok()) return decoded.error();
+    after = *decoded;
+  }
+  std::string path = deps.builds->LogPath(d.id);
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && after.at > static_cast<int64_t>(size)) after.at = 0;  // rewritten: a retried build
+  auto picked = SelectLogLines(ReadBuildLines(path, std::max<int64_t>(after.at, 0)),
+                               in.value("filter", ""), in.value("tail", kDefaultTail), after);
+  Json lines = Json::array();
+  for (auto& line : picked.lines) lines.push_back(std::move(line.text));
+  return Json{{"deployment", d.id},
+              {"status", Name(d.status)},
+              {"building", StillBuilding(deps, c, d.id)},
+              {"lines", lines},
+              {"truncated", picked.truncated},
+              {"next_cursor", EncodeCursor('b', picked.next)}};
+}
+
 Result<Json> BuildLogs(OperationDeps& deps, const Caller& c, const Json& in) {
   if (in.contains("since")) {
     return InvalidArgument(
@@ -116,34 +169,12 @@ Result<Json> BuildLogs(OperationDeps& deps, const Caller& c, const Json& in) {
   }
   auto d = BuildLogDeployment(deps, c, in);
   if (!d.ok()) return d.error();
-  LogCursor after;
-  if (in.contains("cursor")) {
-    auto decoded = DecodeCursor(in["cursor"].get<std::string>(), 'b');
-    if (!decoded.ok()) return decoded.error();
-    after = *decoded;
-  }
-  std::string path = deps.builds->LogPath(d->id);
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (!ec && after.at > static_cast<int64_t>(size)) after.at = 0;  // rewritten: a retried build
-  auto picked = SelectLogLines(ReadBuildLines(path, std::max<int64_t>(after.at, 0)),
-                               in.value("filter", ""), in.value("tail", kDefaultTail), after);
-  Json lines = Json::array();
-  for (auto& line : picked.lines) lines.push_back(std::move(line.text));
-  return Json{{"deployment", d->id},
-              {"status", Name(d->status)},
-              {"building", StillBuilding(deps, c, d->id)},
-              {"lines", lines},
-              {"truncated", picked.truncated},
-              {"next_cursor", EncodeCursor('b', picked.next)}};
+  return BuildLogOf(deps, c, *d, in);
 }
 
-Result<Json> RuntimeLogs(OperationDeps& deps, const Caller& c, const Json& in) {
-  if (in.contains("deployment")) {
-    return InvalidArgument(
-        "deployment applies to build logs (add build: true); runtime logs come from the "
-        "service's replicas");
-  }
+// The output of the containers in `sources`, merged by time (see get_logs).
+Result<Json> RuntimeLogsOf(OperationDeps& deps, const std::vector<Source>& sources,
+                           const Json& in) {
   int64_t now = UnixNanos();
   int64_t since = 0;
   if (in.contains("since")) {
@@ -157,15 +188,13 @@ Result<Json> RuntimeLogs(OperationDeps& deps, const Caller& c, const Json& in) {
     if (!decoded.ok()) return decoded.error();
     after = *decoded;
   }
-  auto sources = Sources(deps, c, in);
-  if (!sources.ok()) return sources.error();
   std::string filter = in.value("filter", "");
   int tail = in.value("tail", kDefaultTail);
   int64_t from = std::max(since, after.at);  // <= 0: from the start
   bool paging = after.at >= 0;
   int64_t cut_at = INT64_MAX;  // paging: a replica had more lines after this time than read
   std::vector<LogLine> all;
-  for (const auto& s : *sources) {
+  for (const auto& s : sources) {
     // Read forward, never with podman's `tail`: podman 4.3 drops the pieces of lines that
     // were written in several records (partial "P" records, common under gVisor) from a
     // tailed read, so `print("listening")` would come back empty.
@@ -217,6 +246,80 @@ Result<Json> RuntimeLogs(OperationDeps& deps, const Caller& c, const Json& in) {
               {"next_cursor", EncodeCursor('r', next)}};
 }
 
+Result<Json> RuntimeLogs(OperationDeps& deps, const Caller& c, const Json& in) {
+  auto sources = Sources(deps, c, in);
+  if (!sources.ok()) return sources.error();
+  return RuntimeLogsOf(deps, *sources, in);
+}
+
+// Why a deployment has no containers to read, from its status.
+std::string NoReplicasNote(const Deployment& d) {
+  if (d.status == DeploymentStatus::kPending || d.status == DeploymentStatus::kBuilding) {
+    return "no replicas yet: the deployment is " + std::string(Name(d.status));
+  }
+  if (d.status == DeploymentStatus::kSuperseded) {
+    return "its replicas were removed when a newer deployment replaced it";
+  }
+  if (d.status == DeploymentStatus::kFailed) {
+    return "it has no replicas left (it failed: see message and the build log)";
+  }
+  return "no replica containers of this deployment exist right now";
+}
+
+// get_logs {deployment} (no build flag): one deployment's logs, each part labelled: its build
+// log (if it was built from source) and its replicas' output. Project and service are
+// optional; when given they must be the deployment's.
+Result<Json> DeploymentLogs(OperationDeps& deps, const Caller& c, const Json& in) {
+  if (in.contains("cursor")) {
+    return InvalidArgument(
+        "cursor pages one log: with deployment, add build=true to page its build log, or leave "
+        "deployment out to page the service's runtime logs");
+  }
+  auto d = FindDeployment(deps, c, in);
+  if (!d.ok()) return d.error();
+  auto service = deps.store.GetServiceById(d->service_id);
+  if (!service.ok()) return service.error();
+  auto project = deps.store.GetProject(c.workspace_id, service->project_id);
+  if (!project.ok()) return project.error();
+  if ((in.contains("project") && in["project"] != project->name && in["project"] != project->id) ||
+      (in.contains("service") && in["service"] != service->name && in["service"] != service->id)) {
+    return NotFound("deployment " + d->id + " belongs to service '" + service->name +
+                    "' of project '" + project->name +
+                    "'; give just the deployment, or that project and service");
+  }
+  Json build = {{"lines", Json::array()}};
+  if (d->spec.source.empty()) {
+    build["note"] = "deployed from the image " + d->spec.image + ": there is no build log";
+  } else if (deps.builds == nullptr) {
+    build["note"] = "this inkd has no build pipeline, so there is no build log";
+  } else if (auto has = CheckHasBuildLog(deps, *d); !has.ok()) {
+    build["note"] = has.error().message;
+  } else {
+    Json options = in;
+    options.erase("since");  // applies to the replicas' output
+    auto log = BuildLogOf(deps, c, *d, options);
+    if (!log.ok()) return log.error();
+    build = {{"lines", (*log)["lines"]},
+             {"truncated", (*log)["truncated"]},
+             {"building", (*log)["building"]}};
+  }
+  auto sources = ContainerSources(deps, c, {kLabelDeployment, d->id}, d->id);
+  if (!sources.ok()) return sources.error();
+  Json runtime;
+  auto output = RuntimeLogsOf(deps, *sources, in);
+  if (!output.ok()) return output.error();
+  runtime = {{"lines", (*output)["lines"]}, {"truncated", (*output)["truncated"]}};
+  if (sources->empty()) runtime["note"] = NoReplicasNote(*d);
+  return Json{{"deployment", d->id},
+              {"project", project->name},
+              {"service", service->name},
+              {"status", Name(d->status)},
+              {"message", d->message},
+              {"build_log", build},
+              {"runtime_log", runtime},
+              {"truncated", build.value("truncated", false) || runtime["truncated"].get<bool>()}};
+}
+
 // State shared between the follow threads and the request thread; outlives either side.
 struct FollowState {
   std::mutex mu;  // guards everything below
@@ -234,7 +337,10 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps) {
        .description =
            "Read a service's logs: by default the app's runtime output (stdout and stderr of "
            "every replica, merged by time, newest `tail` lines); with build=true the build log "
-           "of its newest deployment built from source (or of `deployment`). Narrow with "
+           "of its newest deployment built from source (or of `deployment`). With just "
+           "`deployment` (project and service optional), that deployment's logs in two "
+           "labelled parts: build_log (if built from source) and runtime_log (its replicas' "
+           "output), e.g. after deploy failed or to see what a release printed. Narrow with "
            "filter (substring) and since (\"10m\", RFC 3339). Output is bounded (~64 KB, "
            "truncated=true when cut); pass next_cursor back as cursor to get only newer lines. "
            "Use after a failed deploy (build=true) or when the app misbehaves.",
@@ -243,7 +349,9 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps) {
             {"service", NameField("service name")},
             {"build", {{"type", "boolean"}, {"description", "read the build log instead"}}},
             {"deployment",
-             StringField("with build: the deployment (dep_...) whose build log to read", 64)},
+             StringField("a deployment (dep_...): its build log and replicas' output (with "
+                         "build: only its build log); project and service may be left out",
+                         64)},
             {"tail",
              {{"type", "integer"},
               {"minimum", 1},
@@ -259,11 +367,12 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps) {
             {"cursor",
              StringField("next_cursor of an earlier get_logs call: only newer lines", 64)},
             {"follow",
-             {{"type", "boolean"}, {"description", "stream new lines (REST text/plain stream)"}}}},
-           {"project", "service"}),
+             {{"type", "boolean"}, {"description", "stream new lines (REST text/plain stream)"}}}}),
        .output_schema = ObjectSchema({{"lines", {{"type", "array"}}},
                                       {"truncated", {{"type", "boolean"}}},
-                                      {"next_cursor", {{"type", "string"}}}}),
+                                      {"next_cursor", {{"type", "string"}}},
+                                      {"build_log", {{"type", "object"}}},
+                                      {"runtime_log", {{"type", "object"}}}}),
        .read_only = true,
        .idempotent = true,
        .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
@@ -272,7 +381,10 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps) {
                "follow streams over REST (GET .../logs?follow=true) or `ink logs -f`; here, "
                "call again with cursor set to next_cursor to get new lines");
          }
-         return in.value("build", false) ? BuildLogs(deps, c, in) : RuntimeLogs(deps, c, in);
+         if (in.value("build", false)) return BuildLogs(deps, c, in);
+         if (in.contains("deployment")) return DeploymentLogs(deps, c, in);
+         INK_RETURN_IF_ERROR(NeedServiceFields(in));
+         return RuntimeLogs(deps, c, in);
        },
        .stream = [&deps](const Caller& c, const Json& in, const StreamSink& sink) -> Status {
          if (in.value("build", false)) {
@@ -283,9 +395,15 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps) {
            if (!d.ok()) return d.error();
            return StreamBuildLog(deps, c, *d, in.value("tail", kDefaultTail), sink);
          }
-         if (in.contains("cursor") || in.contains("deployment")) {
+         if (in.contains("deployment")) {
+           return InvalidArgument(
+               "follow a deployment's build log with build=true, or a service's runtime logs "
+               "without deployment");
+         }
+         if (in.contains("cursor")) {
            return InvalidArgument("a followed runtime log takes tail, since and filter");
          }
+         INK_RETURN_IF_ERROR(NeedServiceFields(in));
          // The backlog as get_logs reads it (forward, whole lines), then each replica followed
          // from the backlog's cursor: lines before it, and those at its second already sent,
          // are skipped, so nothing is lost or repeated between the two.

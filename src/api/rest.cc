@@ -123,6 +123,7 @@ const std::vector<RestRoute>& RestRoutes() {
       {"GET", "/v1/projects/{project}/services/{service}/deployments", "list_deployments"},
       {"GET", "/v1/deployments/{deployment}", "get_deployment"},
       {"GET", "/v1/deployments/{deployment}/build-logs", "get_build_logs"},
+      {"GET", "/v1/deployments/{deployment}/logs", "get_logs"},
       {"POST", "/v1/projects/{project}/plan", "plan"},
       {"POST", "/v1/archives", "upload_archive"},
       {"PATCH", "/v1/projects/{project}/services/{service}", "update_service"},

@@ -88,11 +88,11 @@ Status ValidateAgainstSchema(const Json& schema, const Json& value, const std::s
   if (schema.contains("type")) {
     std::string type = schema["type"].get<std::string>();
     if (!HasType(value, type)) {
-      return InvalidArgument(field + " must be " + (type == "integer" ? "an " : "a ") + type +
-                             ", got " + TypeOf(value) +
-                             // Numbers and booleans are quoted; text never is: a value sent to
-                             // the wrong field may be a secret.
-                             ((value.is_number() || value.is_boolean()) ? " " + value.dump() : ""));
+      // The value itself is never quoted: a value sent to the wrong field, or a variable's
+      // value of the wrong type, may be a secret.
+      bool vowel = type == "integer" || type == "object" || type == "array";
+      return InvalidArgument(field + " must be " + (vowel ? "an " : "a ") + type + ", got " +
+                             TypeOf(value));
     }
   }
   if (schema.contains("enum")) {

@@ -75,6 +75,10 @@ class Cli(InkTestCase):
                        "--cpu", "0.5", "--wait").json
         url = out["url"]
         self.assertEqual(out["deployment"]["status"], "active", out)
+        # --wait answers with the final service, in the shape `services get` shows it.
+        self.assertEqual(out["service"]["status"], "running", out)
+        self.assertEqual(out["service"]["active_deployment_id"], out["deployment"]["id"], out)
+        self.assertTrue(any(r["healthy"] for r in out["service"]["replicas_observed"]), out)
         status, _, body = self.inkd.get_url(url)  # --wait returned: it serves now
         self.assertEqual((status, body), (200, "from the cli\n"))
 
@@ -103,6 +107,12 @@ class Cli(InkTestCase):
             return lines if all(m in text for m in marks) else False
         lines = wait_until(logged, timeout=20, what="request lines in logs")
         self.assertTrue(all({"replica", "stream", "text"} <= set(l) for l in lines), lines[:3])
+        # One deployment's logs over REST from its id alone: no build (an image), its replicas'.
+        one = self.inkd.api_ok("GET", f"/v1/deployments/{out['deployment']['id']}/logs?tail=100")
+        self.assertEqual((one["project"], one["service"]), (project, "api"), one)
+        self.assertIn("deployed from the image", one["build_log"]["note"], one)
+        self.assertTrue(all(l["replica"] == "0" for l in one["runtime_log"]["lines"]), one)
+        self.assertIn(marks[-1], "\n".join(l["text"] for l in one["runtime_log"]["lines"]), one)
         tail = self.ink("logs", "api", "--project", project, "--tail", "2").json["lines"]
         self.assertEqual(len(tail), 2, tail)
         self.assertIn(marks[-1], tail[-1]["text"])
@@ -135,6 +145,16 @@ class Cli(InkTestCase):
         finally:
             follow.terminate()
             follow.wait(10)
+
+        # REST deploy {wait}: answers once active, with the final service as get_service has it.
+        status, again = self.inkd.api("POST", f"/v1/projects/{project}/deploy",
+                                      {"service": "api", "image": self.image,
+                                       "env": {"MESSAGE": "from rest"}, "wait": 120}, timeout=150)
+        self.assertEqual(status, 202, again)
+        self.assertEqual((again["deployment"]["status"], again["finished"]), ("active", True), again)
+        self.assertEqual(again["service"]["active_deployment_id"], again["deployment"]["id"])
+        self.assertEqual(set(again["service"]), set(svc), again)  # get_service's shape
+        self.assertEqual(self.inkd.get_url(url)[2], "from rest\n")
 
         # delete
         label = self.inkd.service_label(project, "api")

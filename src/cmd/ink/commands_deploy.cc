@@ -102,7 +102,24 @@ int ReportDeployment(Session& s, Json& response, const std::string& service,
     if (last.is_object() && Member(response, "deployment").is_object()) {
       response["deployment"] = last;  // --json shows the state the wait ended in
     }
-    if (code == kExitOk && !s.json()) s.out() << "Deployment " << id << " is active.\n";
+    // Active: and the service as `ink services get` shows it now, as deploy {wait} answers.
+    if (code == kExitOk) {
+      auto service_now = s.Call("GET", ServicePath(project, service));
+      if (!service_now) return s.exit_code();
+      if (Member(*service_now, "service").is_object()) {
+        response["service"] = (*service_now)["service"];
+      }
+    }
+    if (code == kExitOk && !s.json()) {
+      Json svc = Member(response, "service");
+      s.out() << "Deployment " << id << " is active";
+      if (svc.is_object()) {
+        s.out() << ": service " << service << " is " << Field(svc, "status") << ", "
+                << Field(svc, "replicas_healthy") << "/" << Field(svc, "replicas")
+                << " replicas healthy";
+      }
+      s.out() << ".\n";
+    }
   }
   if (s.json()) s.PrintJson(response);
   return code;

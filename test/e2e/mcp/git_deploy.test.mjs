@@ -1,6 +1,7 @@
-// An agent ships code from a local git repository over MCP: deploy {git: file://...}, wait with
-// progress, fetch the URL, then read the build log and the runtime log the way an agent
-// debugging its app would (build: true, filter, cursor for "only what is new").
+// An agent ships code from a local git repository over MCP: deploy {git: file://..., wait} with
+// progress (the answer is the final service, as get_service shows it), fetch the URL, then read
+// the build log and the runtime log the way an agent debugging its app would (build: true,
+// filter, cursor for "only what is new", and one deployment's logs from its id alone).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -34,16 +35,21 @@ test('agent deploys a local git repository and reads its build and runtime logs'
   const project = unique('mcpgit');
   try {
     await call(client, 'create_project', { name: project });
-    const deployed = await call(client, 'deploy', { project, service: 'api', git: `file://${repo}`, ref: 'main' });
-    assert.ok(deployed.deployment.id.startsWith('dep_'));
-    assert.match(deployed.url, /^http:\/\/api-/);
-
     const progress = [];
-    const waited = await call(client, 'get_deployment', { deployment: deployed.deployment.id, wait: 240 }, {
+    const deployed = await call(client, 'deploy', { project, service: 'api', git: `file://${repo}`, ref: 'main', wait: 240 }, {
       onprogress: (p) => progress.push(p), timeout: 300000, resetTimeoutOnProgress: true,
     });
-    assert.equal(waited.deployment.status, 'active', JSON.stringify(waited.deployment));
+    assert.ok(deployed.deployment.id.startsWith('dep_'));
+    assert.match(deployed.url, /^http:\/\/api-/);
+    assert.equal(deployed.deployment.status, 'active', JSON.stringify(deployed.deployment));
+    assert.equal(deployed.finished, true);
     assert.ok(progress.some((p) => /build/.test(p.message)), JSON.stringify(progress));
+    // The final service, in get_service's shape: replicas and events included.
+    const shown = (await call(client, 'get_service', { project, service: 'api' })).service;
+    assert.deepEqual(Object.keys(deployed.service).sort(), Object.keys(shown).sort());
+    assert.equal(deployed.service.active_deployment_id, deployed.deployment.id);
+    assert.equal(deployed.service.status, 'running', JSON.stringify(deployed.service));
+    assert.ok(deployed.service.replicas_observed.some((r) => r.healthy), JSON.stringify(deployed.service));
 
     const page = await waitFor('the app to answer', async () => {
       const r = await edgeGet(deployed.url, '/');
@@ -79,12 +85,25 @@ test('agent deploys a local git repository and reads its build and runtime logs'
     const none = await call(client, 'get_logs', { project, service: 'api', cursor: fresh.next_cursor, filter: marker });
     assert.deepEqual(none.lines, []);
 
+    // One deployment's logs from its id alone: the build log and its replicas' output, labelled.
+    const one = await call(client, 'get_logs', { deployment: deployed.deployment.id, tail: 400 });
+    assert.equal(one.deployment, deployed.deployment.id);
+    assert.equal(one.project, project);
+    assert.equal(one.service, 'api');
+    assert.equal(one.status, 'active');
+    assert.ok(one.build_log.lines.some((l) => /podman build/.test(l)), JSON.stringify(one.build_log).slice(0, 2000));
+    assert.equal(one.build_log.building, false);
+    assert.ok(one.runtime_log.lines.some((l) => l.replica === '0' && /python fixture listening/.test(l.text)),
+      JSON.stringify(one.runtime_log));
+    assert.ok(one.runtime_log.lines.some((l) => l.text.includes(marker)), 'the request line is there too');
+
     // Mistakes an agent makes get errors that say what to change.
     for (const [args, hint] of [
       [{ since: 'yesterday' }, /"10m"/],
       [{ cursor: build.next_cursor }, /build/],
       [{ build: true, since: '5m' }, /runtime/],
-      [{ deployment: deployed.deployment.id }, /build: true/],
+      [{ deployment: deployed.deployment.id, cursor: build.next_cursor }, /build=true/],
+      [{ deployment: 'dep_doesnotexist' }, /does not exist/],
     ]) {
       const r = await client.callTool({ name: 'get_logs', arguments: { project, service: 'api', ...args } });
       assert.equal(r.isError, true, JSON.stringify(args));

@@ -1,0 +1,142 @@
+// A test fixture for the operation handlers: the real table (RegisterOperations) over a real
+// in-memory SQLite store, a real SecretBox and ServiceController, and a fake runtime that
+// records created containers, refuses to start them, and lists and streams only what a test
+// puts in it. Used by the api_test files (not a public interface).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ink/api/operations.h"
+#include "ink/common/clock.h"
+
+namespace ink::api_test {
+
+// Answers like an empty podman whose local store has every image; records created containers
+// and refuses to start them. `containers` and `logs` (container id → stdout lines) are what
+// ListContainers and StreamLogs answer.
+class RecordingRuntime : public ContainerRuntime {
+ public:
+  Status Ping() override { return {}; }
+  Status EnsureNetwork(const std::string&, const std::map<std::string, std::string>&) override {
+    return {};
+  }
+  Status RemoveNetwork(const std::string&) override { return {}; }
+  Status PullImage(const std::string&, const std::optional<RegistryAuth>&) override { return {}; }
+  Result<bool> ImageExists(const std::string&) override { return true; }
+  Result<std::string> CreateContainer(const ContainerSpec& spec) override {
+    std::lock_guard lock(mu);
+    created.push_back(spec);
+    changed.notify_all();
+    return "ctr" + std::to_string(created.size());
+  }
+  Status StartContainer(const std::string&) override { return Unavailable("not in this test"); }
+  Status StopContainer(const std::string&, int) override { return {}; }
+  Status RemoveContainer(const std::string&, bool) override { return {}; }
+  Result<std::vector<ContainerInfo>> ListContainers(
+      const std::map<std::string, std::string>& labels) override {
+    std::lock_guard lock(mu);
+    std::vector<ContainerInfo> out;
+    for (const auto& c : containers) {
+      bool match = true;
+      for (const auto& [key, value] : labels) {
+        auto it = c.labels.find(key);
+        match = match && it != c.labels.end() && it->second == value;
+      }
+      if (match) out.push_back(c);
+    }
+    return out;
+  }
+  Result<ContainerInfo> InspectContainer(const std::string&) override {
+    return NotFound("no such container");
+  }
+  Status StreamLogs(const std::string& id, const LogOptions&,
+                    const LogLineCallback& callback) override {
+    std::vector<std::string> lines;
+    {
+      std::lock_guard lock(mu);
+      auto it = logs.find(id);
+      if (it == logs.end()) return NotFound("no such container");
+      lines = it->second;
+    }
+    for (const auto& line : lines) {
+      if (!callback("stdout", line + "\n")) break;
+    }
+    return {};
+  }
+
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<ContainerSpec> created;                    // guarded by mu
+  std::vector<ContainerInfo> containers;                 // guarded by mu
+  std::map<std::string, std::vector<std::string>> logs;  // guarded by mu
+};
+
+class OperationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/ink-ops-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    auto store = OpenSqliteStore(":memory:", clock_);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    store_ = std::move(*store);
+    auto box = SecretBox::LoadOrCreate(dir_ + "/secret.key");
+    ASSERT_TRUE(box.ok());
+    box_ = std::make_unique<SecretBox>(*box);
+    ControllerOptions options;
+    options.instance = "opstest";
+    options.routes_path = dir_ + "/routes.json";
+    options.tick = std::chrono::milliseconds(50);
+    controller_ = std::make_unique<ServiceController>(*store_, runtime_, *box_, clock_, options);
+    deps_ = std::make_unique<OperationDeps>(
+        OperationDeps{*store_, runtime_, *controller_, *box_, clock_, "test"});
+    RegisterOperations(table_, *deps_);
+    auto workspace = store_->CreateWorkspace("default");
+    ASSERT_TRUE(workspace.ok());
+    caller_.workspace_id = workspace->id;
+    ASSERT_TRUE(store_->CreateProject(workspace->id, "demo").ok());
+  }
+  void TearDown() override {
+    controller_->Stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Invokes `operation` with input.project = "demo" (unless the input names a project).
+  Result<Json> Call(const std::string& operation, Json input) {
+    const Operation* op = table_.Find(operation);
+    if (op == nullptr) return NotFound("no operation " + operation);
+    if (!input.contains("project")) input["project"] = "demo";
+    return table_.Invoke(*op, caller_, input);
+  }
+
+  Json MustCall(const std::string& operation, Json input) {
+    auto result = Call(operation, std::move(input));
+    EXPECT_TRUE(result.ok()) << operation << ": " << result.error().message;
+    return result.ok() ? *result : Json();
+  }
+
+  std::string ServiceId() {
+    return store_->ListServices(caller_.workspace_id, ProjectId())->at(0).id;
+  }
+  std::string ProjectId() { return store_->GetProject(caller_.workspace_id, "demo")->id; }
+
+  std::string dir_;
+  Clock& clock_ = SystemClock();
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<SecretBox> box_;
+  RecordingRuntime runtime_;
+  std::unique_ptr<ServiceController> controller_;
+  std::unique_ptr<OperationDeps> deps_;
+  OperationTable table_;
+  Caller caller_;
+};
+
+}  // namespace ink::api_test
