@@ -99,6 +99,7 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
     for (const auto& r : replicas) {
       rs.push_back({{"index", r.index},
                     {"container_id", r.container_id.substr(0, 12)},
+                    {"deployment_id", r.deployment_id},
                     {"name", r.name},
                     {"state", r.state},
                     {"healthy", r.healthy},
@@ -397,6 +398,24 @@ Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json
   }
 }
 
+// The service once the controller observes the replicas of `deployment` (its newly active
+// release; "" = no need), so a wait's answer shows the release it waited for: activation comes
+// first, the next controller tick (under a second) observes its replicas. Waits at most 5 s.
+Result<Service> ServiceAfter(OperationDeps& deps, const std::string& service_id,
+                             const std::string& deployment) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  if (!deployment.empty()) deps.controller.Wake();
+  while (!deployment.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto replicas = deps.controller.Replicas(service_id);
+    if (std::any_of(replicas.begin(), replicas.end(),
+                    [&](const ReplicaStatus& r) { return r.deployment_id == deployment; })) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return deps.store.GetServiceById(service_id);
+}
+
 // Gives an operation that starts a deployment (it answers {deployment: {id, ...}, ...}) a
 // `wait` input: with wait > 0 it then waits like get_deployment, reporting progress, and
 // answers with the deployment as it ended plus `finished`, and `service` as get_service shows
@@ -424,7 +443,9 @@ Operation WithDeploymentWait(OperationDeps& deps, Operation op) {
     (*started)["finished"] = (*waited)["finished"];
     const Json& service = (*started)["service"];
     if (service.is_object() && service.contains("id")) {
-      auto now = deps.store.GetServiceById(service["id"].get<std::string>());
+      std::string deployment = (*waited)["deployment"]["id"];
+      bool active = (*waited)["deployment"]["status"] == Name(DeploymentStatus::kActive);
+      auto now = ServiceAfter(deps, service["id"], active ? deployment : "");
       if (now.ok() && now->workspace_id == c.workspace_id) {
         (*started)["service"] = ServiceJson(deps, *now, service.value("project", ""), true);
       }

@@ -102,12 +102,20 @@ int ReportDeployment(Session& s, Json& response, const std::string& service,
     if (last.is_object() && Member(response, "deployment").is_object()) {
       response["deployment"] = last;  // --json shows the state the wait ended in
     }
-    // Active: and the service as `ink services get` shows it now, as deploy {wait} answers.
+    // Active: and the service as `ink services get` shows it, as deploy {wait} answers, once
+    // inkd observes the new release's replicas (the tick after activation; at most 5 tries).
     if (code == kExitOk) {
-      auto service_now = s.Call("GET", ServicePath(project, service));
-      if (!service_now) return s.exit_code();
-      if (Member(*service_now, "service").is_object()) {
-        response["service"] = (*service_now)["service"];
+      for (int attempt = 0; attempt < 5; ++attempt) {
+        if (attempt > 0) s.env().sleep(kPollInterval);
+        auto service_now = s.Call("GET", ServicePath(project, service));
+        if (!service_now) return s.exit_code();
+        response["service"] = Member(*service_now, "service");
+        bool observed = false;
+        Json replicas = Member(response["service"], "replicas_observed");
+        for (const Json& r : replicas.is_array() ? replicas : Json::array()) {
+          observed = observed || Field(r, "deployment_id") == id;
+        }
+        if (observed) break;
       }
     }
     if (code == kExitOk && !s.json()) {

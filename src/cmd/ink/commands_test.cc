@@ -205,20 +205,29 @@ TEST_F(CommandsTest, DeployWaitPollsUntilActive) {
   Reply(200, {{"deployment", {{"id", "dep_1"}, {"status", "pending"}}}});
   Reply(200, {{"deployment", {{"id", "dep_1"}, {"status", "deploying"}, {"message", "pulling"}}}});
   Reply(200, {{"deployment", {{"id", "dep_1"}, {"status", "active"}}}});
-  Reply(200, {{"service", {{"name", "s"}, {"status", "running"}, {"replicas_observed", {}}}}});
+  // The first answer still shows the previous release's replicas; the second the new one's.
+  Reply(200, {{"service",
+               {{"name", "s"},
+                {"status", "running"},
+                {"replicas_observed", {{{"deployment_id", "dep_0"}}}}}}});
+  Reply(200, {{"service",
+               {{"name", "s"},
+                {"status", "running"},
+                {"replicas_observed", {{{"deployment_id", "dep_1"}}}}}}});
   ASSERT_EQ(Run({"deploy", "--image", "i", "--project", "p", "--service", "s", "--wait", "--json"}),
             0)
       << err_.str();
-  ASSERT_EQ(script_.sent.size(), 5u);
+  ASSERT_EQ(script_.sent.size(), 6u);
   EXPECT_EQ(script_.sent[3].target, "/v1/deployments/dep_1");
   EXPECT_EQ(script_.sent[4].target, "/v1/projects/p/services/s");
+  EXPECT_EQ(script_.sent[5].target, "/v1/projects/p/services/s");
   Json printed = Json::parse(out_.str());  // exactly one JSON document
   EXPECT_EQ(printed["deployment"]["status"], "active");
   EXPECT_EQ(printed["service"]["status"], "running");  // the final service, as services get
-  EXPECT_TRUE(printed["service"].contains("replicas_observed"));
+  EXPECT_EQ(printed["service"]["replicas_observed"][0]["deployment_id"], "dep_1");
   EXPECT_EQ(printed["url"], "http://u");
   EXPECT_NE(err_.str().find("deployment dep_1: deploying - pulling"), std::string::npos);
-  EXPECT_EQ(clock_.Steady() - start_, std::chrono::milliseconds(2000));
+  EXPECT_EQ(clock_.Steady() - start_, std::chrono::milliseconds(3000));
 }
 
 TEST_F(CommandsTest, DeployWaitFailedExits1WithTheMessage) {
