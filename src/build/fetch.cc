@@ -1,5 +1,6 @@
 #include "src/build/fetch.h"
 
+#include <algorithm>
 #include <csignal>
 #include <deque>
 #include <filesystem>
@@ -89,8 +90,16 @@ std::string Explain(const std::string& url, const std::string& ref, const std::s
   if (has("transport") && has("not allowed")) {
     return url + " uses a transport Ink does not allow (only https, ssh and file)";
   }
-  if (has("Could not resolve host") || has("Connection refused") || has("timed out")) {
-    return url + " cannot be reached: " + output.substr(0, 300);
+  if (has("Could not resolve host") || has("Could not resolve hostname") ||
+      has("Name or service not known") || has("Temporary failure in name resolution")) {
+    return url + " cannot be reached: its host name does not resolve; check the URL (" +
+           output.substr(0, 300) + ")";
+  }
+  if (has("Connection refused") || has("Failed to connect") || has("Couldn't connect") ||
+      has("No route to host") || has("Network is unreachable") || has("timed out") ||
+      has("ssh: connect to host")) {
+    return url + " cannot be reached: nothing answers at its host and port; check the URL (" +
+           output.substr(0, 300) + ")";
   }
   return "git failed for " + url + ": " + output.substr(0, 600);
 }
@@ -206,6 +215,55 @@ Result<std::string> FetchGit(const BuildSource& source, const std::string& dest,
   auto tree = CheckTree(dest, options.limits);
   if (!tree.ok()) return tree.error();
   return commit;
+}
+
+Status ProbeGit(const BuildSource& source, const std::string& scratch,
+                const FetchOptions& options) {
+  INK_RETURN_IF_ERROR(source.Validate());
+  if (source.kind != "git") return InvalidArgument("not a git source");
+  bool commit_id = source.ref.size() >= 7 && source.ref.size() <= 64 &&
+                   source.ref.find_first_not_of("0123456789abcdef") == std::string::npos;
+  std::vector<std::string> argv = Git({"ls-remote", "--exit-code", "--", source.url});
+  if (commit_id) {
+    argv.erase(std::find(argv.begin(), argv.end(), "--exit-code"));
+  } else {
+    argv.push_back(source.ref.empty() ? "HEAD" : source.ref);
+  }
+  std::deque<std::string> last_lines;
+  RunSpec spec;
+  spec.argv = std::move(argv);
+  spec.env = GitEnvironment(scratch, options);
+  spec.cwd = scratch;
+  spec.timeout = options.timeout;
+  spec.max_file_bytes = 1 << 20;  // ls-remote writes nothing; ssh's known_hosts stays small
+  spec.on_line = [&](std::string_view line) {
+    last_lines.emplace_back(line);
+    if (last_lines.size() > 8) last_lines.pop_front();
+  };
+  spec.check = [&]() -> std::string {
+    return options.should_stop && options.should_stop() ? "inkd is stopping" : "";
+  };
+  auto outcome = RunStreaming(spec);
+  if (!outcome.ok()) return outcome.error();
+  if (outcome->ok()) return {};
+  if (outcome->timed_out) {
+    return Unavailable(source.url + " did not answer within " +
+                       std::to_string(options.timeout.count() / 1000) +
+                       "s; check the host and that it serves git");
+  }
+  if (!outcome->stopped.empty()) return Unavailable("checking " + source.url + " stopped");
+  if (outcome->exit_code == 2) {  // --exit-code: the repository answered without that ref
+    if (source.ref.empty()) {
+      return InvalidArgument(source.url +
+                             " has no default branch (an empty repository?); push a commit or "
+                             "give ref");
+    }
+    return InvalidArgument("ref '" + source.ref + "' does not exist in " + source.url +
+                           "; check the branch, tag or commit");
+  }
+  std::string output;
+  for (const auto& l : last_lines) output += (output.empty() ? "" : "\n") + l;
+  return InvalidArgument(Explain(source.url, source.ref, output));
 }
 
 Result<std::string> ResolveSubdirectory(const std::string& root, const std::string& path) {

@@ -38,6 +38,13 @@ struct FetchOptions {
 Result<std::string> FetchGit(const BuildSource& source, const std::string& dest,
                              const FetchOptions& options);
 
+// Asks the repository whether source.ref (or its default branch) exists, fetching nothing:
+// `git ls-remote` with FetchGit's environment and hardening, bounded by options.timeout (keep it
+// short: deploy waits for it). `scratch` is an existing directory for git's HOME. A ref that
+// looks like a commit id is not checked (servers list only branch and tag tips), only that the
+// repository answers. Errors say what cannot be read: the host, the repository or the ref.
+Status ProbeGit(const BuildSource& source, const std::string& scratch, const FetchOptions& options);
+
 // The directory `path` inside `root` (root itself for ""), resolved without leaving the tree:
 // an error if it does not exist, is not a directory, or a symbolic link leads out of `root`.
 Result<std::string> ResolveSubdirectory(const std::string& root, const std::string& path);

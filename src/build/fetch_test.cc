@@ -76,6 +76,42 @@ TEST_F(FetchGitTest, UnknownRefAndRepositoryAreClearErrors) {
       << repo.error().message;
 }
 
+TEST_F(FetchGitTest, ProbeAnswersWithoutFetching) {
+  for (const std::string& ref : {std::string(), std::string("main"), std::string("other"),
+                                 std::string("v1"), first_commit_}) {
+    Status probed = ProbeGit({.kind = "git", .url = url_, .ref = ref}, Dest(), {});
+    EXPECT_TRUE(probed.ok()) << ref << ": " << probed.error().message;
+  }
+  std::string scratch = Dest();
+  ASSERT_TRUE(ProbeGit({.kind = "git", .url = url_}, scratch, {}).ok());
+  EXPECT_FALSE(fs::exists(scratch + "/app"));  // nothing fetched
+}
+
+TEST_F(FetchGitTest, ProbeSaysWhichPartCannotBeRead) {
+  auto ref = ProbeGit({.kind = "git", .url = url_, .ref = "nope"}, Dest(), {});
+  ASSERT_FALSE(ref.ok());
+  EXPECT_EQ(ref.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(ref.error().message.find("ref 'nope' does not exist in " + url_), std::string::npos)
+      << ref.error().message;
+  auto repo = ProbeGit({.kind = "git", .url = "file://" + dir_ + "/missing.git"}, Dest(), {});
+  ASSERT_FALSE(repo.ok());
+  EXPECT_NE(repo.error().message.find("is not a git repository Ink can read"), std::string::npos)
+      << repo.error().message;
+  Sh("git init -q --bare empty.git");
+  auto empty = ProbeGit({.kind = "git", .url = "file://" + dir_ + "/empty.git"}, Dest(), {});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.error().message.find("has no default branch"), std::string::npos)
+      << empty.error().message;
+  // Nothing listens on loopback port 1: the host cannot be reached (no traffic leaves the host).
+  auto host = ProbeGit({.kind = "git", .url = "https://127.0.0.1:1/team/app.git"}, Dest(), {});
+  ASSERT_FALSE(host.ok());
+  EXPECT_NE(host.error().message.find("cannot be reached"), std::string::npos)
+      << host.error().message;
+  auto hostile = ProbeGit({.kind = "git", .url = "ext::sh -c touch% /tmp/ink-pwned"}, Dest(), {});
+  ASSERT_FALSE(hostile.ok());
+  EXPECT_FALSE(fs::exists("/tmp/ink-pwned"));
+}
+
 TEST_F(FetchGitTest, HostileUrlsNeverReachGit) {
   for (const char* url : {"ext::sh -c touch% /tmp/ink-pwned", "--upload-pack=touch /tmp/x"}) {
     auto r = FetchGit({.kind = "git", .url = url}, Dest(), {});

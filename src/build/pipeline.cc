@@ -405,6 +405,9 @@ Status BuildPipeline::CheckSource(const std::string& workspace_id,
   if (source.kind == "git") {
     auto url = impl_->ResolveGitUrl(workspace_id, source.url);
     if (!url.ok()) return url.error();
+    BuildSource resolved = source;
+    resolved.url = *url;
+    return impl_->ProbeGitSource(workspace_id, resolved);
   }
   return {};
 }

@@ -65,6 +65,9 @@ class BuildPipeline::Impl {
   // the fetch) and sets `fetch`'s ssh identity and known_hosts (DATA/ssh/<workspace>/).
   Status PrepareSsh(const std::string& workspace_id, const std::string& url, const std::string& dir,
                     build::FetchOptions& fetch) const;
+  // pipeline_sources.cc: asks the git source (URL already resolved) whether its ref exists,
+  // with the workspace's ssh identity, in a scratch directory removed afterwards.
+  Status ProbeGitSource(const std::string& workspace_id, const BuildSource& source) const;
   // Fetches `source` into `dir`/src; returns the directory to plan in (after `path`) and, for
   // git, sets `commit`.
   Result<std::string> FetchSource(const std::string& workspace_id, const BuildSource& source,

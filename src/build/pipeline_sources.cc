@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "ink/common/names.h"
 #include "src/build/pipeline_impl.h"
 #include "src/build/source_policy.h"
 
@@ -54,6 +55,21 @@ Status BuildPipeline::Impl::PrepareSsh(const std::string& workspace_id, const st
   if (!written) return Internal("cannot write the deploy key for the fetch");
   fetch.ssh_identity_file = path;
   return {};
+}
+
+Status BuildPipeline::Impl::ProbeGitSource(const std::string& workspace_id,
+                                           const BuildSource& source) const {
+  if (options_.source_check_timeout.count() <= 0) return {};
+  std::string scratch = BuildsDir() + "/work/" + NewId("probe");
+  std::error_code ec;
+  fs::create_directories(scratch + "/home", ec);
+  if (ec) return Internal("cannot create " + scratch + ": " + ec.message());
+  build::FetchOptions fetch;
+  fetch.timeout = options_.source_check_timeout;
+  Status status = PrepareSsh(workspace_id, source.url, scratch, fetch);
+  if (status.ok()) status = build::ProbeGit(source, scratch + "/home", fetch);
+  fs::remove_all(scratch, ec);
+  return status;
 }
 
 }  // namespace ink

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tarfile
 import threading
@@ -21,7 +22,7 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import (FIXTURES, InkTestCase, log, main, podman, run, unique, wait_deployment,
+from harness import (FIXTURES, InkTestCase, free_port, log, main, podman, run, unique, wait_deployment,
                      wait_until)
 
 APPS = FIXTURES / "apps"
@@ -245,6 +246,42 @@ class BuildPipeline(InkTestCase):
             self.assert_refused({"git": url}, ["outside the host directories", str(self.tmp),
                                                "--allow-file-sources"], status=403)
         self.assertFalse(marker.exists())
+
+    def test_3b_unreadable_git_sources_are_refused_at_once(self):
+        """No such repository, ref or host: deploy answers 400 at once (git ls-remote with a
+        short deadline, before anything is written) and creates nothing."""
+        _, url = make_repo(self.tmp, unique("probe"), APPS / "static")
+        closed = free_port()  # nothing listens there: loopback only, refused at once
+        cases = [
+            ({"git": f"file://{self.tmp}/no-such-repo.git"},
+             ["is not a git repository Ink can read"]),
+            ({"git": url, "ref": "no-such-branch"},
+             ["ref 'no-such-branch' does not exist in", "check the branch, tag or commit"]),
+            ({"git": f"https://127.0.0.1:{closed}/team/app.git"},
+             ["cannot be reached", "check the URL"]),
+            ({"git": f"ssh://git@127.0.0.1:{closed}/team/app.git"},
+             ["cannot be reached", "check the URL"]),
+        ]
+        db = self.inkd.data_dir / "ink.db"
+        def rows():
+            con = sqlite3.connect(db)
+            try:
+                return [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                        for t in ("projects", "services", "deployments")]
+            finally:
+                con.close()
+        before = rows()
+        for fields, words in cases:
+            started = time.monotonic()
+            self.assert_refused(fields, words)
+            self.assertLess(time.monotonic() - started, 10, fields)
+        self.assertEqual(rows(), before, "a refused deploy wrote a project, service or deployment")
+        # The same repository at a ref that exists is accepted (the check is no blanket refusal).
+        service = unique("probeok")
+        out = self.deploy(service, git=url, ref="main")
+        final = wait_deployment(self.inkd, out["deployment"]["id"], timeout=300)
+        self.assertEqual(final["status"], "active", final["message"])
+        self.inkd.api_ok("DELETE", f"/v1/projects/{self.project}/services/{service}")
 
     def test_4_hostile_tarballs_are_refused(self):
         cases = [

@@ -4,11 +4,12 @@
   naming the path and the flag), while the workspace's own push remote still deploys.
 - ssh: a private repository served by a real sshd on 127.0.0.1 (started by this test with its
   own config, host key and authorized_keys) is fetched with the workspace's deploy key only.
-  Before the key exists the fetch is refused although the server also authorizes a key held by
-  an ssh-agent that inkd's environment points at (SSH_AUTH_SOCK) and any key in root's ~/.ssh:
-  Ink never offers them. After `ink deploy-key create` and adding the public key the app builds
-  and serves. The private key is never returned and not stored in plaintext; the server's host
-  key is remembered per workspace, and a changed host key stops the next fetch.
+  Before the key exists deploy is refused at once (its source check, git ls-remote, cannot log
+  in) although the server also authorizes a key held by an ssh-agent that inkd's environment
+  points at (SSH_AUTH_SOCK) and any key in root's ~/.ssh: Ink never offers them. After `ink
+  deploy-key create` and adding the public key the app builds and serves. The private key is
+  never returned and not stored in plaintext; the server's host key is remembered per
+  workspace, and a changed host key makes the next deploy a 400 naming it.
 """
 
 import os
@@ -171,15 +172,28 @@ class SshDeployKey(InkTestCase):
                                {"service": service, "git": self.url, "ref": "main"})
         return out, wait_deployment(self.inkd, out["deployment"]["id"], timeout=600)
 
+    def refused(self, project, service="web"):
+        """A deploy that deploy's source check (git ls-remote over ssh) refuses at once: the
+        400's message; nothing is written."""
+        before = self.inkd.api_ok("GET", f"/v1/projects/{project}/services")["services"]
+        status, data = self.inkd.api("POST", f"/v1/projects/{project}/deploy",
+                                     {"service": service, "git": self.url, "ref": "main"})
+        self.assertEqual(status, 400, data)
+        after = self.inkd.api_ok("GET", f"/v1/projects/{project}/services")["services"]
+        self.assertEqual([s["active_deployment_id"] for s in after],
+                         [s["active_deployment_id"] for s in before])
+        return data["error"]["message"]
+
     def test_only_the_workspaces_deploy_key_is_used(self):
         project = unique("ssh")
         self.inkd.create_project(project)
 
-        # 1. No deploy key: refused, although the agent's and root's keys would be accepted.
-        _, failed = self.deploy(project)
-        self.assertEqual(failed["status"], "failed", failed)
-        self.assertIn("deploy-key create", failed["message"])
-        self.assertIn("Permission denied", self.build_log(failed["id"]))
+        # 1. No deploy key: refused at once, although the agent's and root's keys would be
+        #    accepted; no service is created.
+        message = self.refused(project)
+        self.assertIn("deploy-key create", message)
+        self.assertEqual(self.inkd.api_ok("GET", f"/v1/projects/{project}/services")["services"],
+                         [])
         self.assertNotIn("Accepted publickey", self.sshd.log_text())
 
         # 2. The deploy key: created once, public half only, sealed at rest.
@@ -204,20 +218,20 @@ class SshDeployKey(InkTestCase):
         self.assertEqual(done["status"], "active", (done, self.build_log(done["id"])[-3000:]))
         self.inkd.wait_serving(out["url"], body="over ssh")
         self.assertIn("Accepted publickey", self.sshd.log_text())
-        self.assertEqual(self.sshd.log_text().count("Accepted publickey"), 1)
+        # Two logins with the deploy key: deploy's source check (ls-remote) and the fetch.
+        self.assertEqual(self.sshd.log_text().count("Accepted publickey"), 2)
         self.assertEqual(list((self.inkd.data_dir / "builds" / "work").glob("*/ssh/deploy_key")),
                          [], "the deploy key file outlived the fetch")
         known = list((self.inkd.data_dir / "ssh").glob("wsp_*/known_hosts"))
         self.assertEqual(len(known), 1, known)  # Ink's own, per workspace
         self.assertIn(f"[127.0.0.1]:{self.sshd.port}", known[0].read_text())
 
-        # 4. The server's host key changes: the next fetch is refused, nothing else changes.
+        # 4. The server's host key changes: the next deploy is refused at once, nothing else
+        #    changes.
         self.sshd.stop()
         self.sshd.new_host_key()
         self.sshd.start()
-        _, changed = self.deploy(project)
-        self.assertEqual(changed["status"], "failed", changed)
-        self.assertIn("host key", changed["message"])
+        self.assertIn("host key", self.refused(project))
         self.inkd.wait_serving(out["url"], body="over ssh")  # the old release still serves
 
     def build_log(self, deployment):

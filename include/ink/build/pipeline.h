@@ -50,6 +50,9 @@ struct PipelineOptions {
   int concurrency = 1;
   std::chrono::seconds build_timeout{1200};
   std::chrono::seconds fetch_timeout{300};
+  // How long deploy's check that a git source can be read (git ls-remote) may take; 0 = no
+  // check (the build's fetch then finds out).
+  std::chrono::seconds source_check_timeout{10};
   int64_t build_memory_bytes = int64_t{4} << 30;
   int64_t max_upload_bytes = int64_t{512} << 20;  // an uploaded archive as sent
   int64_t max_source_bytes = int64_t{2} << 30;    // unpacked tree / checkout
@@ -102,7 +105,9 @@ class BuildPipeline : public Builder {
   Result<ArchiveInfo> ReceiveArchive(const std::string& workspace_id, const BodyReader& body);
   // NotFound unless the archive exists and belongs to `workspace_id`.
   Result<ArchiveInfo> GetArchive(const std::string& workspace_id, const std::string& id) const;
-  // Checks a source before a deployment is written: fields valid, archive present and owned.
+  // Checks a source before a deployment is written: fields valid, archive present and owned;
+  // a git source allowed (file:// policy) and readable: its host answers, the repository and
+  // the ref exist (git ls-remote, at most options.source_check_timeout). Fetches nothing.
   Status CheckSource(const std::string& workspace_id, const BuildSource& source) const;
 
   // Fetches the source into a scratch directory and returns the plan DetectPlan makes for it
