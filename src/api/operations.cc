@@ -1,7 +1,6 @@
 #include "ink/api/operations.h"
 
 #include <cmath>
-#include <thread>
 
 #include "ink/common/names.h"
 #include "ink/common/resources.h"
@@ -368,14 +367,20 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
               {"url", ServiceUrl(deps, name, project->name)}};
 }
 
-// get_deployment: reads a deployment; with `wait` (seconds) it polls until the deployment has
+// get_deployment: reads a deployment; with `wait` (seconds) it waits until the deployment has
 // finished (active, failed, superseded), reporting each status or message change to `progress`
-// and stopping early when the caller cancels.
+// and stopping early when the caller cancels. The wait sleeps on the store's watch (woken by
+// writes of this deployment or its service, never by a timer polling SQLite); only a caller
+// that can cancel (MCP) is looked at once a second as well, since a cancellation is a flag.
 Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json& input,
                            const Progress& progress) {
   std::string id = input["deployment"];
   int wait = input.value("wait", 0);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+  Clock& clock = deps.store.changes().clock();
+  const auto deadline = clock.Steady() + std::chrono::seconds(wait);
+  // Subscribed before the first read, so no write between the read and the wait is missed.
+  auto changes =
+      wait > 0 ? deps.store.changes().Subscribe({DeploymentKey(id)}) : nullptr;
   std::string last;
   while (true) {
     auto d = deps.store.GetDeployment(caller.workspace_id, id);
@@ -390,11 +395,14 @@ Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json
     if (wait > 0 && state != last && progress.report) progress.report(id + ": " + state);
     last = state;
     bool cancelled = progress.cancelled && progress.cancelled();
-    if (finished || wait == 0 || cancelled || std::chrono::steady_clock::now() >= deadline) {
+    if (finished || wait == 0 || cancelled || clock.Steady() >= deadline) {
       Json out = {{"deployment", DeploymentJson(*d)}, {"finished", finished}};
       return out;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    changes->Add(ServiceKey(d->service_id));  // deleting the service deletes it too
+    auto until = deadline;
+    if (progress.cancelled) until = std::min(until, clock.Steady() + std::chrono::seconds(1));
+    changes->Wait(until);
   }
 }
 

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <deque>
 #include <fstream>
-#include <thread>
 
 #include "ink/api/rest.h"
 #include "ink/build/pipeline.h"
@@ -111,8 +110,14 @@ bool StillBuilding(OperationDeps& deps, const Caller& caller, const std::string&
          (d->status == DeploymentStatus::kPending || d->status == DeploymentStatus::kBuilding);
 }
 
+// Follows a build log: what the file holds, then each line as the pipeline writes it. Waits on
+// the store's watch (the pipeline notifies BuildLogKey per line, the store the deployment's
+// status), so a quiet build costs nothing but an empty chunk every 2 s that tells whether the
+// client is still there.
 Status StreamBuildLog(OperationDeps& deps, const Caller& c, const Deployment& d, int tail,
                       const StreamSink& sink) {
+  Clock& clock = deps.store.changes().clock();
+  auto changes = deps.store.changes().Subscribe({BuildLogKey(d.id), DeploymentKey(d.id)});
   std::string path = deps.builds->LogPath(d.id);
   std::streamoff offset = 0;
   std::string first;
@@ -121,7 +126,6 @@ Status StreamBuildLog(OperationDeps& deps, const Caller& c, const Deployment& d,
   }
   if (!sink(first)) return {};
   std::string partial;
-  auto quiet_since = std::chrono::steady_clock::now();
   while (true) {
     bool building = StillBuilding(deps, c, d.id);
     std::ifstream in_file(path, std::ios::binary);
@@ -143,14 +147,10 @@ Status StreamBuildLog(OperationDeps& deps, const Caller& c, const Deployment& d,
     if (cut != std::string::npos) {
       if (!sink(partial.substr(0, cut + 1))) return {};
       partial.erase(0, cut + 1);
-      quiet_since = std::chrono::steady_clock::now();
     }
     if (!building && chunk.empty()) break;
-    if (std::chrono::steady_clock::now() - quiet_since > std::chrono::seconds(2)) {  // client gone?
-      if (!sink("")) return {};
-      quiet_since = std::chrono::steady_clock::now();
-    }
-    if (chunk.size() < (1u << 20)) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (chunk.size() >= (1u << 20)) continue;  // more is there already
+    if (!changes->Wait(clock.Steady() + std::chrono::seconds(2)) && !sink("")) return {};
   }
   if (!partial.empty()) sink(partial + "\n");
   return {};

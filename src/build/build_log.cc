@@ -8,20 +8,26 @@ namespace {
 constexpr size_t kRecentLines = 50;
 }
 
-Result<std::unique_ptr<BuildLog>> BuildLog::Create(const std::string& path, int64_t max_bytes) {
+Result<std::unique_ptr<BuildLog>> BuildLog::Create(const std::string& path, int64_t max_bytes,
+                                                   std::function<void()> on_written) {
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) {
     return Internal("cannot create build log " + path + ": " + std::strerror(errno));
   }
   std::setvbuf(f, nullptr, _IOLBF, 0);  // followers see each line as it comes
-  return std::unique_ptr<BuildLog>(new BuildLog(f, max_bytes < 1024 ? 1024 : max_bytes));
+  return std::unique_ptr<BuildLog>(
+      new BuildLog(f, max_bytes < 1024 ? 1024 : max_bytes, std::move(on_written)));
 }
 
 BuildLog::~BuildLog() { Close(); }
 
 void BuildLog::Line(std::string_view text) {
+  if (LineLocked(text)) Written();
+}
+
+bool BuildLog::LineLocked(std::string_view text) {
   std::lock_guard lock(mu_);
-  if (file_ == nullptr) return;
+  if (file_ == nullptr) return false;
   std::string line(text);
   recent_.push_back(line);
   if (recent_.size() > kRecentLines) recent_.pop_front();
@@ -31,13 +37,13 @@ void BuildLog::Line(std::string_view text) {
     std::fwrite(line.data(), 1, line.size(), file_);
     std::fputc('\n', file_);
     written_ += size;
-    return;
+    return true;
   }
   rolling_ = true;
   int64_t tail_budget = max_bytes_ - head_budget;
   if (size > tail_budget) {  // cannot happen with line cuts of 16 KiB, but stay bounded
     omitted_ += size;
-    return;
+    return false;
   }
   tail_.push_back(std::move(line));
   tail_bytes_ += size;
@@ -46,6 +52,7 @@ void BuildLog::Line(std::string_view text) {
     tail_bytes_ -= static_cast<int64_t>(tail_.front().size()) + 1;
     tail_.pop_front();
   }
+  return false;
 }
 
 std::string BuildLog::Tail(int lines) const {
@@ -60,8 +67,12 @@ std::string BuildLog::Tail(int lines) const {
 }
 
 void BuildLog::Close() {
+  if (CloseLocked()) Written();
+}
+
+bool BuildLog::CloseLocked() {
   std::lock_guard lock(mu_);
-  if (file_ == nullptr) return;
+  if (file_ == nullptr) return false;
   if (omitted_ > 0) {
     std::fprintf(file_,
                  "[ink: %lld bytes of build log omitted here; the log keeps its first and "
@@ -75,6 +86,7 @@ void BuildLog::Close() {
   tail_.clear();
   std::fclose(file_);
   file_ = nullptr;
+  return true;
 }
 
 int64_t BuildLog::omitted_bytes() const {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,8 +22,11 @@ namespace ink::build {
 
 class BuildLog {
  public:
-  // Creates (truncates) the log file at `path`.
-  static Result<std::unique_ptr<BuildLog>> Create(const std::string& path, int64_t max_bytes);
+  // Creates (truncates) the log file at `path`. `on_written` (optional) is called after each
+  // line that reaches the file and after Close(), without the log's lock held (followers wait
+  // on it instead of polling the file).
+  static Result<std::unique_ptr<BuildLog>> Create(const std::string& path, int64_t max_bytes,
+                                                  std::function<void()> on_written = {});
   ~BuildLog();
 
   // Appends one line (a '\n' is added). After Close() it does nothing.
@@ -34,7 +38,15 @@ class BuildLog {
   int64_t omitted_bytes() const;
 
  private:
-  BuildLog(std::FILE* file, int64_t max_bytes) : file_(file), max_bytes_(max_bytes) {}
+  BuildLog(std::FILE* file, int64_t max_bytes, std::function<void()> on_written)
+      : on_written_(std::move(on_written)), file_(file), max_bytes_(max_bytes) {}
+  bool LineLocked(std::string_view text);  // true if the line reached the file
+  bool CloseLocked();                      // true if it was open
+  void Written() const {
+    if (on_written_) on_written_();
+  }
+
+  const std::function<void()> on_written_;
 
   mutable std::mutex mu_;  // guards everything below
   std::FILE* file_;

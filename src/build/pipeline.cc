@@ -121,7 +121,9 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
     const std::function<bool()>& should_stop) {
   auto source = BuildSource::Parse(d.spec.source);
   if (!source.ok()) return source.error();
-  auto log = build::BuildLog::Create(LogPath(d.id), options_.max_log_bytes);
+  auto log = build::BuildLog::Create(LogPath(d.id), options_.max_log_bytes, [this, id = d.id] {
+    store_.changes().Notify(BuildLogKey(id));
+  });
   if (!log.ok()) return log.error();
   build::BuildLog& out = **log;
   {

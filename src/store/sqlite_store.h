@@ -24,7 +24,9 @@ inline constexpr int64_t kMaxEventsPerService = 1000;
 class SqliteStore final : public Store {
  public:
   SqliteStore(Connection connection, Clock& clock)
-      : connection_(std::move(connection)), clock_(clock) {}
+      : connection_(std::move(connection)), clock_(clock), changes_(clock) {}
+
+  Watch& changes() override { return changes_; }
 
   Result<Workspace> CreateWorkspace(const std::string& name) override;
   Result<std::vector<Workspace>> ListWorkspaces() override;
@@ -119,9 +121,13 @@ class SqliteStore final : public Store {
   // Runs a service query whose statement is already bound; NotFound with `not_found` if no row.
   Result<Service> ReadOneService(Statement& query, const std::string& not_found);
 
+  // Notifies a deployment's waiters and its service's (the service is looked up).
+  void NotifyDeploymentLocked(const std::string& deployment_id);
+
   std::mutex mu_;
   Connection connection_;  // guarded by mu_: the connection, its statements and transactions
   Clock& clock_;
+  Watch changes_;  // notified under mu_ after a write succeeded (waiters then read through mu_)
 };
 
 }  // namespace ink::store_internal

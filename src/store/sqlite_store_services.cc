@@ -71,6 +71,8 @@ Result<std::vector<T>> ReadAll(Statement& query, Reader read) {
   }
 }
 
+std::string ReadId(const Statement& row) { return row.Text(0); }
+
 }  // namespace
 
 Result<Service> SqliteStore::ReadOneService(Statement& query, const std::string& not_found) {
@@ -89,6 +91,8 @@ Result<Store::ServiceAndDeployment> SqliteStore::CreateOrUpdateServiceWithDeploy
   auto result = DeployLocked(workspace_id, project_id, name, spec, options);
   if (!result.ok()) return result.error();
   INK_RETURN_IF_ERROR(transaction->Commit());
+  changes_.Notify(ServiceKey(result->service.id));
+  changes_.Notify(DeploymentKey(result->deployment.id));
   return result;
 }
 
@@ -209,6 +213,11 @@ Status SqliteStore::DeleteService(const std::string& workspace_id, const std::st
   auto transaction = Transaction::Begin(connection_, kWhat);
   if (!transaction.ok()) return transaction.error();
   INK_RETURN_IF_ERROR(RequireService(workspace_id, service_id, kWhat));
+  // Their waiters learn that they are gone.
+  auto ids = Prepare("SELECT id FROM deployments WHERE service_id = ?", kWhat);
+  if (!ids.ok()) return ids.error();
+  auto deployment_ids = ReadAll<std::string>(ids->Bind(service_id), ReadId);
+  if (!deployment_ids.ok()) return deployment_ids.error();
   // Children first: the foreign keys refuse a service row that still has them.
   for (const char* sql : {"DELETE FROM events WHERE service_id = ? AND workspace_id = ?",
                           "DELETE FROM hostnames WHERE service_id = ? AND workspace_id = ?",
@@ -221,7 +230,10 @@ Status SqliteStore::DeleteService(const std::string& workspace_id, const std::st
     if (!erase.ok()) return erase.error();
     INK_RETURN_IF_ERROR(erase->BindAll(service_id, workspace_id).Run());
   }
-  return transaction->Commit();
+  INK_RETURN_IF_ERROR(transaction->Commit());
+  changes_.Notify(ServiceKey(service_id));
+  for (const auto& id : *deployment_ids) changes_.Notify(DeploymentKey(id));
+  return {};
 }
 
 Result<Deployment> SqliteStore::GetDeployment(const std::string& workspace_id,
@@ -270,7 +282,16 @@ Status SqliteStore::UpdateDeploymentStatus(const std::string& deployment_id,
   INK_RETURN_IF_ERROR(
       update->BindAll(std::string(Name(status)), message, clock_.NowMillis(), deployment_id).Run());
   if (connection_.Changes() == 0) return NotFound("deployment '" + deployment_id + "' not found");
+  NotifyDeploymentLocked(deployment_id);
   return {};
+}
+
+void SqliteStore::NotifyDeploymentLocked(const std::string& deployment_id) {
+  changes_.Notify(DeploymentKey(deployment_id));
+  auto owner = Prepare("SELECT service_id FROM deployments WHERE id = ?", "notify");
+  if (!owner.ok()) return;
+  auto row = owner->Bind(deployment_id).Step();
+  if (row.ok() && *row) changes_.Notify(ServiceKey(owner->Text(0)));
 }
 
 Status SqliteStore::SetDeploymentImage(const std::string& deployment_id, const std::string& image,
@@ -293,7 +314,9 @@ Status SqliteStore::SetDeploymentImage(const std::string& deployment_id, const s
   auto update = Prepare("UPDATE deployments SET spec_json = ?, updated_at = ? WHERE id = ?", kWhat);
   if (!update.ok()) return update.error();
   INK_RETURN_IF_ERROR(update->BindAll(*spec_json, clock_.NowMillis(), deployment_id).Run());
-  return transaction->Commit();
+  INK_RETURN_IF_ERROR(transaction->Commit());
+  NotifyDeploymentLocked(deployment_id);
+  return {};
 }
 
 Status SqliteStore::ActivateDeployment(const std::string& service_id,
@@ -312,6 +335,11 @@ Status SqliteStore::ActivateDeployment(const std::string& service_id,
     return InvalidArgument("deployment '" + deployment_id + "' belongs to service '" +
                            owner->Text(0) + "', not to '" + service_id + "'");
   }
+  auto previous = Prepare(
+      "SELECT id FROM deployments WHERE service_id = ? AND status = 'active' AND id <> ?", kWhat);
+  if (!previous.ok()) return previous.error();
+  auto superseded = ReadAll<std::string>(previous->BindAll(service_id, deployment_id), ReadId);
+  if (!superseded.ok()) return superseded.error();
   auto supersede = Prepare(
       "UPDATE deployments SET status = 'superseded', updated_at = ?"
       " WHERE service_id = ? AND status = 'active' AND id <> ?",
@@ -327,7 +355,11 @@ Status SqliteStore::ActivateDeployment(const std::string& service_id,
   auto point = Prepare("UPDATE services SET active_deployment_id = ? WHERE id = ?", kWhat);
   if (!point.ok()) return point.error();
   INK_RETURN_IF_ERROR(point->BindAll(deployment_id, service_id).Run());
-  return transaction->Commit();
+  INK_RETURN_IF_ERROR(transaction->Commit());
+  changes_.Notify(ServiceKey(service_id));
+  changes_.Notify(DeploymentKey(deployment_id));
+  for (const auto& id : *superseded) changes_.Notify(DeploymentKey(id));
+  return {};
 }
 
 Result<Event> SqliteStore::AppendEvent(Event event) {
@@ -354,6 +386,7 @@ Result<Event> SqliteStore::AppendEvent(Event event) {
   if (!prune.ok()) return prune.error();
   INK_RETURN_IF_ERROR(prune->BindAll(event.service_id, kMaxEventsPerService).Run());
   INK_RETURN_IF_ERROR(transaction->Commit());
+  changes_.Notify(ServiceKey(event.service_id));
   return event;
 }
 

@@ -137,6 +137,10 @@ Result<std::optional<Deployment>> SqliteStore::ChangeServiceVariables(
     deployment = deployed->deployment;
   }
   INK_RETURN_IF_ERROR(transaction->Commit());
+  if (deployment) {
+    changes_.Notify(ServiceKey(service_id));
+    changes_.Notify(DeploymentKey(deployment->id));
+  }
   return deployment;
 }
 

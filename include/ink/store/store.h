@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ink/common/clock.h"
+#include "ink/common/watch.h"
 #include "ink/common/result.h"
 #include "ink/store/model.h"
 
@@ -22,6 +23,12 @@ namespace ink {
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Notified after every committed write of a deployment (DeploymentKey: its status, message,
+  // image, activation, supersession, deletion) or of a service (ServiceKey: deploys, variable
+  // changes that redeploy, activations, events, deletion). Waiters (get_deployment's wait, the
+  // CLI's, MCP progress) subscribe here instead of polling.
+  virtual Watch& changes() = 0;
 
   // Workspaces and tokens. Workspace names are unique (AlreadyExists on a duplicate).
   virtual Result<Workspace> CreateWorkspace(const std::string& name) = 0;
