@@ -379,8 +379,7 @@ Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json
   Clock& clock = deps.store.changes().clock();
   const auto deadline = clock.Steady() + std::chrono::seconds(wait);
   // Subscribed before the first read, so no write between the read and the wait is missed.
-  auto changes =
-      wait > 0 ? deps.store.changes().Subscribe({DeploymentKey(id)}) : nullptr;
+  auto changes = wait > 0 ? deps.store.changes().Subscribe({DeploymentKey(id)}) : nullptr;
   std::string last;
   while (true) {
     auto d = deps.store.GetDeployment(caller.workspace_id, id);

@@ -40,7 +40,8 @@ class WaitTest : public ::testing::Test {
     ASSERT_TRUE(project.ok());
     ServiceSpec spec;
     spec.image = "localhost/ink/echo:test";
-    auto made = store_->CreateOrUpdateServiceWithDeployment(workspace->id, project->id, "web", spec);
+    auto made =
+        store_->CreateOrUpdateServiceWithDeployment(workspace->id, project->id, "web", spec);
     ASSERT_TRUE(made.ok());
     service_id_ = made->service.id;
     deployment_id_ = made->deployment.id;

@@ -48,5 +48,22 @@ TEST(BuildLog, AHugeLogKeepsHeadAndTailWithinTheBound) {
   std::filesystem::remove(path);
 }
 
+TEST(BuildLog, FollowersAreToldOfEveryLineThatReachesTheFileAndOfTheClose) {
+  std::string path = "/tmp/ink-build-log-" + std::to_string(::getpid()) + "-c.log";
+  int told = 0;
+  auto log = BuildLog::Create(path, 2048, [&] { ++told; });
+  ASSERT_TRUE(log.ok());
+  (*log)->Line("one");
+  EXPECT_EQ(told, 1);
+  for (int i = 0; i < 100; ++i) (*log)->Line(std::string(100, 'x'));  // past the head: memory
+  int after_head = told;
+  EXPECT_LT(after_head, 20);
+  (*log)->Close();
+  EXPECT_EQ(told, after_head + 1);  // the tail reached the file
+  (*log)->Close();
+  EXPECT_EQ(told, after_head + 1);
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace ink::build

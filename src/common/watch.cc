@@ -70,9 +70,7 @@ uint64_t Watch::notifications() const {
 std::string DeploymentKey(std::string_view deployment_id) {
   return "deployment/" + std::string(deployment_id);
 }
-std::string ServiceKey(std::string_view service_id) {
-  return "service/" + std::string(service_id);
-}
+std::string ServiceKey(std::string_view service_id) { return "service/" + std::string(service_id); }
 std::string BuildLogKey(std::string_view deployment_id) {
   return "build-log/" + std::string(deployment_id);
 }

@@ -29,13 +29,12 @@ TEST_F(ChangesTest, DeploymentWritesWakeItsWaitersAndItsServices) {
   auto api = Deploy("api");
   auto on_web_deployment = store_->changes().Subscribe({DeploymentKey(web.deployment.id)});
   auto on_web = store_->changes().Subscribe({ServiceKey(web.service.id)});
-  auto on_api = store_->changes().Subscribe(
-      {DeploymentKey(api.deployment.id), ServiceKey(api.service.id)});
+  auto on_api =
+      store_->changes().Subscribe({DeploymentKey(api.deployment.id), ServiceKey(api.service.id)});
 
-  ASSERT_TRUE(store_
-                  ->UpdateDeploymentStatus(web.deployment.id, DeploymentStatus::kDeploying,
-                                           "starting")
-                  .ok());
+  ASSERT_TRUE(
+      store_->UpdateDeploymentStatus(web.deployment.id, DeploymentStatus::kDeploying, "starting")
+          .ok());
   EXPECT_TRUE(on_web_deployment->Changed());
   EXPECT_TRUE(on_web->Changed());
   EXPECT_FALSE(on_api->Changed());
@@ -88,8 +87,7 @@ TEST_F(ChangesTest, EventsVariablesAndDeletionWakeTheService) {
 TEST_F(ChangesTest, AFailedWriteWakesNobody) {
   auto web = Deploy("web");
   auto on_missing = store_->changes().Subscribe({DeploymentKey("dep_missing")});
-  EXPECT_FALSE(
-      store_->UpdateDeploymentStatus("dep_missing", DeploymentStatus::kFailed, "x").ok());
+  EXPECT_FALSE(store_->UpdateDeploymentStatus("dep_missing", DeploymentStatus::kFailed, "x").ok());
   EXPECT_FALSE(on_missing->Changed());
 }
 

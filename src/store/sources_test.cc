@@ -13,7 +13,7 @@ TEST_F(SourcesTest, ARepeatedDeliveryIsRefusedUntilItAgesOut) {
   EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep, 100));
   EXPECT_FALSE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep, 100));
   EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_b", "guid-1", keep, 100));  // per service
-  Reopen();                                                              // survives a restart
+  Reopen();                                                                   // survives a restart
   EXPECT_FALSE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep, 100));
   clock_.Advance(60'001);
   EXPECT_TRUE(*store_->RecordWebhookDelivery("svc_a", "guid-1", keep, 100));

@@ -87,8 +87,7 @@ class SqliteStore final : public Store {
                                   const std::string& registry) override;
 
   Result<bool> RecordWebhookDelivery(const std::string& service_id, const std::string& key,
-                                     std::chrono::milliseconds keep_for,
-                                     int64_t max_kept) override;
+                                     std::chrono::milliseconds keep_for, int64_t max_kept) override;
   Status ForgetWebhookDelivery(const std::string& service_id, const std::string& key) override;
   Result<DeployKey> PutDeployKey(DeployKey key) override;
   Result<DeployKey> GetDeployKey(const std::string& workspace_id) override;

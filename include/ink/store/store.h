@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "ink/common/clock.h"
-#include "ink/common/watch.h"
 #include "ink/common/result.h"
+#include "ink/common/watch.h"
 #include "ink/store/model.h"
 
 namespace ink {
