@@ -1,6 +1,7 @@
 #include "ink/api/operations.h"
 
 #include <cmath>
+#include <thread>
 
 #include "ink/common/names.h"
 #include "ink/common/resources.h"
