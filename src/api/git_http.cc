@@ -355,7 +355,8 @@ void GitRemote::RegisterOperations(OperationTable& table) {
                                            " && git push ink main  # user: ink, "
                                            "password: the API token"}};
              },
-             .mcp = false});
+             .mcp = false,
+             .rest = {{"GET", "/v1/projects/{project}/services/{service}/git-remote"}}});
   table.Add({.name = "get_webhook",
              .description = "The URL and secret of a service's push webhook (GitHub-style, "
                             "X-Hub-Signature-256): a push to the tracked branch redeploys it.",
@@ -372,7 +373,8 @@ void GitRemote::RegisterOperations(OperationTable& table) {
                            {"content_type", "application/json"},
                            {"events", {"push"}}};
              },
-             .mcp = false});
+             .mcp = false,
+             .rest = {{"GET", "/v1/projects/{project}/services/{service}/webhook"}}});
 }
 
 void GitRemote::Serve(const http::ServerRequest& request, http::ResponseWriter& writer) {

@@ -480,7 +480,8 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                auto p = deps.store.CreateProject(c.workspace_id, name);
                if (!p.ok()) return p.error();
                return Json{{"project", ProjectJson(*p)}};
-             }});
+             },
+             .rest = {{"POST", "/v1/projects"}}});
   table.Add({.name = "list_projects",
              .description = "List the projects of this workspace.",
              .input_schema = ObjectSchema(Json::object()),
@@ -493,7 +494,8 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                Json out = Json::array();
                for (const auto& p : *list) out.push_back(ProjectJson(p));
                return Json{{"projects", out}};
-             }});
+             },
+             .rest = {{"GET", "/v1/projects"}}});
   table.Add({.name = "get_project",
              .description = "Get one project by name or id.",
              .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
@@ -505,7 +507,9 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                if (!p.ok()) return p.error();
                return Json{{"project", ProjectJson(*p)}};
              },
-             .mcp = false});  // list_projects says as much; keeps the MCP catalog small
+             .mcp = false,
+             .rest = {{"GET", "/v1/projects/{project}"}}});  // list_projects says as much; keeps
+                                                             // the MCP catalog small
   table.Add(
       {.name = "delete_project",
        .description = "Delete a project and every service in it (their containers stop).",
@@ -524,7 +528,8 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
          deps.controller.ForgetNetwork(p->network);
          deps.controller.Wake();
          return Json{{"deleted", true}, {"services_deleted", static_cast<int>(services->size())}};
-       }});
+       },
+       .rest = {{"DELETE", "/v1/projects/{project}"}}});
   table.Add(WithDeploymentWait(
       deps,
       {.name = "deploy",
@@ -587,7 +592,8 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                                       {"url", {{"type", "string"}}}}),
        .open_world = true,
        .success_status = 202,
-       .handler = [&deps](const Caller& c, const Json& in) { return Deploy(deps, c, in); }}));
+       .handler = [&deps](const Caller& c, const Json& in) { return Deploy(deps, c, in); },
+       .rest = {{"POST", "/v1/projects/{project}/deploy"}}}));
   table.Add({.name = "list_services",
              .description = "List the services of a project with their status and URL.",
              .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
@@ -602,7 +608,8 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                Json out = Json::array();
                for (const auto& s : *list) out.push_back(ServiceJson(deps, s, p->name, false));
                return Json{{"services", out}};
-             }});
+             },
+             .rest = {{"GET", "/v1/projects/{project}/services"}}});
   table.Add({.name = "get_service",
              .description = "Get a service: status, URL, replicas (state, restarts, OOM kills) "
                             "and recent events. Use it to find out why a service is not healthy.",
@@ -617,7 +624,8 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                auto s = FindService(deps, c, *p, in);
                if (!s.ok()) return s.error();
                return Json{{"service", ServiceJson(deps, *s, p->name, true)}};
-             }});
+             },
+             .rest = {{"GET", "/v1/projects/{project}/services/{service}"}}});
   table.Add({.name = "delete_service",
              .description = "Delete a service: its containers stop and its URL stops answering.",
              .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
@@ -632,7 +640,8 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                INK_RETURN_IF_ERROR(deps.store.DeleteService(c.workspace_id, s->id));
                deps.controller.Wake();
                return Json{{"deleted", true}};
-             }});
+             },
+             .rest = {{"DELETE", "/v1/projects/{project}/services/{service}"}}});
   table.Add({.name = "list_deployments",
              .description = "List a service's deployments, newest first.",
              .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
@@ -650,7 +659,8 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                Json out = Json::array();
                for (const auto& d : *list) out.push_back(DeploymentJson(d));
                return Json{{"deployments", out}};
-             }});
+             },
+             .rest = {{"GET", "/v1/projects/{project}/services/{service}/deployments"}}});
   table.Add({.name = "get_deployment",
              .description = "Get a deployment's status (pending, building, deploying, active, "
                             "failed, superseded) and message; on failure the message says why. "
@@ -667,9 +677,9 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                  {{"deployment", {{"type", "object"}}}, {"finished", {{"type", "boolean"}}}}),
              .read_only = true,
              .idempotent = true,
-             .with_progress = [&deps](const Caller& c, const Json& in, const Progress& p) {
-               return GetDeployment(deps, c, in, p);
-             }});
+             .with_progress = [&deps](const Caller& c, const Json& in,
+                                      const Progress& p) { return GetDeployment(deps, c, in, p); },
+             .rest = {{"GET", "/v1/deployments/{deployment}"}}});
   RegisterLogOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);

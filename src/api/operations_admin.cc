@@ -75,7 +75,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
                              {"rejected_entries", routing.rejected_count}}}};
              },
              // MCP's initialize and ping already say that inkd answers.
-             .mcp = false});
+             .mcp = false,
+             .rest = {{"GET", "/v1/health"}}});
   table.Add({.name = "whoami",
              .description = "Show the workspace and token this caller acts as.",
              .input_schema = ObjectSchema(Json::object()),
@@ -92,7 +93,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
                }
                return Json{{"workspace", {{"id", c.workspace_id}, {"name", workspace_name}}},
                            {"token", {{"id", c.token_id}, {"name", c.token_name}}}};
-             }});
+             },
+             .rest = {{"GET", "/v1/whoami"}}});
   table.Add(
       {.name = "status",
        .description = "Show inkd's version and uptime, whether the container runtime and "
@@ -136,7 +138,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
               {{"projects", projects.ok() ? static_cast<int>(projects->size()) : 0},
                {"services", services},
                {"containers", deps.controller.ContainerCount()}}}};
-       }});
+       },
+       .rest = {{"GET", "/v1/status"}}});
   table.Add({.name = "list_operations",
              .description = "List every operation with its input and output JSON schema.",
              .input_schema = ObjectSchema(Json::object()),
@@ -146,7 +149,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
              .handler = [&table](const Caller&, const Json&) -> Result<Json> {
                return Json{{"operations", table.Describe()}};
              },
-             .mcp = false});  // MCP clients have tools/list
+             .mcp = false,
+             .rest = {{"GET", "/v1/operations"}}});  // MCP clients have tools/list
   const Json registry_arg = StringField("registry host[:port], e.g. ghcr.io or 127.0.0.1:5000");
   table.Add({.name = "set_registry_credential",
              .description = "Store credentials for a private container registry; deploys of "
@@ -179,7 +183,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
              },
              // Registry passwords are set up by a person (`ink registry login`); deploy's error
              // says so. Not offered to agents, which keeps secrets out of their context.
-             .mcp = false});
+             .mcp = false,
+             .rest = {{"PUT", "/v1/registries/{registry}"}}});
   table.Add({.name = "list_registry_credentials",
              .description = "List the registries Ink has credentials for (never the passwords).",
              .input_schema = ObjectSchema(Json::object()),
@@ -197,7 +202,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
                }
                return Json{{"registries", out}};
              },
-             .mcp = false});
+             .mcp = false,
+             .rest = {{"GET", "/v1/registries"}}});
   table.Add({.name = "delete_registry_credential",
              .description = "Forget the credentials of a registry.",
              .input_schema = ObjectSchema({{"registry", registry_arg}}, {"registry"}),
@@ -210,7 +216,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
                INK_RETURN_IF_ERROR(deps.store.DeleteRegistryCredential(c.workspace_id, registry));
                return Json{{"deleted", true}};
              },
-             .mcp = false});
+             .mcp = false,
+             .rest = {{"DELETE", "/v1/registries/{registry}"}}});
 }
 
 }  // namespace ink::api_internal

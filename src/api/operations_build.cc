@@ -242,7 +242,8 @@ void RegisterBuildOperations(OperationTable& table, OperationDeps& deps) {
            if (build_settings.empty()) build_settings = service->spec.build_settings;
          }
          return deps.builds->Plan(c.workspace_id, chosen, build_settings);
-       }});
+       },
+       .rest = {{"POST", "/v1/projects/{project}/plan"}}});
 
   table.Add(
       {.name = "get_build_logs",
@@ -278,7 +279,10 @@ void RegisterBuildOperations(OperationTable& table, OperationDeps& deps) {
          INK_RETURN_IF_ERROR(CheckHasBuildLog(deps, *d));
          return StreamBuildLog(deps, c, *d, in.value("tail", kDefaultLogTail), sink);
        },
-       .mcp = false});  // agents read build logs with get_logs {build: true} (one tool)
+       .mcp = false,
+       .rest = {{"GET", "/v1/deployments/{deployment}/build-logs"}}});  // agents read build logs
+                                                                        // with get_logs {build:
+                                                                        // true} (one tool)
 
   table.Add({.name = "upload_archive",
              .description = "Upload a source directory as a tar or tar.gz archive (the raw "
@@ -292,7 +296,9 @@ void RegisterBuildOperations(OperationTable& table, OperationDeps& deps) {
                    "send the archive as the raw body of POST /v1/archives (Content-Type "
                    "application/gzip or application/x-tar), not as JSON");
              },
-             .mcp = false});  // raw bytes: REST only (agents deploy a git URL or use the CLI)
+             .mcp = false,
+             .rest = {{"POST", "/v1/archives"}}});  // raw bytes: REST only (agents deploy a git URL
+                                                    // or use the CLI)
 }
 
 }  // namespace ink::api_internal

@@ -282,7 +282,8 @@ void RegisterEnvOperations(OperationTable& table, OperationDeps& deps) {
                                             {"unset_but_live", {{"type", "array"}}}}),
              .read_only = true,
              .idempotent = true,
-             .handler = [&deps](const Caller& c, const Json& in) { return ListEnv(deps, c, in); }});
+             .handler = [&deps](const Caller& c, const Json& in) { return ListEnv(deps, c, in); },
+             .rest = {{"GET", "/v1/projects/{project}/services/{service}/env"}}});
   table.Add(
       {.name = "set_env",
        .description =
@@ -312,24 +313,25 @@ void RegisterEnvOperations(OperationTable& table, OperationDeps& deps) {
                                       {"redeployed", {{"type", "boolean"}}},
                                       {"deployment", {{"type", "object"}}}}),
        .idempotent = true,
-       .handler = [&deps](const Caller& c, const Json& in) { return SetEnv(deps, c, in); }});
-  table.Add(
-      {.name = "unset_env",
-       .description = "Remove environment variables from a service, then roll out the "
-                      "current release without them unless redeploy is false.",
-       .input_schema = ObjectSchema({{"project", project_arg},
-                                     {"service", service_arg},
-                                     {"names",
-                                      {{"type", "array"},
-                                       {"items", {{"type", "string"}, {"maxLength", 256}}},
-                                       {"description", "variable names to remove"}}},
-                                     {"redeploy", redeploy_arg}},
-                                    {"project", "service", "names"}),
-       .output_schema = ObjectSchema({{"unset", {{"type", "array"}}},
-                                      {"redeployed", {{"type", "boolean"}}},
-                                      {"deployment", {{"type", "object"}}}}),
-       .destructive = true,
-       .handler = [&deps](const Caller& c, const Json& in) { return UnsetEnv(deps, c, in); }});
+       .handler = [&deps](const Caller& c, const Json& in) { return SetEnv(deps, c, in); },
+       .rest = {{"PATCH", "/v1/projects/{project}/services/{service}/env"}}});
+  table.Add({.name = "unset_env",
+             .description = "Remove environment variables from a service, then roll out the "
+                            "current release without them unless redeploy is false.",
+             .input_schema = ObjectSchema({{"project", project_arg},
+                                           {"service", service_arg},
+                                           {"names",
+                                            {{"type", "array"},
+                                             {"items", {{"type", "string"}, {"maxLength", 256}}},
+                                             {"description", "variable names to remove"}}},
+                                           {"redeploy", redeploy_arg}},
+                                          {"project", "service", "names"}),
+             .output_schema = ObjectSchema({{"unset", {{"type", "array"}}},
+                                            {"redeployed", {{"type", "boolean"}}},
+                                            {"deployment", {{"type", "object"}}}}),
+             .destructive = true,
+             .handler = [&deps](const Caller& c, const Json& in) { return UnsetEnv(deps, c, in); },
+             .rest = {{"DELETE", "/v1/projects/{project}/services/{service}/env"}}});
 }
 
 }  // namespace ink::api_internal

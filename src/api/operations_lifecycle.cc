@@ -129,7 +129,8 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
          std::string what;
          for (const auto& f : changed) what += (what.empty() ? "" : ", ") + f;
          return Redeploy(deps, c, *p, *s, *spec, "update_service: " + what);
-       }});
+       },
+       .rest = {{"PATCH", "/v1/projects/{project}/services/{service}"}}});
   table.Add({.name = "restart_service",
              .description = "Restart a service: roll out its current release again (new "
                             "containers, zero downtime, no rebuild). Use after a hang or to pick "
@@ -151,7 +152,8 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
                auto spec = CurrentSpec(deps, c, *s);
                if (!spec.ok()) return spec.error();
                return Redeploy(deps, c, *p, *s, *spec, "restart_service");
-             }});
+             },
+             .rest = {{"POST", "/v1/projects/{project}/services/{service}/restart"}}});
   table.Add(
       {.name = "rollback_service",
        .description = "Return a service to an earlier successful deployment without rebuilding "
@@ -211,7 +213,8 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
                                      " was garbage-collected; redeploy its source instead");
          }
          return Redeploy(deps, c, *p, *s, target->spec, "rollback to " + target->id, target->id);
-       }});
+       },
+       .rest = {{"POST", "/v1/projects/{project}/services/{service}/rollback"}}});
 }
 
 }  // namespace ink::api_internal

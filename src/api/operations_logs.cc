@@ -477,7 +477,9 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps) {
          }
          state->closed = true;
          return {};
-       }});
+       },
+       .rest = {{"GET", "/v1/projects/{project}/services/{service}/logs"},
+                {"GET", "/v1/deployments/{deployment}/logs"}}});
 }
 
 }  // namespace ink::api_internal

@@ -111,7 +111,8 @@ void RegisterSourceOperations(OperationTable& table, OperationDeps& deps) {
          auto saved = deps.store.PutDeployKey(*key);
          if (!saved.ok()) return saved.error();
          return KeyJson(*saved);
-       }});
+       },
+       .rest = {{"POST", "/v1/deploy-key"}}});
   table.Add({.name = "get_deploy_key",
              .description = "Show the workspace's ssh deploy key (public key and fingerprint); "
                             "NotFound if there is none (create_deploy_key makes one).",
@@ -123,7 +124,8 @@ void RegisterSourceOperations(OperationTable& table, OperationDeps& deps) {
                auto key = deps.store.GetDeployKey(c.workspace_id);
                if (!key.ok()) return key.error();
                return KeyJson(*key);
-             }});
+             },
+             .rest = {{"GET", "/v1/deploy-key"}}});
   table.Add({.name = "delete_deploy_key",
              .description = "Delete the workspace's ssh deploy key; ssh sources then fetch "
                             "with no key.",
@@ -135,7 +137,8 @@ void RegisterSourceOperations(OperationTable& table, OperationDeps& deps) {
                INK_RETURN_IF_ERROR(deps.store.DeleteDeployKey(c.workspace_id));
                return Json{{"deleted", true}};
              },
-             .mcp = false});
+             .mcp = false,
+             .rest = {{"DELETE", "/v1/deploy-key"}}});
 }
 
 }  // namespace ink::api_internal

@@ -48,26 +48,29 @@ void SendError(http::ResponseWriter& w, const Error& e,
   w.Send(HttpStatusFor(e.code), headers, ErrorBody(e));
 }
 
-// The route a request goes to: `route` null if none; `allowed` lists the methods of a path
-// that exists with other methods.
+// The operation a request goes to, by the table's REST bindings (OperationTable::Add refused
+// any two that one path could match): `operation` null if none; `allowed` lists the methods of
+// a path that exists with other methods.
 struct RouteMatch {
-  const RestRoute* route = nullptr;
+  const Operation* operation = nullptr;
   Json params;
   std::string allowed;
 };
 
-RouteMatch FindRoute(const http::ServerRequest& req) {
+RouteMatch FindRoute(const OperationTable& table, const http::ServerRequest& req) {
   RouteMatch match;
   auto parts = Split(req.path);
-  for (const auto& r : RestRoutes()) {
-    Json p;
-    if (!Match(r.pattern, parts, p)) continue;
-    if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
-      match.route = &r;
-      match.params = p;
-      return match;
+  for (const Operation& op : table.All()) {
+    for (const RestBinding& r : op.rest) {
+      Json p;
+      if (!Match(r.path, parts, p)) continue;
+      if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
+        match.operation = &op;
+        match.params = p;
+        return match;
+      }
+      match.allowed += (match.allowed.empty() ? "" : ", ") + r.method;
     }
-    match.allowed += (match.allowed.empty() ? "" : ", ") + r.method;
   }
   return match;
 }
@@ -106,53 +109,14 @@ int HttpStatusFor(ErrorCode code) {
   return 500;
 }
 
-const std::vector<RestRoute>& RestRoutes() {
-  static const std::vector<RestRoute> routes = {
-      {"GET", "/v1/health", "health"},
-      {"GET", "/v1/whoami", "whoami"},
-      {"GET", "/v1/status", "status"},
-      {"GET", "/v1/operations", "list_operations"},
-      {"POST", "/v1/projects", "create_project"},
-      {"GET", "/v1/projects", "list_projects"},
-      {"GET", "/v1/projects/{project}", "get_project"},
-      {"DELETE", "/v1/projects/{project}", "delete_project"},
-      {"POST", "/v1/projects/{project}/deploy", "deploy"},
-      {"GET", "/v1/projects/{project}/services", "list_services"},
-      {"GET", "/v1/projects/{project}/services/{service}", "get_service"},
-      {"DELETE", "/v1/projects/{project}/services/{service}", "delete_service"},
-      {"GET", "/v1/projects/{project}/services/{service}/deployments", "list_deployments"},
-      {"GET", "/v1/deployments/{deployment}", "get_deployment"},
-      {"GET", "/v1/deployments/{deployment}/build-logs", "get_build_logs"},
-      {"GET", "/v1/deployments/{deployment}/logs", "get_logs"},
-      {"POST", "/v1/projects/{project}/plan", "plan"},
-      {"POST", "/v1/archives", "upload_archive"},
-      {"PATCH", "/v1/projects/{project}/services/{service}", "update_service"},
-      {"POST", "/v1/projects/{project}/services/{service}/restart", "restart_service"},
-      {"POST", "/v1/projects/{project}/services/{service}/rollback", "rollback_service"},
-      {"GET", "/v1/projects/{project}/services/{service}/git-remote", "get_git_remote"},
-      {"GET", "/v1/projects/{project}/services/{service}/webhook", "get_webhook"},
-      {"GET", "/v1/projects/{project}/services/{service}/logs", "get_logs"},
-      {"GET", "/v1/projects/{project}/services/{service}/env", "list_env"},
-      {"PATCH", "/v1/projects/{project}/services/{service}/env", "set_env"},
-      {"DELETE", "/v1/projects/{project}/services/{service}/env", "unset_env"},
-      {"PUT", "/v1/registries/{registry}", "set_registry_credential"},
-      {"GET", "/v1/registries", "list_registry_credentials"},
-      {"DELETE", "/v1/registries/{registry}", "delete_registry_credential"},
-      {"POST", "/v1/deploy-key", "create_deploy_key"},
-      {"GET", "/v1/deploy-key", "get_deploy_key"},
-      {"DELETE", "/v1/deploy-key", "delete_deploy_key"},
-  };
-  return routes;
-}
-
 http::Handler MakeRestHandler(const OperationTable& table, Store& store,
                               UploadHandler upload_archive) {
   return [&table, &store, upload_archive](const http::ServerRequest& req, http::ResponseWriter& w) {
-    RouteMatch match = FindRoute(req);
-    const RestRoute* route = match.route;
+    RouteMatch match = FindRoute(table, req);
+    const Operation* op = match.operation;
     const Json& params = match.params;
     const std::string& allowed = match.allowed;
-    if (route == nullptr) {
+    if (op == nullptr) {
       if (!allowed.empty()) {
         auto headers = kJson;
         headers["Allow"] = allowed;
@@ -165,8 +129,6 @@ http::Handler MakeRestHandler(const OperationTable& table, Store& store,
       return SendError(w, NotFound("no API route " + req.method + " " + req.path +
                                    "; see docs/API.md or GET /v1/operations"));
     }
-    const Operation* op = table.Find(route->operation);
-    if (op == nullptr) return SendError(w, Internal("route bound to a missing operation"));
     Caller caller;
     if (op->needs_auth) {
       // Normally authenticated by AdmitRestRequest before the body was read.
@@ -234,8 +196,7 @@ http::Admission AdmitRestRequest(const OperationTable& table, Store& store,
                                  const http::ServerRequest& head, const RestBodyLimits& limits) {
   bool bodyless = head.method == "GET" || head.method == "HEAD" || head.method == "DELETE";
   size_t limit = bodyless ? limits.bodyless_method_bytes : limits.json_body_bytes;
-  auto match = FindRoute(head);
-  const Operation* op = match.route ? table.Find(match.route->operation) : nullptr;
+  const Operation* op = FindRoute(table, head).operation;
   // 404/405/health: nobody authenticated, so at most a small body is read before the answer.
   if (op == nullptr || !op->needs_auth) {
     return http::Admission::Read(std::min(limit, limits.unauthenticated_body_bytes));

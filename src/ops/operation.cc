@@ -1,6 +1,9 @@
 #include "ink/ops/operation.h"
 
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
+#include <set>
 
 namespace ink {
 namespace {
@@ -44,10 +47,124 @@ size_t Distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+std::vector<std::string> Segments(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+bool IsParameter(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// True when one request path could match both templates (same length, and each segment is the
+// same literal or a parameter in at least one of them).
+bool Overlap(const std::string& a, const std::string& b) {
+  auto x = Segments(a), y = Segments(b);
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!IsParameter(x[i]) && !IsParameter(y[i]) && x[i] != y[i]) return false;
+  }
+  return true;
+}
+
+bool IsSnakeCase(const std::string& name) {
+  if (name.empty() || !std::islower(static_cast<unsigned char>(name.front()))) return false;
+  for (char c : name) {
+    if (!std::islower(static_cast<unsigned char>(c)) &&
+        !std::isdigit(static_cast<unsigned char>(c)) && c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
+Result<std::vector<std::string>> PathParameters(const std::string& path) {
+  if (path.rfind("/v1/", 0) != 0)
+    return InvalidArgument("path '" + path + "' must start with /v1/");
+  std::vector<std::string> names;
+  for (const std::string& segment : Segments(path)) {
+    if (segment.empty()) return InvalidArgument("path '" + path + "' has an empty segment");
+    if (IsParameter(segment)) {
+      std::string name = segment.substr(1, segment.size() - 2);
+      if (name.find_first_of("{}") != std::string::npos || !IsSnakeCase(name)) {
+        return InvalidArgument("path '" + path + "' has a malformed parameter '" + segment + "'");
+      }
+      for (const auto& known : names) {
+        if (known == name) {
+          return InvalidArgument("path '" + path + "' names parameter {" + name + "} twice");
+        }
+      }
+      names.push_back(name);
+    } else if (segment.find_first_of("{}") != std::string::npos) {
+      return InvalidArgument("path '" + path + "' has a brace inside the literal segment '" +
+                             segment + "'; a parameter is a whole segment such as {project}");
+    }
+  }
+  return names;
+}
+
+Status OperationTable::CheckNew(const Operation& op) const {
+  if (!IsSnakeCase(op.name)) {
+    return InvalidArgument("operation name '" + op.name + "' must be snake_case");
+  }
+  const std::string where = "operation " + op.name + ": ";
+  if (Find(op.name) != nullptr) return InvalidArgument(where + "another operation has this name");
+  if (!op.handler && !op.with_progress) return InvalidArgument(where + "has no handler");
+  const Json& schema = op.input_schema;
+  if (!schema.is_object() || schema.value("type", "") != "object" ||
+      !schema.contains("properties") || !schema["properties"].is_object() ||
+      schema.value("additionalProperties", true) != false) {
+    return InvalidArgument(where +
+                           "the input schema must be an object with properties and "
+                           "additionalProperties: false");
+  }
+  static const std::set<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+  for (size_t i = 0; i < op.rest.size(); ++i) {
+    const RestBinding& route = op.rest[i];
+    const std::string here = where + route.method + " " + route.path + ": ";
+    if (kMethods.count(route.method) == 0) {
+      return InvalidArgument(here + "unknown method (use GET, POST, PUT, PATCH or DELETE)");
+    }
+    auto parameters = PathParameters(route.path);
+    if (!parameters.ok()) return InvalidArgument(where + parameters.error().message);
+    for (const std::string& name : *parameters) {
+      const Json& properties = schema["properties"];
+      if (!properties.contains(name)) {
+        return InvalidArgument(here + "path parameter {" + name +
+                               "} is not an input field of the operation");
+      }
+      if (properties[name].value("type", "") != "string") {
+        return InvalidArgument(here + "path parameter {" + name + "} must be a string input field");
+      }
+    }
+    auto clash = [&](const std::string& other_name, const RestBinding& other) -> Status {
+      if (other.method != route.method || !Overlap(other.path, route.path)) return {};
+      return InvalidArgument(here + "a request could match " + other_name + "'s route " +
+                             other.method + " " + other.path + " as well");
+    };
+    for (size_t j = 0; j < i; ++j) INK_RETURN_IF_ERROR(clash(op.name, op.rest[j]));
+    for (const auto& existing : operations_) {
+      for (const auto& other : existing.rest) INK_RETURN_IF_ERROR(clash(existing.name, other));
+    }
+  }
+  return {};
+}
+
 void OperationTable::Add(Operation operation) {
-  if (Find(operation.name) != nullptr) std::abort();  // two operations with one name: a bug
+  auto valid = CheckNew(operation);
+  if (!valid.ok()) {  // a bug in the table: refuse to start rather than serve it
+    std::fprintf(stderr, "operation table: %s\n", valid.error().message.c_str());
+    std::abort();
+  }
   operations_.push_back(std::move(operation));
 }
 
@@ -71,7 +188,11 @@ Result<Json> OperationTable::Invoke(const Operation& operation, const Caller& ca
 Json OperationTable::Describe() const {
   Json out = Json::array();
   for (const auto& op : operations_) {
+    Json rest = Json::array();
+    for (const auto& route : op.rest)
+      rest.push_back({{"method", route.method}, {"path", route.path}});
     out.push_back({{"name", op.name},
+                   {"rest", rest},
                    {"description", op.description},
                    {"input_schema", op.input_schema},
                    {"output_schema", op.output_schema},

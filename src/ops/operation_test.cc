@@ -69,5 +69,67 @@ TEST(Table, InvokeValidatesBeforeHandler) {
   EXPECT_EQ(calls, 1);
 }
 
+Operation Routed(std::string name, std::vector<RestBinding> rest) {
+  return {.name = std::move(name),
+          .description = "d",
+          .input_schema = PortSchema(),
+          .handler = [](const Caller&, const Json&) -> Result<Json> { return Json::object(); },
+          .rest = std::move(rest)};
+}
+
+// The message CheckNew gives for `op` against a table holding one operation routed at
+// POST /v1/things/{name}; "" if it is accepted.
+std::string Refusal(Operation op) {
+  OperationTable table;
+  table.Add(Routed("make", {{"POST", "/v1/things/{name}"}}));
+  auto status = table.CheckNew(op);
+  return status.ok() ? "" : status.error().message;
+}
+
+TEST(Table, AcceptsConsistentRestBindings) {
+  EXPECT_EQ(Refusal(Routed("get_thing", {{"GET", "/v1/things/{name}"}})), "");
+  EXPECT_EQ(Refusal(Routed("list", {{"GET", "/v1/things"}, {"GET", "/v1/things/{name}/all"}})), "");
+  EXPECT_EQ(Refusal(Routed("no_rest", {})), "");
+}
+
+TEST(Table, RefusesInconsistentEntries) {
+  auto refused = [](Operation op, const std::string& words) {
+    std::string message = Refusal(std::move(op));
+    EXPECT_NE(message.find(words), std::string::npos) << "message: " << message;
+  };
+  refused(Routed("make", {}), "another operation has this name");
+  refused(Routed("Bad-Name", {}), "must be snake_case");
+  refused(Routed("a", {{"POST", "/v1/things/{name}"}}), "could match make's route");
+  refused(Routed("b", {{"POST", "/v1/things/fixed"}}), "could match make's route");
+  refused(Routed("c", {{"GET", "/v1/x/{nope}"}}), "path parameter {nope} is not an input field");
+  refused(Routed("d", {{"GET", "/v1/x/{port}"}}), "must be a string input field");
+  refused(Routed("e", {{"FETCH", "/v1/x"}}), "unknown method");
+  refused(Routed("f", {{"GET", "/x"}}), "must start with /v1/");
+  refused(Routed("g", {{"GET", "/v1/x//y"}}), "empty segment");
+  refused(Routed("h", {{"GET", "/v1/x{name}"}}), "brace inside the literal segment");
+  refused(Routed("i", {{"GET", "/v1/{name}/{name}"}}), "names parameter {name} twice");
+  refused(Routed("j", {{"GET", "/v1/x"}, {"GET", "/v1/x"}}), "could match j's route");
+  Operation no_handler = Routed("k", {});
+  no_handler.handler = nullptr;
+  refused(no_handler, "has no handler");
+  Operation open_schema = Routed("l", {});
+  open_schema.input_schema = Json{{"type", "object"}, {"properties", Json::object()}};
+  refused(open_schema, "additionalProperties: false");
+}
+
+TEST(Table, DescribeListsRestBindings) {
+  OperationTable table;
+  table.Add(Routed("make", {{"POST", "/v1/things/{name}"}}));
+  Json described = table.Describe();
+  EXPECT_EQ(described[0]["rest"][0]["method"], "POST");
+  EXPECT_EQ(described[0]["rest"][0]["path"], "/v1/things/{name}");
+}
+
+TEST(Table, PathParametersInOrder) {
+  auto names = PathParameters("/v1/projects/{project}/services/{service}");
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, (std::vector<std::string>{"project", "service"}));
+}
+
 }  // namespace
 }  // namespace ink

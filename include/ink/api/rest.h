@@ -1,5 +1,8 @@
 // REST binding of the operation table: `/v1/...` routes → operations.
 //
+// Routes are the table's own: each operation declares its REST bindings (Operation::rest:
+// method and a path template whose {params} are input fields), and a request goes to the
+// operation whose binding matches it; there is no second list to drift.
 // Resolves the caller from `Authorization: Bearer ink_...` (ink::Authenticate; normally already
 // done by AdmitRestRequest before the body is read),
 // builds the operation's input from path parameters, the query string (coerced to the
@@ -14,15 +17,6 @@
 #include "ink/store/store.h"
 
 namespace ink {
-
-struct RestRoute {
-  std::string method;
-  std::string pattern;  // "/v1/projects/{project}/services/{service}"
-  std::string operation;
-};
-
-// The route list (also used by the docs test and `GET /v1/operations`).
-const std::vector<RestRoute>& RestRoutes();
 
 // Routes whose body is raw bytes rather than JSON (POST /v1/archives): the handler reads the
 // body itself (ServerRequest::read_body when the server streams it, else ServerRequest::body).

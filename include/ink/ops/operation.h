@@ -39,6 +39,15 @@ struct Progress {
   std::function<bool()> cancelled;
 };
 
+// How REST reaches an operation: an HTTP method and a path template such as
+// "/v1/projects/{project}/services/{service}", whose {param} segments are input fields (string
+// properties of the input schema) filled from the URL. Every other input comes from the query
+// string or the JSON body. src/api/rest.cc routes requests by these bindings alone.
+struct RestBinding {
+  std::string method;  // GET, POST, PUT, PATCH or DELETE
+  std::string path;    // starts with "/v1/"
+};
+
 struct Operation {
   std::string name;         // snake_case, stable: MCP tool names use it
   std::string description;  // tells an agent when to use it
@@ -58,12 +67,25 @@ struct Operation {
   std::function<Result<Json>(const Caller&, const Json& input, const Progress& progress)>
       with_progress;
   bool mcp = true;  // offered as an MCP tool (false for REST-only operations such as health)
+  // The REST routes of the operation (usually one; empty: not on REST).
+  std::vector<RestBinding> rest;
 };
+
+// The {param} names of a REST path template, in order ("/v1/a/{x}/b/{y}" → x, y), or an error
+// saying what is malformed (no leading "/v1/", an empty segment, a brace inside a literal, a
+// parameter named twice).
+Result<std::vector<std::string>> PathParameters(const std::string& path);
 
 class OperationTable {
  public:
-  // Adds an operation; names must be unique (a duplicate is a programming error: aborts).
+  // Adds an operation after CheckNew; an inconsistent entry is a programming error, so Add
+  // prints CheckNew's message and aborts (inkd refuses to start rather than serve a broken API).
   void Add(Operation operation);
+  // Says why `operation` cannot join the table, or OK: a missing or duplicate name, an input
+  // schema that is not a closed object, no handler, a REST binding with an unknown method, a
+  // malformed path, a path parameter that is not a string input field, or a method and path
+  // another operation's route already matches.
+  Status CheckNew(const Operation& operation) const;
   const Operation* Find(std::string_view name) const;
   const std::vector<Operation>& All() const { return operations_; }
 
