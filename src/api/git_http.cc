@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "ink/auth/authenticate.h"
+#include "ink/catalog/catalog.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
 #include "ink/common/subprocess.h"
@@ -308,13 +309,6 @@ std::string GitRemote::WebhookSecret(const std::string& service_id) const {
 }
 
 void GitRemote::RegisterOperations(OperationTable& table) {
-  Json args = {
-      {"type", "object"},
-      {"additionalProperties", false},
-      {"required", {"project", "service"}},
-      {"properties",
-       {{"project", {{"type", "string"}, {"maxLength", 64}, {"description", "project name"}}},
-        {"service", {{"type", "string"}, {"maxLength", 64}, {"description", "service name"}}}}}};
   auto resolve = [this](const Caller& c, const Json& in,
                         bool service_must_exist) -> Result<std::pair<Project, std::string>> {
     std::string project_name = in["project"], service_name = in["service"];
@@ -336,45 +330,29 @@ void GitRemote::RegisterOperations(OperationTable& table) {
     }
     return std::make_pair(*p, service_id);
   };
-  table.Add({.name = "get_git_remote",
-             .description = "The git remote that deploys a service on `git push` (the service "
-                            "is created on the first push).",
-             .input_schema = args,
-             .output_schema = {{"type", "object"}},
-             .read_only = true,
-             .idempotent = true,
-             .handler = [this, resolve](const Caller& c, const Json& in) -> Result<Json> {
-               auto found = resolve(c, in, false);
-               if (!found.ok()) return found.error();
-               std::string project = in["project"], service = in["service"];
-               std::string url = ApiUrl() + "/git/" + project + "/" + service + ".git";
-               return Json{{"url", url},
-                           {"username", "ink"},
-                           {"password", "your API token (ink_...)"},
-                           {"example", "git remote add ink " + url +
-                                           " && git push ink main  # user: ink, "
-                                           "password: the API token"}};
-             },
-             .mcp = false,
-             .rest = {{"GET", "/v1/projects/{project}/services/{service}/git-remote"}}});
-  table.Add({.name = "get_webhook",
-             .description = "The URL and secret of a service's push webhook (GitHub-style, "
-                            "X-Hub-Signature-256): a push to the tracked branch redeploys it.",
-             .input_schema = args,
-             .output_schema = {{"type", "object"}},
-             .read_only = true,
-             .idempotent = true,
-             .handler = [this, resolve](const Caller& c, const Json& in) -> Result<Json> {
-               auto found = resolve(c, in, true);
-               if (!found.ok()) return found.error();
-               std::string project = in["project"], service = in["service"];
-               return Json{{"url", ApiUrl() + "/v1/hooks/git/" + project + "/" + service},
-                           {"secret", WebhookSecret(found->second)},
-                           {"content_type", "application/json"},
-                           {"events", {"push"}}};
-             },
-             .mcp = false,
-             .rest = {{"GET", "/v1/projects/{project}/services/{service}/webhook"}}});
+  table.Add(Implement("get_git_remote",
+                      {.handler = [this, resolve](const Caller& c, const Json& in) -> Result<Json> {
+                        auto found = resolve(c, in, false);
+                        if (!found.ok()) return found.error();
+                        std::string project = in["project"], service = in["service"];
+                        std::string url = ApiUrl() + "/git/" + project + "/" + service + ".git";
+                        return Json{{"url", url},
+                                    {"username", "ink"},
+                                    {"password", "your API token (ink_...)"},
+                                    {"example", "git remote add ink " + url +
+                                                    " && git push ink main  # user: ink, "
+                                                    "password: the API token"}};
+                      }}));
+  table.Add(Implement("get_webhook",
+                      {.handler = [this, resolve](const Caller& c, const Json& in) -> Result<Json> {
+                        auto found = resolve(c, in, true);
+                        if (!found.ok()) return found.error();
+                        std::string project = in["project"], service = in["service"];
+                        return Json{{"url", ApiUrl() + "/v1/hooks/git/" + project + "/" + service},
+                                    {"secret", WebhookSecret(found->second)},
+                                    {"content_type", "application/json"},
+                                    {"events", {"push"}}};
+                      }}));
 }
 
 void GitRemote::Serve(const http::ServerRequest& request, http::ResponseWriter& writer) {

@@ -2,6 +2,7 @@
 // tells a client the JSON type of every input and output field: models build their arguments
 // from these types (CheckSchemaTypes refuses a property without one).
 #include "ink/api/git_http.h"
+#include "ink/catalog/catalog.h"
 #include "ink/ops/schema_types.h"
 #include "src/api/operations_test_fixture.h"
 
@@ -26,6 +27,15 @@ TEST_F(OperationSchemasTest, EveryPropertyOfEveryOperationDeclaresAType) {
     EXPECT_TRUE(input.ok()) << input.error().message;
     auto output = CheckSchemaTypes(op.output_schema, op.name + " output");
     EXPECT_TRUE(output.ok()) << output.error().message;
+  }
+}
+
+// inkd implements every operation the catalog declares (the ink CLI offers what the catalog
+// says, so a declared operation without a handler would be a command that always fails).
+TEST_F(OperationSchemasTest, InkdImplementsTheWholeCatalog) {
+  EXPECT_EQ(table_.All().size(), OperationCatalog().size());
+  for (const auto& declared : OperationCatalog()) {
+    EXPECT_NE(table_.Find(declared.name), nullptr) << declared.name << " has no handler";
   }
 }
 

@@ -14,16 +14,6 @@ using namespace api_internal;
 
 namespace api_internal {
 
-Json ObjectSchema(Json properties, std::vector<std::string> required) {
-  Json s = {{"type", "object"}, {"properties", properties}, {"additionalProperties", false}};
-  if (!required.empty()) s["required"] = required;
-  return s;
-}
-
-Json StringField(const std::string& description, size_t max_length) {
-  return {{"type", "string"}, {"description", description}, {"maxLength", max_length}};
-}
-
 Json ProjectJson(const Project& p) {
   return {{"id", p.id}, {"name", p.name}, {"created_at", p.created_at}};
 }
@@ -429,11 +419,6 @@ Result<Service> ServiceAfter(OperationDeps& deps, const std::string& service_id,
 // answers with the deployment as it ended plus `finished`, and `service` as get_service shows
 // it then (replicas and events).
 Operation WithDeploymentWait(OperationDeps& deps, Operation op) {
-  op.input_schema["properties"]["wait"] = {
-      {"type", "integer"},
-      {"minimum", 0},
-      {"maximum", 600},
-      {"description", "seconds to wait for the deployment to finish (default 0)"}};
   auto start = std::move(op.handler);
   op.handler = nullptr;
   op.with_progress = [&deps, start](const Caller& c, const Json& in,
@@ -466,220 +451,92 @@ Operation WithDeploymentWait(OperationDeps& deps, Operation op) {
 }  // namespace
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps) {
-  const Json project_arg = NameField("project name");
-  const Json service_arg = NameField("service name");
-  table.Add({.name = "create_project",
-             .description = "Create a project: a group of services that share a private network. "
-                            "Use before the first deploy.",
-             .input_schema = ObjectSchema({{"name", project_arg}}, {"name"}),
-             .output_schema = ObjectSchema({{"project", {{"type", "object"}}}}),
-             .success_status = 201,
-             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-               std::string name = in["name"];
-               INK_RETURN_IF_ERROR(ValidateName("project name", name));
-               auto p = deps.store.CreateProject(c.workspace_id, name);
-               if (!p.ok()) return p.error();
-               return Json{{"project", ProjectJson(*p)}};
-             },
-             .rest = {{"POST", "/v1/projects"}}});
-  table.Add({.name = "list_projects",
-             .description = "List the projects of this workspace.",
-             .input_schema = ObjectSchema(Json::object()),
-             .output_schema = ObjectSchema({{"projects", {{"type", "array"}}}}),
-             .read_only = true,
-             .idempotent = true,
-             .handler = [&deps](const Caller& c, const Json&) -> Result<Json> {
-               auto list = deps.store.ListProjects(c.workspace_id);
-               if (!list.ok()) return list.error();
-               Json out = Json::array();
-               for (const auto& p : *list) out.push_back(ProjectJson(p));
-               return Json{{"projects", out}};
-             },
-             .rest = {{"GET", "/v1/projects"}}});
-  table.Add({.name = "get_project",
-             .description = "Get one project by name or id.",
-             .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
-             .output_schema = ObjectSchema({{"project", {{"type", "object"}}}}),
-             .read_only = true,
-             .idempotent = true,
-             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-               auto p = FindProject(deps, c, in);
-               if (!p.ok()) return p.error();
-               return Json{{"project", ProjectJson(*p)}};
-             },
-             .mcp = false,
-             .rest = {{"GET", "/v1/projects/{project}"}}});  // list_projects says as much; keeps
-                                                             // the MCP catalog small
+  table.Add(Implement("create_project",
+                      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        std::string name = in["name"];
+                        INK_RETURN_IF_ERROR(ValidateName("project name", name));
+                        auto p = deps.store.CreateProject(c.workspace_id, name);
+                        if (!p.ok()) return p.error();
+                        return Json{{"project", ProjectJson(*p)}};
+                      }}));
   table.Add(
-      {.name = "delete_project",
-       .description = "Delete a project and every service in it (their containers stop).",
-       .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
-       .output_schema = ObjectSchema({{"deleted", {{"type", "boolean"}}}}),
-       .destructive = true,
-       .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-         auto p = FindProject(deps, c, in);
-         if (!p.ok()) return p.error();
-         auto services = deps.store.ListServices(c.workspace_id, p->id);
-         if (!services.ok()) return services.error();
-         for (const auto& s : *services) {
-           INK_RETURN_IF_ERROR(deps.store.DeleteService(c.workspace_id, s.id));
-         }
-         INK_RETURN_IF_ERROR(deps.store.DeleteProject(c.workspace_id, p->id));
-         deps.controller.ForgetNetwork(p->network);
-         deps.controller.Wake();
-         return Json{{"deleted", true}, {"services_deleted", static_cast<int>(services->size())}};
-       },
-       .rest = {{"DELETE", "/v1/projects/{project}"}}});
+      Implement("list_projects", {.handler = [&deps](const Caller& c, const Json&) -> Result<Json> {
+                  auto list = deps.store.ListProjects(c.workspace_id);
+                  if (!list.ok()) return list.error();
+                  Json out = Json::array();
+                  for (const auto& p : *list) out.push_back(ProjectJson(p));
+                  return Json{{"projects", out}};
+                }}));
+  table.Add(Implement("get_project",
+                      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        auto p = FindProject(deps, c, in);
+                        if (!p.ok()) return p.error();
+                        return Json{{"project", ProjectJson(*p)}};
+                      }}));
+  // the MCP catalog small
+  table.Add(Implement(
+      "delete_project", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+        auto p = FindProject(deps, c, in);
+        if (!p.ok()) return p.error();
+        auto services = deps.store.ListServices(c.workspace_id, p->id);
+        if (!services.ok()) return services.error();
+        for (const auto& s : *services) {
+          INK_RETURN_IF_ERROR(deps.store.DeleteService(c.workspace_id, s.id));
+        }
+        INK_RETURN_IF_ERROR(deps.store.DeleteProject(c.workspace_id, p->id));
+        deps.controller.ForgetNetwork(p->network);
+        deps.controller.Wake();
+        return Json{{"deleted", true}, {"services_deleted", static_cast<int>(services->size())}};
+      }}));
   table.Add(WithDeploymentWait(
-      deps,
-      {.name = "deploy",
-       .description =
-           "Deploy a service of a project from a container image, a git repository (git, ref, "
-           "path) or an uploaded directory (archive_id): creates the service or rolls out a new "
-           "release of it. Sources are built into an image first (status building; read the build "
-           "with get_logs {build: true}). Returns at once with the deployment id and the service "
-           "URL (or, "
-           "with wait, once it is active or failed, with the service as get_service shows it); "
-           "else poll get_deployment.",
-       .input_schema = WithSourceFields(ObjectSchema(
-           {{"project", project_arg},
-            {"service", service_arg},
-            {"image",
-             {{"type", "string"},
-              {"minLength", 1},
-              {"maxLength", 600},
-              {"description",
-               "image reference including its registry, e.g. "
-               "ghcr.io/acme/web:1.4 (or give git / archive_id to build from source)"}}},
-            {"port",
-             {{"type", "integer"},
-              {"minimum", 1},
-              {"maximum", 65535},
-              {"description", "port the app listens on (default 8080; also set as $PORT)"}}},
-            {"env",
-             {{"type", "object"},
-              {"additionalProperties", {{"type", "string"}}},
-              {"description",
-               "object {NAME: value}: environment variables to set (stored encrypted; others "
-               "already set stay; see set_env/unset_env)"}}},
-            {"cpu",
-             {{"type", "number"},
-              {"minimum", 0.01},
-              {"maximum", 64},
-              {"description",
-               "CPU cores, e.g. 0.5 (default: inkd's --default-cpu, 1; at most --max-cpu)"}}},
-            {"memory",
-             {{"type", "string"},
-              {"maxLength", 32},
-              {"description",
-               "memory limit, e.g. \"256m\", \"1g\" or a byte count \"268435456\" (default: "
-               "inkd's --default-memory, 512m; at most --max-memory)"}}},
-            {"replicas", {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}},
-            {"runtime_class",
-             {{"type", "string"},
-              {"enum", {"gvisor", "runc"}},
-              {"description",
-               "gvisor (default, sandboxed); runc only if inkd runs with --allow-runc"}}},
-            {"health_check_path",
-             {{"type", "string"},
-              {"maxLength", 256},
-              {"description",
-               "HTTP path that must answer below 500 before traffic switches "
-               "(default: TCP connect, then / or /healthz)"}}}},
-           {"project", "service"})),
-       .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}},
-                                      {"service", {{"type", "object"}}},
-                                      {"url", {{"type", "string"}}}}),
-       .open_world = true,
-       .success_status = 202,
-       .handler = [&deps](const Caller& c, const Json& in) { return Deploy(deps, c, in); },
-       .rest = {{"POST", "/v1/projects/{project}/deploy"}}}));
-  table.Add({.name = "list_services",
-             .description = "List the services of a project with their status and URL.",
-             .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
-             .output_schema = ObjectSchema({{"services", {{"type", "array"}}}}),
-             .read_only = true,
-             .idempotent = true,
-             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-               auto p = FindProject(deps, c, in);
-               if (!p.ok()) return p.error();
-               auto list = deps.store.ListServices(c.workspace_id, p->id);
-               if (!list.ok()) return list.error();
-               Json out = Json::array();
-               for (const auto& s : *list) out.push_back(ServiceJson(deps, s, p->name, false));
-               return Json{{"services", out}};
-             },
-             .rest = {{"GET", "/v1/projects/{project}/services"}}});
-  table.Add({.name = "get_service",
-             .description = "Get a service: status, URL, replicas (state, restarts, OOM kills) "
-                            "and recent events. Use it to find out why a service is not healthy.",
-             .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
-                                          {"project", "service"}),
-             .output_schema = ObjectSchema({{"service", {{"type", "object"}}}}),
-             .read_only = true,
-             .idempotent = true,
-             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-               auto p = FindProject(deps, c, in);
-               if (!p.ok()) return p.error();
-               auto s = FindService(deps, c, *p, in);
-               if (!s.ok()) return s.error();
-               return Json{{"service", ServiceJson(deps, *s, p->name, true)}};
-             },
-             .rest = {{"GET", "/v1/projects/{project}/services/{service}"}}});
-  table.Add({.name = "delete_service",
-             .description = "Delete a service: its containers stop and its URL stops answering.",
-             .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
-                                          {"project", "service"}),
-             .output_schema = ObjectSchema({{"deleted", {{"type", "boolean"}}}}),
-             .destructive = true,
-             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-               auto p = FindProject(deps, c, in);
-               if (!p.ok()) return p.error();
-               auto s = FindService(deps, c, *p, in);
-               if (!s.ok()) return s.error();
-               INK_RETURN_IF_ERROR(deps.store.DeleteService(c.workspace_id, s->id));
-               deps.controller.Wake();
-               return Json{{"deleted", true}};
-             },
-             .rest = {{"DELETE", "/v1/projects/{project}/services/{service}"}}});
-  table.Add({.name = "list_deployments",
-             .description = "List a service's deployments, newest first.",
-             .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
-                                          {"project", "service"}),
-             .output_schema = ObjectSchema({{"deployments", {{"type", "array"}}}}),
-             .read_only = true,
-             .idempotent = true,
-             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-               auto p = FindProject(deps, c, in);
-               if (!p.ok()) return p.error();
-               auto s = FindService(deps, c, *p, in);
-               if (!s.ok()) return s.error();
-               auto list = deps.store.ListDeployments(c.workspace_id, s->id);
-               if (!list.ok()) return list.error();
-               Json out = Json::array();
-               for (const auto& d : *list) out.push_back(DeploymentJson(d));
-               return Json{{"deployments", out}};
-             },
-             .rest = {{"GET", "/v1/projects/{project}/services/{service}/deployments"}}});
-  table.Add({.name = "get_deployment",
-             .description = "Get a deployment's status (pending, building, deploying, active, "
-                            "failed, superseded) and message; on failure the message says why. "
-                            "With wait, blocks until it has finished, reporting progress.",
-             .input_schema =
-                 ObjectSchema({{"deployment", StringField("deployment id (dep_...)", 64)},
-                               {"wait",
-                                {{"type", "integer"},
-                                 {"minimum", 0},
-                                 {"maximum", 600},
-                                 {"description", "seconds to wait for it to finish (default 0)"}}}},
-                              {"deployment"}),
-             .output_schema = ObjectSchema(
-                 {{"deployment", {{"type", "object"}}}, {"finished", {{"type", "boolean"}}}}),
-             .read_only = true,
-             .idempotent = true,
-             .with_progress = [&deps](const Caller& c, const Json& in,
-                                      const Progress& p) { return GetDeployment(deps, c, in, p); },
-             .rest = {{"GET", "/v1/deployments/{deployment}"}}});
+      deps, Implement("deploy", {.handler = [&deps](const Caller& c, const Json& in) {
+                        return Deploy(deps, c, in);
+                      }})));
+  table.Add(Implement("list_services",
+                      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        auto p = FindProject(deps, c, in);
+                        if (!p.ok()) return p.error();
+                        auto list = deps.store.ListServices(c.workspace_id, p->id);
+                        if (!list.ok()) return list.error();
+                        Json out = Json::array();
+                        for (const auto& s : *list)
+                          out.push_back(ServiceJson(deps, s, p->name, false));
+                        return Json{{"services", out}};
+                      }}));
+  table.Add(Implement("get_service",
+                      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        auto p = FindProject(deps, c, in);
+                        if (!p.ok()) return p.error();
+                        auto s = FindService(deps, c, *p, in);
+                        if (!s.ok()) return s.error();
+                        return Json{{"service", ServiceJson(deps, *s, p->name, true)}};
+                      }}));
+  table.Add(Implement("delete_service",
+                      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        auto p = FindProject(deps, c, in);
+                        if (!p.ok()) return p.error();
+                        auto s = FindService(deps, c, *p, in);
+                        if (!s.ok()) return s.error();
+                        INK_RETURN_IF_ERROR(deps.store.DeleteService(c.workspace_id, s->id));
+                        deps.controller.Wake();
+                        return Json{{"deleted", true}};
+                      }}));
+  table.Add(Implement("list_deployments",
+                      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        auto p = FindProject(deps, c, in);
+                        if (!p.ok()) return p.error();
+                        auto s = FindService(deps, c, *p, in);
+                        if (!s.ok()) return s.error();
+                        auto list = deps.store.ListDeployments(c.workspace_id, s->id);
+                        if (!list.ok()) return list.error();
+                        Json out = Json::array();
+                        for (const auto& d : *list) out.push_back(DeploymentJson(d));
+                        return Json{{"deployments", out}};
+                      }}));
+  table.Add(Implement("get_deployment", {.with_progress = [&deps](const Caller& c, const Json& in,
+                                                                  const Progress& p) {
+                        return GetDeployment(deps, c, in, p);
+                      }}));
   RegisterLogOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);

@@ -45,25 +45,6 @@ Result<std::optional<BuildSource>> SourceFromInput(const Json& input) {
   return std::optional<BuildSource>(source);
 }
 
-Json SourceProperties() {
-  return {
-      {"git",
-       {{"type", "string"},
-        {"minLength", 1},
-        {"maxLength", 2048},
-        {"description",
-         "git repository to build (https://, ssh://, git@host:path, or file:// from a "
-         "directory the admin allows); Ink detects the stack, builds an image and deploys it"}}},
-      {"ref", StringField("git branch, tag or commit (default: the default branch)", 200)},
-      {"path", StringField("subdirectory of the repository or archive to build", 1024)},
-      {"archive_id",
-       StringField("id of an uploaded source archive (POST /v1/archives; `ink deploy DIR`)", 64)},
-      {"start_command", StringField("override: the command that starts the app", 4096)},
-      {"build_command", StringField("override: the build step (\"\" = none)", 4096)},
-      {"root_directory", StringField("override: the app's directory inside the source", 1024)},
-  };
-}
-
 }  // namespace
 
 // Reads the last `tail` lines of a file (the whole file is bounded by the log limit).
@@ -187,79 +168,44 @@ Status DeploySource(OperationDeps& deps, const Caller& caller, const Json& input
   return {};
 }
 
-Json WithSourceFields(Json schema) {
-  Json properties = SourceProperties();
-  for (auto& [k, v] : properties.items()) schema["properties"][k] = v;
-  return schema;
-}
-
 void RegisterBuildOperations(OperationTable& table, OperationDeps& deps) {
-  Json plan_properties = SourceProperties();
-  plan_properties["project"] = NameField("project name");
-  plan_properties["service"] =
-      NameField("service name: plan its last source when no git/archive_id is given");
-  plan_properties["port"] = {{"type", "integer"}, {"minimum", 1}, {"maximum", 65535}};
-  table.Add(
-      {.name = "plan",
-       .description =
-           "Show how Ink would build a source without building it: fetches the git repository "
-           "or archive and returns the detected plan (provider, install/build/start commands, "
-           "port, decisions, warnings) and the Containerfile. Give git (+ref, path) or "
-           "archive_id, or a service to plan its last source.",
-       .input_schema = ObjectSchema(plan_properties, {"project"}),
-       .output_schema = ObjectSchema({{"plan", {{"type", "object"}}}}),
-       .read_only = true,
-       .idempotent = true,
-       .open_world = true,
-       .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-         INK_RETURN_IF_ERROR(NeedsBuilds(deps));
-         auto project = FindProject(deps, c, in);
-         if (!project.ok()) return project.error();
-         auto source = SourceFromInput(in);
-         if (!source.ok()) return source.error();
-         auto settings = BuildSettingsFromInput(in);
-         if (!settings.ok()) return settings.error();
-         BuildSource chosen;
-         std::string build_settings = *settings;
-         if (source->has_value()) {
-           chosen = **source;
-           INK_RETURN_IF_ERROR(deps.builds->CheckSource(c.workspace_id, chosen));
-         } else {
-           if (!in.contains("service")) {
-             return InvalidArgument(
-                 "give git (a repository URL), archive_id, or service (to "
-                 "plan the service's last source)");
-           }
-           auto service = FindService(deps, c, *project, in);
-           if (!service.ok()) return service.error();
-           if (service->spec.source.empty()) {
-             return FailedPrecondition("service '" + service->name +
-                                       "' was deployed from an image; there is no source to plan");
-           }
-           auto parsed = BuildSource::Parse(service->spec.source);
-           if (!parsed.ok()) return parsed.error();
-           chosen = *parsed;
-           if (build_settings.empty()) build_settings = service->spec.build_settings;
-         }
-         return deps.builds->Plan(c.workspace_id, chosen, build_settings);
-       },
-       .rest = {{"POST", "/v1/projects/{project}/plan"}}});
+  table.Add(Implement("plan", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        INK_RETURN_IF_ERROR(NeedsBuilds(deps));
+                        auto project = FindProject(deps, c, in);
+                        if (!project.ok()) return project.error();
+                        auto source = SourceFromInput(in);
+                        if (!source.ok()) return source.error();
+                        auto settings = BuildSettingsFromInput(in);
+                        if (!settings.ok()) return settings.error();
+                        BuildSource chosen;
+                        std::string build_settings = *settings;
+                        if (source->has_value()) {
+                          chosen = **source;
+                          INK_RETURN_IF_ERROR(deps.builds->CheckSource(c.workspace_id, chosen));
+                        } else {
+                          if (!in.contains("service")) {
+                            return InvalidArgument(
+                                "give git (a repository URL), archive_id, or service (to "
+                                "plan the service's last source)");
+                          }
+                          auto service = FindService(deps, c, *project, in);
+                          if (!service.ok()) return service.error();
+                          if (service->spec.source.empty()) {
+                            return FailedPrecondition(
+                                "service '" + service->name +
+                                "' was deployed from an image; there is no source to plan");
+                          }
+                          auto parsed = BuildSource::Parse(service->spec.source);
+                          if (!parsed.ok()) return parsed.error();
+                          chosen = *parsed;
+                          if (build_settings.empty()) build_settings = service->spec.build_settings;
+                        }
+                        return deps.builds->Plan(c.workspace_id, chosen, build_settings);
+                      }}));
 
-  table.Add(
-      {.name = "get_build_logs",
-       .description = "Read the build log of a deployment built from source (git clone, plan, "
-                      "podman build output): the last `tail` lines (default 200). Set "
-                      "follow=true over REST to stream it until the build ends.",
-       .input_schema = ObjectSchema(
-           {{"deployment", StringField("deployment id (dep_...)", 64)},
-            {"tail", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100000}}},
-            {"follow",
-             {{"type", "boolean"}, {"description", "stream new lines (REST text/plain stream)"}}}},
-           {"deployment"}),
-       .output_schema = ObjectSchema({{"lines", {{"type", "array"}}}}),
-       .read_only = true,
-       .idempotent = true,
-       .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+  table.Add(Implement(
+      "get_build_logs",
+      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
          INK_RETURN_IF_ERROR(NeedsBuilds(deps));
          auto d = FindDeployment(deps, c, in);
          if (!d.ok()) return d.error();
@@ -278,27 +224,13 @@ void RegisterBuildOperations(OperationTable& table, OperationDeps& deps) {
          if (!d.ok()) return d.error();
          INK_RETURN_IF_ERROR(CheckHasBuildLog(deps, *d));
          return StreamBuildLog(deps, c, *d, in.value("tail", kDefaultLogTail), sink);
-       },
-       .mcp = false,
-       .rest = {{"GET", "/v1/deployments/{deployment}/build-logs"}}});  // agents read build logs
-                                                                        // with get_logs {build:
-                                                                        // true} (one tool)
+       }}));
 
-  table.Add({.name = "upload_archive",
-             .description = "Upload a source directory as a tar or tar.gz archive (the raw "
-                            "request body of POST /v1/archives, not JSON); returns its id for "
-                            "deploy's archive_id. `ink deploy DIR` packs and uploads for you.",
-             .input_schema = ObjectSchema(Json::object()),
-             .output_schema = ObjectSchema({{"archive", {{"type", "object"}}}}),
-             .success_status = 201,
-             .handler = [](const Caller&, const Json&) -> Result<Json> {
-               return InvalidArgument(
-                   "send the archive as the raw body of POST /v1/archives (Content-Type "
-                   "application/gzip or application/x-tar), not as JSON");
-             },
-             .mcp = false,
-             .rest = {{"POST", "/v1/archives"}}});  // raw bytes: REST only (agents deploy a git URL
-                                                    // or use the CLI)
+  table.Add(Implement("upload_archive", {.handler = [](const Caller&, const Json&) -> Result<Json> {
+                        return InvalidArgument(
+                            "send the archive as the raw body of POST /v1/archives (Content-Type "
+                            "application/gzip or application/x-tar), not as JSON");
+                      }}));
 }
 
 }  // namespace ink::api_internal

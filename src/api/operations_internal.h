@@ -7,17 +7,9 @@
 #include <vector>
 
 #include "ink/api/operations.h"
+#include "ink/catalog/catalog.h"
 
 namespace ink::api_internal {
-
-// JSON Schema helpers for flat input objects.
-Json ObjectSchema(Json properties, std::vector<std::string> required = {});
-Json StringField(const std::string& description, size_t max_length = 256);
-inline Json NameField(const std::string& what) {
-  return {{"type", "string"},
-          {"description", what + ": 1-30 of a-z, 0-9, '-', starting with a letter"},
-          {"maxLength", 64}};
-}
 
 Json ProjectJson(const Project& p);
 std::string ServiceUrl(const OperationDeps& deps, const std::string& service,
@@ -53,11 +45,9 @@ Status ValidateHealthPath(const std::string& path);
 void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps);
 
 // Builds from source (operations_build.cc). DeploySource fills spec.image, or spec.source and
-// spec.build_settings, from deploy's input (exactly one of image, git, archive_id), checked;
-// WithSourceFields adds the source fields to an input schema.
+// spec.build_settings, from deploy's input (exactly one of image, git, archive_id), checked.
 Status DeploySource(OperationDeps& deps, const Caller& caller, const Json& input,
                     ServiceSpec& spec);
-Json WithSourceFields(Json schema);
 void RegisterBuildOperations(OperationTable& table, OperationDeps& deps);
 // The workspace's ssh deploy key (operations_sources.cc).
 void RegisterSourceOperations(OperationTable& table, OperationDeps& deps);

@@ -56,165 +56,104 @@ Status ValidateHealthPath(const std::string& path) {
 }
 
 void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
-  const Json project_arg = NameField("project name");
-  const Json service_arg = NameField("service name");
-  table.Add(
-      {.name = "update_service",
-       .description =
-           "Change a service's settings (port, cpu, memory, replicas, runtime class, health check "
-           "path) and roll them out as a new deployment of the same release, with no rebuild.",
-       .input_schema = ObjectSchema(
-           {{"project", project_arg},
-            {"service", service_arg},
-            {"port", {{"type", "integer"}, {"minimum", 1}, {"maximum", 65535}}},
-            {"cpu",
-             {{"type", "number"},
-              {"minimum", 0},
-              {"maximum", 64},
-              {"description", "CPU cores (0 = inkd's --default-cpu; at most --max-cpu)"}}},
-            {"memory",
-             {{"type", "string"},
-              {"maxLength", 32},
-              {"description",
-               "memory limit such as \"512m\", \"1g\" or a byte count \"268435456\" (\"0\" "
-               "= inkd's --default-memory; at most --max-memory)"}}},
-            {"replicas", {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}},
-            {"runtime_class",
-             {{"type", "string"},
-              {"enum", {"gvisor", "runc"}},
-              {"description", "gvisor; runc only if inkd runs with --allow-runc"}}},
-            {"health_check_path",
-             {{"type", "string"},
-              {"maxLength", 256},
-              {"description",
-               "HTTP path that must answer below 500 before a release takes "
-               "traffic (\"\" = default: TCP connect, then / or /healthz)"}}}},
-           {"project", "service"}),
-       .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}},
-                                      {"service", {{"type", "object"}}},
-                                      {"url", {{"type", "string"}}}}),
-       .success_status = 202,
-       .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-         auto p = FindProject(deps, c, in);
-         if (!p.ok()) return p.error();
-         auto s = FindService(deps, c, *p, in);
-         if (!s.ok()) return s.error();
-         auto spec = CurrentSpec(deps, c, *s);
-         if (!spec.ok()) return spec.error();
-         std::vector<std::string> changed;
-         if (in.contains("port")) spec->port = in["port"], changed.push_back("port");
-         if (in.contains("cpu")) spec->cpu = in["cpu"], changed.push_back("cpu");
-         if (in.contains("memory")) {
-           auto memory = MemoryInput(in["memory"]);
-           if (!memory.ok()) return memory.error();
-           spec->memory_bytes = *memory;
-           changed.push_back("memory");
-         }
-         if (in.contains("replicas"))
-           spec->replicas = in["replicas"], changed.push_back("replicas");
-         if (in.contains("runtime_class")) {
-           spec->runtime_class = in["runtime_class"], changed.push_back("runtime_class");
-         }
-         if (in.contains("health_check_path")) {
-           std::string path = in["health_check_path"];
-           INK_RETURN_IF_ERROR(ValidateHealthPath(path));
-           spec->health_check_path = path;
-           changed.push_back("health_check_path");
-         }
-         if (changed.empty()) {
-           return InvalidArgument(
-               "nothing to update: give at least one of port, cpu, memory, replicas, "
-               "runtime_class, health_check_path");
-         }
-         std::string what;
-         for (const auto& f : changed) what += (what.empty() ? "" : ", ") + f;
-         return Redeploy(deps, c, *p, *s, *spec, "update_service: " + what);
-       },
-       .rest = {{"PATCH", "/v1/projects/{project}/services/{service}"}}});
-  table.Add({.name = "restart_service",
-             .description = "Restart a service: roll out its current release again (new "
-                            "containers, zero downtime, no rebuild). Use after a hang or to pick "
-                            "up changed external state.",
-             .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
-                                          {"project", "service"}),
-             .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}}}),
-             .idempotent = false,
-             .success_status = 202,
-             .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-               auto p = FindProject(deps, c, in);
-               if (!p.ok()) return p.error();
-               auto s = FindService(deps, c, *p, in);
-               if (!s.ok()) return s.error();
-               if (s->active_deployment_id.empty()) {
-                 return FailedPrecondition("service '" + s->name +
-                                           "' has no running release to restart; deploy it first");
-               }
-               auto spec = CurrentSpec(deps, c, *s);
-               if (!spec.ok()) return spec.error();
-               return Redeploy(deps, c, *p, *s, *spec, "restart_service");
-             },
-             .rest = {{"POST", "/v1/projects/{project}/services/{service}/restart"}}});
-  table.Add(
-      {.name = "rollback_service",
-       .description = "Return a service to an earlier successful deployment without rebuilding "
-                      "(default: the one before the current). Use when a new release is broken.",
-       .input_schema = ObjectSchema(
-           {{"project", project_arg},
-            {"service", service_arg},
-            {"deployment", StringField("deployment id to return to (dep_...); default: the "
-                                       "previous successful one",
-                                       64)}},
-           {"project", "service"}),
-       .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}}}),
-       .success_status = 202,
-       .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-         auto p = FindProject(deps, c, in);
-         if (!p.ok()) return p.error();
-         auto s = FindService(deps, c, *p, in);
-         if (!s.ok()) return s.error();
-         auto list = deps.store.ListDeployments(c.workspace_id, s->id);  // newest first
-         if (!list.ok()) return list.error();
-         const Deployment* target = nullptr;
-         if (in.contains("deployment")) {
-           std::string id = in["deployment"];
-           for (const auto& d : *list) {
-             if (d.id == id) target = &d;
-           }
-           if (target == nullptr) {
-             return NotFound("deployment '" + id.substr(0, 64) +
-                             "' is not a deployment of "
-                             "service '" +
-                             s->name + "'; see `ink deployments list " + s->name + " --project " +
-                             p->name + "`");
-           }
-           if (!HasRun(target->status)) {
-             return FailedPrecondition("deployment " + id + " never ran successfully (status " +
-                                       std::string(Name(target->status)) +
-                                       "); pick an active or superseded one");
-           }
-         } else {
-           for (const auto& d : *list) {
-             if (d.status == DeploymentStatus::kSuperseded && d.id != s->active_deployment_id) {
-               target = &d;
-               break;
-             }
-           }
-           if (target == nullptr) {
-             return FailedPrecondition("service '" + s->name +
-                                       "' has no earlier successful deployment to return to");
-           }
-         }
-         if (target->spec.image.empty()) {
-           return FailedPrecondition("deployment " + target->id + " has no image to return to");
-         }
-         auto exists = deps.runtime.ImageExists(target->spec.image);
-         if (exists.ok() && !*exists && !target->spec.source.empty()) {
-           return FailedPrecondition("the image of deployment " + target->id +
-                                     " was garbage-collected; redeploy its source instead");
-         }
-         return Redeploy(deps, c, *p, *s, target->spec, "rollback to " + target->id, target->id);
-       },
-       .rest = {{"POST", "/v1/projects/{project}/services/{service}/rollback"}}});
+  table.Add(Implement(
+      "update_service", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+        auto p = FindProject(deps, c, in);
+        if (!p.ok()) return p.error();
+        auto s = FindService(deps, c, *p, in);
+        if (!s.ok()) return s.error();
+        auto spec = CurrentSpec(deps, c, *s);
+        if (!spec.ok()) return spec.error();
+        std::vector<std::string> changed;
+        if (in.contains("port")) spec->port = in["port"], changed.push_back("port");
+        if (in.contains("cpu")) spec->cpu = in["cpu"], changed.push_back("cpu");
+        if (in.contains("memory")) {
+          auto memory = MemoryInput(in["memory"]);
+          if (!memory.ok()) return memory.error();
+          spec->memory_bytes = *memory;
+          changed.push_back("memory");
+        }
+        if (in.contains("replicas")) spec->replicas = in["replicas"], changed.push_back("replicas");
+        if (in.contains("runtime_class")) {
+          spec->runtime_class = in["runtime_class"], changed.push_back("runtime_class");
+        }
+        if (in.contains("health_check_path")) {
+          std::string path = in["health_check_path"];
+          INK_RETURN_IF_ERROR(ValidateHealthPath(path));
+          spec->health_check_path = path;
+          changed.push_back("health_check_path");
+        }
+        if (changed.empty()) {
+          return InvalidArgument(
+              "nothing to update: give at least one of port, cpu, memory, replicas, "
+              "runtime_class, health_check_path");
+        }
+        std::string what;
+        for (const auto& f : changed) what += (what.empty() ? "" : ", ") + f;
+        return Redeploy(deps, c, *p, *s, *spec, "update_service: " + what);
+      }}));
+  table.Add(Implement(
+      "restart_service", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+        auto p = FindProject(deps, c, in);
+        if (!p.ok()) return p.error();
+        auto s = FindService(deps, c, *p, in);
+        if (!s.ok()) return s.error();
+        if (s->active_deployment_id.empty()) {
+          return FailedPrecondition("service '" + s->name +
+                                    "' has no running release to restart; deploy it first");
+        }
+        auto spec = CurrentSpec(deps, c, *s);
+        if (!spec.ok()) return spec.error();
+        return Redeploy(deps, c, *p, *s, *spec, "restart_service");
+      }}));
+  table.Add(Implement(
+      "rollback_service", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+        auto p = FindProject(deps, c, in);
+        if (!p.ok()) return p.error();
+        auto s = FindService(deps, c, *p, in);
+        if (!s.ok()) return s.error();
+        auto list = deps.store.ListDeployments(c.workspace_id, s->id);  // newest first
+        if (!list.ok()) return list.error();
+        const Deployment* target = nullptr;
+        if (in.contains("deployment")) {
+          std::string id = in["deployment"];
+          for (const auto& d : *list) {
+            if (d.id == id) target = &d;
+          }
+          if (target == nullptr) {
+            return NotFound("deployment '" + id.substr(0, 64) +
+                            "' is not a deployment of "
+                            "service '" +
+                            s->name + "'; see `ink deployments list " + s->name + " --project " +
+                            p->name + "`");
+          }
+          if (!HasRun(target->status)) {
+            return FailedPrecondition("deployment " + id + " never ran successfully (status " +
+                                      std::string(Name(target->status)) +
+                                      "); pick an active or superseded one");
+          }
+        } else {
+          for (const auto& d : *list) {
+            if (d.status == DeploymentStatus::kSuperseded && d.id != s->active_deployment_id) {
+              target = &d;
+              break;
+            }
+          }
+          if (target == nullptr) {
+            return FailedPrecondition("service '" + s->name +
+                                      "' has no earlier successful deployment to return to");
+          }
+        }
+        if (target->spec.image.empty()) {
+          return FailedPrecondition("deployment " + target->id + " has no image to return to");
+        }
+        auto exists = deps.runtime.ImageExists(target->spec.image);
+        if (exists.ok() && !*exists && !target->spec.source.empty()) {
+          return FailedPrecondition("the image of deployment " + target->id +
+                                    " was garbage-collected; redeploy its source instead");
+        }
+        return Redeploy(deps, c, *p, *s, target->spec, "rollback to " + target->id, target->id);
+      }}));
 }
 
 }  // namespace ink::api_internal

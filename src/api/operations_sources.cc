@@ -84,61 +84,32 @@ Json KeyJson(const DeployKey& key) {
 }  // namespace
 
 void RegisterSourceOperations(OperationTable& table, OperationDeps& deps) {
-  Json key_output = ObjectSchema({{"deploy_key", {{"type", "object"}}}});
-  table.Add(
-      {.name = "create_deploy_key",
-       .description =
-           "Create the workspace's ssh deploy key (ed25519) and return its public key: add it "
-           "to a private repository as a read-only deploy key, then deploy the repository's ssh "
-           "URL (git@host:org/repo.git). Ink fetches ssh sources with this key only. Refused if "
-           "the workspace has one, unless replace is true (the old key then stops working).",
-       .input_schema = ObjectSchema(
-           {{"replace",
-             {{"type", "boolean"}, {"description", "replace the existing key (default false)"}}}}),
-       .output_schema = key_output,
-       .success_status = 201,
-       .handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-         auto existing = deps.store.GetDeployKey(c.workspace_id);
-         if (existing.ok() && !in.value("replace", false)) {
-           return AlreadyExists("this workspace already has a deploy key (" +
-                                existing->fingerprint +
-                                "); show it with `ink deploy-key show`, or make a new one with "
-                                "`ink deploy-key create --replace` (the old key stops working)");
-         }
-         auto key = GenerateKey(c.workspace_id);
-         if (!key.ok()) return key.error();
-         key->sealed_private_key = deps.secrets.Seal(key->sealed_private_key);
-         auto saved = deps.store.PutDeployKey(*key);
-         if (!saved.ok()) return saved.error();
-         return KeyJson(*saved);
-       },
-       .rest = {{"POST", "/v1/deploy-key"}}});
-  table.Add({.name = "get_deploy_key",
-             .description = "Show the workspace's ssh deploy key (public key and fingerprint); "
-                            "NotFound if there is none (create_deploy_key makes one).",
-             .input_schema = ObjectSchema(Json::object()),
-             .output_schema = key_output,
-             .read_only = true,
-             .idempotent = true,
-             .handler = [&deps](const Caller& c, const Json&) -> Result<Json> {
-               auto key = deps.store.GetDeployKey(c.workspace_id);
-               if (!key.ok()) return key.error();
-               return KeyJson(*key);
-             },
-             .rest = {{"GET", "/v1/deploy-key"}}});
-  table.Add({.name = "delete_deploy_key",
-             .description = "Delete the workspace's ssh deploy key; ssh sources then fetch "
-                            "with no key.",
-             .input_schema = ObjectSchema(Json::object()),
-             .output_schema = ObjectSchema({{"deleted", {{"type", "boolean"}}}}),
-             .destructive = true,
-             .idempotent = true,
-             .handler = [&deps](const Caller& c, const Json&) -> Result<Json> {
-               INK_RETURN_IF_ERROR(deps.store.DeleteDeployKey(c.workspace_id));
-               return Json{{"deleted", true}};
-             },
-             .mcp = false,
-             .rest = {{"DELETE", "/v1/deploy-key"}}});
+  table.Add(Implement(
+      "create_deploy_key", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+        auto existing = deps.store.GetDeployKey(c.workspace_id);
+        if (existing.ok() && !in.value("replace", false)) {
+          return AlreadyExists("this workspace already has a deploy key (" + existing->fingerprint +
+                               "); show it with `ink deploy-key show`, or make a new one with "
+                               "`ink deploy-key create --replace` (the old key stops working)");
+        }
+        auto key = GenerateKey(c.workspace_id);
+        if (!key.ok()) return key.error();
+        key->sealed_private_key = deps.secrets.Seal(key->sealed_private_key);
+        auto saved = deps.store.PutDeployKey(*key);
+        if (!saved.ok()) return saved.error();
+        return KeyJson(*saved);
+      }}));
+  table.Add(Implement("get_deploy_key",
+                      {.handler = [&deps](const Caller& c, const Json&) -> Result<Json> {
+                        auto key = deps.store.GetDeployKey(c.workspace_id);
+                        if (!key.ok()) return key.error();
+                        return KeyJson(*key);
+                      }}));
+  table.Add(Implement("delete_deploy_key",
+                      {.handler = [&deps](const Caller& c, const Json&) -> Result<Json> {
+                        INK_RETURN_IF_ERROR(deps.store.DeleteDeployKey(c.workspace_id));
+                        return Json{{"deleted", true}};
+                      }}));
 }
 
 }  // namespace ink::api_internal

@@ -1,0 +1,31 @@
+// Schema helpers shared by the catalog's files (not a public interface).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ink/catalog/catalog.h"
+
+namespace ink::catalog_internal {
+
+// JSON Schema helpers for flat input objects.
+Json ObjectSchema(Json properties, std::vector<std::string> required = {});
+Json StringField(const std::string& description, size_t max_length = 256);
+Json NameField(const std::string& what);
+// The source fields of deploy and plan: git, ref, path, archive_id and the build overrides.
+Json SourceProperties();
+Json WithSourceFields(Json schema);
+// Adds the `wait` input of an operation that starts a deployment (src/api's
+// WithDeploymentWait implements it).
+Operation WithWaitField(Operation op);
+
+void DeclareProjectOperations(std::vector<Operation>& ops);
+void DeclareLogOperations(std::vector<Operation>& ops);
+void DeclareAdminOperations(std::vector<Operation>& ops);
+void DeclareLifecycleOperations(std::vector<Operation>& ops);
+void DeclareBuildOperations(std::vector<Operation>& ops);
+void DeclareSourceOperations(std::vector<Operation>& ops);
+void DeclareEnvOperations(std::vector<Operation>& ops);
+void DeclareGitOperations(std::vector<Operation>& ops);
+
+}  // namespace ink::catalog_internal

@@ -1,0 +1,73 @@
+// The catalog: A running service: update, restart, rollback.
+#include "src/catalog/catalog_internal.h"
+
+namespace ink::catalog_internal {
+
+void DeclareLifecycleOperations(std::vector<Operation>& ops) {
+  const Json project_arg = NameField("project name");
+  const Json service_arg = NameField("service name");
+  ops.push_back(
+      {.name = "update_service",
+       .description =
+           "Change a service's settings (port, cpu, memory, replicas, runtime class, health check "
+           "path) and roll them out as a new deployment of the same release, with no rebuild.",
+       .input_schema = ObjectSchema(
+           {{"project", project_arg},
+            {"service", service_arg},
+            {"port", {{"type", "integer"}, {"minimum", 1}, {"maximum", 65535}}},
+            {"cpu",
+             {{"type", "number"},
+              {"minimum", 0},
+              {"maximum", 64},
+              {"description", "CPU cores (0 = inkd's --default-cpu; at most --max-cpu)"}}},
+            {"memory",
+             {{"type", "string"},
+              {"maxLength", 32},
+              {"description",
+               "memory limit such as \"512m\", \"1g\" or a byte count \"268435456\" (\"0\" "
+               "= inkd's --default-memory; at most --max-memory)"}}},
+            {"replicas", {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}},
+            {"runtime_class",
+             {{"type", "string"},
+              {"enum", {"gvisor", "runc"}},
+              {"description", "gvisor; runc only if inkd runs with --allow-runc"}}},
+            {"health_check_path",
+             {{"type", "string"},
+              {"maxLength", 256},
+              {"description",
+               "HTTP path that must answer below 500 before a release takes "
+               "traffic (\"\" = default: TCP connect, then / or /healthz)"}}}},
+           {"project", "service"}),
+       .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}},
+                                      {"service", {{"type", "object"}}},
+                                      {"url", {{"type", "string"}}}}),
+       .success_status = 202,
+       .rest = {{"PATCH", "/v1/projects/{project}/services/{service}"}}});
+  ops.push_back({.name = "restart_service",
+                 .description =
+                     "Restart a service: roll out its current release again (new "
+                     "containers, zero downtime, no rebuild). Use after a hang or to pick "
+                     "up changed external state.",
+                 .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
+                                              {"project", "service"}),
+                 .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}}}),
+                 .idempotent = false,
+                 .success_status = 202,
+                 .rest = {{"POST", "/v1/projects/{project}/services/{service}/restart"}}});
+  ops.push_back(
+      {.name = "rollback_service",
+       .description = "Return a service to an earlier successful deployment without rebuilding "
+                      "(default: the one before the current). Use when a new release is broken.",
+       .input_schema = ObjectSchema(
+           {{"project", project_arg},
+            {"service", service_arg},
+            {"deployment", StringField("deployment id to return to (dep_...); default: the "
+                                       "previous successful one",
+                                       64)}},
+           {"project", "service"}),
+       .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}}}),
+       .success_status = 202,
+       .rest = {{"POST", "/v1/projects/{project}/services/{service}/rollback"}}});
+}
+
+}  // namespace ink::catalog_internal

@@ -1,0 +1,42 @@
+// The catalog on its own (what the ink CLI links): every entry would be accepted by an
+// OperationTable once given a handler, so its REST bindings are consistent.
+#include "ink/catalog/catalog.h"
+
+#include <gtest/gtest.h>
+
+#include "ink/ops/schema_types.h"
+
+namespace ink {
+namespace {
+
+TEST(Catalog, EveryEntryJoinsATableOnceImplemented) {
+  OperationTable table;
+  ASSERT_GT(OperationCatalog().size(), 30u);
+  for (const Operation& declared : OperationCatalog()) {
+    EXPECT_FALSE(declared.handler || declared.stream || declared.with_progress) << declared.name;
+    Operation op = Implement(
+        declared.name,
+        {.handler = [](const Caller&, const Json&) -> Result<Json> { return Json::object(); }});
+    auto accepted = table.CheckNew(op);
+    EXPECT_TRUE(accepted.ok()) << accepted.error().message;
+    if (accepted.ok()) table.Add(std::move(op));
+    auto types = CheckSchemaTypes(declared.input_schema, declared.name + " input");
+    EXPECT_TRUE(types.ok()) << types.error().message;
+  }
+}
+
+TEST(Catalog, ImplementKeepsTheDeclarationAndTakesTheHandlers) {
+  Operation op = Implement(
+      "deploy", {.with_progress = [](const Caller&, const Json&, const Progress&) -> Result<Json> {
+        return Json::object();
+      }});
+  EXPECT_EQ(op.name, "deploy");
+  EXPECT_TRUE(op.input_schema["properties"].contains("wait"));
+  ASSERT_EQ(op.rest.size(), 1u);
+  EXPECT_EQ(op.rest[0].path, "/v1/projects/{project}/deploy");
+  EXPECT_TRUE(op.with_progress);
+  EXPECT_EQ(FindDeclared("no_such_operation"), nullptr);
+}
+
+}  // namespace
+}  // namespace ink
