@@ -1,12 +1,5 @@
 #include "ink/controller/service_controller.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -20,37 +13,13 @@
 
 #include "ink/common/log.h"
 #include "ink/common/names.h"
+#include "ink/controller/health_prober.h"
 #include "ink/controller/route_publisher.h"
-#include "ink/http/client.h"
 
 namespace ink {
 namespace {
 
 constexpr const char* kLog = "controller";
-
-// True if a TCP connection to ip:port succeeds within timeout_ms (the default health check).
-bool TcpConnects(const std::string& ip, int port, int timeout_ms) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) return false;
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  bool ok = false;
-  int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  if (rc == 0) {
-    ok = true;
-  } else if (errno == EINPROGRESS) {
-    pollfd p{fd, POLLOUT, 0};
-    if (::poll(&p, 1, timeout_ms) == 1) {
-      int err = 0;
-      socklen_t len = sizeof err;
-      ok = ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
-    }
-  }
-  ::close(fd);
-  return ok;
-}
 
 // "ink-<instance>-<project>-<service>-<deployment id>-<replica>": unique per instance and
 // deterministic, so a create retried after a crash finds the container instead of duplicating.
@@ -59,34 +28,6 @@ std::string ReplicaContainerName(const std::string& instance, const std::string&
                                  int index) {
   return "ink-" + instance + "-" + project + "-" + service + "-" + deployment_id + "-" +
          std::to_string(index);
-}
-
-// The status of GET `path`, or 0 if no HTTP answer came within `timeout_ms`.
-int HttpStatusOf(const std::string& ip, int port, const std::string& path, int timeout_ms) {
-  auto endpoint = http::Endpoint::Parse("http://" + ip + ":" + std::to_string(port));
-  if (!endpoint.ok()) return 0;
-  http::HttpClient client(*endpoint);
-  auto response = client.Do({.method = "GET",
-                             .target = path,
-                             .headers = {{"User-Agent", "ink-health-check"}},
-                             .timeout = std::chrono::milliseconds(timeout_ms)},
-                            64 << 10);
-  return response.ok() ? response->status : 0;
-}
-
-// A new release takes traffic once it accepts TCP on its port and, for HTTP apps, answers
-// below 500: on `path` when the service names one (required), else on / or /healthz (an app
-// that does not speak HTTP passes on TCP alone).
-bool ReadyForTraffic(const std::string& ip, int port, const std::string& path) {
-  if (!TcpConnects(ip, port, 300)) return false;
-  if (!path.empty()) {
-    int status = HttpStatusOf(ip, port, path, 2000);
-    return status > 0 && status < 500;
-  }
-  int root = HttpStatusOf(ip, port, "/", 2000);
-  if (root == 0 || root < 500) return true;
-  int healthz = HttpStatusOf(ip, port, "/healthz", 2000);
-  return healthz > 0 && healthz < 500;
 }
 
 bool IsExited(const ContainerInfo& c) {
@@ -116,16 +57,19 @@ std::string RegistryOf(const std::string& image) {
 class ServiceController::Impl {
  public:
   Impl(Store& store, ContainerRuntime& runtime, const SecretBox& secrets, Clock& clock,
-       ControllerOptions options, Builder* builder)
+       ControllerOptions options, Builder* builder, Prober* prober)
       : builder_(builder),
         store_(store),
         runtime_(runtime),
         secrets_(secrets),
         clock_(clock),
         options_(std::move(options)),
-        publisher_(options_.routes_path, options_.edge_status_path, clock) {}
+        publisher_(options_.routes_path, options_.edge_status_path, clock),
+        prober_(prober != nullptr ? *prober : network_prober_),
+        health_(prober_, clock, options_.probes, [this] { Wake(); }) {}
 
   void Start() {
+    health_.Start();
     loop_ = std::thread([this] { Loop(); });
   }
 
@@ -137,6 +81,7 @@ class ServiceController::Impl {
     }
     cv_.notify_all();
     if (loop_.joinable()) loop_.join();
+    health_.Stop();
     std::map<std::string, std::thread> rollouts;
     {
       std::lock_guard lock(mu_);
@@ -524,8 +469,11 @@ class ServiceController::Impl {
                                     (tail.empty() ? "" : "; last log lines:\n" + tail));
         }
         if (c->state == "running" && !c->ip_address.empty() &&
-            ReadyForTraffic(c->ip_address, d.spec.port, d.spec.health_check_path)) {
+            prober_.Probe({s.id, c->ip_address, d.spec.port, ProbeTarget::Kind::kReady,
+                           d.spec.health_check_path},
+                          std::chrono::milliseconds(2300))) {
           ready.push_back({c->ip_address, d.spec.port});
+          health_.Record(c->id, true);  // the loop routes to it without a first probe
         }
       }
       if (ready.size() == ids.size()) break;
@@ -643,6 +591,7 @@ class ServiceController::Impl {
   void ReconcileReplicas(const std::map<std::string, Service>& services,
                          const std::vector<ContainerInfo>& containers) {
     std::map<std::string, std::vector<ReplicaStatus>> observed;
+    std::set<std::string> probed;  // container ids
     auto now = clock_.Steady();
     for (const auto& [id, s] : services) {
       observed[id];  // services with no containers show an empty list
@@ -689,8 +638,15 @@ class ServiceController::Impl {
           }
           continue;
         }
-        bool healthy = c->state == "running" && !c->ip_address.empty() &&
-                       TcpConnects(c->ip_address, d->spec.port, 300);
+        // The prober answers for the replica later; this pass uses the latest result.
+        bool healthy = false, unprobed = false;
+        if (c->state == "running" && !c->ip_address.empty()) {
+          probed.insert(c->id);
+          health_.Request(c->id, {s.id, c->ip_address, d->spec.port});
+          auto last = health_.Last(c->id);
+          healthy = last && last->healthy;
+          unprobed = !last;
+        }
         if (healthy && c->started_at > 0 && clock_.NowMillis() - c->started_at > 60'000) {
           backoff.failures = 0;
         }
@@ -701,6 +657,7 @@ class ServiceController::Impl {
         r.index = i;
         r.state = c->state;
         r.healthy = healthy;
+        r.unprobed = unprobed;
         r.restarts = restarts_[key];
         r.oci_runtime = c->oci_runtime;
         r.address = c->ip_address.empty() ? "" : c->ip_address + ":" + std::to_string(d->spec.port);
@@ -709,6 +666,7 @@ class ServiceController::Impl {
         observed[id].push_back(r);
       }
     }
+    health_.Retain(probed);
     std::lock_guard lock(mu_);
     observed_.swap(observed);
   }
@@ -807,7 +765,9 @@ class ServiceController::Impl {
         serves[id] = promotion->second.deployment_id;
       } else {
         for (const auto& r : Replicas(id)) {
-          if (!r.healthy || r.deployment_id != s.active_deployment_id) continue;
+          // A running replica keeps its route until its first probe says otherwise (after an
+          // inkd restart the edge must not lose every backend while the probes run).
+          if (!(r.healthy || r.unprobed) || r.deployment_id != s.active_deployment_id) continue;
           size_t colon = r.address.rfind(':');
           route.backends.push_back(
               {r.address.substr(0, colon), std::atoi(r.address.c_str() + colon + 1)});
@@ -835,6 +795,9 @@ class ServiceController::Impl {
   const ControllerOptions options_;
   std::thread loop_;
   RoutePublisher publisher_;
+  NetworkProber network_prober_;
+  Prober& prober_;
+  HealthProber health_;  // liveness of the active replicas, for the loop
 
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
@@ -867,8 +830,9 @@ class ServiceController::Impl {
 
 ServiceController::ServiceController(Store& store, ContainerRuntime& runtime,
                                      const SecretBox& secrets, Clock& clock,
-                                     ControllerOptions options, Builder* builder)
-    : impl_(std::make_unique<Impl>(store, runtime, secrets, clock, std::move(options), builder)) {}
+                                     ControllerOptions options, Builder* builder, Prober* prober)
+    : impl_(std::make_unique<Impl>(store, runtime, secrets, clock, std::move(options), builder,
+                                   prober)) {}
 ServiceController::~ServiceController() { impl_->Stop(); }
 void ServiceController::Start() { impl_->Start(); }
 void ServiceController::Stop() { impl_->Stop(); }

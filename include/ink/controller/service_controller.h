@@ -10,7 +10,9 @@
 //     the log tail;
 //   - keeps the active deployment's replicas running: a crashed or OOM-killed replica is
 //     recorded as an event (exit code, OOM from the memory cgroup) and recreated with
-//     exponential backoff (1 s doubling to 60 s; reset after 60 s of healthy running);
+//     exponential backoff (1 s doubling to 60 s; reset after 60 s of healthy running); its
+//     health comes from the HealthProber (probes run beside the loop, never in it, so one
+//     tenant's hanging replica delays nobody's pass);
 //   - removes containers of deleted services and of failed or superseded deployments;
 //   - writes the route table (healthy replicas only) for ink-edge (RoutePublisher). A rollout
 //     first points its service's route at the new replicas and activates the deployment only
@@ -29,6 +31,7 @@
 #include "ink/common/clock.h"
 #include "ink/common/json.h"
 #include "ink/common/secret_box.h"
+#include "ink/controller/health_prober.h"
 #include "ink/controller/route_publisher.h"
 #include "ink/controller/runtime_policy.h"
 #include "ink/runtime/runtime.h"
@@ -49,6 +52,7 @@ struct ControllerOptions {
   std::chrono::seconds health_timeout{60};
   std::chrono::milliseconds drain{1500};  // old release keeps serving this long after a switch
   RuntimePolicy policy;                   // applied to every container created
+  HealthProberOptions probes;             // the liveness probes of active replicas
 };
 
 // What the controller last saw of one replica (for get_service).
@@ -59,6 +63,7 @@ struct ReplicaStatus {
   int index = 0;
   std::string state;
   bool healthy = false;
+  bool unprobed = false;  // running, but no health probe has answered for it yet
   int restarts = 0;
   std::string oci_runtime;
   std::string address;  // ip:port
@@ -68,9 +73,11 @@ struct ReplicaStatus {
 
 class ServiceController {
  public:
-  // `builder` may be null: then deployments with a source fail with a clear message.
+  // `builder` may be null: then deployments with a source fail with a clear message. `prober`
+  // null: probes go over the network (NetworkProber).
   ServiceController(Store& store, ContainerRuntime& runtime, const SecretBox& secrets, Clock& clock,
-                    ControllerOptions options, Builder* builder = nullptr);
+                    ControllerOptions options, Builder* builder = nullptr,
+                    Prober* prober = nullptr);
   ~ServiceController();
 
   void Start();
