@@ -11,13 +11,22 @@
 #include <set>
 #include <thread>
 
+#include "garbage_collector.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
 #include "ink/controller/health_prober.h"
 #include "ink/controller/route_publisher.h"
+#include "job_runner.h"
+#include "replica_reconciler.h"
 
 namespace ink {
 namespace {
+
+using controller_internal::ExitReason;
+using controller_internal::GarbageCollector;
+using controller_internal::IsExited;
+using controller_internal::JobRunner;
+using controller_internal::ReplicaReconciler;
 
 constexpr const char* kLog = "controller";
 
@@ -28,15 +37,6 @@ std::string ReplicaContainerName(const std::string& instance, const std::string&
                                  int index) {
   return "ink-" + instance + "-" + project + "-" + service + "-" + deployment_id + "-" +
          std::to_string(index);
-}
-
-bool IsExited(const ContainerInfo& c) {
-  return c.state == "exited" || c.state == "stopped" || c.state == "dead" || c.oom_killed;
-}
-
-std::string ExitReason(const ContainerInfo& c) {
-  if (c.oom_killed) return "was killed: out of memory (OOM)";
-  return "exited with code " + std::to_string(c.exit_code);
 }
 
 // Registry host of an image reference ("127.0.0.1:5000/a/b:1" → "127.0.0.1:5000"), or "" for a
@@ -66,10 +66,23 @@ class ServiceController::Impl {
         options_(std::move(options)),
         publisher_(options_.routes_path, options_.edge_status_path, clock),
         prober_(prober != nullptr ? *prober : network_prober_),
-        health_(prober_, clock, options_.probes, [this] { Wake(); }) {}
+        health_(prober_, clock, options_.probes, [this] { Wake(); }),
+        jobs_(4, [this] { Wake(); }),
+        replicas_(
+            runtime, health_, jobs_, clock,
+            {.ensure_replica =
+                 [this](const Service& s, const Deployment& d, int index) {
+                   auto created = EnsureReplica(s, d, index);
+                   return created.ok() ? Status{} : Status{created.error()};
+                 },
+             .event =
+                 [this](const Service& s, const std::string& deployment_id, const std::string& kind,
+                        const std::string& message) { Event(s, deployment_id, kind, message); }}),
+        garbage_(runtime, jobs_) {}
 
   void Start() {
     health_.Start();
+    jobs_.Start();
     loop_ = std::thread([this] { Loop(); });
   }
 
@@ -82,6 +95,7 @@ class ServiceController::Impl {
     cv_.notify_all();
     if (loop_.joinable()) loop_.join();
     health_.Stop();
+    jobs_.Stop();
     std::map<std::string, std::thread> rollouts;
     {
       std::lock_guard lock(mu_);
@@ -98,10 +112,7 @@ class ServiceController::Impl {
     cv_.notify_all();
   }
 
-  void ForgetNetwork(const std::string& network) {
-    std::lock_guard lock(mu_);
-    networks_to_remove_.insert(network);
-  }
+  void ForgetNetwork(const std::string& network) { garbage_.ForgetNetwork(network); }
 
   std::vector<ReplicaStatus> Replicas(const std::string& service_id) const {
     std::lock_guard lock(mu_);
@@ -132,11 +143,6 @@ class ServiceController::Impl {
   }
 
  private:
-  struct Backoff {
-    int failures = 0;
-    std::chrono::steady_clock::time_point next_attempt{};
-  };
-
   bool Stopping() {
     std::lock_guard lock(mu_);
     return stopping_;
@@ -179,9 +185,26 @@ class ServiceController::Impl {
     for (auto& s : *services) by_id[s.id] = s;
 
     std::set<std::string> unfinished_ids = StartRollouts(by_id);
-    ReconcileReplicas(by_id, *containers);
-    CollectGarbage(by_id, *containers, unfinished_ids);
-    RemoveForgottenNetworks(*containers);
+    std::map<std::string, Deployment> active;  // by service id
+    for (const auto& [id, s] : by_id) {
+      if (s.active_deployment_id.empty()) continue;
+      auto d = CachedDeployment(s, s.active_deployment_id);
+      if (d.ok()) active[id] = *d;
+    }
+    std::set<std::string> rolling, keep = unfinished_ids;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [deployment_id, service_id] : rollout_service_)
+        rolling.insert(deployment_id);
+      keep.insert(draining_.begin(), draining_.end());
+    }
+    keep.insert(rolling.begin(), rolling.end());
+    auto observed = replicas_.Reconcile(by_id, active, *containers, rolling);
+    {
+      std::lock_guard lock(mu_);
+      observed_.swap(observed);
+    }
+    garbage_.Collect(by_id, active, *containers, keep);
     WriteRoutes(by_id);
   }
 
@@ -588,141 +611,6 @@ class ServiceController::Impl {
     }
   }
 
-  void ReconcileReplicas(const std::map<std::string, Service>& services,
-                         const std::vector<ContainerInfo>& containers) {
-    std::map<std::string, std::vector<ReplicaStatus>> observed;
-    std::set<std::string> probed;  // container ids
-    auto now = clock_.Steady();
-    for (const auto& [id, s] : services) {
-      observed[id];  // services with no containers show an empty list
-      if (s.active_deployment_id.empty()) continue;
-      auto d = CachedDeployment(s, s.active_deployment_id);
-      if (!d.ok()) continue;
-      for (int i = 0; i < d->spec.replicas; ++i) {
-        std::string key = s.id + "/" + std::to_string(i);
-        const ContainerInfo* c = nullptr;
-        for (const auto& ci : containers) {
-          auto dep = ci.labels.find(kLabelDeployment);
-          auto rep = ci.labels.find(kLabelReplica);
-          if (dep != ci.labels.end() && dep->second == d->id && rep != ci.labels.end() &&
-              rep->second == std::to_string(i)) {
-            c = &ci;
-            break;
-          }
-        }
-        std::unique_lock lock(mu_);
-        Backoff& backoff = backoff_[key];  // map references stay valid; entries are never erased
-        if (c != nullptr && IsExited(*c)) {
-          ++restarts_[key];
-          ++backoff.failures;
-          auto delay = std::chrono::seconds(std::min(60, 1 << std::min(backoff.failures - 1, 6)));
-          backoff.next_attempt = now + delay;
-          lock.unlock();
-          Event(s, d->id, c->oom_killed ? "oom_killed" : "crashed",
-                "replica " + std::to_string(i) + " " + ExitReason(*c) + "; restarting in " +
-                    std::to_string(delay.count()) + "s");
-          (void)runtime_.RemoveContainer(c->id, true);
-          continue;
-        }
-        if (c == nullptr) {
-          bool rolling = false;
-          for (const auto& [rid, svc] : rollout_service_) rolling = rolling || rid == d->id;
-          if (rolling || now < backoff.next_attempt) continue;
-          lock.unlock();
-          auto created = EnsureReplica(s, *d, i);
-          if (created.ok()) {
-            Event(s, d->id, "restarted", "replica " + std::to_string(i) + " started again");
-          } else {
-            Event(s, d->id, "restart_failed",
-                  "replica " + std::to_string(i) + ": " + created.error().message);
-          }
-          continue;
-        }
-        // The prober answers for the replica later; this pass uses the latest result.
-        bool healthy = false, unprobed = false;
-        if (c->state == "running" && !c->ip_address.empty()) {
-          probed.insert(c->id);
-          health_.Request(c->id, {s.id, c->ip_address, d->spec.port});
-          auto last = health_.Last(c->id);
-          healthy = last && last->healthy;
-          unprobed = !last;
-        }
-        if (healthy && c->started_at > 0 && clock_.NowMillis() - c->started_at > 60'000) {
-          backoff.failures = 0;
-        }
-        ReplicaStatus r;
-        r.container_id = c->id;
-        r.name = c->name;
-        r.deployment_id = d->id;
-        r.index = i;
-        r.state = c->state;
-        r.healthy = healthy;
-        r.unprobed = unprobed;
-        r.restarts = restarts_[key];
-        r.oci_runtime = c->oci_runtime;
-        r.address = c->ip_address.empty() ? "" : c->ip_address + ":" + std::to_string(d->spec.port);
-        r.exit_code = c->exit_code;
-        r.oom_killed = c->oom_killed;
-        observed[id].push_back(r);
-      }
-    }
-    health_.Retain(probed);
-    std::lock_guard lock(mu_);
-    observed_.swap(observed);
-  }
-
-  void CollectGarbage(const std::map<std::string, Service>& services,
-                      const std::vector<ContainerInfo>& containers,
-                      const std::set<std::string>& unfinished) {
-    for (const auto& c : containers) {
-      auto svc = c.labels.find(kLabelService);
-      auto dep = c.labels.find(kLabelDeployment);
-      auto rep = c.labels.find(kLabelReplica);
-      if (svc == c.labels.end() || dep == c.labels.end()) continue;
-      auto s = services.find(svc->second);
-      bool remove = false;
-      std::string why;
-      if (s == services.end()) {
-        remove = true, why = "its service was deleted";
-      } else if (dep->second != s->second.active_deployment_id) {
-        std::lock_guard lock(mu_);
-        bool keep = unfinished.count(dep->second) || draining_.count(dep->second) ||
-                    rollout_service_.count(dep->second);
-        if (!keep) remove = true, why = "its deployment is no longer active";
-      } else if (rep != c.labels.end()) {
-        auto d = CachedDeployment(s->second, dep->second);
-        if (d.ok() && std::atoi(rep->second.c_str()) >= d->spec.replicas) {
-          remove = true, why = "the service was scaled down";
-        }
-      }
-      if (remove) {
-        LogInfo(kLog, "removing container " + c.name + ": " + why);
-        (void)runtime_.RemoveContainer(c.id, true);
-      }
-    }
-  }
-
-  void RemoveForgottenNetworks(const std::vector<ContainerInfo>& containers) {
-    std::set<std::string> pending;
-    {
-      std::lock_guard lock(mu_);
-      pending = networks_to_remove_;
-    }
-    for (const auto& network : pending) {
-      // The project id is the network name without "ink-"; wait until its containers are gone.
-      std::string project_id = network.substr(network.find('-') + 1);
-      bool in_use = std::any_of(containers.begin(), containers.end(), [&](const ContainerInfo& c) {
-        auto p = c.labels.find(kLabelProject);
-        return p != c.labels.end() && p->second == project_id;
-      });
-      if (in_use) continue;
-      if (runtime_.RemoveNetwork(network).ok()) {
-        std::lock_guard lock(mu_);
-        networks_to_remove_.erase(network);
-      }
-    }
-  }
-
   // Publishes the route of every service holding its hostname: to the replicas of a rollout
   // being promoted, else to the active deployment's healthy replicas.
   void WriteRoutes(const std::map<std::string, Service>& services) {
@@ -798,6 +686,9 @@ class ServiceController::Impl {
   NetworkProber network_prober_;
   Prober& prober_;
   HealthProber health_;  // liveness of the active replicas, for the loop
+  JobRunner jobs_;       // the loop's blocking runtime calls
+  ReplicaReconciler replicas_;
+  GarbageCollector garbage_;
 
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
@@ -807,12 +698,9 @@ class ServiceController::Impl {
   std::map<std::string, std::string> rollout_service_;  // deployment id → service id
   std::set<std::string> finished_rollouts_;
   std::set<std::string> draining_;  // superseded deployments still serving in-flight requests
-  std::map<std::string, Backoff> backoff_;  // "service/replica" → restart backoff
-  std::map<std::string, int> restarts_;
   std::map<std::string, std::vector<ReplicaStatus>> observed_;
   std::map<std::string, Deployment> deployment_cache_;  // only .spec is read: it never changes
   std::map<std::string, std::string> project_names_;
-  std::set<std::string> networks_to_remove_;
   struct Routed {
     std::string deployment_id;  // whose replicas the service's route sends traffic to
     int64_t version = 0;        // of the route file that does
