@@ -39,8 +39,15 @@ bool Match(const std::string& pattern, const std::vector<std::string>& parts, Js
   return true;
 }
 
+// Answers are serialised with invalid UTF-8 replaced: an error message may quote a path, a
+// query name or a field name the client sent in any bytes (`GET /v1/health?%FF=1`), and a
+// strict dump() throws, which ended inkd (found by rest_fuzzer).
+std::string Serialize(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
 std::string ErrorBody(const Error& e) {
-  return Json{{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}}.dump() + "\n";
+  return Serialize(Json{{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}});
 }
 
 void SendError(http::ResponseWriter& w, const Error& e,
@@ -141,7 +148,7 @@ http::Handler MakeRestHandler(const OperationTable& table, Store& store,
     if (op->name == "upload_archive" && upload_archive) {  // a raw body, not JSON
       auto uploaded = upload_archive(caller, req);
       if (!uploaded.ok()) return SendError(w, uploaded.error());
-      return w.Send(op->success_status, kJson, uploaded->dump() + "\n");
+      return w.Send(op->success_status, kJson, Serialize(*uploaded));
     }
     Json input = CoerceQueryValues(op->input_schema, req.query);
     if (!req.body.empty() && req.method != "GET" && req.method != "HEAD") {
@@ -154,8 +161,13 @@ http::Handler MakeRestHandler(const OperationTable& table, Store& store,
     }
     for (auto& [k, v] : params.items()) {
       if (input.contains(k) && input[k] != v) {
-        return SendError(w, InvalidArgument("field '" + k + "' in the body (" + input[k].dump() +
-                                            ") disagrees with the URL (" + v.dump() + ")"));
+        // The submitted value is not quoted (it may be a secret sent to the wrong field, and a
+        // strict dump() of a query value threw on invalid UTF-8); the URL's own part is.
+        return SendError(w, InvalidArgument("field '" + k +
+                                            "' in the body or query disagrees with the URL, "
+                                            "which says '" +
+                                            v.get<std::string>() +
+                                            "'; leave it out of the body or make them agree"));
       }
       input[k] = v;
     }
@@ -188,7 +200,7 @@ http::Handler MakeRestHandler(const OperationTable& table, Store& store,
       }
       return SendError(w, result.error());
     }
-    w.Send(op->success_status, kJson, result->dump() + "\n");
+    w.Send(op->success_status, kJson, Serialize(*result));
   };
 }
 

@@ -1,8 +1,50 @@
 #include "ink/common/json.h"
 
+#include <algorithm>
+
 namespace ink {
 
+namespace {
+
+// Arrays and objects nested deeper than this are refused: nothing Ink reads nests anywhere near
+// this deep, and deep values would overflow the stack later.
+constexpr size_t kMaxJsonDepth = 128;
+
+// The deepest nesting of arrays and objects in `text`, counted outside strings (a malformed
+// document may be over-counted; the parser refuses it anyway).
+size_t NestingDepth(const std::string& text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
 Result<Json> ParseJson(const std::string& text) {
+  // nlohmann parses iteratively, but copying, comparing and serialising a value recurse once
+  // per level: a 1 MB body of '[' overflowed the stack of the thread handling it (inkd ended;
+  // found by rest_fuzzer).
+  if (NestingDepth(text) > kMaxJsonDepth) {
+    return InvalidArgument("malformed JSON: arrays and objects nest deeper than " +
+                           std::to_string(kMaxJsonDepth) + " levels; send a flatter document");
+  }
   try {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {

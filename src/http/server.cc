@@ -485,8 +485,14 @@ void ServerImpl::AdmitAndServe(const ConnectionPtr& c, WorkerPool::Job& job) {
                                             Seconds(options_.queue_timeout) +
                                             " for a handler; retry shortly"));
   }
-  Admission admission =
-      options_.admit ? options_.admit(c->request) : Admission::Read(options_.max_body_bytes);
+  Admission admission;
+  try {
+    admission =
+        options_.admit ? options_.admit(c->request) : Admission::Read(options_.max_body_bytes);
+  } catch (const std::exception& e) {
+    LogError("http", std::string("admission threw: ") + e.what());
+    return RespondAndClose(c, internal::ErrorResponse(500, "internal error; see inkd's log"));
+  }
   if (admission.reject_status != 0) {
     // The body (if any) is never read; the connection closes after the answer.
     std::string out =
@@ -544,10 +550,25 @@ void ServerImpl::Serve(const ConnectionPtr& c, WorkerPool::Job& job) {
   bool keep_alive = c->head.keep_alive && !c->stream_body && !stopping_;
   internal::ConnectionWriter writer(c->fd(), keep_alive, c->head.method == "HEAD",
                                     options_.write_timeout, [&job] { return job.BecomeLong(); });
-  handler_(c->request, writer);
+  // A handler bug must cost one request, not the process: an exception that escapes (e.g.
+  // nlohmann's type_error for invalid UTF-8, which once ended inkd on `GET /v1/health?%FF=1`)
+  // is logged and answered with a 500, and the connection closes.
+  bool threw = false;
+  try {
+    handler_(c->request, writer);
+  } catch (const std::exception& e) {
+    threw = true;
+    LogError("http", std::string("handler of ") + c->request.method + " " +
+                         c->request.path.substr(0, 200) + " threw: " + e.what());
+  } catch (...) {
+    threw = true;
+    LogError("http", "handler of " + c->request.method + " " + c->request.path.substr(0, 200) +
+                         " threw a non-standard exception");
+  }
   writer.Finish();
   c->request = ServerRequest{};  // drops read_body (it points at `reader`) and the body
-  HandBack(c, writer.keep_alive() && c->decoder.state() == internal::BodyDecoder::State::kDone);
+  HandBack(c, !threw && writer.keep_alive() &&
+                  c->decoder.state() == internal::BodyDecoder::State::kDone);
 }
 
 void ServerImpl::RespondAndClose(const ConnectionPtr& c, const std::string& response) {

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <future>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -54,6 +55,23 @@ TEST(HttpServer, StreamsChunks) {
   auto r = client.Do({.target = "/stream"});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->body, "line 0\nline 1\nline 2\n");
+}
+
+TEST(HttpServer, AHandlerThatThrowsCostsOneRequestNotTheServer) {
+  auto server = HttpServer::Start({}, [](const ServerRequest& req, ResponseWriter& w) {
+    if (req.path == "/throw") throw std::runtime_error("a handler bug");
+    w.Send(200, {}, "fine");
+  });
+  ASSERT_TRUE(server.ok());
+  HttpClient client(Local((*server)->port()));
+  auto r = client.Do({.target = "/throw"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->status, 500);
+  auto after = client.Do({.target = "/ok"});
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(after->status, 200);
+  EXPECT_EQ(after->body, "fine");
+  (*server)->Stop();
 }
 
 TEST(HttpServer, RejectsOversizedBodyWith413) {
