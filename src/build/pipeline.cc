@@ -251,6 +251,13 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
   // from build to build, so an unchanged source is a full cache hit (the deployment id is the
   // tag; containers get their ink labels from the controller).
   std::string tag = "localhost/ink/build/" + s.id + ":" + d.id;
+  if (!options_.build_network.empty() && options_.prepare_build_network) {
+    if (auto ready = options_.prepare_build_network(); !ready.ok()) {
+      return fail(ErrorCode::kUnavailable,
+                  "cannot prepare the build network " + options_.build_network + ": " +
+                      ready.error().message);
+    }
+  }
   std::vector<std::string> argv = {options_.podman,
                                    "--runtime",
                                    options_.build_runtime,
@@ -265,6 +272,9 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
                                    "ink.instance=" + options_.instance,
                                    "--label",
                                    "ink.service=" + s.id,
+                                   "--network",
+                                   options_.build_network.empty() ? std::string("private")
+                                                                  : options_.build_network,
                                    "--tag",
                                    tag,
                                    "--file",

@@ -6,8 +6,8 @@
 //      uploaded archive unpacked with every entry checked) and enters `path`,
 //   3. runs DetectPlan with the service's build settings, writes the plan as JSON to
 //      DATA/builds/<deployment id>.plan.json and the Containerfile next to the work tree,
-//   4. runs `podman --runtime crun build --layers` with a memory limit, a time limit, the host
-//      CA bundle mounted read-only at /etc/ink/host-ca.crt for RUN steps, the deployment's
+//   4. runs `podman --runtime crun build --layers` on the build network (build_network) with
+//      a memory limit, a time limit, the host CA bundle mounted read-only at /etc/ink/host-ca.crt for RUN steps, the deployment's
 //      variables as a build secret (id "ink-env", a shell file; never a layer or a build arg)
 //      and the labels ink.instance and ink.service, tagging
 //      localhost/ink/build/<service id>:<deployment id>,
@@ -47,6 +47,13 @@ struct PipelineOptions {
   std::string instance = "ink";  // ink.instance label on images (scopes the cache prune)
   std::string podman = "podman";
   std::string build_runtime = "crun";  // builds fail under runsc (RUNTIME-NOTES)
+  // The podman network RUN steps join ("" = podman's default network). inkd uses one per
+  // instance, ink-build-<instance>, with the firewall rules of a project network: the outside
+  // (package mirrors) is reachable, project networks, the host and 169.254.0.0/16 are not.
+  std::string build_network;
+  // Makes sure build_network exists with its rules; called before every build (a network
+  // removed behind inkd's back comes back). Unset = the network is used as it is.
+  std::function<Status()> prepare_build_network;
   int concurrency = 1;
   std::chrono::seconds build_timeout{1200};
   std::chrono::seconds fetch_timeout{300};

@@ -423,6 +423,13 @@ int main(int argc, char** argv) {
     }
     return plain;
   };
+  // RUN steps get a network of their own with a project network's firewall rules: package
+  // mirrors yes, other projects, the host (inkd, loopback services) and 169.254/16 no.
+  build_options->build_network = "ink-build-" + flags["instance-name"];
+  build_options->prepare_build_network = [&runtime, &flags, name = build_options->build_network] {
+    return (*runtime)->EnsureNetwork(
+        name, {{"ink.instance", flags["instance-name"]}, {"ink.network", "build"}});
+  };
   ink::BuildPipeline builds(**store, *build_options);
 
   ink::ControllerOptions controller_options;
