@@ -9,8 +9,9 @@ API_LISTEN=${INK_LISTEN:-127.0.0.1:7070}
 EDGE_LISTEN=${INK_EDGE_LISTEN:-127.0.0.1:8080}
 
 ./scripts/prepare-host.sh                 # apt packages, ulimits, cgroup fix, gVisor wrapper
-./scripts/build.sh inkd ink ink-edge      # C++ build (Ninja)
-install -m 0755 build/src/cmd/inkd/inkd build/src/cmd/ink/ink build/src/cmd/ink-edge/ink-edge /usr/local/bin/
+./scripts/build.sh inkd ink ink-edge ink-build-runtime  # C++ build (Ninja)
+install -m 0755 build/src/cmd/inkd/inkd build/src/cmd/ink/ink build/src/cmd/ink-edge/ink-edge \
+  build/src/cmd/ink-build-runtime/ink-build-runtime /usr/local/bin/
 ./scripts/build-base-image.sh             # localhost/ink/base:bookworm via mmdebstrap
 
 mkdir -p "$DATA_DIR"

@@ -1,5 +1,6 @@
 #include "src/build/build_log.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -25,10 +26,24 @@ void BuildLog::Line(std::string_view text) {
   if (LineLocked(text)) Written();
 }
 
+void BuildLog::Mask(std::vector<std::string> secrets) {
+  std::erase_if(secrets, [](const std::string& s) { return s.size() < kMinMaskedLength; });
+  // Longest first: a secret that contains another is masked whole.
+  std::sort(secrets.begin(), secrets.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  std::lock_guard lock(mu_);
+  secrets_ = std::move(secrets);
+}
+
 bool BuildLog::LineLocked(std::string_view text) {
   std::lock_guard lock(mu_);
   if (file_ == nullptr) return false;
   std::string line(text);
+  for (const auto& secret : secrets_) {
+    for (size_t at = line.find(secret); at != std::string::npos; at = line.find(secret, at + 8)) {
+      line.replace(at, secret.size(), "[masked]");
+    }
+  }
   recent_.push_back(line);
   if (recent_.size() > kRecentLines) recent_.pop_front();
   int64_t size = static_cast<int64_t>(line.size()) + 1;

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ink/common/result.h"
 
@@ -29,6 +30,11 @@ class BuildLog {
                                                   std::function<void()> on_written = {});
   ~BuildLog();
 
+  // From now on every occurrence of each of `secrets` in a line is written as "[masked]"
+  // (also in Tail()). Values shorter than kMinMaskedLength are left alone: masking "1" or
+  // "yes" would hide ordinary output and tell a reader the value anyway.
+  void Mask(std::vector<std::string> secrets);
+  static constexpr size_t kMinMaskedLength = 4;
   // Appends one line (a '\n' is added). After Close() it does nothing.
   void Line(std::string_view text);
   // The last `lines` lines seen (even the ones past the head), joined with '\n'.
@@ -56,7 +62,8 @@ class BuildLog {
   std::deque<std::string> tail_;
   int64_t tail_bytes_ = 0;
   int64_t omitted_ = 0;
-  std::deque<std::string> recent_;  // the last lines, for Tail()
+  std::deque<std::string> recent_;    // the last lines, for Tail()
+  std::vector<std::string> secrets_;  // longest first
 };
 
 }  // namespace ink::build

@@ -30,6 +30,19 @@ TEST(BuildLog, SmallLogsAreKeptWhole) {
   std::filesystem::remove(path);
 }
 
+TEST(BuildLog, SecretValuesAreMaskedInTheFileAndTheTail) {
+  std::string path = "/tmp/ink-build-log-" + std::to_string(::getpid()) + "-m.log";
+  auto log = BuildLog::Create(path, 1 << 20);
+  ASSERT_TRUE(log.ok());
+  (*log)->Mask({"ink_admintoken", "hunter2-pw", "hunter2-pw-long", "abc"});
+  (*log)->Line("token=ink_admintoken twice ink_admintoken");
+  (*log)->Line("pw hunter2-pw-long and hunter2-pw; abc stays");
+  EXPECT_EQ(ReadAll(path), "token=[masked] twice [masked]\npw [masked] and [masked]; abc stays\n");
+  EXPECT_EQ((*log)->Tail(1), "pw [masked] and [masked]; abc stays");
+  (*log)->Close();
+  std::filesystem::remove(path);
+}
+
 TEST(BuildLog, AHugeLogKeepsHeadAndTailWithinTheBound) {
   std::string path = "/tmp/ink-build-log-" + std::to_string(::getpid()) + "-b.log";
   const int64_t bound = 64 << 10;

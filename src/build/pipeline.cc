@@ -24,12 +24,6 @@ constexpr int kFailureTailLines = 20;
 
 std::string Seconds(std::chrono::seconds s) { return std::to_string(s.count()) + "s"; }
 
-std::string HumanBytes(int64_t bytes) {
-  if (bytes % (int64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + "g";
-  if (bytes % (int64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + "m";
-  return std::to_string(bytes);
-}
-
 Status WriteFile(const std::string& path, const std::string& text, mode_t mode) {
   std::string tmp = path + ".tmp";
   {
@@ -150,6 +144,23 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
     return Error{code,
                  cause + (tail.empty() ? "" : "\n--- last lines of the build log ---\n" + tail)};
   };
+  // The service's variables (for the build secret) and inkd's own secrets never show in the
+  // log, whatever a step prints.
+  std::map<std::string, std::string> variables;
+  if (options_.build_variables) {
+    auto read = options_.build_variables(d);
+    if (!read.ok()) {
+      return fail(read.error().code,
+                  "cannot read the service's variables: " + read.error().message);
+    }
+    variables = std::move(*read);
+  }
+  {
+    std::vector<std::string> secrets =
+        options_.log_secrets ? options_.log_secrets() : std::vector<std::string>{};
+    for (const auto& [name, value] : variables) secrets.push_back(value);
+    out.Mask(std::move(secrets));
+  }
   note("build of deployment " + d.id + " for service " + s.name + " (" + s.id + ")");
   std::string source_text = source->kind == "git"
                                 ? source->url + (source->ref.empty() ? "" : " at " + source->ref)
@@ -235,15 +246,7 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
   std::string env_file = work + "/build-env";
   {
     std::string text;
-    if (options_.build_variables) {
-      auto variables = options_.build_variables(d);
-      if (!variables.ok()) {
-        return fail(variables.error().code,
-                    "cannot read the service's variables: " + variables.error().message);
-      }
-      for (const auto& [k, v] : *variables)
-        text += "export " + k + "=" + build::ShellQuote(v) + "\n";
-    }
+    for (const auto& [k, v] : variables) text += "export " + k + "=" + build::ShellQuote(v) + "\n";
     INK_RETURN_IF_ERROR(WriteFile(env_file, text, 0600));
   }
 
@@ -253,38 +256,35 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
   std::string tag = "localhost/ink/build/" + s.id + ":" + d.id;
   if (!options_.build_network.empty() && options_.prepare_build_network) {
     if (auto ready = options_.prepare_build_network(); !ready.ok()) {
-      return fail(ErrorCode::kUnavailable,
-                  "cannot prepare the build network " + options_.build_network + ": " +
-                      ready.error().message);
+      return fail(ErrorCode::kUnavailable, "cannot prepare the build network " +
+                                               options_.build_network + ": " +
+                                               ready.error().message);
     }
   }
-  std::vector<std::string> argv = {options_.podman,
-                                   "--runtime",
-                                   options_.build_runtime,
-                                   "build",
-                                   "--layers",
-                                   "--pull=missing",
-                                   "--memory",
-                                   std::to_string(options_.build_memory_bytes),
-                                   "--secret",
-                                   "id=ink-env,src=" + env_file,
-                                   "--label",
-                                   "ink.instance=" + options_.instance,
-                                   "--label",
-                                   "ink.service=" + s.id,
-                                   "--network",
-                                   options_.build_network.empty() ? std::string("private")
-                                                                  : options_.build_network,
-                                   "--tag",
-                                   tag,
-                                   "--file",
-                                   containerfile_path};
+  std::vector<std::string> argv = {
+      options_.podman,
+      "--runtime",
+      options_.build_runtime_guard.empty() ? options_.build_runtime : options_.build_runtime_guard,
+      "build",
+      "--layers",
+      "--pull=missing"};
+  if (!options_.build_runtime_guard.empty()) {
+    auto guard = WriteRuntimeGuard(s.workspace_id, work);
+    if (!guard.ok()) return fail(ErrorCode::kInternal, guard.error().message);
+    argv.push_back("--runtime-flag=ink-guard=" + *guard);
+  }
+  for (auto& arg : LimitArgs()) argv.push_back(std::move(arg));
+  argv.insert(argv.end(),
+              {"--secret", "id=ink-env,src=" + env_file, "--label",
+               "ink.instance=" + options_.instance, "--label", "ink.service=" + s.id, "--network",
+               options_.build_network.empty() ? std::string("private") : options_.build_network,
+               "--tag", tag, "--file", containerfile_path});
   if (!options_.host_ca_bundle.empty() && fs::exists(options_.host_ca_bundle)) {
     argv.insert(argv.end(), {"--volume", options_.host_ca_bundle + ":/etc/ink/host-ca.crt:ro"});
   }
   argv.push_back(*context);
-  note("podman build (timeout " + Seconds(options_.build_timeout) + ", memory " +
-       HumanBytes(options_.build_memory_bytes) + ") -> " + tag);
+  note("podman build (timeout " + Seconds(options_.build_timeout) + ", " + LimitSummary() +
+       ") -> " + tag);
   progress("building");
 
   StepTracker steps;
@@ -300,7 +300,8 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
     out.Line(line);
     if (steps.Observe(line)) progress("building: step " + steps.step + " " + steps.instruction);
   };
-  spec.check = [&]() -> std::string { return should_stop() ? "inkd is stopping" : ""; };
+  DiskWatch disk(options_);
+  spec.check = [&]() -> std::string { return should_stop() ? "inkd is stopping" : disk.Check(); };
   auto started = std::chrono::steady_clock::now();
   // Builds hold the host's image-store lock shared; image garbage collection (here and in
   // other inkd instances on this host) takes it exclusive, so no prune deletes a cached layer
@@ -337,20 +338,17 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
                                 : " during step " + steps.step + " (" + steps.instruction + ")"));
   }
   if (!outcome->stopped.empty()) {
-    return fail(ErrorCode::kUnavailable, "the build was stopped: " + outcome->stopped);
+    // inkd stopping is worth a retry; a limit the build ran into is the source's doing.
+    return fail(outcome->stopped == "inkd is stopping" ? ErrorCode::kUnavailable
+                                                       : ErrorCode::kInvalidArgument,
+                "the build was stopped: " + outcome->stopped);
   }
   if (!outcome->ok()) {
     std::string where =
         steps.step.empty() ? "" : " at step " + steps.step + " (" + steps.instruction + ")";
     std::string how = outcome->exit_code >= 0 ? "exit code " + std::to_string(outcome->exit_code)
                                               : "signal " + std::to_string(outcome->term_signal);
-    std::string hint;
-    std::string tail = out.Tail(kFailureTailLines);
-    if (tail.find("exit status 137") != std::string::npos ||
-        tail.find("Killed") != std::string::npos) {
-      hint = "; a step was killed, perhaps by the build memory limit of " +
-             HumanBytes(options_.build_memory_bytes);
-    }
+    std::string hint = LimitHint(out.Tail(kFailureTailLines));
     return fail(ErrorCode::kInvalidArgument, "podman build failed" + where + " with " + how + hint);
   }
   note("built " + tag + " in " + Seconds(took));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -79,6 +80,27 @@ class BuildPipeline::Impl {
   // (dockerfile_policy.h): the workspace's cache namespace, Ink's build secret, the context.
   build::DockerfilePolicy DockerfilePolicyFor(const std::string& workspace_id,
                                               const std::string& context_dir) const;
+
+  // pipeline_limits.cc: the podman build flags of the build limits; their summary for the log;
+  // the policy file of ink-build-runtime in `work` (its path); the limit a failed build's
+  // log tail shows it ran into ("; a step ran out of processes: ..."), "" if none.
+  std::vector<std::string> LimitArgs() const;
+  std::string LimitSummary() const;
+  Result<std::string> WriteRuntimeGuard(const std::string& workspace_id,
+                                        const std::string& work) const;
+  std::string LimitHint(const std::string& tail) const;
+  // Stops a build whose writes grew the container storage's file system past the disk limit.
+  class DiskWatch {
+   public:
+    explicit DiskWatch(const PipelineOptions& options);
+    std::string Check();  // the reason to stop, "" to go on (looks every 2 s)
+
+   private:
+    int64_t limit_;
+    std::string path_;
+    int64_t start_;
+    std::chrono::steady_clock::time_point last_{};
+  };
 
   Store& store_;
   const PipelineOptions options_;

@@ -7,9 +7,9 @@
 //   3. runs DetectPlan with the service's build settings, writes the plan as JSON to
 //      DATA/builds/<deployment id>.plan.json and the Containerfile next to the work tree,
 //   4. runs `podman --runtime crun build --layers` on the build network (build_network) with
-//      a memory limit, a time limit, the host CA bundle mounted read-only at /etc/ink/host-ca.crt for RUN steps, the deployment's
-//      variables as a build secret (id "ink-env", a shell file; never a layer or a build arg)
-//      and the labels ink.instance and ink.service, tagging
+//      a memory limit, a time limit, the host CA bundle mounted read-only at /etc/ink/host-ca.crt
+//      for RUN steps, the deployment's variables as a build secret (id "ink-env", a shell file;
+//      never a layer or a build arg) and the labels ink.instance and ink.service, tagging
 //      localhost/ink/build/<service id>:<deployment id>,
 //   5. streams every line of git and podman output into DATA/builds/<deployment id>.log, bounded
 //      (head + rolling tail, "N bytes omitted"),
@@ -54,8 +54,24 @@ struct PipelineOptions {
   // Makes sure build_network exists with its rules; called before every build (a network
   // removed behind inkd's back comes back). Unset = the network is used as it is.
   std::function<Status()> prepare_build_network;
+  // ink-build-runtime (runtime_guard.h): podman build runs every RUN step through it, and it
+  // execs build_runtime only after checking the step's mounts, namespaces and capabilities;
+  // "" = podman runs build_runtime itself (unit tests only: inkd always sets it).
+  std::string build_runtime_guard;
+  // containers' storage (graph root, run root): where a step's root and buildah's copies of
+  // secrets live, so the guard lets build steps mount from there.
+  std::vector<std::string> storage_dirs = {"/var/lib/containers/storage",
+                                           "/run/containers/storage"};
   int concurrency = 1;
   std::chrono::seconds build_timeout{1200};
+  // Per build: processes and threads of a step (the guard writes it into the step's cgroup),
+  // CPUs (CFS quota), the largest file a step may write (RLIMIT_FSIZE), and how much the
+  // container storage may grow while the build runs (watched every few seconds; other builds
+  // running at once count too); 0 = no limit.
+  int64_t build_pids = 1024;
+  double build_cpus = 2;
+  int64_t build_max_file_bytes = int64_t{4} << 30;
+  int64_t build_disk_bytes = int64_t{20} << 30;
   std::chrono::seconds fetch_timeout{300};
   // How long deploy's check that a git source can be read (git ls-remote) may take; 0 = no
   // check (the build's fetch then finds out).
@@ -76,6 +92,9 @@ struct PipelineOptions {
   // The variables (name → plaintext value) a deployment's build may read through the build
   // secret "ink-env"; unset = none. Set by inkd's main (it holds the store and the key).
   std::function<Result<std::map<std::string, std::string>>(const Deployment&)> build_variables;
+  // Values no build log may show besides the service's variables (inkd's admin token); each is
+  // written as "[masked]". Unset = none.
+  std::function<std::vector<std::string>()> log_secrets;
   // Host directories file:// git sources may come from (inkd --allow-file-sources); none by
   // default. A workspace's own push-to-deploy repositories are always allowed.
   std::vector<std::string> allowed_file_source_dirs;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "ink/common/names.h"
 #include "ink/common/resources.h"
 #include "ink/common/secret_box.h"
+#include "ink/common/subprocess.h"
 #include "ink/controller/service_controller.h"
 #include "ink/http/server.h"
 #include "ink/mcp/http_endpoint.h"
@@ -70,6 +72,13 @@ Builds from source (git URL or uploaded directory; logs and plans in DATA/builds
   --build-concurrency N   builds running at once; others queue (default 1)
   --build-timeout SECS    a build running longer is stopped (default 1200)
   --build-memory SIZE     memory limit of a build (default 4g)
+  --build-cpus CORES      CPU limit of a build (default 2)
+  --build-pids N          processes and threads of a build step (default 1024)
+  --build-max-file SIZE   largest file a build step may write (default 4g)
+  --build-disk SIZE       how much a build may grow container storage (default 20g)
+  --build-runtime-guard PATH  the OCI runtime wrapper every build step runs through
+                          (default: ink-build-runtime next to inkd); it refuses a step that
+                          mounts anything from the host outside the build's own files
   --max-upload-bytes SIZE largest source archive accepted by POST /v1/archives (default 512m)
   --max-source-bytes SIZE largest unpacked source tree or git checkout (default 2g)
   --max-source-files N    most files in a source tree (default 200000)
@@ -102,17 +111,40 @@ void WriteFileAtomically(const std::string& path, const std::string& text, mode_
   std::rename(tmp.c_str(), path.c_str());
 }
 
-std::string DefaultEdgeBinary(const char* argv0) {
+// Another of Ink's programs: next to inkd (installed), else in the build tree's sibling
+// directory; `name` alone (looked up in PATH) if neither exists.
+std::string SiblingBinary(const std::string& name) {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     auto dir = self.parent_path();
-    for (auto candidate : {dir / "ink-edge", dir / ".." / "ink-edge" / "ink-edge"}) {
+    for (auto candidate : {dir / name, dir / ".." / name / name}) {
       if (std::filesystem::exists(candidate)) return std::filesystem::canonical(candidate).string();
     }
   }
+  return name;
+}
+
+std::string DefaultEdgeBinary(const char* argv0) {
   (void)argv0;
-  return "ink-edge";
+  return SiblingBinary("ink-edge");
+}
+
+// containers' storage directories (graph root, run root) as podman reports them; the usual
+// places if it cannot say.
+std::vector<std::string> StorageDirs(const std::string& podman) {
+  auto info =
+      ink::RunProcess({podman, "info", "--format", "{{.Store.GraphRoot}}\n{{.Store.RunRoot}}"},
+                      std::chrono::seconds(30));
+  std::vector<std::string> dirs;
+  if (info.ok() && info->ok()) {
+    std::istringstream lines(info->output);
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty() && line.front() == '/') dirs.push_back(line);
+    }
+  }
+  if (dirs.size() != 2) dirs = {"/var/lib/containers/storage", "/run/containers/storage"};
+  return dirs;
 }
 
 // Creates the default workspace and the bootstrap admin token on first start. The token is
@@ -206,14 +238,35 @@ ink::Result<ink::PipelineOptions> BuildOptions(std::map<std::string, std::string
   auto concurrency = ParseCount("build-concurrency", flags["build-concurrency"], 1);
   auto timeout = ParseCount("build-timeout", flags["build-timeout"], 1);
   auto memory = ParseSize("build-memory", flags["build-memory"]);
+  auto pids = ParseCount("build-pids", flags["build-pids"], 16);
+  auto max_file = ParseSize("build-max-file", flags["build-max-file"]);
+  auto disk = ParseSize("build-disk", flags["build-disk"]);
   auto upload = ParseSize("max-upload-bytes", flags["max-upload-bytes"]);
   auto source = ParseSize("max-source-bytes", flags["max-source-bytes"]);
   auto files = ParseCount("max-source-files", flags["max-source-files"], 1);
   auto log = ParseSize("max-build-log-bytes", flags["max-build-log-bytes"]);
   auto keep = ParseCount("keep-images", flags["keep-images"], 1);
-  for (const auto* r : {&concurrency, &timeout, &memory, &upload, &source, &files, &log, &keep}) {
+  for (const auto* r : {&concurrency, &timeout, &memory, &upload, &source, &files, &log, &keep,
+                        &pids, &max_file, &disk}) {
     if (!r->ok()) return r->error();
   }
+  char* end = nullptr;
+  o.build_cpus = std::strtod(flags["build-cpus"].c_str(), &end);
+  if (end == flags["build-cpus"].c_str() || *end != '\0' || o.build_cpus <= 0) {
+    return ink::InvalidArgument("--build-cpus '" + flags["build-cpus"] +
+                                "' is not a number of cores such as 0.5 or 2");
+  }
+  o.build_pids = *pids;
+  o.build_max_file_bytes = *max_file;
+  o.build_disk_bytes = *disk;
+  o.build_runtime_guard = flags["build-runtime-guard"];
+  if (o.build_runtime_guard.empty()) o.build_runtime_guard = SiblingBinary("ink-build-runtime");
+  if (::access(o.build_runtime_guard.c_str(), X_OK) != 0) {
+    return ink::InvalidArgument("the build runtime guard " + o.build_runtime_guard +
+                                " is not an executable (build ink-build-runtime, or give "
+                                "--build-runtime-guard PATH)");
+  }
+  o.storage_dirs = StorageDirs(o.podman);
   o.concurrency = static_cast<int>(*concurrency);
   o.build_timeout = std::chrono::seconds(*timeout);
   o.build_memory_bytes = *memory;
@@ -265,6 +318,11 @@ int main(int argc, char** argv) {
       {"build-concurrency", "1"},
       {"build-timeout", "1200"},
       {"build-memory", "4g"},
+      {"build-cpus", "2"},
+      {"build-pids", "1024"},
+      {"build-max-file", "4g"},
+      {"build-disk", "20g"},
+      {"build-runtime-guard", ""},
       {"max-upload-bytes", "512m"},
       {"max-source-bytes", "2g"},
       {"max-source-files", "200000"},
@@ -429,6 +487,12 @@ int main(int argc, char** argv) {
   build_options->prepare_build_network = [&runtime, &flags, name = build_options->build_network] {
     return (*runtime)->EnsureNetwork(
         name, {{"ink.instance", flags["instance-name"]}, {"ink.network", "build"}});
+  };
+  build_options->log_secrets = [token_file = data_dir + "/admin-token"] {
+    std::ifstream in(token_file);
+    std::string token;
+    std::getline(in, token);
+    return token.empty() ? std::vector<std::string>{} : std::vector<std::string>{token};
   };
   ink::BuildPipeline builds(**store, *build_options);
 
