@@ -83,6 +83,7 @@ class WorkerPool {
   std::set<Job*> short_jobs_;  // running short jobs, for Promote
   int short_running_ = 0, long_running_ = 0;
   int threads_ = 0, idle_ = 0, wakeups_ = 0;  // wakeups_: notified idle threads not yet awake
+  int starting_ = 0;                          // threads spawned that have not yet looked
   bool stopping_ = false;
 };
 

@@ -81,6 +81,23 @@ TEST(WorkerPool, PromoteMovesJobsRunningPastTheThreshold) {
   ASSERT_TRUE(Eventually([&] { return pool.counts().long_running == 0; }));
 }
 
+TEST(WorkerPool, ABurstOfLongJobsSpawnsAboutOneThreadEach) {
+  // 300 requests that turn long at once (get_deployment waiters): every Submit used to spawn a
+  // thread for every queued job again, ignoring the threads already on their way.
+  WorkerPool pool({.max_short = 128, .max_long = 1024, .long_after = 1h});
+  Gate gate;
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(pool.Submit([&](WorkerPool::Job& job) {
+      job.BecomeLong();
+      gate.opened.wait();
+    }));
+  }
+  ASSERT_TRUE(Eventually([&] { return pool.counts().long_running == 300; }));
+  EXPECT_LE(pool.counts().threads, 300 + 2);
+  gate.open.set_value();
+  ASSERT_TRUE(Eventually([&] { return pool.counts().long_running == 0; }));
+}
+
 TEST(WorkerPool, AFullQueueRefusesAndStopDropsQueuedTasks) {
   WorkerPool pool({.max_short = 1, .max_long = 1, .long_after = 1h, .max_queued = 1});
   Gate gate;
