@@ -57,9 +57,10 @@ Json LimitsJson(const OperationDeps& deps, const ServiceSpec& spec) {
 
 Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string& project_name,
                  bool details) {
-  auto replicas = deps.controller.Replicas(s.id);
+  // Roles are told against the active deployment just read, not the controller's last pass.
+  auto replicas = deps.controller.Replicas(s.id, s.active_deployment_id);
   int healthy = 0;
-  for (const auto& r : replicas) healthy += r.healthy ? 1 : 0;
+  for (const auto& r : replicas) healthy += r.healthy && r.role == ReplicaRole::kServing ? 1 : 0;
   auto deployments = deps.store.ListDeployments(s.workspace_id, s.id);
   // Deployments come newest first: the newest one says whether a rollout is under way.
   std::optional<DeploymentStatus> newest;
@@ -85,21 +86,26 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
               {"created_at", s.created_at},
               {"updated_at", s.updated_at}};
   if (details) {
-    Json rs = Json::array();
+    // Serving and starting replicas; those of a superseded release, still finishing in-flight
+    // requests, are listed apart.
+    Json rs = Json::array(), draining = Json::array();
     for (const auto& r : replicas) {
-      rs.push_back({{"index", r.index},
-                    {"container_id", r.container_id.substr(0, 12)},
-                    {"deployment_id", r.deployment_id},
-                    {"name", r.name},
-                    {"state", r.state},
-                    {"healthy", r.healthy},
-                    {"restarts", r.restarts},
-                    {"oci_runtime", r.oci_runtime},
-                    {"address", r.address},
-                    {"exit_code", r.exit_code},
-                    {"oom_killed", r.oom_killed}});
+      Json& list = r.role == ReplicaRole::kDraining ? draining : rs;
+      list.push_back({{"index", r.index},
+                      {"container_id", r.container_id.substr(0, 12)},
+                      {"deployment_id", r.deployment_id},
+                      {"name", r.name},
+                      {"state", r.state},
+                      {"healthy", r.healthy},
+                      {"restarts", r.restarts},
+                      {"oci_runtime", r.oci_runtime},
+                      {"address", r.address},
+                      {"exit_code", r.exit_code},
+                      {"oom_killed", r.oom_killed},
+                      {"role", Name(r.role)}});
     }
     out["replicas_observed"] = rs;
+    out["replicas_draining"] = draining;
     Json events = Json::array();
     auto list = deps.store.ListEvents(s.workspace_id, s.id, 20);
     if (list.ok()) {

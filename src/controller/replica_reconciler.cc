@@ -1,6 +1,7 @@
 #include "replica_reconciler.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace ink::controller_internal {
 
@@ -31,13 +32,29 @@ const ContainerInfo* FindReplica(const std::vector<ContainerInfo>& containers,
   return nullptr;
 }
 
+ReplicaStatus Observe(const ContainerInfo& c, const Deployment& d, int index, bool healthy) {
+  ReplicaStatus r;
+  r.container_id = c.id;
+  r.name = c.name;
+  r.deployment_id = d.id;
+  r.index = index;
+  r.state = c.state;
+  r.healthy = healthy;
+  r.oci_runtime = c.oci_runtime;
+  r.address = c.ip_address.empty() ? "" : c.ip_address + ":" + std::to_string(d.spec.port);
+  r.exit_code = c.exit_code;
+  r.oom_killed = c.oom_killed;
+  return r;
+}
+
 ReplicaReconciler::ReplicaReconciler(ContainerRuntime& runtime, HealthProber& health,
                                      JobRunner& jobs, Clock& clock, Hooks hooks)
     : runtime_(runtime), health_(health), jobs_(jobs), clock_(clock), hooks_(std::move(hooks)) {}
 
 std::map<std::string, std::vector<ReplicaStatus>> ReplicaReconciler::Reconcile(
     const std::map<std::string, Service>& services, const std::map<std::string, Deployment>& active,
-    const std::vector<ContainerInfo>& containers, const std::set<std::string>& rolling) {
+    const std::vector<ContainerInfo>& containers, const std::set<std::string>& rolling,
+    const std::map<std::string, Deployment>& others) {
   std::map<std::string, std::vector<ReplicaStatus>> observed;
   std::set<std::string> probed, exited;  // container ids
   const auto now = clock_.Steady();
@@ -93,21 +110,24 @@ std::map<std::string, std::vector<ReplicaStatus>> ReplicaReconciler::Reconcile(
       if (healthy && c->started_at > 0 && clock_.NowMillis() - c->started_at > 60'000) {
         backoff.failures = 0;
       }
-      ReplicaStatus r;
-      r.container_id = c->id;
-      r.name = c->name;
-      r.deployment_id = d.id;
-      r.index = i;
-      r.state = c->state;
-      r.healthy = healthy;
+      ReplicaStatus r = Observe(*c, d, i, healthy);
       r.unprobed = unprobed;
       r.restarts = restarts_[key];
-      r.oci_runtime = c->oci_runtime;
-      r.address = c->ip_address.empty() ? "" : c->ip_address + ":" + std::to_string(d.spec.port);
-      r.exit_code = c->exit_code;
-      r.oom_killed = c->oom_killed;
       observed[id].push_back(r);
     }
+  }
+  for (const auto& c : containers) {
+    auto svc = c.labels.find(kLabelService);
+    auto dep = c.labels.find(kLabelDeployment);
+    auto rep = c.labels.find(kLabelReplica);
+    if (svc == c.labels.end() || dep == c.labels.end() || rep == c.labels.end()) continue;
+    auto d = others.find(dep->second);
+    auto list = observed.find(svc->second);
+    if (d == others.end() || list == observed.end()) continue;
+    auto last = health_.Last(c.id);  // a rollout records its readiness results
+    ReplicaStatus r = Observe(c, d->second, std::atoi(rep->second.c_str()), last && last->healthy);
+    r.role = rolling.count(d->first) ? ReplicaRole::kStarting : ReplicaRole::kDraining;
+    list->second.push_back(r);
   }
   std::erase_if(crashes_seen_, [&](const std::string& cid) { return !exited.count(cid); });
   health_.Retain(probed);

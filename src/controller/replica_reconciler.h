@@ -44,6 +44,9 @@ std::string ExitReason(const ContainerInfo& c);
 const ContainerInfo* FindReplica(const std::vector<ContainerInfo>& containers,
                                  const std::string& deployment_id, int index);
 
+// What get_service shows of container `c`, replica `index` of `d`.
+ReplicaStatus Observe(const ContainerInfo& c, const Deployment& d, int index, bool healthy);
+
 class ReplicaReconciler {
  public:
   struct Hooks {
@@ -60,11 +63,13 @@ class ReplicaReconciler {
 
   // One pass. `active`: each service's active deployment, by service id. `rolling`: deployment
   // ids a rollout owns. Returns the replicas observed, by service id (every service has an
-  // entry, empty if it runs nothing).
+  // entry, empty if it runs nothing): the active deployment's (serving), then the containers
+  // of `others` (deployments being rolled out, starting, or drained, draining; by id), which
+  // are only shown, not repaired.
   std::map<std::string, std::vector<ReplicaStatus>> Reconcile(
       const std::map<std::string, Service>& services,
       const std::map<std::string, Deployment>& active, const std::vector<ContainerInfo>& containers,
-      const std::set<std::string>& rolling);
+      const std::set<std::string>& rolling, const std::map<std::string, Deployment>& others = {});
 
  private:
   struct Backoff {

@@ -196,6 +196,32 @@ TEST_F(ReplicaReconcilerTest, ReplicasOfARolloutAreLeftToIt) {
   EXPECT_TRUE(runtime_.containers().empty());
 }
 
+TEST_F(ReplicaReconcilerTest, ReplicasOfARolloutAndOfADrainingReleaseAreShownApart) {
+  AddService("web");
+  Deployment next = active_["svc_web"];
+  next.id = "dep_next";
+  Deployment old = active_["svc_web"];
+  old.id = "dep_old";
+  ASSERT_TRUE(Create(services_["svc_web"], next, 0).ok());
+  ASSERT_TRUE(Create(services_["svc_web"], old, 0).ok());
+  auto list = runtime_.ListContainers({});
+  auto observed = reconciler_.Reconcile(services_, active_, *list, {"dep_next"},
+                                        {{"dep_next", next}, {"dep_old", old}});
+  std::map<std::string, ReplicaRole> roles;
+  for (const auto& r : observed["svc_web"]) roles[r.deployment_id] = r.role;
+  EXPECT_EQ(roles, (std::map<std::string, ReplicaRole>{{"dep_web", ReplicaRole::kServing},
+                                                       {"dep_next", ReplicaRole::kStarting},
+                                                       {"dep_old", ReplicaRole::kDraining}}));
+  EXPECT_EQ(Name(ReplicaRole::kDraining), "draining");
+  // Shown, not repaired: a crash of a draining replica starts nothing.
+  for (const auto& [id, c] : runtime_.containers()) {
+    if (c.labels.at(kLabelDeployment) == "dep_old") runtime_.Crash(id, 1);
+  }
+  list = runtime_.ListContainers({});
+  reconciler_.Reconcile(services_, active_, *list, {"dep_next"}, {{"dep_old", old}});
+  EXPECT_TRUE(Events().empty());
+}
+
 TEST(GarbageTest, FindsDeletedServicesOldDeploymentsAndScaledDownReplicas) {
   auto container = [](std::string id, std::string service, std::string deployment, int index) {
     ContainerInfo c;

@@ -54,6 +54,18 @@ std::string RegistryOf(const std::string& image) {
 
 }  // namespace
 
+std::string_view Name(ReplicaRole role) {
+  switch (role) {
+    case ReplicaRole::kServing:
+      return "serving";
+    case ReplicaRole::kStarting:
+      return "starting";
+    case ReplicaRole::kDraining:
+      return "draining";
+  }
+  return "serving";
+}
+
 class ServiceController::Impl {
  public:
   Impl(Store& store, ContainerRuntime& runtime, const SecretBox& secrets, Clock& clock,
@@ -114,10 +126,23 @@ class ServiceController::Impl {
 
   void ForgetNetwork(const std::string& network) { garbage_.ForgetNetwork(network); }
 
-  std::vector<ReplicaStatus> Replicas(const std::string& service_id) const {
+  std::vector<ReplicaStatus> Replicas(const std::string& service_id,
+                                      const std::string& active_deployment_id) const {
     std::lock_guard lock(mu_);
     auto it = observed_.find(service_id);
-    return it == observed_.end() ? std::vector<ReplicaStatus>{} : it->second;
+    if (it == observed_.end()) return {};
+    std::vector<ReplicaStatus> replicas = it->second;
+    if (active_deployment_id.empty()) return replicas;
+    for (auto& r : replicas) {
+      if (r.deployment_id == active_deployment_id) {
+        r.role = ReplicaRole::kServing;
+      } else if (rollout_service_.count(r.deployment_id)) {
+        r.role = ReplicaRole::kStarting;
+      } else {
+        r.role = ReplicaRole::kDraining;  // superseded: draining, or removed since the pass
+      }
+    }
+    return replicas;
   }
 
   std::string HostFor(const std::string& service, const std::string& project) const {
@@ -199,7 +224,27 @@ class ServiceController::Impl {
       keep.insert(draining_.begin(), draining_.end());
     }
     keep.insert(rolling.begin(), rolling.end());
-    auto observed = replicas_.Reconcile(by_id, active, *containers, rolling);
+    // Besides the active releases, get_service shows the replicas being started and drained.
+    std::map<std::string, Deployment> others;  // by deployment id
+    {
+      std::set<std::string> draining;
+      {
+        std::lock_guard lock(mu_);
+        draining = draining_;
+      }
+      for (const auto& c : *containers) {
+        auto svc = c.labels.find(kLabelService);
+        auto dep = c.labels.find(kLabelDeployment);
+        if (svc == c.labels.end() || dep == c.labels.end() || !by_id.count(svc->second)) continue;
+        if (dep->second == by_id[svc->second].active_deployment_id || others.count(dep->second)) {
+          continue;
+        }
+        if (!rolling.count(dep->second) && !draining.count(dep->second)) continue;
+        auto d = CachedDeployment(by_id[svc->second], dep->second);
+        if (d.ok()) others[d->id] = *d;
+      }
+    }
+    auto observed = replicas_.Reconcile(by_id, active, *containers, rolling, others);
     {
       std::lock_guard lock(mu_);
       observed_.swap(observed);
@@ -393,6 +438,14 @@ class ServiceController::Impl {
   }
 
   void RolloutSteps(Deployment d) {
+    // How long each step took, in the log line that says the release is live.
+    const auto started = clock_.Steady();
+    std::string timings;
+    auto lap = [&](const char* step) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - started);
+      timings += std::string(timings.empty() ? "" : ", ") + step + " at " +
+                 std::to_string(ms.count()) + " ms";
+    };
     auto service = store_.GetServiceById(d.service_id);
     if (!service.ok()) {
       (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kFailed,
@@ -461,6 +514,7 @@ class ServiceController::Impl {
     (void)store_.UpdateDeploymentStatus(
         d.id, DeploymentStatus::kDeploying,
         "starting " + std::to_string(d.spec.replicas) + " replica(s)");
+    lap("image ready");
     std::vector<std::string> ids;
     for (int i = 0; i < d.spec.replicas; ++i) {
       auto c = EnsureReplica(s, d, i);
@@ -473,6 +527,7 @@ class ServiceController::Impl {
     (void)store_.UpdateDeploymentStatus(
         d.id, DeploymentStatus::kDeploying,
         "waiting for port " + std::to_string(d.spec.port) + " to accept connections");
+    lap("replicas started");
     auto deadline = clock_.Steady() + options_.health_timeout;
     std::vector<RouteBackend> ready;  // where the new replicas take traffic
     while (true) {
@@ -523,6 +578,7 @@ class ServiceController::Impl {
     {
       std::lock_guard lock(mu_);
       promoting_[s.id] = Promotion{d.id, ready};
+      lap("healthy");
     }
     Wake();
     std::string unrouted = WaitUntilRouted(s, d);
@@ -538,6 +594,7 @@ class ServiceController::Impl {
       unpromote();
       return FailDeployment(s, d, unrouted + "; the previous release keeps serving");
     }
+    lap("routed");
     std::string previous = s.active_deployment_id;
     {
       std::lock_guard lock(mu_);
@@ -553,6 +610,8 @@ class ServiceController::Impl {
       return FailDeployment(s, d, "activating failed: " + activated.error().message);
     }
     (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kActive, "serving");
+    lap("active");
+    LogInfo(kLog, d.id + " rollout: " + timings);
     Event(s, d.id, "deployed",
           d.spec.image + " is live with " + std::to_string(d.spec.replicas) + " replica(s)");
     Wake();  // rewrite the routes now
@@ -652,7 +711,7 @@ class ServiceController::Impl {
         route.backends = promotion->second.backends;
         serves[id] = promotion->second.deployment_id;
       } else {
-        for (const auto& r : Replicas(id)) {
+        for (const auto& r : Replicas(id, "")) {
           // A running replica keeps its route until its first probe says otherwise (after an
           // inkd restart the edge must not lose every backend while the probes run).
           if (!(r.healthy || r.unprobed) || r.deployment_id != s.active_deployment_id) continue;
@@ -726,8 +785,9 @@ void ServiceController::Start() { impl_->Start(); }
 void ServiceController::Stop() { impl_->Stop(); }
 void ServiceController::Wake() { impl_->Wake(); }
 void ServiceController::ForgetNetwork(const std::string& n) { impl_->ForgetNetwork(n); }
-std::vector<ReplicaStatus> ServiceController::Replicas(const std::string& id) const {
-  return impl_->Replicas(id);
+std::vector<ReplicaStatus> ServiceController::Replicas(const std::string& id,
+                                                       const std::string& active) const {
+  return impl_->Replicas(id, active);
 }
 std::string ServiceController::HostFor(const std::string& s, const std::string& p) const {
   return impl_->HostFor(s, p);

@@ -10,6 +10,11 @@ import harness
 from harness import InkTestCase, unique, wait_deployment
 
 
+def serving(svc):
+    """Container ids of the replicas serving the service (its active release)."""
+    return {r["container_id"] for r in svc["replicas_observed"] if r["role"] == "serving"}
+
+
 class Load:
     """Sends requests through the edge from a few threads until stopped; counts outcomes."""
 
@@ -126,17 +131,24 @@ class Rollout(InkTestCase):
                        "--health-path", "/hostname", "--wait")
         self.assertEqual(res.json["deployment"]["status"], "active", res)
         svc = self.inkd.wait_running(project, "web")
-        self.assertEqual(len(svc["replicas_observed"]), 2)
+        self.assertEqual(len(serving(svc)), 2)
         hostnames = set()
         for _ in range(10):
             hostnames.add(self.inkd.get_url(out["url"], "/hostname")[2].strip())
         self.assertEqual(len(hostnames), 2, "the edge should round-robin over both replicas")
-        before = {r["container_id"] for r in svc["replicas_observed"]}
+        before = serving(svc)
         res = self.ink("services", "restart", "web", "--project", project, "--wait")
         self.assertEqual(res.json["deployment"]["status"], "active", res)
+        # The old release may still be draining: it is listed apart, never as serving.
         svc = self.inkd.wait_running(project, "web")
-        after = {r["container_id"] for r in svc["replicas_observed"]}
+        after = serving(svc)
+        self.assertEqual(len(after), 2, svc)
         self.assertFalse(before & after, "restart should replace every container")
+        restarted = res.json["deployment"]["id"]
+        self.assertTrue(all(r["deployment_id"] == restarted for r in svc["replicas_observed"]
+                            if r["role"] == "serving"), svc)
+        self.assertTrue(all(r["role"] == "draining" and r["container_id"] in before
+                            for r in svc.get("replicas_draining", [])), svc)
         # a health path that does not exist fails the rollout and keeps the old release
         bad = self.inkd.api("PATCH", f"/v1/projects/{project}/services/web",
                             {"health_check_path": "no-slash"})

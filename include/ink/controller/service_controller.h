@@ -25,6 +25,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ink/build/builder.h"
@@ -55,6 +56,13 @@ struct ControllerOptions {
   HealthProberOptions probes;             // the liveness probes of active replicas
 };
 
+// What a replica is doing for its service: serving (its deployment is the active one),
+// starting (its deployment is being rolled out) or draining (its deployment was superseded and
+// the replica finishes in-flight requests until it is removed).
+enum class ReplicaRole { kServing, kStarting, kDraining };
+// "serving", "starting", "draining".
+std::string_view Name(ReplicaRole role);
+
 // What the controller last saw of one replica (for get_service).
 struct ReplicaStatus {
   std::string container_id;
@@ -69,6 +77,7 @@ struct ReplicaStatus {
   std::string address;  // ip:port
   int exit_code = 0;
   bool oom_killed = false;
+  ReplicaRole role = ReplicaRole::kServing;  // as of the Replicas() call that answered it
 };
 
 class ServiceController {
@@ -89,8 +98,12 @@ class ServiceController {
   // Removes a project's network once its containers are gone (called after delete_project).
   void ForgetNetwork(const std::string& network);
 
-  // Observed replicas of a service, from the last pass.
-  std::vector<ReplicaStatus> Replicas(const std::string& service_id) const;
+  // Observed replicas of a service, from the last pass: those of its active deployment and of
+  // the deployments being rolled out or drained. Each one's role is told against
+  // `active_deployment_id`, the service's active deployment as the caller just read it from the
+  // store (the last pass may predate an activation); "" = as the last pass saw it.
+  std::vector<ReplicaStatus> Replicas(const std::string& service_id,
+                                      const std::string& active_deployment_id = "") const;
   // The hostname a service is served at: "<service>-<project>.<platform domain>".
   std::string HostFor(const std::string& service, const std::string& project) const;
   // Number of containers seen in the last pass; whether the runtime answered.
