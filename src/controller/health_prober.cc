@@ -106,7 +106,11 @@ void HealthProber::Stop() {
     threads.swap(threads_);
   }
   cv_.notify_all();
-  for (auto timer : timers) clock_.Cancel(timer);
+  // 0: the worker has not set its timer yet (it cancels its own after the probe). Cancel(0)
+  // must not be asked: the fake clock's queue would wait for a timer 0 to stop running.
+  for (auto timer : timers) {
+    if (timer != 0) clock_.Cancel(timer);
+  }
   for (auto& [n, t] : threads) t.join();
 }
 

@@ -160,6 +160,18 @@ TEST_F(HealthProberTest, OneProbePerReplicaAndFreshResultsAreReused) {
   EXPECT_TRUE(prober_->Last("b/0").has_value());
 }
 
+TEST_F(HealthProberTest, StopRightAfterRequestsReturns) {
+  // Stop may find a probe whose deadline timer is not set yet; it must not wait for it.
+  for (int round = 0; round < 200; ++round) {
+    HealthProber prober(fake_, clock_, {.workers = 4}, nullptr);
+    prober.Start();
+    for (int i = 0; i < 8; ++i) {
+      prober.Request("k" + std::to_string(i), Target("g" + std::to_string(i), "10.0.0.1"));
+    }
+    prober.Stop();
+  }
+}
+
 TEST_F(HealthProberTest, NetworkProberTellsOpenFromClosedPorts) {
   NetworkProber network;
   // Port 1 on loopback: nothing listens there in a test environment.
