@@ -79,7 +79,7 @@ class ServiceController::Impl {
         publisher_(options_.routes_path, options_.edge_status_path, clock),
         prober_(prober != nullptr ? *prober : network_prober_),
         health_(prober_, clock, options_.probes, [this] { Wake(); }),
-        jobs_(4, [this] { Wake(); }),
+        jobs_(2, [this] { Wake(); }),  // repairs hold at most two podman calls at once
         replicas_(
             runtime, health_, jobs_, clock,
             {.ensure_replica =
@@ -580,6 +580,9 @@ class ServiceController::Impl {
       promoting_[s.id] = Promotion{d.id, ready};
       lap("healthy");
     }
+    // The promotion is published from here: a pass (one ListContainers, slow while podman is
+    // busy with other tenants) is not on its path.
+    PublishPromotionNow();
     Wake();
     std::string unrouted = WaitUntilRouted(s, d);
     if (Stopping()) return;
@@ -672,8 +675,19 @@ class ServiceController::Impl {
 
   // Publishes the route of every service holding its hostname: to the replicas of a rollout
   // being promoted, else to the active deployment's healthy replicas.
+  // The services as the store has them now (not the last pass's snapshot, which may predate a
+  // service created since and would drop its route).
+  void PublishPromotionNow() {
+    auto services = store_.ListAllServices();
+    if (!services.ok()) return;  // the next pass publishes
+    std::map<std::string, Service> by_id;
+    for (auto& s : *services) by_id[s.id] = s;
+    WriteRoutes(by_id);
+  }
+
   void WriteRoutes(const std::map<std::string, Service>& services) {
     if (options_.routes_path.empty()) return;
+    std::lock_guard publishing(publish_mu_);  // the loop's pass, or a rollout's promotion
     // Only a service holding its hostname gets a route: one host, one service (a database
     // from before claims may hold a younger service whose label an older one had first).
     auto claims = store_.ListHostnameClaims();
@@ -749,6 +763,7 @@ class ServiceController::Impl {
   ReplicaReconciler replicas_;
   GarbageCollector garbage_;
 
+  std::mutex publish_mu_;  // one WriteRoutes at a time (RoutePublisher::Publish's contract)
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
   bool stopping_ = false;
