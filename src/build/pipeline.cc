@@ -238,6 +238,17 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
                     checked.error().message);
   }
   for (const auto& line : checked->notes) note(line);
+  if (options_.pull_image) {
+    for (const auto& image : checked->images) {
+      if (image.starts_with("localhost/")) continue;
+      progress("pulling " + image);
+      note("pulling " + image + " with this workspace's registry credentials");
+      if (auto pulled = options_.pull_image(s.workspace_id, image); !pulled.ok()) {
+        return fail(pulled.error().code,
+                    "pulling the base image " + image + " failed: " + pulled.error().message);
+      }
+    }
+  }
   std::string containerfile_path = work + "/Containerfile";
   INK_RETURN_IF_ERROR(WriteFile(containerfile_path, checked->text, 0644));
 
@@ -267,7 +278,7 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
       options_.build_runtime_guard.empty() ? options_.build_runtime : options_.build_runtime_guard,
       "build",
       "--layers",
-      "--pull=missing"};
+      options_.pull_image ? "--pull=never" : "--pull=missing"};
   if (!options_.build_runtime_guard.empty()) {
     auto guard = WriteRuntimeGuard(s.workspace_id, work);
     if (!guard.ok()) return fail(ErrorCode::kInternal, guard.error().message);

@@ -521,6 +521,8 @@ class PodmanRuntime final : public ContainerRuntime {
 
 }  // namespace
 
+std::string ImageRegistry(const std::string& reference) { return RegistryOf(reference); }
+
 Result<std::unique_ptr<ContainerRuntime>> StartPodmanRuntime(const PodmanOptions& options) {
   auto services = PodmanServices::Start(
       options, {{"gvisor", options.gvisor_runtime}, {"runc", options.runc_runtime}});

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import harness
 import test_isolation as isolation
-from harness import InkTestCase, podman_json, unique, wait_until
+from harness import InkTestCase, podman, podman_json, unique, wait_until
 
 BASE = "FROM localhost/ink/base:bookworm\n"
 
@@ -66,6 +66,7 @@ def digest(paths):
 class HostileBuild(InkTestCase):
     # Small limits, so the limit tests are quick; the probes need few processes.
     inkd_args = ("--build-pids", "64", "--build-max-file", "8m", "--build-memory", "256m")
+    registry_kinds = ("auth",)
 
     @classmethod
     def setUpClass(cls):
@@ -283,6 +284,33 @@ class HostileBuild(InkTestCase):
             text = self.build(name, BASE + step)
             self.assertIn("[ink] build failed", text, f"{name}: {text[-2000:]}")
             self.assertIn(words, text, f"{name}: {text[-2000:]}")
+
+    def test_a_pulled_base_image_is_not_used_without_the_workspaces_credentials(self):
+        """A build FROM a private registry image pulls it with the workspace's credentials each
+        time and then builds with --pull=never: once the credentials are gone the build fails,
+        although the image is still in the host's store (as it would be after another
+        workspace's pull)."""
+        ref = self.auth_registry.push(self.image, f"team/{unique('base')}:1")
+        host, password = self.auth_registry.host, self.auth_registry.password
+        try:
+            dockerfile = BASE.replace("localhost/ink/base:bookworm", ref) + "RUN echo BUSTER\n"
+            refused = self.build("privbase0", dockerfile)
+            self.assertIn("[ink] build failed", refused, refused[-2000:])
+            self.assertIn("requires credentials", refused)
+            self.ink("registry", "login", host, "--username", "user", "--password-stdin",
+                     input=password + "\n")
+            built = self.build("privbase1", dockerfile)
+            self.assertIn("[ink] built ", built, built[-2000:])
+            self.assertIn(f"pulling {ref} with this workspace's registry credentials", built)
+            self.ink("registry", "logout", host)
+            self.assertEqual(podman("image", "exists", ref, check=False).returncode, 0)
+            again = self.build("privbase2", dockerfile)
+            self.assertIn("[ink] build failed", again, again[-2000:])
+            self.assertIn("requires credentials", again)
+            for text in (refused, built, again):
+                self.assertNotIn(password, text)
+        finally:
+            podman("rmi", "-f", ref, check=False)
 
     def test_zz_the_host_is_unchanged(self):
         self.assertEqual(digest(self.guarded), self.host_digest)

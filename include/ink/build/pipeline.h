@@ -6,13 +6,16 @@
 //      uploaded archive unpacked with every entry checked) and enters `path`,
 //   3. runs DetectPlan with the service's build settings, writes the plan as JSON to
 //      DATA/builds/<deployment id>.plan.json and the Containerfile next to the work tree,
-//   4. runs `podman --runtime crun build --layers` on the build network (build_network) with
-//      a memory limit, a time limit, the host CA bundle mounted read-only at /etc/ink/host-ca.crt
+//   4. pulls the registry images the Containerfile names with the workspace's credentials
+//      (pull_image), then runs `podman --runtime ink-build-runtime build --layers
+//      --pull=never` (every RUN step checked by the runtime guard, runtime_guard.h) on the
+//      build network (build_network) with memory, CPU, pids, file size, disk and time limits
+//      (a failure names the limit it hit), the host CA bundle mounted read-only at /etc/ink/host-ca.crt
 //      for RUN steps, the deployment's variables as a build secret (id "ink-env", a shell file;
 //      never a layer or a build arg) and the labels ink.instance and ink.service, tagging
 //      localhost/ink/build/<service id>:<deployment id>,
 //   5. streams every line of git and podman output into DATA/builds/<deployment id>.log, bounded
-//      (head + rolling tail, "N bytes omitted"),
+//      (head + rolling tail, "N bytes omitted"), secret values masked,
 //   6. on success keeps the images of the newest `keep_images` successful deployments of the
 //      service (for rollback), removes older ones, their logs past the newest 20, the work
 //      tree, and dangling build layers of this instance.
@@ -92,6 +95,13 @@ struct PipelineOptions {
   // The variables (name → plaintext value) a deployment's build may read through the build
   // secret "ink-env"; unset = none. Set by inkd's main (it holds the store and the key).
   std::function<Result<std::map<std::string, std::string>>(const Deployment&)> build_variables;
+  // Pulls a base image a build names (FROM, COPY --from, mount from=) with the workspace's own
+  // registry credentials, every build (policy always: the registry decides again whether this
+  // workspace may have it); the build then runs with --pull=never, so an image another
+  // workspace pulled into the host's store is never used on its authority. Unset: podman
+  // build pulls what is missing itself (--pull=missing; unit tests). Not called for
+  // localhost/ images (Ink's base images).
+  std::function<Status(const std::string& workspace_id, const std::string& image)> pull_image;
   // Values no build log may show besides the service's variables (inkd's admin token); each is
   // written as "[masked]". Unset = none.
   std::function<std::vector<std::string>()> log_secrets;

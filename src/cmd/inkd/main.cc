@@ -488,6 +488,17 @@ int main(int argc, char** argv) {
     return (*runtime)->EnsureNetwork(
         name, {{"ink.instance", flags["instance-name"]}, {"ink.network", "build"}});
   };
+  build_options->pull_image = [&](const std::string& workspace_id,
+                                  const std::string& image) -> ink::Status {
+    std::optional<ink::RegistryAuth> auth;
+    auto credential = (*store)->FindRegistryCredential(workspace_id, ink::ImageRegistry(image));
+    if (credential.ok()) {
+      auto password = secrets->Open(credential->sealed_password);
+      if (!password.ok()) return password.error();
+      auth = ink::RegistryAuth{credential->username, *password};
+    }
+    return (*runtime)->PullImage(image, auth);
+  };
   build_options->log_secrets = [token_file = data_dir + "/admin-token"] {
     std::ifstream in(token_file);
     std::string token;
