@@ -250,7 +250,9 @@ class ServiceController::Impl {
       observed_.swap(observed);
     }
     garbage_.Collect(by_id, active, *containers, keep);
-    WriteRoutes(by_id);
+    // From the services as the store has them now, not this pass's snapshot: a rollout started
+    // in this pass for a service created since may already have published its promotion.
+    PublishRoutes();
   }
 
   // Starts a rollout thread for the newest unfinished deployment of each service that has none
@@ -582,7 +584,7 @@ class ServiceController::Impl {
     }
     // The promotion is published from here: a pass (one ListContainers, slow while podman is
     // busy with other tenants) is not on its path.
-    PublishPromotionNow();
+    PublishRoutes();
     Wake();
     std::string unrouted = WaitUntilRouted(s, d);
     if (Stopping()) return;
@@ -675,19 +677,20 @@ class ServiceController::Impl {
 
   // Publishes the route of every service holding its hostname: to the replicas of a rollout
   // being promoted, else to the active deployment's healthy replicas.
-  // The services as the store has them now (not the last pass's snapshot, which may predate a
-  // service created since and would drop its route).
-  void PublishPromotionNow() {
+  // The services as the store has them now, read under publish_mu_: a snapshot read before
+  // another rollout published could lack its (newer) service and drop that service's route or
+  // promotion from the file.
+  void PublishRoutes() {
+    std::lock_guard publishing(publish_mu_);
     auto services = store_.ListAllServices();
     if (!services.ok()) return;  // the next pass publishes
     std::map<std::string, Service> by_id;
     for (auto& s : *services) by_id[s.id] = s;
-    WriteRoutes(by_id);
+    WriteRoutesLocked(by_id);
   }
 
-  void WriteRoutes(const std::map<std::string, Service>& services) {
+  void WriteRoutesLocked(const std::map<std::string, Service>& services) {
     if (options_.routes_path.empty()) return;
-    std::lock_guard publishing(publish_mu_);  // the loop's pass, or a rollout's promotion
     // Only a service holding its hostname gets a route: one host, one service (a database
     // from before claims may hold a younger service whose label an older one had first).
     auto claims = store_.ListHostnameClaims();
