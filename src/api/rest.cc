@@ -11,34 +11,6 @@ namespace {
 
 const std::map<std::string, std::string> kJson = {{"Content-Type", "application/json"}};
 
-std::vector<std::string> Split(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 1;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    parts.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  if (!parts.empty() && parts.back().empty()) parts.pop_back();  // trailing slash
-  return parts;
-}
-
-bool Match(const std::string& pattern, const std::vector<std::string>& parts, Json& params) {
-  auto want = Split(pattern);
-  if (want.size() != parts.size()) return false;
-  Json captured = Json::object();
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
-      captured[want[i].substr(1, want[i].size() - 2)] = parts[i];
-    } else if (want[i] != parts[i]) {
-      return false;
-    }
-  }
-  params = captured;
-  return true;
-}
-
 // Answers are serialised with invalid UTF-8 replaced: an error message may quote a path, a
 // query name or a field name the client sent in any bytes (`GET /v1/health?%FF=1`), and a
 // strict dump() throws, which ended inkd (found by rest_fuzzer).
@@ -66,11 +38,10 @@ struct RouteMatch {
 
 RouteMatch FindRoute(const OperationTable& table, const http::ServerRequest& req) {
   RouteMatch match;
-  auto parts = Split(req.path);
   for (const Operation& op : table.All()) {
     for (const RestBinding& r : op.rest) {
       Json p;
-      if (!Match(r.path, parts, p)) continue;
+      if (!MatchPathTemplate(r.path, req.path, p)) continue;
       if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
         match.operation = &op;
         match.params = p;

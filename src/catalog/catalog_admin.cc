@@ -24,14 +24,19 @@ void DeclareAdminOperations(std::vector<Operation>& ops) {
                  .read_only = true,
                  .idempotent = true,
                  .rest = {{"GET", "/v1/whoami"}}});
-  ops.push_back({.name = "status",
-                 .description = "Show inkd's version and uptime, whether the container runtime and "
-                                "the edge answer, and counts of projects, services and containers.",
-                 .input_schema = ObjectSchema(Json::object()),
-                 .output_schema = ObjectSchema({{"version", {{"type", "string"}}}}),
-                 .read_only = true,
-                 .idempotent = true,
-                 .rest = {{"GET", "/v1/status"}}});
+  ops.push_back(
+      {.name = "status",
+       .description = "Show inkd's version and uptime, whether the container runtime and "
+                      "the edge answer, and counts of projects, services and containers.",
+       .input_schema = ObjectSchema(Json::object()),
+       .output_schema = ObjectSchema({{"version", {{"type", "string"}}}}),
+       .read_only = true,
+       .idempotent = true,
+       .rest = {{"GET", "/v1/status"}},
+       .cli = {.command = {"status"},
+               .positionals = {},
+               .flags = {},
+               .summary = "show inkd's version, runtime and edge health, and object counts"}});
   // Not an MCP tool: MCP clients have tools/list.
   ops.push_back({.name = "list_operations",
                  .description = "List every operation with its input and output JSON schema.",
@@ -55,7 +60,11 @@ void DeclareAdminOperations(std::vector<Operation>& ops) {
        // Registry passwords are set up by a person (`ink registry login`); deploy's error
        // says so. Not offered to agents, which keeps secrets out of their context.
        .mcp = false,
-       .rest = {{"PUT", "/v1/registries/{registry}"}}});
+       .rest = {{"PUT", "/v1/registries/{registry}"}},
+       .cli = {.command = {"registry", "login"},
+               .positionals = {"registry"},
+               .flags = {{"password", "--password-stdin"}},
+               .summary = "store credentials inkd uses to pull from a private registry"}});
   ops.push_back(
       {.name = "list_registry_credentials",
        .description = "List the registries Ink has credentials for (never the passwords).",
@@ -64,7 +73,11 @@ void DeclareAdminOperations(std::vector<Operation>& ops) {
        .read_only = true,
        .idempotent = true,
        .mcp = false,
-       .rest = {{"GET", "/v1/registries"}}});
+       .rest = {{"GET", "/v1/registries"}},
+       .cli = {.command = {"registry", "list"},
+               .positionals = {},
+               .flags = {},
+               .summary = "list stored registry credentials (never passwords)"}});
   ops.push_back({.name = "delete_registry_credential",
                  .description = "Forget the credentials of a registry.",
                  .input_schema = ObjectSchema({{"registry", registry_arg}}, {"registry"}),
@@ -72,7 +85,11 @@ void DeclareAdminOperations(std::vector<Operation>& ops) {
                  .destructive = true,
                  .idempotent = true,
                  .mcp = false,
-                 .rest = {{"DELETE", "/v1/registries/{registry}"}}});
+                 .rest = {{"DELETE", "/v1/registries/{registry}"}},
+                 .cli = {.command = {"registry", "logout"},
+                         .positionals = {"registry"},
+                         .flags = {},
+                         .summary = "delete the stored credentials of a registry"}});
 }
 
 }  // namespace ink::catalog_internal

@@ -21,7 +21,12 @@ void DeclareBuildOperations(std::vector<Operation>& ops) {
        .read_only = true,
        .idempotent = true,
        .open_world = true,
-       .rest = {{"POST", "/v1/projects/{project}/plan"}}});
+       .rest = {{"POST", "/v1/projects/{project}/plan"}},
+       .cli = {
+           .command = {"plan"},
+           .positionals = {},
+           .flags = {},
+           .summary = "show how Ink would build a directory or repository, without building it"}});
   // Not an MCP tool: agents read build logs with get_logs {build: true} (one tool).
   ops.push_back(
       {.name = "get_build_logs",
@@ -38,7 +43,11 @@ void DeclareBuildOperations(std::vector<Operation>& ops) {
        .read_only = true,
        .idempotent = true,
        .mcp = false,
-       .rest = {{"GET", "/v1/deployments/{deployment}/build-logs"}}});
+       .rest = {{"GET", "/v1/deployments/{deployment}/build-logs"}},
+       .cli = {.command = {"build-logs"},
+               .positionals = {"deployment"},
+               .flags = {},
+               .summary = "print the build log of a deployment built from source"}});
   // Raw bytes: REST only (agents deploy a git URL or use the CLI).
   ops.push_back({.name = "upload_archive",
                  .description = "Upload a source directory as a tar or tar.gz archive (the raw "

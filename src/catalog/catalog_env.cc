@@ -10,20 +10,24 @@ void DeclareEnvOperations(std::vector<Operation>& ops) {
                              {"description",
                               "roll out the current release again with the new variables "
                               "(default true); false only stores them for the next deployment"}};
-  ops.push_back({.name = "list_env",
-                 .description =
-                     "List a service's environment variables: names, masked values and lengths, "
-                     "never the values. `live` says whether the running release has the current "
-                     "value.",
-                 .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
-                                              {"project", "service"}),
-                 .output_schema = ObjectSchema({{"service", {{"type", "string"}}},
-                                                {"project", {{"type", "string"}}},
-                                                {"variables", {{"type", "array"}}},
-                                                {"unset_but_live", {{"type", "array"}}}}),
-                 .read_only = true,
-                 .idempotent = true,
-                 .rest = {{"GET", "/v1/projects/{project}/services/{service}/env"}}});
+  ops.push_back(
+      {.name = "list_env",
+       .description = "List a service's environment variables: names, masked values and lengths, "
+                      "never the values. `live` says whether the running release has the current "
+                      "value.",
+       .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
+                                    {"project", "service"}),
+       .output_schema = ObjectSchema({{"service", {{"type", "string"}}},
+                                      {"project", {{"type", "string"}}},
+                                      {"variables", {{"type", "array"}}},
+                                      {"unset_but_live", {{"type", "array"}}}}),
+       .read_only = true,
+       .idempotent = true,
+       .rest = {{"GET", "/v1/projects/{project}/services/{service}/env"}},
+       .cli = {.command = {"env", "list"},
+               .positionals = {"service"},
+               .flags = {},
+               .summary = "list a service's environment variables (names, masked values)"}});
   ops.push_back(
       {.name = "set_env",
        .description =
@@ -53,7 +57,12 @@ void DeclareEnvOperations(std::vector<Operation>& ops) {
                                       {"redeployed", {{"type", "boolean"}}},
                                       {"deployment", {{"type", "object"}}}}),
        .idempotent = true,
-       .rest = {{"PATCH", "/v1/projects/{project}/services/{service}/env"}}});
+       .rest = {{"PATCH", "/v1/projects/{project}/services/{service}/env"}},
+       .cli = {
+           .command = {"env", "set"},
+           .positionals = {"service", "variables"},
+           .flags = {{"dotenv", "--file"}, {"redeploy", "--no-redeploy"}},
+           .summary = "set environment variables (stored encrypted) and roll out the service"}});
   ops.push_back(
       {.name = "unset_env",
        .description = "Remove environment variables from a service, then roll out the "
@@ -70,7 +79,11 @@ void DeclareEnvOperations(std::vector<Operation>& ops) {
                                       {"redeployed", {{"type", "boolean"}}},
                                       {"deployment", {{"type", "object"}}}}),
        .destructive = true,
-       .rest = {{"DELETE", "/v1/projects/{project}/services/{service}/env"}}});
+       .rest = {{"DELETE", "/v1/projects/{project}/services/{service}/env"}},
+       .cli = {.command = {"env", "unset"},
+               .positionals = {"service", "names"},
+               .flags = {{"redeploy", "--no-redeploy"}},
+               .summary = "remove environment variables and roll out the service"}});
 }
 
 }  // namespace ink::catalog_internal

@@ -19,16 +19,25 @@ void DeclareGitOperations(std::vector<Operation>& ops) {
                  .read_only = true,
                  .idempotent = true,
                  .mcp = false,
-                 .rest = {{"GET", "/v1/projects/{project}/services/{service}/git-remote"}}});
-  ops.push_back({.name = "get_webhook",
-                 .description = "The URL and secret of a service's push webhook (GitHub-style, "
-                                "X-Hub-Signature-256): a push to the tracked branch redeploys it.",
-                 .input_schema = args,
-                 .output_schema = {{"type", "object"}},
-                 .read_only = true,
-                 .idempotent = true,
-                 .mcp = false,
-                 .rest = {{"GET", "/v1/projects/{project}/services/{service}/webhook"}}});
+                 .rest = {{"GET", "/v1/projects/{project}/services/{service}/git-remote"}},
+                 .cli = {.command = {"git-remote"},
+                         .positionals = {"service"},
+                         .flags = {},
+                         .summary = "print the git remote that deploys SERVICE on `git push`"}});
+  ops.push_back(
+      {.name = "get_webhook",
+       .description = "The URL and secret of a service's push webhook (GitHub-style, "
+                      "X-Hub-Signature-256): a push to the tracked branch redeploys it.",
+       .input_schema = args,
+       .output_schema = {{"type", "object"}},
+       .read_only = true,
+       .idempotent = true,
+       .mcp = false,
+       .rest = {{"GET", "/v1/projects/{project}/services/{service}/webhook"}},
+       .cli = {.command = {"webhook"},
+               .positionals = {"service"},
+               .flags = {},
+               .summary = "print the push webhook URL and secret of a service deployed from git"}});
 }
 
 }  // namespace ink::catalog_internal

@@ -42,18 +42,26 @@ void DeclareLifecycleOperations(std::vector<Operation>& ops) {
                                       {"service", {{"type", "object"}}},
                                       {"url", {{"type", "string"}}}}),
        .success_status = 202,
-       .rest = {{"PATCH", "/v1/projects/{project}/services/{service}"}}});
-  ops.push_back({.name = "restart_service",
-                 .description =
-                     "Restart a service: roll out its current release again (new "
-                     "containers, zero downtime, no rebuild). Use after a hang or to pick "
-                     "up changed external state.",
-                 .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
-                                              {"project", "service"}),
-                 .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}}}),
-                 .idempotent = false,
-                 .success_status = 202,
-                 .rest = {{"POST", "/v1/projects/{project}/services/{service}/restart"}}});
+       .rest = {{"PATCH", "/v1/projects/{project}/services/{service}"}},
+       .cli = {.command = {"services", "update"},
+               .positionals = {"service"},
+               .flags = {{"runtime_class", "--runtime"}, {"health_check_path", "--health-path"}},
+               .summary = "change a service's settings and roll them out (no rebuild)"}});
+  ops.push_back(
+      {.name = "restart_service",
+       .description = "Restart a service: roll out its current release again (new "
+                      "containers, zero downtime, no rebuild). Use after a hang or to pick "
+                      "up changed external state.",
+       .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
+                                    {"project", "service"}),
+       .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}}}),
+       .idempotent = false,
+       .success_status = 202,
+       .rest = {{"POST", "/v1/projects/{project}/services/{service}/restart"}},
+       .cli = {.command = {"services", "restart"},
+               .positionals = {"service"},
+               .flags = {},
+               .summary = "roll out the current release again (new containers, zero downtime)"}});
   ops.push_back(
       {.name = "rollback_service",
        .description = "Return a service to an earlier successful deployment without rebuilding "
@@ -67,7 +75,12 @@ void DeclareLifecycleOperations(std::vector<Operation>& ops) {
            {"project", "service"}),
        .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}}}),
        .success_status = 202,
-       .rest = {{"POST", "/v1/projects/{project}/services/{service}/rollback"}}});
+       .rest = {{"POST", "/v1/projects/{project}/services/{service}/rollback"}},
+       .cli = {
+           .command = {"rollback"},
+           .positionals = {"service", "deployment"},
+           .flags = {},
+           .summary = "return a service to an earlier successful deployment, without a rebuild"}});
 }
 
 }  // namespace ink::catalog_internal

@@ -48,7 +48,11 @@ void DeclareLogOperations(std::vector<Operation>& ops) {
        .read_only = true,
        .idempotent = true,
        .rest = {{"GET", "/v1/projects/{project}/services/{service}/logs"},
-                {"GET", "/v1/deployments/{deployment}/logs"}}});
+                {"GET", "/v1/deployments/{deployment}/logs"}},
+       .cli = {.command = {"logs"},
+               .positionals = {"service"},
+               .flags = {},
+               .summary = "print a service's logs as `[replica] text`, or a build log"}});
 }
 
 }  // namespace ink::catalog_internal

@@ -14,14 +14,22 @@ void DeclareProjectOperations(std::vector<Operation>& ops) {
                  .input_schema = ObjectSchema({{"name", project_arg}}, {"name"}),
                  .output_schema = ObjectSchema({{"project", {{"type", "object"}}}}),
                  .success_status = 201,
-                 .rest = {{"POST", "/v1/projects"}}});
+                 .rest = {{"POST", "/v1/projects"}},
+                 .cli = {.command = {"projects", "create"},
+                         .positionals = {"name"},
+                         .flags = {},
+                         .summary = "create a project"}});
   ops.push_back({.name = "list_projects",
                  .description = "List the projects of this workspace.",
                  .input_schema = ObjectSchema(Json::object()),
                  .output_schema = ObjectSchema({{"projects", {{"type", "array"}}}}),
                  .read_only = true,
                  .idempotent = true,
-                 .rest = {{"GET", "/v1/projects"}}});
+                 .rest = {{"GET", "/v1/projects"}},
+                 .cli = {.command = {"projects", "list"},
+                         .positionals = {},
+                         .flags = {},
+                         .summary = "list projects"}});
   // list_projects says as much; keeps
   ops.push_back({.name = "get_project",
                  .description = "Get one project by name or id.",
@@ -30,13 +38,21 @@ void DeclareProjectOperations(std::vector<Operation>& ops) {
                  .read_only = true,
                  .idempotent = true,
                  .mcp = false,
-                 .rest = {{"GET", "/v1/projects/{project}"}}});
+                 .rest = {{"GET", "/v1/projects/{project}"}},
+                 .cli = {.command = {"projects", "get"},
+                         .positionals = {"project"},
+                         .flags = {},
+                         .summary = "show one project"}});
   ops.push_back({.name = "delete_project",
                  .description = "Delete a project and every service in it (their containers stop).",
                  .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
                  .output_schema = ObjectSchema({{"deleted", {{"type", "boolean"}}}}),
                  .destructive = true,
-                 .rest = {{"DELETE", "/v1/projects/{project}"}}});
+                 .rest = {{"DELETE", "/v1/projects/{project}"}},
+                 .cli = {.command = {"projects", "delete"},
+                         .positionals = {"project"},
+                         .flags = {},
+                         .summary = "delete a project and all of its services"}});
   ops.push_back(WithWaitField(
       {.name = "deploy",
        .description =
@@ -98,14 +114,23 @@ void DeclareProjectOperations(std::vector<Operation>& ops) {
                                       {"url", {{"type", "string"}}}}),
        .open_world = true,
        .success_status = 202,
-       .rest = {{"POST", "/v1/projects/{project}/deploy"}}}));
+       .rest = {{"POST", "/v1/projects/{project}/deploy"}},
+       .cli = {.command = {"deploy"},
+               .positionals = {},
+               .flags = {{"runtime_class", "--runtime"}, {"health_check_path", "--health-path"}},
+               .summary =
+                   "deploy a directory, a git repository or an image as a service of a project"}}));
   ops.push_back({.name = "list_services",
                  .description = "List the services of a project with their status and URL.",
                  .input_schema = ObjectSchema({{"project", project_arg}}, {"project"}),
                  .output_schema = ObjectSchema({{"services", {{"type", "array"}}}}),
                  .read_only = true,
                  .idempotent = true,
-                 .rest = {{"GET", "/v1/projects/{project}/services"}}});
+                 .rest = {{"GET", "/v1/projects/{project}/services"}},
+                 .cli = {.command = {"services", "list"},
+                         .positionals = {},
+                         .flags = {},
+                         .summary = "list the services of a project"}});
   ops.push_back({.name = "get_service",
                  .description =
                      "Get a service: status, URL, replicas (state, restarts, OOM kills) "
@@ -115,7 +140,11 @@ void DeclareProjectOperations(std::vector<Operation>& ops) {
                  .output_schema = ObjectSchema({{"service", {{"type", "object"}}}}),
                  .read_only = true,
                  .idempotent = true,
-                 .rest = {{"GET", "/v1/projects/{project}/services/{service}"}}});
+                 .rest = {{"GET", "/v1/projects/{project}/services/{service}"}},
+                 .cli = {.command = {"services", "get"},
+                         .positionals = {"service"},
+                         .flags = {},
+                         .summary = "show a service with its replicas and recent events"}});
   ops.push_back(
       {.name = "delete_service",
        .description = "Delete a service: its containers stop and its URL stops answering.",
@@ -123,7 +152,11 @@ void DeclareProjectOperations(std::vector<Operation>& ops) {
                                     {"project", "service"}),
        .output_schema = ObjectSchema({{"deleted", {{"type", "boolean"}}}}),
        .destructive = true,
-       .rest = {{"DELETE", "/v1/projects/{project}/services/{service}"}}});
+       .rest = {{"DELETE", "/v1/projects/{project}/services/{service}"}},
+       .cli = {.command = {"services", "delete"},
+               .positionals = {"service"},
+               .flags = {},
+               .summary = "delete a service and its containers"}});
   ops.push_back({.name = "list_deployments",
                  .description = "List a service's deployments, newest first.",
                  .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
@@ -131,7 +164,11 @@ void DeclareProjectOperations(std::vector<Operation>& ops) {
                  .output_schema = ObjectSchema({{"deployments", {{"type", "array"}}}}),
                  .read_only = true,
                  .idempotent = true,
-                 .rest = {{"GET", "/v1/projects/{project}/services/{service}/deployments"}}});
+                 .rest = {{"GET", "/v1/projects/{project}/services/{service}/deployments"}},
+                 .cli = {.command = {"deployments", "list"},
+                         .positionals = {"service"},
+                         .flags = {},
+                         .summary = "list the deployments of a service"}});
   ops.push_back({.name = "get_deployment",
                  .description = "Get a deployment's status (pending, building, deploying, active, "
                                 "failed, superseded) and message; on failure the message says why. "
@@ -148,7 +185,11 @@ void DeclareProjectOperations(std::vector<Operation>& ops) {
                      {{"deployment", {{"type", "object"}}}, {"finished", {{"type", "boolean"}}}}),
                  .read_only = true,
                  .idempotent = true,
-                 .rest = {{"GET", "/v1/deployments/{deployment}"}}});
+                 .rest = {{"GET", "/v1/deployments/{deployment}"}},
+                 .cli = {.command = {"deployments", "get"},
+                         .positionals = {"deployment"},
+                         .flags = {},
+                         .summary = "show one deployment"}});
 }
 
 }  // namespace ink::catalog_internal

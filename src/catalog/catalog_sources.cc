@@ -17,15 +17,24 @@ void DeclareSourceOperations(std::vector<Operation>& ops) {
              {{"type", "boolean"}, {"description", "replace the existing key (default false)"}}}}),
        .output_schema = key_output,
        .success_status = 201,
-       .rest = {{"POST", "/v1/deploy-key"}}});
-  ops.push_back({.name = "get_deploy_key",
-                 .description = "Show the workspace's ssh deploy key (public key and fingerprint); "
-                                "NotFound if there is none (create_deploy_key makes one).",
-                 .input_schema = ObjectSchema(Json::object()),
-                 .output_schema = key_output,
-                 .read_only = true,
-                 .idempotent = true,
-                 .rest = {{"GET", "/v1/deploy-key"}}});
+       .rest = {{"POST", "/v1/deploy-key"}},
+       .cli = {.command = {"deploy-key", "create"},
+               .positionals = {},
+               .flags = {},
+               .summary = "create the workspace's ssh deploy key and print its public key"}});
+  ops.push_back(
+      {.name = "get_deploy_key",
+       .description = "Show the workspace's ssh deploy key (public key and fingerprint); "
+                      "NotFound if there is none (create_deploy_key makes one).",
+       .input_schema = ObjectSchema(Json::object()),
+       .output_schema = key_output,
+       .read_only = true,
+       .idempotent = true,
+       .rest = {{"GET", "/v1/deploy-key"}},
+       .cli = {.command = {"deploy-key", "show"},
+               .positionals = {},
+               .flags = {},
+               .summary = "print the workspace's ssh deploy key (public key, fingerprint)"}});
   ops.push_back({.name = "delete_deploy_key",
                  .description = "Delete the workspace's ssh deploy key; ssh sources then fetch "
                                 "with no key.",
@@ -34,7 +43,11 @@ void DeclareSourceOperations(std::vector<Operation>& ops) {
                  .destructive = true,
                  .idempotent = true,
                  .mcp = false,
-                 .rest = {{"DELETE", "/v1/deploy-key"}}});
+                 .rest = {{"DELETE", "/v1/deploy-key"}},
+                 .cli = {.command = {"deploy-key", "delete"},
+                         .positionals = {},
+                         .flags = {},
+                         .summary = "delete the workspace's ssh deploy key"}});
 }
 
 }  // namespace ink::catalog_internal

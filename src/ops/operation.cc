@@ -87,6 +87,23 @@ bool IsSnakeCase(const std::string& name) {
 
 }  // namespace
 
+bool MatchPathTemplate(const std::string& path_template, const std::string& path, Json& params) {
+  auto want = Segments(path_template);
+  auto parts = Segments(path);
+  if (parts.size() > 1 && parts.back().empty()) parts.pop_back();  // trailing slash
+  if (want.size() != parts.size()) return false;
+  Json captured = Json::object();
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (IsParameter(want[i])) {
+      captured[want[i].substr(1, want[i].size() - 2)] = parts[i];
+    } else if (want[i] != parts[i]) {
+      return false;
+    }
+  }
+  params = captured;
+  return true;
+}
+
 Result<std::vector<std::string>> PathParameters(const std::string& path) {
   if (path.rfind("/v1/", 0) != 0)
     return InvalidArgument("path '" + path + "' must start with /v1/");
@@ -156,7 +173,59 @@ Status OperationTable::CheckNew(const Operation& op) const {
       for (const auto& other : existing.rest) INK_RETURN_IF_ERROR(clash(existing.name, other));
     }
   }
+  return CheckCli(op);
+}
+
+Status OperationTable::CheckCli(const Operation& op) const {
+  const CliBinding& cli = op.cli;
+  const std::string where = "operation " + op.name + " (CLI): ";
+  const Json& properties = op.input_schema["properties"];
+  if (cli.command.empty()) {
+    if (!cli.positionals.empty() || !cli.flags.empty()) {
+      return InvalidArgument(where + "positionals or flags without command words");
+    }
+    return {};
+  }
+  for (const auto& existing : operations_) {
+    if (existing.cli.command == cli.command) {
+      return InvalidArgument(where + existing.name + " has the same command words");
+    }
+  }
+  std::set<std::string> positionals;
+  for (const auto& field : cli.positionals) {
+    if (!properties.contains(field)) {
+      return InvalidArgument(where + "positional '" + field + "' is not an input field");
+    }
+    if (!positionals.insert(field).second) {
+      return InvalidArgument(where + "positional '" + field + "' is named twice");
+    }
+  }
+  for (const auto& [field, flag] : cli.flags) {
+    if (!properties.contains(field)) {
+      return InvalidArgument(where + "flag " + flag + " names '" + field +
+                             "', which is not an input field");
+    }
+    if (flag.size() < 3 || flag.rfind("--", 0) != 0) {
+      return InvalidArgument(where + "flag '" + flag + "' must start with --");
+    }
+  }
+  std::set<std::string> flags;
+  for (const auto& [field, unused] : properties.items()) {
+    if (positionals.count(field) != 0) continue;
+    std::string flag = CliFlagName(op, field);
+    if (!flags.insert(flag).second) {
+      return InvalidArgument(where + "two input fields would both be flag " + flag);
+    }
+  }
   return {};
+}
+
+std::string CliFlagName(const Operation& operation, const std::string& field) {
+  auto renamed = operation.cli.flags.find(field);
+  if (renamed != operation.cli.flags.end()) return renamed->second;
+  std::string flag = "--" + field;
+  for (char& c : flag) c = c == '_' ? '-' : c;
+  return flag;
 }
 
 void OperationTable::Add(Operation operation) {
@@ -199,7 +268,8 @@ Json OperationTable::Describe() const {
                    {"read_only", op.read_only},
                    {"destructive", op.destructive},
                    {"idempotent", op.idempotent},
-                   {"open_world", op.open_world}});
+                   {"open_world", op.open_world},
+                   {"cli", op.cli.command}});
   }
   return out;
 }

@@ -125,6 +125,15 @@ TEST(Table, DescribeListsRestBindings) {
   EXPECT_EQ(described[0]["rest"][0]["path"], "/v1/things/{name}");
 }
 
+TEST(Table, MatchesPathTemplates) {
+  Json params;
+  EXPECT_TRUE(MatchPathTemplate("/v1/projects/{project}/services/{service}",
+                                "/v1/projects/a/services/b/", params));
+  EXPECT_EQ(params, (Json{{"project", "a"}, {"service", "b"}}));
+  EXPECT_FALSE(MatchPathTemplate("/v1/projects/{project}", "/v1/projects/a/services", params));
+  EXPECT_FALSE(MatchPathTemplate("/v1/projects", "/v1/project", params));
+}
+
 TEST(Table, PathParametersInOrder) {
   auto names = PathParameters("/v1/projects/{project}/services/{service}");
   ASSERT_TRUE(names.ok());

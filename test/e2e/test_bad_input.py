@@ -165,6 +165,23 @@ class BadInput(InkTestCase):
                        "--service", "web", "--port", "70000", check=False, json=False)
         self.assertIn("70000", res.stderr, res)
 
+    def test_cli_refuses_what_the_server_refuses_in_its_words(self):
+        """The CLI's checks are the operation's schema (the server's words, usage exit 2); what
+        only the server knows (memory above inkd's --max-memory) is the server's answer, printed
+        as it said it (exit 1). Nothing is created either way."""
+        deploy = ("deploy", "--image", self.image, "--project", self.project, "--service", "web")
+        body = {"service": "web", "image": self.image}
+        for flags, extra, code in ((("--memory", "1t"), {"memory": "1t"}, 1),
+                                   (("--cpu", "100"), {"cpu": 100}, 2),
+                                   (("--port", "70000"), {"port": 70000}, 2),
+                                   (("--runtime", "docker"), {"runtime_class": "docker"}, 2)):
+            with self.subTest(flags=flags):
+                server = self.assert_error("POST", f"/v1/projects/{self.project}/deploy",
+                                           {**body, **extra}, 400, [])
+                res = self.ink(*deploy, *flags, check=False, json=False)
+                self.assertEqual(res.rc, code, res)
+                self.assertIn(server, res.stderr.lower(), res)
+
 
 if __name__ == "__main__":
     harness.main()

@@ -48,6 +48,17 @@ struct RestBinding {
   std::string path;    // starts with "/v1/"
 };
 
+// How the ink CLI offers an operation: `ink <command...> POSITIONALS [--flags]`. Every input
+// field not given positionally is a flag named after it ("health_check_path" →
+// "--health-check-path") unless `flags` renames it; the flag's value type, range, enum and help
+// text come from the field's schema, so the CLI checks what the server would before sending.
+struct CliBinding {
+  std::vector<std::string> command;          // {"services", "update"}; empty: no CLI command
+  std::vector<std::string> positionals;      // input fields given as positional arguments, in order
+  std::map<std::string, std::string> flags;  // field → flag name ("--runtime") where renamed
+  std::string summary;                       // one line for `ink --help`
+};
+
 struct Operation {
   std::string name;         // snake_case, stable: MCP tool names use it
   std::string description;  // tells an agent when to use it
@@ -69,12 +80,20 @@ struct Operation {
   bool mcp = true;  // offered as an MCP tool (false for REST-only operations such as health)
   // The REST routes of the operation (usually one; empty: not on REST).
   std::vector<RestBinding> rest;
+  CliBinding cli;
 };
+
+// The CLI flag of an input field: the binding's rename, else "--" + the field with '-' for '_'.
+std::string CliFlagName(const Operation& operation, const std::string& field);
 
 // The {param} names of a REST path template, in order ("/v1/a/{x}/b/{y}" → x, y), or an error
 // saying what is malformed (no leading "/v1/", an empty segment, a brace inside a literal, a
 // parameter named twice).
 Result<std::vector<std::string>> PathParameters(const std::string& path);
+
+// True when request path `path` (a trailing slash allowed) matches REST path template
+// `path_template`; then `params` holds each {param}'s segment.
+bool MatchPathTemplate(const std::string& path_template, const std::string& path, Json& params);
 
 class OperationTable {
  public:
@@ -83,8 +102,9 @@ class OperationTable {
   void Add(Operation operation);
   // Says why `operation` cannot join the table, or OK: a missing or duplicate name, an input
   // schema that is not a closed object, no handler, a REST binding with an unknown method, a
-  // malformed path, a path parameter that is not a string input field, or a method and path
-  // another operation's route already matches.
+  // malformed path, a path parameter that is not a string input field, a method and path
+  // another operation's route already matches, or a CLI binding naming a field the input lacks,
+  // two fields with one flag, or command words another operation has.
   Status CheckNew(const Operation& operation) const;
   const Operation* Find(std::string_view name) const;
   const std::vector<Operation>& All() const { return operations_; }
@@ -98,6 +118,8 @@ class OperationTable {
   Json Describe() const;
 
  private:
+  Status CheckCli(const Operation& operation) const;
+
   std::vector<Operation> operations_;
 };
 

@@ -1,10 +1,11 @@
 #include "args.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 
-#include "ink/common/resources.h"
+#include "operation_input.h"
 
 namespace ink::cli {
 namespace {
@@ -15,15 +16,6 @@ bool IsDigits(std::string_view s) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
   }
   return true;
-}
-
-bool IsDecimal(std::string_view s) {
-  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
-  size_t dots = 0;
-  for (char c : s) {
-    if (c == '.') ++dots;
-  }
-  return dots <= 1 && IsDigits(s.substr(0, s.find('.')));
 }
 
 Status CheckValue(const FlagSpec& flag, std::string_view value) {
@@ -39,30 +31,16 @@ Status CheckValue(const FlagSpec& flag, std::string_view value) {
         return InvalidArgument("'" + std::string(value) + "' looks like a flag, not a name");
       }
       return Status();
-    case FlagKind::kPort: {
-      auto port = ParseInteger(value, 65535);
-      if (!port.ok() || *port < 1) {
-        return InvalidArgument("port '" + std::string(value) + "' is not a number in 1-65535");
-      }
-      return Status();
+    case FlagKind::kField: {  // the field's own schema: the server's words for the same mistake
+      bool each = flag.schema.value("type", "") == "array";
+      const Json& schema = each ? flag.schema["items"] : flag.schema;
+      auto typed = FieldValue(schema, flag.field, value);
+      return typed.ok() ? Status() : Status(typed.error());
     }
-    case FlagKind::kCount:
-      return ParseInteger(value, 1000000).ok()
-                 ? Status()
-                 : InvalidArgument("'" + std::string(value) + "' is not a whole number >= 0");
-    case FlagKind::kCpu: {
-      auto cpu = ParseCpu(value);
-      return cpu.ok() ? Status() : Status(cpu.error());
-    }
-    case FlagKind::kMemory:
-      return ValidateMemory(value);
     case FlagKind::kEnvPair: {
       auto pair = ParseEnvPair(value);
       return pair.ok() ? Status() : Status(pair.error());
     }
-    case FlagKind::kRuntime:
-      if (value == "gvisor" || value == "runc") return Status();
-      return InvalidArgument("runtime '" + std::string(value) + "' is not gvisor or runc");
     case FlagKind::kDuration: {
       auto duration = ParseDuration(value);
       return duration.ok() ? Status() : Status(duration.error());
@@ -73,7 +51,9 @@ Status CheckValue(const FlagSpec& flag, std::string_view value) {
 
 const CommandSpec* FindCommand(const std::vector<std::string_view>& path) {
   for (const CommandSpec& command : Commands()) {
-    if (command.path == path) return &command;
+    if (std::equal(command.path.begin(), command.path.end(), path.begin(), path.end())) {
+      return &command;
+    }
   }
   return nullptr;
 }
@@ -277,12 +257,6 @@ ParseResult ParseCommandLine(const std::vector<std::string>& args, const EnvLook
   return ParseCommandArgs(std::move(invocation), args, i, env);
 }
 
-Status ValidateMemory(std::string_view value) {
-  if (value == "0") return Status();     // inkd's default limit
-  auto bytes = ParseMemoryLimit(value);  // the server's own parser: same answer, same words
-  return bytes.ok() ? Status() : Status(bytes.error());
-}
-
 Result<std::pair<std::string, std::string>> ParseEnvPair(std::string_view value) {
   size_t eq = value.find('=');
   if (eq == std::string_view::npos) {
@@ -334,15 +308,6 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view value) {
   }
   if (total <= 0) return InvalidArgument(hint);
   return std::chrono::milliseconds(total);
-}
-
-Result<double> ParseCpu(std::string_view value) {
-  const std::string hint =
-      "cpu '" + std::string(value) + "' is not a positive number of cores, e.g. 0.5 or 2";
-  if (!IsDecimal(value)) return InvalidArgument(hint);
-  double cores = std::strtod(std::string(value).c_str(), nullptr);
-  if (!std::isfinite(cores) || cores <= 0 || cores > 1024) return InvalidArgument(hint);
-  return cores;
 }
 
 Result<long long> ParseInteger(std::string_view value, long long max) {

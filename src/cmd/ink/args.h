@@ -2,8 +2,9 @@
 //
 // ParseCommandLine turns argv into an Invocation (which command, its positionals and flags) or a
 // UsageError whose message names the mistake and whose `usage` holds the usage text to show.
-// Flag values are checked against their FlagKind here, so every usage mistake is caught before
-// a request is sent. Pure functions apart from the injected environment lookup; thread-safe.
+// Flag values are checked against their FlagKind here (a flag of an operation's input field by
+// that field's schema), so every usage mistake is caught before a request is sent. Pure functions
+// apart from the injected environment lookup; thread-safe.
 #pragma once
 
 #include <chrono>
@@ -57,18 +58,11 @@ ParseResult ParseCommandLine(const std::vector<std::string>& args, const EnvLook
 
 // --- value checks, shared by the parser and tests ---
 
-// Checks a memory size: plain bytes ("1048576") or a positive number with a unit
-// (b, k, m, g, t, kb, mb, gb, ki, mi, gi, ti, kib, mib, gib, tib; any case), e.g. "256m", "1.5g".
-Status ValidateMemory(std::string_view value);
-
 // Splits "KEY=VALUE" (value may be empty and may contain '='); KEY must be a valid env name.
 Result<std::pair<std::string, std::string>> ParseEnvPair(std::string_view value);
 
 // Parses "300s", "5m", "1h", "500ms", "1m30s" or plain seconds ("300").
 Result<std::chrono::milliseconds> ParseDuration(std::string_view value);
-
-// Parses a positive decimal number of CPU cores ("0.5", "2").
-Result<double> ParseCpu(std::string_view value);
 
 // Parses a non-negative decimal integer no larger than `max`.
 Result<long long> ParseInteger(std::string_view value, long long max);

@@ -1,90 +1,173 @@
 #include "command_table.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
 #include <sstream>
+
+#include "ink/catalog/catalog.h"
 
 namespace ink::cli {
 namespace {
 
-const FlagSpec kWaitFlag{
-    .name = "--wait",
-    .kind = FlagKind::kSwitch,
-    .help = "wait until the deployment is active or failed (progress on stderr)"};
 const FlagSpec kTimeoutFlag{.name = "--timeout",
                             .kind = FlagKind::kDuration,
                             .value_name = "DURATION",
                             .help = "how long --wait waits (e.g. 300s, 5m)",
                             .default_value = "300s"};
 
-const FlagSpec kProjectFlag{.name = "--project",
-                            .kind = FlagKind::kName,
-                            .value_name = "P",
-                            .help = "project name",
-                            .required = true,
-                            .env = "INK_PROJECT"};
+// --wait for a command whose operation has no `wait` field: the CLI follows the deployment.
+const FlagSpec kWaitFlag{
+    .name = "--wait",
+    .kind = FlagKind::kSwitch,
+    .help = "wait until the deployment is active or failed (progress on stderr)"};
 
-// Where deploy and plan take code from besides an image (the API's git/ref/path fields) and the
-// build plan overrides.
-const std::vector<FlagSpec> kSourceFlags = {
-    {.name = "--git",
-     .value_name = "URL",
-     .help = "build from a git repository (https://, ssh://, git@host:path or file://)",
-     .one_of = "source"},
-    {.name = "--ref", .value_name = "REF", .help = "git branch, tag or commit (with --git)"},
-    {.name = "--path",
-     .value_name = "DIR",
-     .help = "subdirectory of the repository to build (with --git)"},
-    {.name = "--start-command", .value_name = "CMD", .help = "override the detected start command"},
-    {.name = "--build-command", .value_name = "CMD", .help = "override the detected build step"},
-    {.name = "--root-directory",
-     .value_name = "DIR",
-     .help = "the app's directory inside the source (monorepos)"},
+// What the CLI adds to a command generated from an operation.
+struct Extras {
+  // The CLI's own flags; one naming a `field` stands for that field (its handler fills it)
+  // instead of the flag generated from the field's schema.
+  std::vector<FlagSpec> flags;
+  std::vector<std::string> optional_positionals;  // the CLI's own (DIR), after the operation's
+  std::string description;                        // default: the operation's description
 };
 
-std::vector<FlagSpec> WithSourceFlags(std::vector<FlagSpec> flags) {
-  flags.insert(flags.begin() + 1, kSourceFlags.begin(), kSourceFlags.end());
-  return flags;
+std::string Upper(std::string text) {
+  for (char& c : text) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return text;
 }
 
-// ink env list/set/unset: service variables (list_env, set_env, unset_env).
-void AddEnvCommands(std::vector<CommandSpec>& c) {
-  const FlagSpec no_redeploy{
-      .name = "--no-redeploy",
-      .kind = FlagKind::kSwitch,
-      .help = "only store the change; the next deployment picks it up (default: roll out now)"};
-  c.push_back({.id = CommandId::kEnvList,
-               .path = {"env", "list"},
-               .positionals = {"SERVICE"},
-               .flags = {kProjectFlag},
-               .summary = "list a service's environment variables (names, masked values)",
-               .description = "Values are never shown. LIVE says whether the running release "
-                              "has the current value."});
-  c.push_back(
-      {.id = CommandId::kEnvSet,
-       .path = {"env", "set"},
-       .positionals = {"SERVICE"},
-       .optional_positionals = {"NAME=VALUE"},
-       .variadic = true,
-       .flags = {kProjectFlag,
-                 {.name = "--file",
-                  .value_name = "FILE",
-                  .help = "read NAME=value lines from a .env file (- for standard input)"},
-                 no_redeploy,
-                 kWaitFlag,
-                 kTimeoutFlag},
-       .summary = "set environment variables (stored encrypted) and roll out the service",
-       .description =
-           "Secrets: prefer --file, which sends the file's values straight from disk (nothing "
-           "on the command line, nothing printed). The file is dotenv: NAME=value, export NAME=, "
-           "'literal', \"with \\n escapes\" (both may span lines), # comments; values are kept "
-           "byte for byte and never expanded. Values equal to the stored ones are left alone."});
-  c.push_back({.id = CommandId::kEnvUnset,
-               .path = {"env", "unset"},
-               .positionals = {"SERVICE", "NAME"},
-               .optional_positionals = {"NAME"},
-               .variadic = true,
-               .flags = {kProjectFlag, no_redeploy, kWaitFlag, kTimeoutFlag},
-               .summary = "remove environment variables and roll out the service"});
+// The usage name of a positional field: SERVICE; NAME=VALUE for an object; NAME for "names".
+std::string PositionalName(const std::string& field, const Json& schema) {
+  std::string type = schema.value("type", "string");
+  if (type == "object") return "NAME=VALUE";
+  if (type == "array" && field.ends_with('s')) return Upper(field.substr(0, field.size() - 1));
+  return Upper(field);
+}
+
+// How usage lines show the value of a well-known field (the rest: the field in capitals), and
+// the fields that are alternative sources of a deploy or plan.
+const std::map<std::string, std::string, std::less<>> kValueNames = {{"project", "P"},
+                                                                     {"service", "S"},
+                                                                     {"port", "N"},
+                                                                     {"replicas", "N"},
+                                                                     {"tail", "N"},
+                                                                     {"cpu", "C"},
+                                                                     {"memory", "M"},
+                                                                     {"git", "URL"},
+                                                                     {"ref", "REF"},
+                                                                     {"path", "DIR"},
+                                                                     {"root_directory", "DIR"},
+                                                                     {"start_command", "CMD"},
+                                                                     {"build_command", "CMD"},
+                                                                     {"since", "WHEN"},
+                                                                     {"filter", "TEXT"},
+                                                                     {"health_check_path", "PATH"},
+                                                                     {"username", "U"},
+                                                                     {"archive_id", "ID"}};
+const std::set<std::string, std::less<>> kSourceFields = {"image", "git", "archive_id"};
+
+// The flag of an input field, from its schema: value type, enum, range, description.
+FlagSpec GeneratedFlag(const Operation& op, const std::string& field, const Json& schema,
+                       bool required) {
+  auto shown = kValueNames.find(field);
+  FlagSpec flag{.name = CliFlagName(op, field),
+                .kind = FlagKind::kField,
+                .value_name = shown != kValueNames.end() ? shown->second : Upper(field),
+                .required = required,
+                .field = field,
+                .generated = true,
+                .schema = schema};
+  std::string type = schema.value("type", "string");
+  std::string help = schema.value("description", "");
+  if (help.empty()) {
+    help = field;
+    for (char& c : help) c = c == '_' ? ' ' : c;
+  }
+  if (type == "boolean") {
+    flag.kind = FlagKind::kSwitch;
+  } else if (type == "object") {
+    flag.kind = FlagKind::kEnvPair;
+    flag.value_name = "K=V";
+    flag.repeatable = true;
+    help += " (repeat for more)";
+  } else if (type == "array") {
+    flag.repeatable = true;
+    help += " (repeat for more)";
+  }
+  if (schema.contains("enum")) {
+    std::string names;
+    for (const auto& value : schema["enum"]) {
+      names += (names.empty() ? "" : "|") + value.get<std::string>();
+    }
+    flag.value_name = names;
+  }
+  if ((type == "integer" || type == "number") && schema.contains("minimum") &&
+      schema.contains("maximum")) {
+    help += " (" + schema["minimum"].dump() + "-" + schema["maximum"].dump() + ")";
+  }
+  if (field == "project") flag.env = "INK_PROJECT";
+  if (kSourceFields.count(field) != 0) flag.one_of = "source";
+  flag.help = help;
+  return flag;
+}
+
+// The command of catalog operation `name`: words, positionals and flags from its CLI binding and
+// input schema, plus the CLI's extras.
+CommandSpec FromOperation(std::string_view name, CommandId id, Extras extras = {}) {
+  const Operation* op = FindDeclared(name);
+  if (op == nullptr || op->cli.command.empty()) {
+    std::fprintf(stderr, "ink: the catalog has no CLI command for %.*s\n",
+                 static_cast<int>(name.size()), name.data());
+    std::abort();  // a bug in this table, caught by every test
+  }
+  CommandSpec spec{.id = id,
+                   .path = op->cli.command,
+                   .summary = op->cli.summary,
+                   .description = extras.description.empty() ? op->description : extras.description,
+                   .operation = op};
+  const Json& properties = op->input_schema["properties"];
+  std::set<std::string> required;
+  if (op->input_schema.contains("required")) {
+    for (const auto& field : op->input_schema["required"])
+      required.insert(field.get<std::string>());
+  }
+  for (const std::string& field : op->cli.positionals) {
+    const Json& schema = properties[field];
+    std::string shown = PositionalName(field, schema);
+    if (required.count(field) != 0 && spec.optional_positionals.empty()) {
+      spec.positionals.push_back(shown);
+    } else {
+      spec.optional_positionals.push_back(shown);
+    }
+    spec.positional_fields.push_back(field);
+    std::string type = schema.value("type", "string");
+    spec.variadic = spec.variadic || type == "object" || type == "array";
+  }
+  for (auto& positional : extras.optional_positionals) {
+    spec.optional_positionals.push_back(std::move(positional));
+  }
+  std::vector<FlagSpec> flags;
+  for (const auto& [field, schema] : properties.items()) {
+    if (std::find(op->cli.positionals.begin(), op->cli.positionals.end(), field) !=
+        op->cli.positionals.end()) {
+      continue;
+    }
+    bool replaced = std::any_of(extras.flags.begin(), extras.flags.end(),
+                                [&](const FlagSpec& f) { return f.field == field; });
+    if (!replaced) flags.push_back(GeneratedFlag(*op, field, schema, required.count(field) != 0));
+  }
+  for (auto& flag : extras.flags) {
+    if (!flag.field.empty() && properties.contains(flag.field) && flag.help.empty()) {
+      flag.help = properties[flag.field].value("description", "");
+    }
+    flags.push_back(std::move(flag));
+  }
+  std::stable_partition(flags.begin(), flags.end(), [](const FlagSpec& f) { return f.required; });
+  spec.flags = std::move(flags);
+  return spec;
 }
 
 std::vector<CommandSpec> BuildCommands() {
@@ -114,232 +197,117 @@ std::vector<CommandSpec> BuildCommands() {
                    "checked with GET /v1/whoami, then {api_url, token} is written to $INK_CONFIG "
                    "or ~/.config/ink/config.json (mode 0600). The first admin token is in the file "
                    "`admin-token` in inkd's data directory."});
-  c.push_back({.id = CommandId::kStatus,
-               .path = {"status"},
-               .summary = "show inkd's version, runtime and edge health, and object counts"});
+  c.push_back(FromOperation("status", CommandId::kStatus));
   c.push_back({.id = CommandId::kVersion,
                .path = {"version"},
                .summary = "print the version of this ink client"});
-  c.push_back({.id = CommandId::kProjectsCreate,
-               .path = {"projects", "create"},
-               .positionals = {"NAME"},
-               .summary = "create a project"});
-  c.push_back(
-      {.id = CommandId::kProjectsList, .path = {"projects", "list"}, .summary = "list projects"});
-  c.push_back({.id = CommandId::kProjectsDelete,
-               .path = {"projects", "delete"},
-               .positionals = {"NAME"},
-               .summary = "delete a project and all of its services"});
-  c.push_back(
-      {.id = CommandId::kDeploy,
-       .path = {"deploy"},
+  c.push_back(FromOperation("create_project", CommandId::kProjectsCreate));
+  c.push_back(FromOperation("list_projects", CommandId::kProjectsList));
+  c.push_back(FromOperation("get_project", CommandId::kProjectsGet));
+  c.push_back(FromOperation("delete_project", CommandId::kProjectsDelete));
+  c.push_back(FromOperation(
+      "deploy", CommandId::kDeploy,
+      {.flags = {{.name = "--wait",
+                  .kind = FlagKind::kSwitch,
+                  .help = "wait until the deployment is active or failed (progress on stderr)",
+                  .field = "wait"},
+                 kTimeoutFlag},
        .optional_positionals = {"DIR"},
-       .flags = WithSourceFlags(
-           {{.name = "--image",
-             .value_name = "IMAGE",
-             .help = "image reference, e.g. 127.0.0.1:5000/team/app:1",
-             .one_of = "source"},
-            kProjectFlag,
-            {.name = "--service",
-             .kind = FlagKind::kName,
-             .value_name = "S",
-             .help = "service name (created on first deploy)",
-             .required = true},
-            {.name = "--port",
-             .kind = FlagKind::kPort,
-             .value_name = "N",
-             .help = "container port the service listens on"},
-            {.name = "--env",
-             .kind = FlagKind::kEnvPair,
-             .value_name = "K=V",
-             .help = "environment variable (repeat for more)",
-             .repeatable = true},
-            {.name = "--cpu",
-             .kind = FlagKind::kCpu,
-             .value_name = "C",
-             .help = "CPU cores, e.g. 0.5"},
-            {.name = "--memory",
-             .kind = FlagKind::kMemory,
-             .value_name = "M",
-             .help = "memory limit: bytes, 256m, 1g, 512Mi"},
-            {.name = "--replicas", .kind = FlagKind::kCount, .value_name = "N", .help = "replicas"},
-            {.name = "--runtime",
-             .kind = FlagKind::kRuntime,
-             .value_name = "gvisor|runc",
-             .help = "runtime class (server default: gvisor)"},
-            {.name = "--wait",
-             .kind = FlagKind::kSwitch,
-             .help = "wait until the deployment is active or failed (progress on stderr)"},
-            {.name = "--timeout",
-             .kind = FlagKind::kDuration,
-             .value_name = "DURATION",
-             .help = "how long --wait waits (e.g. 300s, 5m)",
-             .default_value = "300s"}}),
-       .summary = "deploy a directory, a git repository or an image as a service of a project",
        .description =
            "Give one source: DIR (default: the current directory; packed honoring .gitignore and "
-           ".inkignore, uploaded, then built), --git URL [--ref REF] [--path DIR], or --image. "
-           "Sources are built into an image first; `ink plan` shows how, `ink logs --build "
-           "DEPLOYMENT` the build log. Prints the deployment id and the service URL. With "
-           "--wait, prints progress (build steps too) and exits 1 if the deployment fails, "
-           "printing why."});
-  c.push_back({.id = CommandId::kServicesList,
-               .path = {"services", "list"},
-               .flags = {kProjectFlag},
-               .summary = "list the services of a project"});
-  c.push_back({.id = CommandId::kServicesGet,
-               .path = {"services", "get"},
-               .positionals = {"SERVICE"},
-               .flags = {kProjectFlag},
-               .summary = "show a service with its replicas and recent events"});
-  c.push_back({.id = CommandId::kServicesDelete,
-               .path = {"services", "delete"},
-               .positionals = {"SERVICE"},
-               .flags = {kProjectFlag},
-               .summary = "delete a service and its containers"});
-  c.push_back(
-      {.id = CommandId::kServicesUpdate,
-       .path = {"services", "update"},
-       .positionals = {"SERVICE"},
-       .flags =
-           {kProjectFlag,
-            {.name = "--port", .kind = FlagKind::kPort, .value_name = "N", .help = "port"},
-            {.name = "--replicas", .kind = FlagKind::kCount, .value_name = "N", .help = "replicas"},
-            {.name = "--cpu",
-             .kind = FlagKind::kCpu,
-             .value_name = "C",
-             .help = "CPU cores, e.g. 0.5"},
-            {.name = "--memory",
-             .value_name = "M",
-             .help = "memory limit: 256m, 1g, 512Mi, or 0 for none"},
-            {.name = "--runtime",
-             .kind = FlagKind::kRuntime,
-             .value_name = "gvisor|runc",
-             .help = "runtime class"},
-            {.name = "--health-path",
-             .value_name = "PATH",
-             .help = "HTTP path that must answer below 500 before traffic switches"},
-            kWaitFlag,
-            kTimeoutFlag},
-       .summary = "change a service's settings and roll them out (no rebuild)"});
-  c.push_back({.id = CommandId::kServicesRestart,
-               .path = {"services", "restart"},
-               .positionals = {"SERVICE"},
-               .flags = {kProjectFlag, kWaitFlag, kTimeoutFlag},
-               .summary = "roll out the current release again (new containers, zero downtime)"});
-  c.push_back({.id = CommandId::kRollback,
-               .path = {"rollback"},
-               .positionals = {"SERVICE"},
-               .optional_positionals = {"DEPLOYMENT"},
-               .flags = {kProjectFlag, kWaitFlag, kTimeoutFlag},
-               .summary = "return a service to an earlier successful deployment, without a rebuild",
-               .description = "Without DEPLOYMENT, returns to the one before the current release. "
-                              "List candidates with `ink deployments list SERVICE`."});
-  c.push_back({.id = CommandId::kGitRemote,
-               .path = {"git-remote"},
-               .positionals = {"SERVICE"},
-               .flags = {kProjectFlag},
-               .summary = "print the git remote that deploys SERVICE on `git push`",
-               .description = "User name: ink; password: your API token. The first push creates "
-                              "the service."});
-  c.push_back({.id = CommandId::kWebhook,
-               .path = {"webhook"},
-               .positionals = {"SERVICE"},
-               .flags = {kProjectFlag},
-               .summary = "print the push webhook URL and secret of a service deployed from git",
-               .description = "Configure it in GitHub/Gitea (content type application/json, push "
-                              "events): a push to the branch the service tracks redeploys it."});
-  c.push_back({.id = CommandId::kDeploymentsList,
-               .path = {"deployments", "list"},
-               .positionals = {"SERVICE"},
-               .flags = {kProjectFlag},
-               .summary = "list the deployments of a service"});
-  c.push_back({.id = CommandId::kDeploymentsGet,
-               .path = {"deployments", "get"},
-               .positionals = {"DEPLOYMENT"},
-               .summary = "show one deployment"});
-  FlagSpec project_unless_build = kProjectFlag;
-  project_unless_build.required = false;  // --build DEPLOYMENT needs no project
-  project_unless_build.help = "project name (not with --build)";
-  c.push_back({.id = CommandId::kLogs,
-               .path = {"logs"},
-               .optional_positionals = {"SERVICE"},
-               .flags = {project_unless_build,
-                         {.name = "--build",
-                          .value_name = "DEPLOYMENT",
-                          .help = "print the build log of a deployment (dep_...) instead"},
-                         {.name = "--tail",
-                          .kind = FlagKind::kCount,
-                          .value_name = "N",
-                          .help = "number of recent lines (server default 100, max 10000)"},
-                         {.name = "--since",
-                          .value_name = "WHEN",
-                          .help = "only lines newer than this: 30s, 10m, 2h, 1d or an RFC 3339 "
-                                  "time"},
-                         {.name = "--filter",
-                          .value_name = "TEXT",
-                          .help = "only lines containing TEXT (case-sensitive)"},
-                         {.name = "--follow",
-                          .short_name = "-f",
-                          .kind = FlagKind::kSwitch,
-                          .help = "keep streaming new lines until interrupted (Ctrl-C)"}},
-               .summary = "print a service's logs as `[replica] text`, or a build log"});
-  c.push_back(
-      {.id = CommandId::kPlan,
-       .path = {"plan"},
-       .optional_positionals = {"DIR"},
-       .flags = WithSourceFlags({kProjectFlag,
-                                 {.name = "--service",
-                                  .kind = FlagKind::kName,
-                                  .value_name = "S",
-                                  .help = "plan this service's last source (no DIR or --git)"},
-                                 {.name = "--port",
-                                  .kind = FlagKind::kPort,
-                                  .value_name = "N",
-                                  .help = "the port the app should listen on"}}),
-       .summary = "show how Ink would build a directory or repository, without building it",
+           ".inkignore, uploaded, then built), --git URL [--ref REF] [--path DIR], --archive-id "
+           "ID, or --image. Sources are built into an image first; `ink plan` shows how, `ink "
+           "logs --build DEPLOYMENT` the build log. Prints the deployment id and the service URL. "
+           "With --wait, prints progress (build steps too) and exits 1 if the deployment fails, "
+           "printing why."}));
+  c.push_back(FromOperation("list_services", CommandId::kServicesList));
+  c.push_back(FromOperation("get_service", CommandId::kServicesGet));
+  c.push_back(FromOperation("delete_service", CommandId::kServicesDelete));
+  c.push_back(FromOperation("update_service", CommandId::kServicesUpdate,
+                            {.flags = {kWaitFlag, kTimeoutFlag}}));
+  c.push_back(FromOperation("restart_service", CommandId::kServicesRestart,
+                            {.flags = {kWaitFlag, kTimeoutFlag}}));
+  c.push_back(FromOperation(
+      "rollback_service", CommandId::kRollback,
+      {.flags = {kWaitFlag, kTimeoutFlag},
+       .description = "Without DEPLOYMENT, returns to the one before the current release. "
+                      "List candidates with `ink deployments list SERVICE`."}));
+  c.push_back(FromOperation(
+      "get_git_remote", CommandId::kGitRemote,
+      {.description = "User name: ink; password: your API token. The first push creates "
+                      "the service."}));
+  c.push_back(FromOperation(
+      "get_webhook", CommandId::kWebhook,
+      {.description = "Configure it in GitHub/Gitea (content type application/json, push "
+                      "events): a push to the branch the service tracks redeploys it."}));
+  c.push_back(FromOperation("list_deployments", CommandId::kDeploymentsList));
+  c.push_back(FromOperation("get_deployment", CommandId::kDeploymentsGet));
+  c.push_back(FromOperation(
+      "get_logs", CommandId::kLogs,
+      {.flags = {{.name = "--build",
+                  .value_name = "DEPLOYMENT",
+                  .help = "print the build log of a deployment (dep_...) instead",
+                  .field = "build"},
+                 {.name = "--follow",
+                  .short_name = "-f",
+                  .kind = FlagKind::kSwitch,
+                  .help = "keep streaming new lines until interrupted (Ctrl-C)",
+                  .field = "follow"}},
+       .description = "Runtime logs of SERVICE (--project P), or with --deployment DEP that "
+                      "deployment's build and runtime logs, or with --build DEP its build log."}));
+  c.push_back(FromOperation("get_build_logs", CommandId::kBuildLogs));
+  c.push_back(FromOperation(
+      "plan", CommandId::kPlan,
+      {.optional_positionals = {"DIR"},
        .description = "Prints the detected stack, commands, port, decisions and warnings; with "
-                      "--json, the whole plan and the Containerfile."});
-  c.push_back({.id = CommandId::kRegistryLogin,
-               .path = {"registry", "login"},
-               .positionals = {"REGISTRY"},
-               .flags = {{.name = "--username",
-                          .value_name = "U",
-                          .help = "registry user name",
-                          .required = true},
-                         {.name = "--password-stdin",
-                          .kind = FlagKind::kSwitch,
-                          .help = "read the password from standard input",
-                          .required = true}},
-               .summary = "store credentials inkd uses to pull from a private registry",
-               .description = "REGISTRY is host[:port], e.g. 127.0.0.1:5000. Example:\n"
-                              "  printf %s \"$PASS\" | ink registry login 127.0.0.1:5000 "
-                              "--username bot --password-stdin"});
-  c.push_back({.id = CommandId::kRegistryList,
-               .path = {"registry", "list"},
-               .summary = "list stored registry credentials (never passwords)"});
-  c.push_back({.id = CommandId::kRegistryLogout,
-               .path = {"registry", "logout"},
-               .positionals = {"REGISTRY"},
-               .summary = "delete the stored credentials of a registry"});
-  c.push_back({.id = CommandId::kDeployKeyCreate,
-               .path = {"deploy-key", "create"},
-               .flags = {{.name = "--replace",
-                          .kind = FlagKind::kSwitch,
-                          .help = "replace the existing key (the old one stops working)"}},
-               .summary = "create the workspace's ssh deploy key and print its public key",
-               .description =
-                   "Add the public key to a private repository as a read-only deploy "
-                   "key, then deploy its ssh URL:\n"
-                   "  ink deploy --project P --service S --git git@github.com:org/app.git"
-                   "\nInk fetches ssh sources with this key only, never the host's."});
-  c.push_back({.id = CommandId::kDeployKeyShow,
-               .path = {"deploy-key", "show"},
-               .summary = "print the workspace's ssh deploy key (public key, fingerprint)"});
-  c.push_back({.id = CommandId::kDeployKeyDelete,
-               .path = {"deploy-key", "delete"},
-               .summary = "delete the workspace's ssh deploy key"});
-  AddEnvCommands(c);
+                      "--json, the whole plan and the Containerfile. Give DIR (default: the "
+                      "current directory), --git URL, --archive-id ID, or --service S (its last "
+                      "source)."}));
+  c.push_back(
+      FromOperation("set_registry_credential", CommandId::kRegistryLogin,
+                    {.flags = {{.name = "--password-stdin",
+                                .kind = FlagKind::kSwitch,
+                                .help = "read the password from standard input",
+                                .required = true,
+                                .field = "password"}},
+                     .description = "REGISTRY is host[:port], e.g. 127.0.0.1:5000. Example:\n"
+                                    "  printf %s \"$PASS\" | ink registry login 127.0.0.1:5000 "
+                                    "--username bot --password-stdin"}));
+  c.push_back(FromOperation("list_registry_credentials", CommandId::kRegistryList));
+  c.push_back(FromOperation("delete_registry_credential", CommandId::kRegistryLogout));
+  c.push_back(FromOperation(
+      "create_deploy_key", CommandId::kDeployKeyCreate,
+      {.description = "Add the public key to a private repository as a read-only deploy "
+                      "key, then deploy its ssh URL:\n"
+                      "  ink deploy --project P --service S --git git@github.com:org/app.git"
+                      "\nInk fetches ssh sources with this key only, never the host's."}));
+  c.push_back(FromOperation("get_deploy_key", CommandId::kDeployKeyShow));
+  c.push_back(FromOperation("delete_deploy_key", CommandId::kDeployKeyDelete));
+  const FlagSpec no_redeploy{
+      .name = "--no-redeploy",
+      .kind = FlagKind::kSwitch,
+      .help = "only store the change; the next deployment picks it up (default: roll out now)",
+      .field = "redeploy"};
+  c.push_back(
+      FromOperation("list_env", CommandId::kEnvList,
+                    {.description = "Values are never shown. LIVE says whether the running release "
+                                    "has the current value."}));
+  c.push_back(FromOperation(
+      "set_env", CommandId::kEnvSet,
+      {.flags = {{.name = "--file",
+                  .value_name = "FILE",
+                  .help = "read NAME=value lines from a .env file (- for standard input)",
+                  .field = "dotenv"},
+                 no_redeploy,
+                 kWaitFlag,
+                 kTimeoutFlag},
+       .description =
+           "Secrets: prefer --file, which sends the file's values straight from disk (nothing "
+           "on the command line, nothing printed). The file is dotenv: NAME=value, export NAME=, "
+           "'literal', \"with \\n escapes\" (both may span lines), # comments; values are kept "
+           "byte for byte and never expanded. Values equal to the stored ones are left alone."}));
+  c.push_back(FromOperation("unset_env", CommandId::kEnvUnset,
+                            {.flags = {no_redeploy, kWaitFlag, kTimeoutFlag}}));
   c.push_back({.id = CommandId::kMcp,
                .path = {"mcp"},
                .summary = "serve MCP on stdin/stdout for an agent (forwards to inkd's /mcp)",

@@ -1,13 +1,19 @@
 // The ink CLI's command table: every command, its arguments, flags and usage text in one place.
 //
-// The parser (args.h), `--help` output and the dispatcher (commands.h) all read this table, so a
-// command's usage line and its flags cannot drift apart. The table is a constant built once;
-// reading it is thread-safe.
+// A command that calls an operation is generated from the operation catalog (ink/catalog): its
+// words and positionals come from the operation's CLI binding, one flag per other input field
+// (named after it, typed, ranged and described by the field's schema), and the help text from
+// the schema's descriptions; this file adds only what is the CLI's own (a source directory,
+// --wait's timeout, reading a file or standard input). The parser (args.h), `--help` output and
+// the dispatcher (commands.h) all read this table. Built once; reading it is thread-safe.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "ink/common/json.h"
+#include "ink/ops/operation.h"
 
 namespace ink::cli {
 
@@ -17,27 +23,29 @@ enum class FlagKind {
   kSwitch,    // no value: --wait
   kString,    // any non-empty text
   kName,      // a resource name (project, service): non-empty, no '/'
-  kPort,      // 1-65535
-  kCount,     // integer >= 0 (replicas, tail)
-  kCpu,       // positive decimal cores: 0.5, 2
-  kMemory,    // bytes or a number with a unit: 256m, 1g, 512Mi
-  kEnvPair,   // KEY=VALUE
-  kRuntime,   // gvisor | runc
+  kField,     // an operation's input field: typed and checked by the field's schema
+  kEnvPair,   // KEY=VALUE (an object field of string values)
   kDuration,  // 300s, 5m, 1h, 500ms, or plain seconds
 };
 
 struct FlagSpec {
-  std::string_view name;        // long form with dashes: "--port"
-  std::string_view short_name;  // "-f" or ""
+  std::string name;        // long form with dashes: "--port"
+  std::string short_name;  // "-f" or ""
   FlagKind kind = FlagKind::kString;
-  std::string_view value_name;  // shown in usage: "N", "K=V"
-  std::string_view help;
+  std::string value_name;  // shown in usage: "N", "K=V"
+  std::string help;
   bool required = false;
   bool repeatable = false;
-  std::string_view env;  // environment variable used when the flag is absent ("INK_PROJECT")
-  std::string_view default_value;  // used when absent and no env; "" = none
+  std::string env;            // environment variable used when the flag is absent ("INK_PROJECT")
+  std::string default_value;  // used when absent and no env; "" = none
   // Flags sharing a non-empty one_of are alternatives, shown as "[--a A | --b B]" in usage.
-  std::string_view one_of;
+  std::string one_of;
+  // The operation input field the flag fills ("" = the CLI's own flag). A flag generated from
+  // the field (`generated`) is put into the input as parsed; a hand-written one (e.g.
+  // --password-stdin for `password`) is turned into the field by its command's handler.
+  std::string field;
+  bool generated = false;
+  Json schema;  // the field's schema (kField, kEnvPair, generated switches)
 };
 
 // Identifies the handler that runs a command (see commands.cc).
@@ -71,18 +79,25 @@ enum class CommandId {
   kEnvUnset,
   kMcp,
   kPlan,
+  kProjectsGet,
+  kBuildLogs,
 };
 
 struct CommandSpec {
   CommandId id;
-  std::vector<std::string_view> path;         // {"projects", "create"}
-  std::vector<std::string_view> positionals;  // required positional arguments: {"NAME"}
-  std::vector<std::string_view> optional_positionals;  // may follow the required ones
+  std::vector<std::string> path;                  // {"projects", "create"}
+  std::vector<std::string> positionals;           // required positional arguments: {"NAME"}
+  std::vector<std::string> optional_positionals;  // may follow the required ones
   // The last optional positional may be given any number of times.
   bool variadic = false;
-  std::vector<FlagSpec> flags;                // besides the global --json and --help
-  std::string_view summary;                   // one line for `ink --help`
-  std::string_view description;               // extra paragraph for `ink <command> --help`
+  std::vector<FlagSpec> flags;  // besides the global --json and --help
+  std::string summary;          // one line for `ink --help`
+  std::string description;      // extra paragraph for `ink <command> --help`
+  // The catalog operation the command calls (null: the CLI's own command, e.g. login) and the
+  // input field each positional fills, in order (required ones first); a CLI-only positional
+  // such as deploy's DIR has none.
+  const Operation* operation = nullptr;
+  std::vector<std::string> positional_fields;
 };
 
 // Every command, in the order `ink --help` lists them.

@@ -50,14 +50,6 @@ Result<std::string> ReadSmallFile(const std::string& path) {
 
 const char* ClientVersion() { return INK_CLI_VERSION; }
 
-std::string ProjectPath(std::string_view project) {
-  return "/v1/projects/" + EncodeSegment(project);
-}
-
-std::string ServicePath(std::string_view project, std::string_view service) {
-  return ProjectPath(project) + "/services/" + EncodeSegment(service);
-}
-
 bool Session::Connect() {
   auto config = LoadConfig(env_.env);
   if (!config.ok()) {
@@ -126,6 +118,45 @@ std::optional<Json> Session::Call(std::string_view method, const std::string& ta
     return std::nullopt;
   }
   return json;
+}
+
+Json Session::Input() const { return OperationInput(invocation_); }
+
+std::optional<Json> Session::Answer() {
+  if (!Connect()) return std::nullopt;
+  auto response = CallOperation(Input());
+  if (!response || !json()) return response;
+  PrintJson(*response);
+  return std::nullopt;
+}
+
+std::optional<Json> Session::CallOperation(const Json& input) {
+  return CallOperation(*invocation_.command->operation, input);
+}
+
+namespace {
+
+// The request of `operation` with `input` once its schema accepts the input; else a usage error.
+Result<OperationRequest> CheckedRequest(const Operation& operation, const Json& input) {
+  INK_RETURN_IF_ERROR(CheckInput(operation, input));
+  return RequestFor(operation, input);
+}
+
+}  // namespace
+
+std::optional<Json> Session::CallOperation(const Operation& operation, const Json& input) {
+  auto request = CheckedRequest(operation, input);
+  if (!request.ok()) {
+    UsageFail(request.error().message);
+    return std::nullopt;
+  }
+  return Call(request->method, request->target, request->body);
+}
+
+int Session::StreamOperation(const Operation& operation, const Json& input) {
+  auto request = CheckedRequest(operation, input);
+  if (!request.ok()) return UsageFail(request.error().message);
+  return StreamToOut(request->target);
 }
 
 int Session::StreamToOut(const std::string& target) {
@@ -228,7 +259,7 @@ std::string RoutesDetails(const Json& routes) {
 
 int RunStatus(Session& s) {
   if (!s.Connect()) return s.exit_code();
-  auto status = s.Call("GET", "/v1/status");
+  auto status = s.CallOperation(s.Input());
   if (!status) return s.exit_code();
   if (s.json()) {
     s.PrintJson(*status);
@@ -335,6 +366,10 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunMcp(session);
     case CommandId::kPlan:
       return RunPlan(session);
+    case CommandId::kProjectsGet:
+      return RunProjectsGet(session);
+    case CommandId::kBuildLogs:
+      return RunBuildLogs(session, session.Input());
   }
   return kExitUsage;
 }

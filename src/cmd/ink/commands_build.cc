@@ -4,19 +4,13 @@
 
 #include <cstdio>
 
+#include "ink/catalog/catalog.h"
 #include "output.h"
 #include "session.h"
 #include "source_pack.h"
 
 namespace ink::cli {
 namespace {
-
-// Adds the plan overrides given as flags to a deploy/plan body.
-void AddOverrides(const Invocation& inv, Json& body) {
-  if (auto v = inv.Get("--start-command")) body["start_command"] = *v;
-  if (auto v = inv.Get("--build-command")) body["build_command"] = *v;
-  if (auto v = inv.Get("--root-directory")) body["root_directory"] = *v;
-}
 
 std::string Human(int64_t bytes) {
   char buf[32];
@@ -76,19 +70,21 @@ std::optional<Json> Session::Upload(const std::string& target, const std::string
 
 bool SourceBody(Session& s, Json& body) {
   const Invocation& inv = s.invocation();
-  bool image = inv.Has("--image");
-  bool git = inv.Has("--git");
+  bool image = body.contains("image");
+  bool git = body.contains("git");
+  bool archive = body.contains("archive_id");
   bool dir = !inv.positionals.empty();
-  if (image + git + dir > 1) {
-    s.UsageFail("give one source: DIR, --git URL or --image IMAGE");
+  if (image + git + archive + dir > 1) {
+    s.UsageFail("give one source: DIR, --git URL, --archive-id ID or --image IMAGE");
     return false;
   }
-  if (!git && (inv.Has("--ref") || inv.Has("--path"))) {
-    s.UsageFail("--ref and --path go with --git");
+  if (!git && !archive && (body.contains("ref") || body.contains("path"))) {
+    s.UsageFail("--ref and --path go with --git (--path also with --archive-id)");
     return false;
   }
   if (image) {
-    if (inv.Has("--start-command") || inv.Has("--build-command") || inv.Has("--root-directory")) {
+    if (body.contains("start_command") || body.contains("build_command") ||
+        body.contains("root_directory")) {
       s.UsageFail(
           "--start-command, --build-command and --root-directory apply to builds from "
           "source, not to --image");
@@ -96,13 +92,7 @@ bool SourceBody(Session& s, Json& body) {
     }
     return true;
   }
-  AddOverrides(inv, body);
-  if (git) {
-    body["git"] = *inv.Get("--git");
-    if (auto ref = inv.Get("--ref")) body["ref"] = *ref;
-    if (auto path = inv.Get("--path")) body["path"] = *path;
-    return true;
-  }
+  if (git || archive) return true;
   std::string id = UploadDirectory(s, dir ? inv.positionals.at(0) : ".");
   if (id.empty()) return false;
   body["archive_id"] = id;
@@ -112,16 +102,13 @@ bool SourceBody(Session& s, Json& body) {
 int RunPlan(Session& s) {
   const Invocation& inv = s.invocation();
   if (!s.Connect()) return s.exit_code();
-  std::string project = *inv.Get("--project");
-  Json body = Json::object();
-  if (auto port = inv.Get("--port")) body["port"] = std::stoi(*port);
-  if (inv.Has("--service") && inv.positionals.empty() && !inv.Has("--git")) {
-    body["service"] = *inv.Get("--service");
-    AddOverrides(inv, body);
-  } else if (!SourceBody(s, body)) {
-    return s.exit_code();
+  Json body = s.Input();
+  bool source = !inv.positionals.empty() || body.contains("git") || body.contains("archive_id");
+  if (!body.contains("service") || source) {
+    body.erase("service");  // a source given: plan it, not the service's last one
+    if (!SourceBody(s, body)) return s.exit_code();
   }
-  auto response = s.Call("POST", ProjectPath(project) + "/plan", body);
+  auto response = s.CallOperation(body);
   if (!response) return s.exit_code();
   if (s.json()) {
     s.PrintJson(*response);
@@ -149,18 +136,16 @@ int RunPlan(Session& s) {
   return kExitOk;
 }
 
-int RunBuildLogs(Session& s, const std::string& deployment) {
+int RunBuildLogs(Session& s, Json input) {
   const Invocation& inv = s.invocation();
   if (!s.Connect()) return s.exit_code();
-  std::string target = "/v1/deployments/" + EncodeSegment(deployment) + "/build-logs";
-  std::string query;
-  if (auto tail = inv.Get("--tail")) query += "tail=" + EncodeSegment(*tail);
-  if (inv.Has("--follow")) {
-    query += std::string(query.empty() ? "" : "&") + "follow=true";
-    return s.StreamToOut(target + "?" + query);
+  const Operation& op = *FindDeclared("get_build_logs");
+  if (inv.Has("--follow") || input.value("follow", false)) {
+    input["follow"] = true;
+    return s.StreamOperation(op, input);
   }
-  if (!query.empty()) target += "?" + query;
-  auto response = s.Call("GET", target);
+  input.erase("follow");
+  auto response = s.CallOperation(op, input);
   if (!response) return s.exit_code();
   if (s.json()) {
     s.PrintJson(*response);

@@ -1,6 +1,7 @@
 // Commands that follow work in progress: deploy (with --wait) and logs (with --follow).
 #include <algorithm>
 
+#include "ink/catalog/catalog.h"
 #include "ink/common/statuses.h"
 #include "output.h"
 #include "session.h"
@@ -10,27 +11,7 @@ namespace {
 
 constexpr std::chrono::milliseconds kPollInterval{1000};
 
-// The deploy request body from the flags. Flag values were checked by the parser.
-Json DeployBody(const Invocation& inv) {
-  Json body = {{"service", *inv.Get("--service")}};
-  if (auto image = inv.Get("--image")) body["image"] = *image;  // else see SourceBody
-  if (auto port = inv.Get("--port")) body["port"] = std::stoi(*port);
-  if (auto replicas = inv.Get("--replicas")) body["replicas"] = std::stoi(*replicas);
-  if (auto cpu = inv.Get("--cpu")) body["cpu"] = *ParseCpu(*cpu);
-  // Memory goes as typed ("256m", "512Mi", "1048576"): the server owns the unit rules.
-  if (auto memory = inv.Get("--memory")) body["memory"] = *memory;
-  if (auto runtime = inv.Get("--runtime")) body["runtime_class"] = *runtime;
-  std::vector<std::string> env = inv.All("--env");
-  if (!env.empty()) {
-    Json env_object = Json::object();
-    for (const std::string& pair : env) {  // a later --env K=V wins, as in `docker run`
-      auto kv = ParseEnvPair(pair);
-      env_object[kv->first] = kv->second;
-    }
-    body["env"] = env_object;
-  }
-  return body;
-}
+Json ListOf(const Json& value) { return value.is_array() ? value : Json::array(); }
 
 // The deployment id in a deploy response: `deployment` is an object with `id` (or an id string).
 std::string DeploymentId(const Json& response) {
@@ -47,7 +28,7 @@ int WaitForDeployment(Session& s, const std::string& id, Json& last) {
   auto deadline = s.env().clock.Steady() + timeout;
   std::string shown;
   while (true) {
-    auto response = s.Call("GET", "/v1/deployments/" + EncodeSegment(id));
+    auto response = s.CallOperation(*FindDeclared("get_deployment"), {{"deployment", id}});
     if (!response) return s.exit_code();
     last = Member(*response, "deployment");
     std::string status = Field(last, "status");
@@ -107,7 +88,8 @@ int ReportDeployment(Session& s, Json& response, const std::string& service,
     if (code == kExitOk) {
       for (int attempt = 0; attempt < 5; ++attempt) {
         if (attempt > 0) s.env().sleep(kPollInterval);
-        auto service_now = s.Call("GET", ServicePath(project, service));
+        auto service_now = s.CallOperation(*FindDeclared("get_service"),
+                                           {{"project", project}, {"service", service}});
         if (!service_now) return s.exit_code();
         response["service"] = Member(*service_now, "service");
         bool observed = false;
@@ -137,9 +119,11 @@ int RunDeploy(Session& s) {
   const Invocation& inv = s.invocation();
   if (!s.Connect()) return s.exit_code();
   std::string project = *inv.Get("--project");
-  Json body = DeployBody(inv);
-  if (!SourceBody(s, body)) return s.exit_code();  // --git, or DIR packed and uploaded
-  auto response = s.Call("POST", ProjectPath(project) + "/deploy", body);
+  // What the flags say, as parsed; `wait` stays out: --wait follows the deployment here, with
+  // progress on stderr and --timeout's limit.
+  Json body = s.Input();
+  if (!SourceBody(s, body)) return s.exit_code();  // DIR packed and uploaded, unless a source
+  auto response = s.CallOperation(body);
   if (!response) return s.exit_code();
   return ReportDeployment(s, *response, *inv.Get("--service"), project);
 }
@@ -150,35 +134,44 @@ int RunLogs(Session& s) {
   if (follow && s.json()) {
     return s.UsageFail("--json cannot be combined with --follow (the stream is plain text)");
   }
+  Json input = s.Input();
   if (auto build = inv.Get("--build")) {
-    if (!inv.positionals.empty())
-      return s.UsageFail("give SERVICE or --build DEPLOYMENT, not both");
-    if (inv.Has("--since") || inv.Has("--filter")) {
-      return s.UsageFail("--since and --filter apply to a service's runtime logs, not --build");
+    if (!inv.positionals.empty() || input.contains("deployment")) {
+      return s.UsageFail("give SERVICE, --deployment DEP or --build DEPLOYMENT, not two");
     }
-    return RunBuildLogs(s, *build);
+    if (inv.Has("--since") || inv.Has("--filter") || inv.Has("--cursor")) {
+      return s.UsageFail(
+          "--since, --filter and --cursor apply to a service's runtime logs, not --build");
+    }
+    Json build_input = {{"deployment", *build}};
+    if (input.contains("tail")) build_input["tail"] = input["tail"];
+    return RunBuildLogs(s, build_input);
   }
-  if (inv.positionals.empty()) return s.UsageFail("missing SERVICE (or --build DEPLOYMENT)");
-  if (!inv.Has("--project")) return s.UsageFail("missing --project P (or set INK_PROJECT)");
+  if (!input.contains("deployment")) {
+    if (inv.positionals.empty()) {
+      return s.UsageFail("missing SERVICE (or --deployment DEP, or --build DEPLOYMENT)");
+    }
+    if (!inv.Has("--project")) return s.UsageFail("missing --project P (or set INK_PROJECT)");
+  }
   if (!s.Connect()) return s.exit_code();
-  std::string target = ServicePath(*inv.Get("--project"), inv.positionals.at(0)) + "/logs";
-  std::string query;
-  if (auto tail = inv.Get("--tail")) query += "tail=" + EncodeSegment(*tail);
-  for (const char* flag : {"--since", "--filter"}) {
-    if (auto value = inv.Get(flag)) {
-      query += std::string(query.empty() ? "" : "&") + (flag + 2) + "=" + EncodeSegment(*value);
-    }
+  const Operation& op = *inv.command->operation;
+  if (follow) {
+    input["follow"] = true;
+    return s.StreamOperation(op, input);
   }
-  if (follow) query += std::string(query.empty() ? "" : "&") + "follow=true";
-  if (!query.empty()) target += "?" + query;
-  if (follow) return s.StreamToOut(target);
-  auto response = s.Call("GET", target);
+  auto response = s.CallOperation(input);
   if (!response) return s.exit_code();
   if (s.json()) {
     s.PrintJson(*response);
     return kExitOk;
   }
   Json lines = Member(*response, "lines");
+  if (response->contains("runtime_log")) {  // --deployment: its build log, then its replicas'
+    for (const Json& line : ListOf(Member(Member(*response, "build_log"), "lines"))) {
+      s.out() << "[build] " << (line.is_string() ? line.get<std::string>() : line.dump()) << "\n";
+    }
+    lines = Member(Member(*response, "runtime_log"), "lines");
+  }
   if (!lines.is_array()) return kExitOk;
   for (const Json& line : lines) {
     Json text = Member(line, "text");

@@ -16,10 +16,6 @@
 namespace ink::cli {
 namespace {
 
-std::string EnvPath(Session& s) {
-  return ServicePath(*s.invocation().Get("--project"), s.invocation().positionals.at(0)) + "/env";
-}
-
 // Reads FILE ("-" = standard input) whole, bytes as they are.
 Result<std::string> ReadInput(Session& s, const std::string& path) {
   if (path == "-") {
@@ -61,13 +57,8 @@ int Report(Session& s, Json& response, const std::string& verb) {
 }  // namespace
 
 int RunEnvList(Session& s) {
-  if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("GET", EnvPath(s));
+  auto response = s.Answer();
   if (!response) return s.exit_code();
-  if (s.json()) {
-    s.PrintJson(*response);
-    return kExitOk;
-  }
   std::vector<std::vector<std::string>> rows;
   Json variables = Member(*response, "variables");
   if (variables.is_array()) {
@@ -134,11 +125,12 @@ int RunEnvSet(Session& s) {
   if (variables.empty()) {
     return s.UsageFail("nothing to set: give NAME=VALUE arguments or --file FILE");
   }
-  Json body = {{"variables", Json::object()}};
+  Json body = s.Input();  // project and service; the variables are checked above, never echoed
+  body["variables"] = Json::object();
   for (auto& [name, value] : variables) body["variables"][name] = std::move(value);
   if (inv.Has("--no-redeploy")) body["redeploy"] = false;
   if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("PATCH", EnvPath(s), body);
+  auto response = s.CallOperation(body);
   if (!response) return s.exit_code();
   return Report(s, *response, "set");
 }
@@ -152,10 +144,11 @@ int RunEnvUnset(Session& s) {
     }
     names.push_back(inv.positionals[i]);
   }
-  Json body = {{"names", names}};
+  Json body = s.Input();
+  body["names"] = names;
   if (inv.Has("--no-redeploy")) body["redeploy"] = false;
   if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("DELETE", EnvPath(s), body);
+  auto response = s.CallOperation(body);
   if (!response) return s.exit_code();
   return Report(s, *response, "unset");
 }

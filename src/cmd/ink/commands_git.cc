@@ -6,16 +6,8 @@
 namespace ink::cli {
 
 int RunGitRemote(Session& s) {
-  const Invocation& inv = s.invocation();
-  if (!s.Connect()) return s.exit_code();
-  std::string project = *inv.Get("--project");
-  std::string service = inv.positionals.at(0);
-  auto response = s.Call("GET", ServicePath(project, service) + "/git-remote");
+  auto response = s.Answer();
   if (!response) return s.exit_code();
-  if (s.json()) {
-    s.PrintJson(*response);
-    return kExitOk;
-  }
   s.out() << Field(*response, "url") << "\n";
   s.err() << "Push to deploy (user name: ink, password: your API token):\n  git remote add ink "
           << Field(*response, "url") << "\n  git push ink main\n";
@@ -23,16 +15,8 @@ int RunGitRemote(Session& s) {
 }
 
 int RunWebhook(Session& s) {
-  const Invocation& inv = s.invocation();
-  if (!s.Connect()) return s.exit_code();
-  std::string project = *inv.Get("--project");
-  std::string service = inv.positionals.at(0);
-  auto response = s.Call("GET", ServicePath(project, service) + "/webhook");
+  auto response = s.Answer();
   if (!response) return s.exit_code();
-  if (s.json()) {
-    s.PrintJson(*response);
-    return kExitOk;
-  }
   s.out() << "Payload URL:   " << Field(*response, "url") << "\n"
           << "Content type:  application/json\n"
           << "Secret:        " << Field(*response, "secret") << "\n"
@@ -44,14 +28,7 @@ int RunDeployKey(Session& s) {
   const Invocation& inv = s.invocation();
   if (!s.Connect()) return s.exit_code();
   CommandId id = inv.command->id;
-  std::optional<Json> response;
-  if (id == CommandId::kDeployKeyCreate) {
-    response = s.Call("POST", "/v1/deploy-key", Json{{"replace", inv.Has("--replace")}});
-  } else if (id == CommandId::kDeployKeyShow) {
-    response = s.Call("GET", "/v1/deploy-key");
-  } else {
-    response = s.Call("DELETE", "/v1/deploy-key");
-  }
+  std::optional<Json> response = s.CallOperation(s.Input());
   if (!response) return s.exit_code();
   if (s.json()) {
     s.PrintJson(*response);

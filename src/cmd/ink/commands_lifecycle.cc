@@ -7,14 +7,8 @@ namespace ink::cli {
 
 int RunServicesUpdate(Session& s) {
   const Invocation& inv = s.invocation();
-  Json body = Json::object();
-  if (auto port = inv.Get("--port")) body["port"] = std::stoi(*port);
-  if (auto replicas = inv.Get("--replicas")) body["replicas"] = std::stoi(*replicas);
-  if (auto cpu = inv.Get("--cpu")) body["cpu"] = *ParseCpu(*cpu);
-  if (auto memory = inv.Get("--memory")) body["memory"] = *memory;
-  if (auto runtime = inv.Get("--runtime")) body["runtime_class"] = *runtime;
-  if (auto path = inv.Get("--health-path")) body["health_check_path"] = *path;
-  if (body.empty()) {
+  Json input = s.Input();
+  if (input.size() <= 2) {  // project and service only
     return s.UsageFail(
         "nothing to update: give at least one of --port, --replicas, --cpu, --memory, "
         "--runtime, --health-path");
@@ -22,7 +16,7 @@ int RunServicesUpdate(Session& s) {
   if (!s.Connect()) return s.exit_code();
   std::string project = *inv.Get("--project");
   std::string service = inv.positionals.at(0);
-  auto response = s.Call("PATCH", ServicePath(project, service), body);
+  auto response = s.CallOperation(input);
   if (!response) return s.exit_code();
   return ReportDeployment(s, *response, service, project);
 }
@@ -32,7 +26,7 @@ int RunServicesRestart(Session& s) {
   if (!s.Connect()) return s.exit_code();
   std::string project = *inv.Get("--project");
   std::string service = inv.positionals.at(0);
-  auto response = s.Call("POST", ServicePath(project, service) + "/restart", Json::object());
+  auto response = s.CallOperation(s.Input());
   if (!response) return s.exit_code();
   return ReportDeployment(s, *response, service, project);
 }
@@ -42,9 +36,7 @@ int RunRollback(Session& s) {
   if (!s.Connect()) return s.exit_code();
   std::string project = *inv.Get("--project");
   std::string service = inv.positionals.at(0);
-  Json body = Json::object();
-  if (inv.positionals.size() > 1) body["deployment"] = inv.positionals.at(1);
-  auto response = s.Call("POST", ServicePath(project, service) + "/rollback", body);
+  auto response = s.CallOperation(s.Input());
   if (!response) return s.exit_code();
   return ReportDeployment(s, *response, service, project);
 }

@@ -51,7 +51,7 @@ std::string Positional(Session& s) { return s.invocation().positionals.at(0); }
 
 int RunProjectsCreate(Session& s) {
   if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("POST", "/v1/projects", Json{{"name", Positional(s)}});
+  auto response = s.CallOperation(s.Input());
   if (!response) return s.exit_code();
   if (s.json()) {
     s.PrintJson(*response);
@@ -64,13 +64,8 @@ int RunProjectsCreate(Session& s) {
 }
 
 int RunProjectsList(Session& s) {
-  if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("GET", "/v1/projects");
+  auto response = s.Answer();
   if (!response) return s.exit_code();
-  if (s.json()) {
-    s.PrintJson(*response);
-    return kExitOk;
-  }
   std::vector<std::vector<std::string>> rows;
   for (const Json& p : ListOf(*response, "projects")) {
     rows.push_back(
@@ -84,7 +79,7 @@ int RunProjectsList(Session& s) {
 int RunProjectsDelete(Session& s) {
   if (!s.Connect()) return s.exit_code();
   std::string name = Positional(s);
-  auto response = s.Call("DELETE", ProjectPath(name));
+  auto response = s.CallOperation(s.Input());
   if (!response) return s.exit_code();
   if (s.json()) {
     s.PrintJson(*response);
@@ -95,14 +90,21 @@ int RunProjectsDelete(Session& s) {
   return kExitOk;
 }
 
-int RunServicesList(Session& s) {
-  if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("GET", ProjectPath(Project(s)) + "/services");
+int RunProjectsGet(Session& s) {
+  auto response = s.Answer();
   if (!response) return s.exit_code();
-  if (s.json()) {
-    s.PrintJson(*response);
-    return kExitOk;
-  }
+  Json project = ObjectOf(*response, "project");
+  s.out() << FormatKeyValues({
+      {"Name", Field(project, "name")},
+      {"ID", Field(project, "id")},
+      {"Created", FormatAge(Member(project, "created_at"), s.NowMillis())},
+  });
+  return kExitOk;
+}
+
+int RunServicesList(Session& s) {
+  auto response = s.Answer();
+  if (!response) return s.exit_code();
   std::vector<std::vector<std::string>> rows;
   for (const Json& svc : ListOf(*response, "services")) {
     rows.push_back({Field(svc, "name"), Field(svc, "status"), Replicas(svc), Field(svc, "image"),
@@ -115,13 +117,8 @@ int RunServicesList(Session& s) {
 }
 
 int RunServicesGet(Session& s) {
-  if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("GET", ServicePath(Project(s), Positional(s)));
+  auto response = s.Answer();
   if (!response) return s.exit_code();
-  if (s.json()) {
-    s.PrintJson(*response);
-    return kExitOk;
-  }
   Json svc = ObjectOf(*response, "service");
   s.out() << FormatKeyValues({
       {"Name", Field(svc, "name")},
@@ -170,7 +167,7 @@ int RunServicesGet(Session& s) {
 
 int RunServicesDelete(Session& s) {
   if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("DELETE", ServicePath(Project(s), Positional(s)));
+  auto response = s.CallOperation(s.Input());
   if (!response) return s.exit_code();
   if (s.json()) {
     s.PrintJson(*response);
@@ -181,13 +178,8 @@ int RunServicesDelete(Session& s) {
 }
 
 int RunDeploymentsList(Session& s) {
-  if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("GET", ServicePath(Project(s), Positional(s)) + "/deployments");
+  auto response = s.Answer();
   if (!response) return s.exit_code();
-  if (s.json()) {
-    s.PrintJson(*response);
-    return kExitOk;
-  }
   std::vector<std::vector<std::string>> rows;
   for (const Json& d : ListOf(*response, "deployments")) {
     // Full messages are in `ink deployments get ID`; one row stays one readable line.
@@ -201,13 +193,8 @@ int RunDeploymentsList(Session& s) {
 }
 
 int RunDeploymentsGet(Session& s) {
-  if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("GET", "/v1/deployments/" + EncodeSegment(Positional(s)));
+  auto response = s.Answer();
   if (!response) return s.exit_code();
-  if (s.json()) {
-    s.PrintJson(*response);
-    return kExitOk;
-  }
   Json d = ObjectOf(*response, "deployment");
   s.out() << FormatKeyValues({
       {"ID", Field(d, "id")},
@@ -235,9 +222,9 @@ int RunRegistryLogin(Session& s) {
   }
   if (!s.Connect()) return s.exit_code();
   std::string registry = Positional(s);
-  auto response =
-      s.Call("PUT", "/v1/registries/" + EncodeSegment(registry),
-             Json{{"username", *s.invocation().Get("--username")}, {"password", password}});
+  Json input = s.Input();
+  input["password"] = password;
+  auto response = s.CallOperation(input);
   if (!response) return s.exit_code();
   if (s.json()) {
     s.PrintJson(*response);
@@ -250,13 +237,8 @@ int RunRegistryLogin(Session& s) {
 }
 
 int RunRegistryList(Session& s) {
-  if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("GET", "/v1/registries");
+  auto response = s.Answer();
   if (!response) return s.exit_code();
-  if (s.json()) {
-    s.PrintJson(*response);
-    return kExitOk;
-  }
   std::vector<std::vector<std::string>> rows;
   for (const Json& r : ListOf(*response, "registries")) {
     rows.push_back({Field(r, "registry"), Field(r, "username"),
@@ -270,7 +252,7 @@ int RunRegistryList(Session& s) {
 
 int RunRegistryLogout(Session& s) {
   if (!s.Connect()) return s.exit_code();
-  auto response = s.Call("DELETE", "/v1/registries/" + EncodeSegment(Positional(s)));
+  auto response = s.CallOperation(s.Input());
   if (!response) return s.exit_code();
   if (s.json()) {
     s.PrintJson(*response);

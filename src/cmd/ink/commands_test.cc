@@ -321,7 +321,7 @@ TEST_F(CommandsTest, LogsSinceAndFilterGoToTheServerAndTruncationIsSaid) {
               {"truncated", true}});
   ASSERT_EQ(Run({"logs", "web", "--project", "demo", "--since", "10m", "--filter", "500 &x"}), 0);
   EXPECT_EQ(script_.sent.back().target,
-            "/v1/projects/demo/services/web/logs?since=10m&filter=500%20%26x");
+            "/v1/projects/demo/services/web/logs?filter=500%20%26x&since=10m");
   EXPECT_EQ(out_.str(), "[0] GET /a 500\n");
   EXPECT_NE(err_.str().find("--filter"), std::string::npos);
   EXPECT_EQ(Run({"logs", "--build", "dep_x", "--filter", "x", "--project", "demo"}), 2);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "commands.h"
+#include "operation_input.h"
 
 namespace ink::cli {
 
@@ -34,8 +35,22 @@ class Session {
   std::optional<Json> Call(std::string_view method, const std::string& target,
                            const std::optional<Json>& body = std::nullopt);
 
+  // Checks `input` with `operation`'s input schema (a mistake is a usage error in the server's
+  // words) and sends it by the operation's REST route; errors as for Call. Without `operation`:
+  // the command's own operation.
+  std::optional<Json> CallOperation(const Operation& operation, const Json& input);
+  std::optional<Json> CallOperation(const Json& input);
+  // Connects and calls the command's operation with what the command line gave it; with
+  // --json prints the answer. Returns the answer to print in words, or nullopt when there is
+  // nothing more to do (exit_code() says how it ended).
+  std::optional<Json> Answer();
+  // The input the command line gives the command's operation (OperationInput).
+  Json Input() const;
+
   // Streams `target` to stdout (ink logs -f). Returns the exit code.
   int StreamToOut(const std::string& target);
+  // Checks `input` as CallOperation does and streams the operation's answer to stdout.
+  int StreamOperation(const Operation& operation, const Json& input);
 
   // POSTs a file as the raw body of `target` (commands_build.cc); errors as for Call.
   std::optional<Json> Upload(const std::string& target, const std::string& path,
@@ -62,10 +77,6 @@ class Session {
   int exit_code_ = kExitOk;
 };
 
-// "/v1/projects/<encoded project>" and friends.
-std::string ProjectPath(std::string_view project);
-std::string ServicePath(std::string_view project, std::string_view service);
-
 // Handlers, one per CommandId, grouped by file.
 int RunLogin(Session& s);
 int RunStatus(Session& s);
@@ -88,6 +99,7 @@ int RunRollback(Session& s);
 int RunGitRemote(Session& s);
 int RunWebhook(Session& s);
 int RunDeployKey(Session& s);  // deploy-key create / show / delete
+int RunProjectsGet(Session& s);
 // Prints a deploy-like response ({deployment, url}) for `service`, waits if --wait was given,
 // and returns the exit code; shared by deploy, services update/restart and rollback.
 int ReportDeployment(Session& s, Json& response, const std::string& service,
@@ -97,7 +109,7 @@ int RunLogs(Session& s);
 // of deploy's request body (--git, or DIR packed and uploaded). SourceBody returns false after
 // printing why (exit code in s.exit_code()).
 int RunPlan(Session& s);
-int RunBuildLogs(Session& s, const std::string& deployment);
+int RunBuildLogs(Session& s, Json input);  // get_build_logs {deployment, tail?}, -f streams
 bool SourceBody(Session& s, Json& body);
 int RunEnvList(Session& s);
 int RunEnvSet(Session& s);
