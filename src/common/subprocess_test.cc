@@ -73,7 +73,9 @@ TEST(ProcessRunner, TheDeadlineKillsTheWholeGroup) {
   auto file = std::filesystem::temp_directory_path() / ("ink-runner-" + std::to_string(getpid()));
   auto r = SystemProcessRunner().Run(
       {.argv = {"sh", "-c", "trap '' TERM; sleep 300 & echo $! > " + file.string() + "; wait"},
-       .deadline = std::chrono::milliseconds(200),
+       // Long enough for sh to set its trap and start `sleep` on a loaded machine (with 200 ms
+       // the deadline sometimes came first: SIGTERM then killed sh before the trap).
+       .deadline = std::chrono::milliseconds(2000),
        .kill_grace = std::chrono::milliseconds(100)});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->timed_out);

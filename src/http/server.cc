@@ -239,7 +239,10 @@ void ServerImpl::List(const ConnectionPtr& c, Phase phase, SteadyClock::time_poi
   }
 }
 
-void ServerImpl::Unlist(const ConnectionPtr& c) {
+void ServerImpl::Unlist(const ConnectionPtr& connection) {
+  // `connection` may be the list's own element (pending_.front()): erasing it would free the
+  // reference, so hold a copy while the connection leaves the list.
+  ConnectionPtr c = connection;
   if (!c->listed) return;
   pending_.erase(c->where);
   c->listed = false;
