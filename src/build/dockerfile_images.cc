@@ -96,6 +96,53 @@ std::string ImageReferenceProblem(const std::string& ref, const DockerfilePolicy
   return "";
 }
 
+std::string NormalizeHubReference(const std::string& ref) {
+  std::string out = ref;
+  for (const char* hub : {"docker.io/", "index.docker.io/", "registry-1.docker.io/"}) {
+    if (out.rfind(hub, 0) == 0) {
+      out = out.substr(std::strlen(hub));
+      if (out.rfind("library/", 0) == 0) out = out.substr(8);
+      break;
+    }
+  }
+  if (out.find('@') != std::string::npos) return out;  // a digest names one image already
+  size_t slash = out.rfind('/');
+  size_t colon = out.rfind(':');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) {
+    out += ":latest";
+  }
+  return out;
+}
+
+std::vector<DockerfilePolicy::Alias> DebianBookwormAliases(const std::string& base_image) {
+  std::vector<DockerfilePolicy::Alias> aliases;
+  for (const char* name :
+       {"debian:bookworm", "debian:12", "debian:bookworm-slim", "debian:12-slim"}) {
+    aliases.push_back({name, base_image,
+                       "Ink's own Debian bookworm image, made from Debian's packages on this "
+                       "host; this host reaches no container registry"});
+  }
+  return aliases;
+}
+
+// When podman could not get an image the Containerfile names, what to do instead: the host may
+// reach no registry, and Ink's own Debian base image is always there.
+std::string PullFailureHint(const std::string& tail) {
+  static const char* kPullFailures[] = {"pinging container registry",
+                                        "initializing source",
+                                        "did not resolve to an alias",
+                                        "manifest unknown",
+                                        "requested access to the resource is denied",
+                                        "unauthorized: authentication required"};
+  bool pull = false;
+  for (const char* phrase : kPullFailures) pull = pull || tail.find(phrase) != std::string::npos;
+  if (!pull) return "";
+  return "; an image the Dockerfile names could not be pulled (see the lines above). This host "
+         "may reach no container registry: build FROM debian:bookworm (Ink's own Debian base "
+         "image stands in for it) and install what you need with apt-get, or, for a private "
+         "registry, run `ink registry login HOST` first";
+}
+
 Result<std::string> ExpandArgs(const std::string& word,
                                const std::vector<std::pair<std::string, std::string>>& args,
                                int line) {

@@ -120,7 +120,7 @@ class Checker {
       : parsed_(parsed), policy_(policy) {}
 
   Result<CheckedDockerfile> Run() {
-    std::map<int, std::string> rewritten;  // first line → replacement logical line
+    std::map<int, std::string>& rewritten = rewritten_;
     std::vector<int> cache_lines;
     for (const auto& in : parsed_.instructions) {
       if (!kInstructions.count(in.command)) {
@@ -262,6 +262,20 @@ class Checker {
     std::string lower = Lower(*image);
     bool stage = std::find(stages_.begin(), stages_.end(), lower) != stages_.end();
     if (!stage && lower != "scratch") {
+      std::string normal = NormalizeHubReference(lower);
+      for (const auto& alias : policy_.image_aliases) {
+        if (NormalizeHubReference(Lower(alias.name)) != normal) continue;
+        std::string line = "FROM ";
+        for (const auto& flag : in.flags) line += flag + " ";
+        line += alias.replacement;
+        if (words.size() == 3) line += " AS " + words[2];
+        rewritten_[in.first_line] = line;
+        out_.notes.push_back("Dockerfile line " + std::to_string(in.first_line) + ": FROM " +
+                             *image + " is built from " + alias.replacement + " (" + alias.why +
+                             ")");
+        *image = alias.replacement;
+        break;
+      }
       std::string problem = ImageReferenceProblem(*image, policy_);
       if (!problem.empty()) return Refuse(in, "FROM " + *image + ": " + problem);
       AddImage(*image);
@@ -517,6 +531,7 @@ class Checker {
   }
 
   const ParsedDockerfile& parsed_;
+  std::map<int, std::string> rewritten_;  // first line → replacement logical line
   const DockerfilePolicy& policy_;
   CheckedDockerfile out_;
   std::vector<std::string> stages_;  // lower-case stage names ("" unnamed), in order

@@ -44,7 +44,29 @@ struct DockerfilePolicy {
   std::function<Result<std::vector<std::string>>(const std::string& host)> resolve;
   // Addresses that are never public for ADD <url> (this host's own interface addresses).
   std::vector<std::string> host_addresses;
+  // Images FROM may name that the build gets from another image: {name, replacement, why}.
+  // Matched after normalising Docker Hub spellings (debian:12, docker.io/library/debian:12 and
+  // index.docker.io/library/debian:12 are one name); a FROM line naming one is rewritten and the
+  // build log says so (`why`).
+  struct Alias {
+    std::string name, replacement, why;
+  };
+  std::vector<Alias> image_aliases;
 };
+
+// The Docker Hub spellings of one image as one name: "docker.io/library/debian:12" and
+// "index.docker.io/library/debian:12" are "debian:12"; "docker.io/me/app" is "me/app"; an image
+// without a tag is ":latest". Other registries are returned unchanged (with ":latest" added).
+std::string NormalizeHubReference(const std::string& ref);
+
+// Ink's own Debian base image standing in for Debian bookworm (debian:bookworm, debian:12,
+// debian:bookworm-slim, debian:stable-slim is not included: stable moves) on hosts that reach no
+// container registry.
+std::vector<DockerfilePolicy::Alias> DebianBookwormAliases(const std::string& base_image);
+
+// For a failed `podman build`: "" unless the log's tail shows an image that could not be
+// pulled, else "; ..." saying what to do (FROM debian:bookworm plus apt, or a registry login).
+std::string PullFailureHint(const std::string& tail);
 
 struct CheckedDockerfile {
   std::string text;                 // what podman build is given (cache ids rewritten)

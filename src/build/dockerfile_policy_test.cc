@@ -292,5 +292,55 @@ TEST(DockerfilePolicyTest, PublicAddresses) {
   }
 }
 
+TEST(DockerfilePolicyTest, HubSpellingsOfOneImageAreOneName) {
+  EXPECT_EQ(NormalizeHubReference("debian:12"), "debian:12");
+  EXPECT_EQ(NormalizeHubReference("docker.io/library/debian:12"), "debian:12");
+  EXPECT_EQ(NormalizeHubReference("index.docker.io/library/debian:12"), "debian:12");
+  EXPECT_EQ(NormalizeHubReference("docker.io/me/app"), "me/app:latest");
+  EXPECT_EQ(NormalizeHubReference("debian"), "debian:latest");
+  EXPECT_EQ(NormalizeHubReference("registry.example:5000/team/app"),
+            "registry.example:5000/team/app:latest");
+  EXPECT_EQ(NormalizeHubReference("debian@sha256:abc"), "debian@sha256:abc");
+}
+
+TEST(DockerfilePolicyTest, DebianBookwormIsBuiltFromInksBaseImageAndTheLogSaysSo) {
+  DockerfilePolicy policy = Policy();
+  policy.image_aliases = DebianBookwormAliases("localhost/ink/base:bookworm");
+  auto checked = Accepted(
+      "FROM docker.io/library/debian:bookworm-slim AS build\n"
+      "RUN apt-get update\n"
+      "FROM --platform=linux/amd64 debian:12\n"
+      "COPY --from=build /etc/hostname /x\n"
+      "FROM debian:bullseye\n",
+      policy);
+  EXPECT_NE(checked.text.find("FROM localhost/ink/base:bookworm AS build\n"), std::string::npos)
+      << checked.text;
+  EXPECT_NE(checked.text.find("FROM --platform=linux/amd64 localhost/ink/base:bookworm\n"),
+            std::string::npos)
+      << checked.text;
+  EXPECT_NE(checked.text.find("FROM debian:bullseye\n"), std::string::npos);  // not bookworm
+  EXPECT_EQ(checked.images,
+            (std::vector<std::string>{"localhost/ink/base:bookworm", "debian:bullseye"}));
+  ASSERT_GE(checked.notes.size(), 2u);
+  EXPECT_NE(checked.notes[0].find("line 1: FROM docker.io/library/debian:bookworm-slim is built "
+                                  "from localhost/ink/base:bookworm"),
+            std::string::npos)
+      << checked.notes[0];
+  // Without aliases (a host that reaches a registry) nothing changes.
+  auto plain = Accepted("FROM debian:bookworm\n");
+  EXPECT_EQ(plain.text, "FROM debian:bookworm\n");
+  EXPECT_TRUE(plain.notes.empty());
+}
+
+TEST(DockerfilePolicyTest, AnImageThatCannotBePulledSaysWhatToDo) {
+  std::string hint = PullFailureHint(
+      "Error: creating build container: initializing source docker://node:20: pinging container "
+      "registry registry-1.docker.io: Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup "
+      "registry-1.docker.io: no such host");
+  EXPECT_NE(hint.find("FROM debian:bookworm"), std::string::npos) << hint;
+  EXPECT_NE(hint.find("ink registry login"), std::string::npos) << hint;
+  EXPECT_EQ(PullFailureHint("STEP 3/4: RUN make\nmake: *** [all] Error 2"), "");
+}
+
 }  // namespace
 }  // namespace ink::build

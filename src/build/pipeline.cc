@@ -359,7 +359,9 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
         steps.step.empty() ? "" : " at step " + steps.step + " (" + steps.instruction + ")";
     std::string how = outcome->exit_code >= 0 ? "exit code " + std::to_string(outcome->exit_code)
                                               : "signal " + std::to_string(outcome->term_signal);
-    std::string hint = LimitHint(out.Tail(kFailureTailLines));
+    std::string tail = out.Tail(kFailureTailLines);
+    std::string hint = LimitHint(tail);
+    if (hint.empty()) hint = build::PullFailureHint(tail);
     return fail(ErrorCode::kInvalidArgument, "podman build failed" + where + " with " + how + hint);
   }
   note("built " + tag + " in " + Seconds(took));

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include "src/build/pipeline_impl.h"
+#include "src/build/toolchain.h"
 
 namespace ink {
 namespace {
@@ -61,6 +62,8 @@ build::DockerfilePolicy BuildPipeline::Impl::DockerfilePolicyFor(
   policy.context_dir = context_dir;
   policy.resolve = Resolve;
   policy.host_addresses = HostAddresses();
+  if (options_.debian_from_base_image)
+    policy.image_aliases = build::DebianBookwormAliases(build::kBaseImage);
   return policy;
 }
 

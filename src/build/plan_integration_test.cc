@@ -18,6 +18,8 @@
 
 #include "ink/build/plan.h"
 #include "ink/common/subprocess.h"
+#include "src/build/dockerfile_policy.h"
+#include "src/build/toolchain.h"
 
 namespace ink {
 namespace {
@@ -92,8 +94,15 @@ TEST_P(PlanIntegrationTest, BuildsRunsAndAnswers) {
   EXPECT_EQ(plan->provider, app.provider);
   auto containerfile = RenderContainerfile(*plan);
   ASSERT_TRUE(containerfile.ok()) << containerfile.error().message;
+  // As the pipeline gives it to podman: through the Dockerfile policy, which builds FROM
+  // debian:bookworm from Ink's base image (this host reaches no registry).
+  build::DockerfilePolicy policy;
+  policy.cache_namespace = "ink-plantest";
+  policy.image_aliases = build::DebianBookwormAliases(build::kBaseImage);
+  auto checked = build::CheckDockerfile(*containerfile, policy);
+  ASSERT_TRUE(checked.ok()) << checked.error().message;
   fs::path file = work_ / "Containerfile";
-  std::ofstream(file) << *containerfile;
+  std::ofstream(file) << checked->text;
 
   image_ = prefix_ + "/" + app.name + ":test";
   std::vector<std::string> build = {

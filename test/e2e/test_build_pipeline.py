@@ -174,6 +174,9 @@ class BuildPipeline(InkTestCase):
         self.assertIn("[ink] plan: provider node", text)
         self.assertIn("STEP", text)
         self.assertFalse(logs["building"])
+        # FROM debian:bookworm with no registry in reach: Ink's own base image, and it says so.
+        text = "\n".join(self.build_log(deployments["dockerfile"])["lines"])
+        self.assertIn("FROM debian:bookworm is built from localhost/ink/base:bookworm", text)
         plan_file = self.inkd.data_dir / "builds" / f"{deployments['go']}.plan.json"
         self.assertEqual(json.loads(plan_file.read_text())["plan"]["provider"], "go")
         # .inkignore: the file never reached the image.

@@ -86,6 +86,9 @@ struct PipelineOptions {
   int64_t max_log_bytes = 5 << 20;
   int keep_images = 5;
   std::string host_ca_bundle = "/etc/ssl/certs/ca-certificates.crt";  // "" = none
+  // FROM debian:bookworm (debian:12, bookworm-slim, on Docker Hub) builds from Ink's own base
+  // image instead of a pull: the host may reach no registry (inkd --pull-debian turns it off).
+  bool debian_from_base_image = true;
   std::chrono::hours archive_ttl{24 * 7};
   // How often unused build images of deleted services and expired archives are removed
   // (also after every build); 0 = only after builds.

@@ -84,6 +84,9 @@ Builds from source (git URL or uploaded directory; logs and plans in DATA/builds
   --max-source-files N    most files in a source tree (default 200000)
   --max-build-log-bytes SIZE  build log bound; past it the head and tail are kept (default 5m)
   --keep-images N         built images kept per service for rollback (default 5)
+  --pull-debian           FROM debian:bookworm (debian:12, -slim) pulls from the registry;
+                          without it such builds use Ink's own Debian bookworm base image,
+                          for hosts that reach no container registry
   --allow-file-sources DIR  a host directory whose git repositories may be deployed as
                           file:// URLs (repeatable; default none: only each workspace's own
                           push-to-deploy remotes)
@@ -339,6 +342,7 @@ int main(int argc, char** argv) {
   };
   bool allow_runc = false;
   bool no_edge = false;
+  bool pull_debian = false;
   std::vector<std::string> file_source_dirs;  // --allow-file-sources, repeatable
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -370,6 +374,10 @@ int main(int argc, char** argv) {
     }
     if (arg == "--allow-runc") {
       allow_runc = true;
+      continue;
+    }
+    if (arg == "--pull-debian") {
+      pull_debian = true;
       continue;
     }
     std::string name = arg.rfind("--", 0) == 0 ? arg.substr(2) : "";
@@ -463,6 +471,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   build_options->allowed_file_source_dirs = file_source_dirs;
+  build_options->debian_from_base_image = !pull_debian;
   build_options->deploy_key = [&](const std::string& workspace_id) -> ink::Result<std::string> {
     auto key = (*store)->GetDeployKey(workspace_id);
     if (!key.ok() && key.error().code == ink::ErrorCode::kNotFound) return std::string();
