@@ -37,8 +37,8 @@ Ink is running.
   Edge:         $(cat "$DATA_DIR/edge-url" 2>/dev/null)   (services at http://<service>-<project>.localhost:${EDGE_LISTEN##*:})
   Admin token:  $DATA_DIR/admin-token (mode 0600); the ink CLI is already logged in.
 
-Try:
+Try (from $PWD):
   ink projects create demo
-  ink deploy --project demo --service web --image 127.0.0.1:5000/you/app:latest --port 8080 --wait
+  ink deploy examples/hello --project demo --service web --wait
   curl http://web-demo.localhost:${EDGE_LISTEN##*:}/
 MSG
