@@ -62,6 +62,7 @@ TEST(WorkerPool, AStreamingJobFreesItsShortSlot) {
   EXPECT_EQ(pool.counts().long_running, 1);
   gate.open.set_value();
   second.open.set_value();
+  pool.Stop();  // the jobs still read the gates, which are destroyed before the pool
 }
 
 TEST(WorkerPool, PromoteMovesJobsRunningPastTheThreshold) {
