@@ -145,7 +145,13 @@ void HealthProber::Request(const std::string& key, const ProbeTarget& target) {
 
 void HealthProber::Record(const std::string& key, bool healthy) {
   std::lock_guard lock(mu_);
-  results_[key] = {healthy, false, clock_.Steady()};
+  results_[key] = {healthy, false, clock_.Steady(), healthy ? 0 : 1};
+}
+
+ProbeResult HealthProber::Next(const ProbeResult& last, bool healthy, bool timed_out) const {
+  ProbeResult next{healthy, timed_out, clock_.Steady(), healthy ? 0 : last.failures + 1};
+  if (!healthy && last.healthy && next.failures < options_.failure_threshold) next.healthy = true;
+  return next;
 }
 
 std::optional<ProbeResult> HealthProber::Last(const std::string& key) const {
@@ -226,8 +232,10 @@ void HealthProber::Work(int worker) {
     busy_keys_.erase(next->key);
     auto& result = results_[next->key];
     // A probe that returns after its deadline still says what it saw, and is the newest word.
-    bool changed = result.healthy != healthy || result.timed_out || result.at == Clock::TimePoint{};
-    result = {healthy, false, clock_.Steady()};
+    ProbeResult next_result = Next(result, healthy, false);
+    bool changed = result.healthy != next_result.healthy || result.timed_out ||
+                   result.at == Clock::TimePoint{};
+    result = next_result;
     if (ran.timed_out) {
       // This worker was replaced while it hung: it stays only if the pool is short.
       --stuck_;
@@ -256,7 +264,8 @@ void HealthProber::OnDeadline(uint64_t probe_id) {
     it->second.timed_out = true;
     // The key stays busy while its probe runs (one hanging probe per replica at most); until it
     // returns, its result says "timed out".
-    results_[it->second.key] = {false, true, clock_.Steady()};
+    auto& result = results_[it->second.key];
+    result = Next(result, false, true);
     --live_workers_;
     ++stuck_;
     if (stuck_ <= options_.max_stuck) {

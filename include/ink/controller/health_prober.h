@@ -68,6 +68,7 @@ struct ProbeResult {
   bool healthy = false;
   bool timed_out = false;  // the probe did not return by its deadline
   Clock::TimePoint at{};   // when it ended (or timed out)
+  int failures = 0;        // failed (or timed-out) probes in a row
 };
 
 struct HealthProberOptions {
@@ -77,6 +78,10 @@ struct HealthProberOptions {
   std::chrono::milliseconds timeout{1000};         // per probe
   std::chrono::milliseconds interval{1000};        // a fresher result is not probed again
   std::chrono::milliseconds forget_after{60'000};  // see Retain
+  // A replica that was healthy turns unhealthy only after this many failed probes in a row (one
+  // slow answer on a loaded host must not take a serving replica out of its route); one that
+  // never was healthy is unhealthy from its first failure.
+  int failure_threshold = 3;
 };
 
 class HealthProber {
@@ -120,6 +125,8 @@ class HealthProber {
   };
 
   void Work(int worker);
+  // The result after `last` when a probe says `healthy` (failure_threshold applied).
+  ProbeResult Next(const ProbeResult& last, bool healthy, bool timed_out) const;
   // The first queued probe whose group is below its limit (nullopt if none). Under mu_.
   std::optional<Pending> TakeEligible();
   void OnDeadline(uint64_t probe_id);

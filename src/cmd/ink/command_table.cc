@@ -155,8 +155,9 @@ CommandSpec FromOperation(std::string_view name, CommandId id, Extras extras = {
         op->cli.positionals.end()) {
       continue;
     }
+    const std::string& name = field;  // clang 14 cannot capture a structured binding
     bool replaced = std::any_of(extras.flags.begin(), extras.flags.end(),
-                                [&](const FlagSpec& f) { return f.field == field; });
+                                [&](const FlagSpec& f) { return f.field == name; });
     if (!replaced) flags.push_back(GeneratedFlag(*op, field, schema, required.count(field) != 0));
   }
   for (auto& flag : extras.flags) {
