@@ -120,7 +120,6 @@ class Checker {
       : parsed_(parsed), policy_(policy) {}
 
   Result<CheckedDockerfile> Run() {
-    std::map<int, std::string>& rewritten = rewritten_;
     std::vector<int> cache_lines;
     for (const auto& in : parsed_.instructions) {
       if (!kInstructions.count(in.command)) {
@@ -135,7 +134,7 @@ class Checker {
         std::string line;
         bool caches = false;
         INK_RETURN_IF_ERROR(CheckRun(in, line, caches));
-        if (!line.empty()) rewritten[in.first_line] = line;
+        if (!line.empty()) rewritten_[in.first_line] = line;
         if (caches) cache_lines.push_back(in.first_line);
       } else if (in.command == "copy" || in.command == "add") {
         if (stages_.empty()) return Refuse(in, Upper(in.command) + " before the first FROM");
@@ -155,7 +154,7 @@ class Checker {
                               in.flags[0] + ")");
       }
     }
-    out_.text = rewritten.empty() ? "" : Assemble(rewritten);
+    out_.text = rewritten_.empty() ? "" : Assemble();
     if (!cache_lines.empty()) {
       std::string lines;
       for (int l : cache_lines) lines += (lines.empty() ? "" : ", ") + std::to_string(l);
@@ -171,13 +170,13 @@ class Checker {
     return InvalidArgument("Dockerfile line " + std::to_string(in.first_line) + ": " + why);
   }
 
-  std::string Assemble(const std::map<int, std::string>& rewritten) const {
+  std::string Assemble() const {
     std::string text;
     const auto& lines = parsed_.physical_lines;
     for (size_t i = 0; i < lines.size();) {
       int number = static_cast<int>(i) + 1;
-      auto it = rewritten.find(number);
-      if (it == rewritten.end()) {
+      auto it = rewritten_.find(number);
+      if (it == rewritten_.end()) {
         text += lines[i++] + "\n";
         continue;
       }
