@@ -172,7 +172,9 @@ void ServerImpl::Stop() {
     acceptor_.close(ec);
     sweep_.cancel();
     accept_retry_.cancel();
-    while (!pending_.empty()) CloseNow(pending_.front());
+    // A copy: CloseNow erases the list's element, which a reference to it would not outlive
+    // (as in Sweep and EvictOne, callers never pass pending_'s own element).
+    while (!pending_.empty()) CloseNow(ConnectionPtr(pending_.front()));
     closed.set_value();
   });
   closed.get_future().wait();
@@ -184,7 +186,9 @@ void ServerImpl::Stop() {
   pool_.Stop();
   // Connections handed back meanwhile are closed by the loop (stopping_); then it ends.
   asio::post(io_, [this] {
-    while (!pending_.empty()) CloseNow(pending_.front());
+    // A copy: CloseNow erases the list's element, which a reference to it would not outlive
+    // (as in Sweep and EvictOne, callers never pass pending_'s own element).
+    while (!pending_.empty()) CloseNow(ConnectionPtr(pending_.front()));
     work_.reset();
     io_.stop();
   });
@@ -239,10 +243,7 @@ void ServerImpl::List(const ConnectionPtr& c, Phase phase, SteadyClock::time_poi
   }
 }
 
-void ServerImpl::Unlist(const ConnectionPtr& connection) {
-  // `connection` may be the list's own element (pending_.front()): erasing it would free the
-  // reference, so hold a copy while the connection leaves the list.
-  ConnectionPtr c = connection;
+void ServerImpl::Unlist(const ConnectionPtr& c) {
   if (!c->listed) return;
   pending_.erase(c->where);
   c->listed = false;
