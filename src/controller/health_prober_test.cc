@@ -136,7 +136,12 @@ TEST_F(HealthProberTest, ProbePastItsDeadlineFailsAndItsWorkerIsReplaced) {
 }
 
 TEST_F(HealthProberTest, OneProbePerReplicaAndFreshResultsAreReused) {
-  Make({.workers = 2, .per_group = 2, .interval = 1000ms, .forget_after = 60'000ms});
+  // One failure turns it unhealthy here (the threshold has its own test below).
+  Make({.workers = 2,
+        .per_group = 2,
+        .interval = 1000ms,
+        .forget_after = 60'000ms,
+        .failure_threshold = 1});
   prober_->Request("a/0", Target("a", "10.0.0.1"));
   WaitResult("a/0");
   prober_->Request("a/0", Target("a", "10.0.0.1"));  // fresher than the interval
@@ -158,6 +163,34 @@ TEST_F(HealthProberTest, OneProbePerReplicaAndFreshResultsAreReused) {
   prober_->Retain({"b/0"});
   EXPECT_FALSE(prober_->Last("a/0").has_value());
   EXPECT_TRUE(prober_->Last("b/0").has_value());
+}
+
+TEST_F(HealthProberTest, AHealthyReplicaTurnsUnhealthyOnlyAfterThresholdFailuresInARow) {
+  Make({.workers = 1, .interval = 1000ms, .failure_threshold = 3});
+  auto probe = [&](const char* key, int port) {
+    clock_.Advance(1000ms);
+    int before = fake_.calls("10.0.0.1") + fake_.calls("10.0.0.2");
+    prober_->Request(key, Target("a", key[0] == 'a' ? "10.0.0.1" : "10.0.0.2", port));
+    // An unchanged result wakes nobody: wait for the probe to have run and ended.
+    for (int i = 0; i < 2500; ++i) {
+      if (fake_.calls("10.0.0.1") + fake_.calls("10.0.0.2") > before && prober_->queued() == 0 &&
+          prober_->running() == 0) {
+        break;
+      }
+      std::this_thread::sleep_for(2ms);
+    }
+    return prober_->Last(key);
+  };
+  ASSERT_TRUE(probe("a/0", 8080)->healthy);
+  EXPECT_TRUE(probe("a/0", 0)->healthy) << "one failure";
+  auto second = probe("a/0", 0);
+  EXPECT_TRUE(second->healthy) << "two failures";
+  EXPECT_EQ(second->failures, 2);
+  EXPECT_FALSE(probe("a/0", 0)->healthy) << "three in a row";
+  EXPECT_TRUE(probe("a/0", 8080)->healthy) << "a success resets the count";
+  EXPECT_EQ(prober_->Last("a/0")->failures, 0);
+  // A replica never seen healthy is unhealthy from its first failure.
+  EXPECT_FALSE(probe("b/0", 0)->healthy);
 }
 
 TEST_F(HealthProberTest, StopRightAfterRequestsReturns) {
