@@ -3,6 +3,7 @@
 #include <cmath>
 #include <thread>
 
+#include "ink/common/image_reference.h"
 #include "ink/common/names.h"
 #include "ink/common/resources.h"
 #include "ink/common/subprocess.h"
@@ -159,65 +160,21 @@ Result<Service> FindService(OperationDeps& deps, const Caller& caller, const Pro
 }  // namespace api_internal
 
 Status ValidateImageReference(const std::string& image) {
-  const std::string hint =
-      "; use a reference such as registry.example.com/team/app:1.2 or 127.0.0.1:5000/app:latest";
-  if (image.empty()) return InvalidArgument("image is empty" + hint);
-  if (image.size() > 512) return InvalidArgument("image reference is longer than 512 characters");
-  std::string name = image;
-  size_t at = name.find('@');
-  if (at != std::string::npos) name = name.substr(0, at);
-  size_t slash = name.rfind('/');
-  size_t colon = name.rfind(':');
-  std::string repo = (colon != std::string::npos && (slash == std::string::npos || colon > slash))
-                         ? name.substr(0, colon)
-                         : name;
-  for (char c : image) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
-              c == '/' || c == ':' || c == '@';
-    if (!ok) {
-      return InvalidArgument("image '" + image.substr(0, 80) + "' contains '" + std::string(1, c) +
-                             "', which is not allowed in an image reference" + hint);
-    }
-  }
-  size_t first_slash = repo.find('/');
-  std::string path = first_slash == std::string::npos ? repo : repo.substr(first_slash + 1);
-  for (char c : path) {
-    if (std::isupper(static_cast<unsigned char>(c))) {
-      return InvalidArgument("image '" + image.substr(0, 80) +
-                             "' has uppercase letters in its repository name; registries accept "
-                             "only lowercase");
-    }
-  }
-  if (image.front() == '-' || image.front() == '/' || image.find("..") != std::string::npos ||
-      image.find("//") != std::string::npos || image.back() == ':' || image.back() == '/') {
-    return InvalidArgument("image '" + image.substr(0, 80) + "' is not a valid reference" + hint);
-  }
+  auto parsed = ParseImageReference(image);
+  if (!parsed.ok()) return parsed.error();
   return {};
 }
 
 namespace {
 
-// Registry host of a reference, "" if it names none (then docker.io would be implied).
-std::string RegistryHost(const std::string& image) {
-  size_t slash = image.find('/');
-  if (slash == std::string::npos) return "";
-  std::string first = image.substr(0, slash);
-  bool host = first.find('.') != std::string::npos || first.find(':') != std::string::npos ||
-              first == "localhost";
-  return host ? first : "";
-}
-
-bool IsLoopbackRegistry(const std::string& host) {
-  return host.rfind("127.", 0) == 0 || host.rfind("localhost", 0) == 0 ||
-         host.rfind("[::1]", 0) == 0;
-}
-
 // Checks that the image exists before anything is created, so a typo is a 400, not a failed
 // deployment. Local images (already in podman's store) need no registry.
 Status CheckImage(OperationDeps& deps, const Caller& caller, const std::string& image) {
   auto local = deps.runtime.ImageExists(image);
-  std::string host = RegistryHost(image);
-  if (local.ok() && *local && (host.empty() || host == "localhost")) return {};
+  auto reference = ParseImageReference(image);
+  if (!reference.ok()) return reference.error();
+  const std::string host = reference->registry;
+  if (local.ok() && *local && reference->LocalOnly()) return {};
   if (host.empty()) {
     return InvalidArgument("image '" + image +
                            "' names no registry and is not in the local image store; give the "
@@ -231,7 +188,7 @@ Status CheckImage(OperationDeps& deps, const Caller& caller, const std::string& 
   std::vector<std::string> argv = {"skopeo", "inspect", "--raw", "--retry-times", "0"};
   if (IsLoopbackRegistry(host)) argv.push_back("--tls-verify=false");
   std::string authfile;
-  auto cred = deps.store.FindRegistryCredential(caller.workspace_id, host);
+  auto cred = deps.store.FindRegistryCredential(caller.workspace_id, reference->PullRegistry());
   if (cred.ok()) {
     auto password = deps.secrets.Open(cred->sealed_password);
     if (password.ok()) {

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ink/common/image_reference.h"
 #include "src/api/operations_internal.h"
 
 namespace ink::api_internal {
@@ -21,19 +22,6 @@ bool EdgeAnswers(const std::string& host, int port) {
   bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
   return ok;
-}
-
-Status ValidateRegistryHost(const std::string& registry) {
-  bool ok = !registry.empty() && registry.size() <= 255;
-  for (char c : registry) {
-    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
-                c == '[' || c == ']');
-  }
-  if (!ok || registry.front() == '-' || registry.front() == '.') {
-    return InvalidArgument("registry '" + registry.substr(0, 64) +
-                           "' is not a host[:port] such as ghcr.io or 127.0.0.1:5000");
-  }
-  return {};
 }
 
 // The route file for `status`: the edge's problem if any, and the skipped entries of the
@@ -123,6 +111,7 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
                       {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
                         std::string registry = in["registry"];
                         INK_RETURN_IF_ERROR(ValidateRegistryHost(registry));
+                        registry = CanonicalRegistryHost(registry);
                         std::string username = in["username"], password = in["password"];
                         if (username.empty() || password.empty()) {
                           return InvalidArgument("username and password must not be empty");
@@ -155,8 +144,8 @@ void RegisterAdminOperations(OperationTable& table, OperationDeps& deps) {
                       {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
                         std::string registry = in["registry"];
                         INK_RETURN_IF_ERROR(ValidateRegistryHost(registry));
-                        INK_RETURN_IF_ERROR(
-                            deps.store.DeleteRegistryCredential(c.workspace_id, registry));
+                        INK_RETURN_IF_ERROR(deps.store.DeleteRegistryCredential(
+                            c.workspace_id, CanonicalRegistryHost(registry)));
                         return Json{{"deleted", true}};
                       }}));
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ink/common/image_reference.h"
 #include "src/build/dockerfile_policy.h"
 #include "src/build/dockerfile_policy_internal.h"
 
@@ -80,38 +81,21 @@ std::string ImageReferenceProblem(const std::string& ref, const DockerfilePolicy
   }
   // Images without a registry: "localhost/x" and short names, which podman also looks up as
   // "localhost/<name>" in the local store, where Ink keeps every workspace's builds.
-  size_t slash = name.find('/');
-  std::string first = slash == std::string::npos ? "" : name.substr(0, slash);
-  bool has_registry = first.find('.') != std::string::npos || first.find(':') != std::string::npos;
-  std::string local = first == "localhost" ? ref : has_registry ? "" : "localhost/" + ref;
+  auto parsed = ParseImageReference(ref);
+  if (!parsed.ok()) return "it is not an image reference (" + parsed.error().message + ")";
+  std::string local = parsed->registry == "localhost" ? ref
+                      : parsed->registry.empty()      ? "localhost/" + ref
+                                                      : "";
   if (local.empty()) return "";
   for (const auto& prefix : policy.local_image_prefixes) {
     if (local.rfind(prefix, 0) == 0) return "";
   }
-  if (first == "localhost" || local.rfind("localhost/ink/", 0) == 0) {
+  if (parsed->registry == "localhost" || local.rfind("localhost/ink/", 0) == 0) {
     return "it names a local image of this host (" + local +
            "), which holds other workspaces' builds; name a registry image or Ink's base "
            "image localhost/ink/base:bookworm";
   }
   return "";
-}
-
-std::string NormalizeHubReference(const std::string& ref) {
-  std::string out = ref;
-  for (const char* hub : {"docker.io/", "index.docker.io/", "registry-1.docker.io/"}) {
-    if (out.rfind(hub, 0) == 0) {
-      out = out.substr(std::strlen(hub));
-      if (out.rfind("library/", 0) == 0) out = out.substr(8);
-      break;
-    }
-  }
-  if (out.find('@') != std::string::npos) return out;  // a digest names one image already
-  size_t slash = out.rfind('/');
-  size_t colon = out.rfind(':');
-  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) {
-    out += ":latest";
-  }
-  return out;
 }
 
 std::vector<DockerfilePolicy::Alias> DebianBookwormAliases(const std::string& base_image) {

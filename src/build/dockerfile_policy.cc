@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "ink/common/image_reference.h"
 #include "src/build/dockerfile_parse.h"
 #include "src/build/dockerfile_policy_internal.h"
 
@@ -261,9 +262,9 @@ class Checker {
     std::string lower = Lower(*image);
     bool stage = std::find(stages_.begin(), stages_.end(), lower) != stages_.end();
     if (!stage && lower != "scratch") {
-      std::string normal = NormalizeHubReference(lower);
+      std::string normal = NormalizeImageReference(lower);
       for (const auto& alias : policy_.image_aliases) {
-        if (NormalizeHubReference(Lower(alias.name)) != normal) continue;
+        if (NormalizeImageReference(Lower(alias.name)) != normal) continue;
         std::string line = "FROM ";
         for (const auto& flag : in.flags) line += flag + " ";
         line += alias.replacement;

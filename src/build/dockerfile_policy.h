@@ -45,19 +45,14 @@ struct DockerfilePolicy {
   // Addresses that are never public for ADD <url> (this host's own interface addresses).
   std::vector<std::string> host_addresses;
   // Images FROM may name that the build gets from another image: {name, replacement, why}.
-  // Matched after normalising Docker Hub spellings (debian:12, docker.io/library/debian:12 and
-  // index.docker.io/library/debian:12 are one name); a FROM line naming one is rewritten and the
-  // build log says so (`why`).
+  // Matched after normalising Docker Hub spellings with NormalizeImageReference (debian:12,
+  // docker.io/library/debian:12 and index.docker.io/library/debian:12 are one name); a FROM line
+  // naming one is rewritten and the build log says so (`why`).
   struct Alias {
     std::string name, replacement, why;
   };
   std::vector<Alias> image_aliases;
 };
-
-// The Docker Hub spellings of one image as one name: "docker.io/library/debian:12" and
-// "index.docker.io/library/debian:12" are "debian:12"; "docker.io/me/app" is "me/app"; an image
-// without a tag is ":latest". Other registries are returned unchanged (with ":latest" added).
-std::string NormalizeHubReference(const std::string& ref);
 
 // Ink's own Debian base image standing in for Debian bookworm (debian:bookworm, debian:12,
 // debian:bookworm-slim, debian:stable-slim is not included: stable moves) on hosts that reach no

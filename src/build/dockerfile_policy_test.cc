@@ -292,17 +292,6 @@ TEST(DockerfilePolicyTest, PublicAddresses) {
   }
 }
 
-TEST(DockerfilePolicyTest, HubSpellingsOfOneImageAreOneName) {
-  EXPECT_EQ(NormalizeHubReference("debian:12"), "debian:12");
-  EXPECT_EQ(NormalizeHubReference("docker.io/library/debian:12"), "debian:12");
-  EXPECT_EQ(NormalizeHubReference("index.docker.io/library/debian:12"), "debian:12");
-  EXPECT_EQ(NormalizeHubReference("docker.io/me/app"), "me/app:latest");
-  EXPECT_EQ(NormalizeHubReference("debian"), "debian:latest");
-  EXPECT_EQ(NormalizeHubReference("registry.example:5000/team/app"),
-            "registry.example:5000/team/app:latest");
-  EXPECT_EQ(NormalizeHubReference("debian@sha256:abc"), "debian@sha256:abc");
-}
-
 TEST(DockerfilePolicyTest, DebianBookwormIsBuiltFromInksBaseImageAndTheLogSaysSo) {
   DockerfilePolicy policy = Policy();
   policy.image_aliases = DebianBookwormAliases("localhost/ink/base:bookworm");

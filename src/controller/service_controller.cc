@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "garbage_collector.h"
+#include "ink/common/image_reference.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
 #include "ink/controller/health_prober.h"
@@ -37,19 +38,6 @@ std::string ReplicaContainerName(const std::string& instance, const std::string&
                                  int index) {
   return "ink-" + instance + "-" + project + "-" + service + "-" + deployment_id + "-" +
          std::to_string(index);
-}
-
-// Registry host of an image reference ("127.0.0.1:5000/a/b:1" → "127.0.0.1:5000"), or "" for a
-// reference without an explicit registry.
-std::string RegistryOf(const std::string& image) {
-  size_t slash = image.find('/');
-  if (slash == std::string::npos) return "";
-  std::string first = image.substr(0, slash);
-  if (first.find('.') != std::string::npos || first.find(':') != std::string::npos ||
-      first == "localhost") {
-    return first;
-  }
-  return "";
 }
 
 }  // namespace
@@ -479,9 +467,9 @@ class ServiceController::Impl {
     (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kDeploying,
                                         "pulling image " + d.spec.image);
     std::optional<RegistryAuth> auth;
-    std::string registry = RegistryOf(d.spec.image);
+    std::string registry = RegistryHostOf(d.spec.image);
     if (!registry.empty()) {
-      auto cred = store_.FindRegistryCredential(s.workspace_id, registry);
+      auto cred = store_.FindRegistryCredential(s.workspace_id, PullRegistryOf(d.spec.image));
       if (cred.ok()) {
         auto password = secrets_.Open(cred->sealed_password);
         if (password.ok()) auth = RegistryAuth{cred->username, *password};

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "ink/common/image_reference.h"
 #include "ink/common/json.h"
 #include "ink/common/log.h"
 #include "ink/http/client.h"
@@ -112,18 +113,6 @@ std::string Base64Url(const std::string& data) {
   return out;
 }
 
-// The registry host of an image reference ("127.0.0.1:5000/app:1" -> "127.0.0.1:5000").
-std::string RegistryOf(const std::string& reference) {
-  size_t slash = reference.find('/');
-  if (slash == std::string::npos) return "docker.io";
-  std::string first = reference.substr(0, slash);
-  if (first.find('.') != std::string::npos || first.find(':') != std::string::npos ||
-      first == "localhost") {
-    return first;
-  }
-  return "docker.io";
-}
-
 bool Contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
 }
@@ -192,14 +181,14 @@ class PodmanRuntime final : public ContainerRuntime {
   }
 
   Status PullImage(const std::string& reference, const std::optional<RegistryAuth>& auth) override {
-    const std::string registry = RegistryOf(reference);
+    const std::string registry = PullRegistryOf(reference);
     http::ClientRequest request;
     request.method = "POST";
     request.target =
         std::string(kApi) + "/images/pull?policy=always&reference=" + http::UrlEncode(reference);
     // Loopback registries are plain HTTP (the host setup marks 127.0.0.1:5000 insecure; tests
     // run registries on other loopback ports).
-    if (registry.starts_with("127.") || registry.starts_with("localhost:")) {
+    if (IsLoopbackRegistry(registry)) {
       request.target += "&tlsVerify=false";
     }
     if (auth) {
@@ -520,8 +509,6 @@ class PodmanRuntime final : public ContainerRuntime {
 };
 
 }  // namespace
-
-std::string ImageRegistry(const std::string& reference) { return RegistryOf(reference); }
 
 Result<std::unique_ptr<ContainerRuntime>> StartPodmanRuntime(const PodmanOptions& options) {
   auto services = PodmanServices::Start(

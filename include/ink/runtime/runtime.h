@@ -20,11 +20,6 @@
 
 namespace ink {
 
-// The registry host of an image reference ("127.0.0.1:5000/app:1" -> "127.0.0.1:5000",
-// "debian:12" -> "docker.io", "localhost/x" -> "localhost"): what registry credentials are
-// looked up by.
-std::string ImageRegistry(const std::string& reference);
-
 struct RegistryAuth {
   std::string username;
   std::string password;

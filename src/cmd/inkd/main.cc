@@ -21,6 +21,7 @@
 #include "ink/api/operations.h"
 #include "ink/api/rest.h"
 #include "ink/build/pipeline.h"
+#include "ink/common/image_reference.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
 #include "ink/common/resources.h"
@@ -500,7 +501,7 @@ int main(int argc, char** argv) {
   build_options->pull_image = [&](const std::string& workspace_id,
                                   const std::string& image) -> ink::Status {
     std::optional<ink::RegistryAuth> auth;
-    auto credential = (*store)->FindRegistryCredential(workspace_id, ink::ImageRegistry(image));
+    auto credential = (*store)->FindRegistryCredential(workspace_id, ink::PullRegistryOf(image));
     if (credential.ok()) {
       auto password = secrets->Open(credential->sealed_password);
       if (!password.ok()) return password.error();
