@@ -324,8 +324,10 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
 // get_deployment: reads a deployment; with `wait` (seconds) it waits until the deployment has
 // finished (active, failed, superseded), reporting each status or message change to `progress`
 // and stopping early when the caller cancels. The wait sleeps on the store's watch (woken by
-// writes of this deployment or its service, never by a timer polling SQLite); only a caller
-// that can cancel (MCP) is looked at once a second as well, since a cancellation is a flag.
+// writes of this deployment or its service, never by a timer polling SQLite). A caller that
+// wakes the wait when it cancels (MCP: Progress::on_cancel) is never looked at on a timer; one
+// that can only be asked (REST's progress stream: is the client still there?) is asked once a
+// second.
 Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json& input,
                            const Progress& progress) {
   std::string id = input["deployment"];
@@ -334,6 +336,11 @@ Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json
   const auto deadline = clock.Steady() + std::chrono::seconds(wait);
   // Subscribed before the first read, so no write between the read and the wait is missed.
   auto changes = wait > 0 ? deps.store.changes().Subscribe({DeploymentKey(id)}) : nullptr;
+  bool woken_on_cancel = changes != nullptr && progress.on_cancel != nullptr;
+  if (woken_on_cancel) progress.on_cancel([&changes] { changes->Wake(); });
+  // Unregistered before `changes` goes (declared after it, so destroyed first).
+  std::unique_ptr<const Progress, void (*)(const Progress*)> unregister(
+      woken_on_cancel ? &progress : nullptr, [](const Progress* p) { p->on_cancel(nullptr); });
   std::string last;
   while (true) {
     auto d = deps.store.GetDeployment(caller.workspace_id, id);
@@ -354,7 +361,9 @@ Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json
     }
     changes->Add(ServiceKey(d->service_id));  // deleting the service deletes it too
     auto until = deadline;
-    if (progress.cancelled) until = std::min(until, clock.Steady() + std::chrono::seconds(1));
+    if (progress.cancelled && !woken_on_cancel) {
+      until = std::min(until, clock.Steady() + std::chrono::seconds(1));
+    }
     changes->Wait(until);
   }
 }

@@ -127,5 +127,33 @@ TEST_F(WaitTest, ACancelledCallerIsLetGoWithinASecond) {
   EXPECT_FALSE((*result)["finished"].get<bool>());
 }
 
+TEST_F(WaitTest, ACallerThatWakesTheWaitIsLetGoAtOnce) {
+  std::mutex mu;  // guards wake
+  std::function<void()> wake;
+  std::atomic<bool> cancelled{false};
+  Progress progress{.report = nullptr,
+                    .cancelled = [&] { return cancelled.load(); },
+                    .on_cancel =
+                        [&](std::function<void()> w) {
+                          std::lock_guard lock(mu);
+                          wake = std::move(w);
+                        }};
+  auto start = clock_.Steady();
+  auto waiting = WaitAsync(600, &progress);
+  clock_.WaitForTimers(1);  // only the deadline: no one-second look at `cancelled`
+  {
+    std::lock_guard lock(mu);
+    ASSERT_TRUE(wake != nullptr);
+    cancelled = true;
+    wake();
+  }
+  auto result = waiting.get();
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE((*result)["finished"].get<bool>());
+  EXPECT_EQ(clock_.Steady(), start);  // the clock never moved
+  std::lock_guard lock(mu);
+  EXPECT_EQ(wake, nullptr) << "the wake-up is unregistered before the wait returns";
+}
+
 }  // namespace
 }  // namespace ink

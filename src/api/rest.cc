@@ -27,6 +27,46 @@ void SendError(http::ResponseWriter& w, const Error& e,
   w.Send(HttpStatusFor(e.code), headers, ErrorBody(e));
 }
 
+// Whether the client asked for NDJSON (Accept: application/x-ndjson, among others).
+bool AcceptsNdjson(const std::string& accept) {
+  return accept.find("application/x-ndjson") != std::string::npos;
+}
+
+// Runs an operation that waits, streaming its progress reports as NDJSON lines and then its
+// answer (see rest.h). The client being gone counts as a cancel (checked when the operation
+// looks: a write of nothing asks the connection).
+void InvokeWithProgressStream(const OperationTable& table, const Operation& op,
+                              const Caller& caller, const Json& input, http::ResponseWriter& w) {
+  bool started = false;
+  bool alive = true;
+  auto line = [&](const Json& value) {
+    if (!alive) return;
+    if (!started) {
+      started = true;
+      alive = w.StartStream(200, {{"Content-Type", "application/x-ndjson"},
+                                  {"Cache-Control", "no-cache"},
+                                  {"X-Accel-Buffering", "no"}});
+      if (!alive) return;
+    }
+    alive = w.Write(Serialize(value));
+  };
+  Progress progress;
+  progress.report = [&](const std::string& message) { line({{"progress", message}}); };
+  progress.cancelled = [&] {
+    if (alive && started) alive = w.Write("");
+    return !alive;
+  };
+  auto result = table.Invoke(op, caller, input, &progress);
+  if (!result.ok() && result.error().code == ErrorCode::kInternal) {
+    LogError("api", op.name + ": " + result.error().message);
+  }
+  if (!started && !result.ok()) return SendError(w, result.error());
+  if (result.ok()) return line({{"result", *result}});
+  line({{"error",
+         {{"code", ErrorCodeName(result.error().code)}, {"message", result.error().message}}},
+        {"status", HttpStatusFor(result.error().code)}});
+}
+
 // The operation a request goes to, by the table's REST bindings (OperationTable::Add refused
 // any two that one path could match): `operation` null if none; `allowed` lists the methods of
 // a path that exists with other methods.
@@ -163,6 +203,10 @@ http::Handler MakeRestHandler(const OperationTable& table, Store& store,
         w.StartStream(200, {{"Content-Type", "text/plain; charset=utf-8"}});
       }
       return;
+    }
+    if (op->with_progress && AcceptsNdjson(req.header("accept")) && input.contains("wait") &&
+        input["wait"].is_number_integer() && input["wait"].get<int64_t>() > 0) {
+      return InvokeWithProgressStream(table, *op, caller, input, w);
     }
     auto result = table.Invoke(*op, caller, input);
     if (!result.ok()) {

@@ -48,6 +48,12 @@ bool Watch::Subscription::Wait(Clock::TimePoint deadline) {
   return changed;
 }
 
+void Watch::Subscription::Wake() {
+  std::lock_guard lock(watch_.mu_);
+  changed_ = true;
+  cv_.notify_all();
+}
+
 std::unique_ptr<Watch::Subscription> Watch::Subscribe(std::vector<std::string> keys) {
   return std::unique_ptr<Subscription>(new Subscription(*this, std::move(keys)));
 }

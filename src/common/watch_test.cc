@@ -51,6 +51,15 @@ TEST(Watch, WaitEndsOnANotifyFromAnotherThread) {
   });
   EXPECT_TRUE(sub->Wait(clock.Steady() + seconds(600)));
   writer.join();
+  // Wake (a cancelled caller) ends a wait as a notify does, without one.
+  std::thread canceller([&] {
+    clock.WaitForTimers(1);
+    sub->Wake();
+  });
+  EXPECT_TRUE(sub->Wait(clock.Steady() + seconds(600)));
+  canceller.join();
+  EXPECT_EQ(watch.notifications(), 2u);  // the writer's two
+  EXPECT_FALSE(sub->Changed());          // re-armed by the wait
 }
 
 TEST(Watch, WaitEndsAtTheDeadline) {

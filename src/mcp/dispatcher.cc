@@ -37,11 +37,23 @@ void Session::set_initialized() {
   initialized_ = true;
 }
 
-std::shared_ptr<std::atomic<bool>> Session::Begin(const Json& id) {
+void Cancellation::Cancel() {
+  cancelled_.store(true);
+  std::lock_guard lock(mu_);
+  if (wake_) wake_();
+}
+
+void Cancellation::OnCancel(std::function<void()> wake) {
+  std::lock_guard lock(mu_);
+  wake_ = std::move(wake);
+  if (wake_ && cancelled_.load()) wake_();
+}
+
+std::shared_ptr<Cancellation> Session::Begin(const Json& id) {
   std::lock_guard lock(mu_);
   auto [it, inserted] = in_flight_.try_emplace(id.dump(), nullptr);
   if (!inserted) return nullptr;
-  it->second = std::make_shared<std::atomic<bool>>(false);
+  it->second = std::make_shared<Cancellation>();
   return it->second;
 }
 
@@ -54,13 +66,13 @@ bool Session::Cancel(const Json& id) {
   std::lock_guard lock(mu_);
   auto it = in_flight_.find(id.dump());
   if (it == in_flight_.end()) return false;
-  it->second->store(true);
+  it->second->Cancel();
   return true;
 }
 
 void Session::CancelAll() {
   std::lock_guard lock(mu_);
-  for (auto& [id, flag] : in_flight_) flag->store(true);
+  for (auto& [id, cancellation] : in_flight_) cancellation->Cancel();
 }
 
 Dispatcher::Dispatcher(const OperationTable& table, ServerInfo info)

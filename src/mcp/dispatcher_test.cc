@@ -259,6 +259,21 @@ TEST_F(DispatcherTest, CancelledCallsGetNoResponse) {
   EXPECT_TRUE(response.is_null()) << response;
 }
 
+TEST(Cancellation, RunsTheRegisteredWakeUpOnCancelOrAtOnceIfCancelled) {
+  int woken = 0;
+  Cancellation c;
+  c.OnCancel([&] { ++woken; });
+  EXPECT_EQ(woken, 0);
+  c.Cancel();
+  EXPECT_TRUE(c.cancelled());
+  EXPECT_EQ(woken, 1);
+  c.OnCancel(nullptr);
+  c.Cancel();
+  EXPECT_EQ(woken, 1) << "an unregistered wake-up never runs";
+  c.OnCancel([&] { ++woken; });  // a wait that starts after the cancel ends at once
+  EXPECT_EQ(woken, 2);
+}
+
 TEST_F(DispatcherTest, PingAndUnknownMethods) {
   EXPECT_EQ(Call("ping", Json::object())["result"], Json::object());
   EXPECT_EQ(Call("prompts/list", Json::object())["error"]["code"], -32601);

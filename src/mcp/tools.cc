@@ -76,7 +76,7 @@ Json Dispatcher::ListTools(const Message& request) const {
 }
 
 Json Dispatcher::CallTool(Session& session, const Message& request, RequestContext& context,
-                          const std::atomic<bool>& cancelled) const {
+                          Cancellation& cancellation) const {
   const Json& params = request.params;
   auto name_it = params.find("name");
   if (name_it == params.end() || !name_it->is_string()) {
@@ -131,10 +131,13 @@ Json Dispatcher::CallTool(Session& session, const Message& request, RequestConte
                                   {{"level", "info"}, {"logger", name}, {"data", message}}));
     }
   };
-  progress.cancelled = [&cancelled] { return cancelled.load(); };
+  progress.cancelled = [&cancellation] { return cancellation.cancelled(); };
+  progress.on_cancel = [&cancellation](std::function<void()> wake) {
+    cancellation.OnCancel(std::move(wake));
+  };
 
   auto result = table_.Invoke(*op, session.caller(), arguments, &progress);
-  if (cancelled.load()) return nullptr;
+  if (cancellation.cancelled()) return nullptr;
   if (!result.ok()) {
     if (result.error().code == ErrorCode::kInternal) {
       LogError("mcp", name + ": " + result.error().message);

@@ -8,7 +8,12 @@
 // builds the operation's input from path parameters, the query string (coerced to the
 // schema's types) and the JSON body, invokes the operation and maps errors to statuses with
 // `{"error": {"code", "message"}}`. Operations with a streaming form stream when the query asks
-// for it (`follow=true`). Thread-safe (the table and store are).
+// for it (`follow=true`). An operation that waits and reports progress (get_deployment and
+// deploy with `wait`) answers a request that accepts `application/x-ndjson` with one JSON line
+// per progress report, {"progress": "dep_1: deploying (...)"}, then {"result": {...}} or
+// {"error": {"code", "message"}, "status": N} (`ink ... --wait` reads this, so it never polls);
+// an error before the first report is an ordinary error response. Thread-safe (the table and
+// store are).
 #pragma once
 
 #include "ink/api/operations.h"

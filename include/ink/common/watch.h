@@ -42,6 +42,9 @@ class Watch {
     // Blocks until Changed() would be true (returns true) or `deadline` on the watch's clock
     // passes (false).
     bool Wait(Clock::TimePoint deadline);
+    // Wakes this subscription as a change of one of its keys would (e.g. its caller cancelled).
+    // Any thread; never blocks on the waiter.
+    void Wake();
 
    private:
     friend class Watch;

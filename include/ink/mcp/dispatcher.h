@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,23 @@ struct ServerInfo {
 // The few lines that tell an agent how to deploy and debug with Ink.
 std::string DefaultInstructions();
 
+// One request's cancellation (notifications/cancelled, or the session ending): set once from any
+// thread. A tool blocked on a wait registers a wake-up through Progress::on_cancel, which Cancel
+// runs, so the wait ends at once rather than on the tool's next look at the flag.
+class Cancellation {
+ public:
+  void Cancel();
+  bool cancelled() const { return cancelled_.load(); }
+  // Registers `wake` (empty: unregisters); runs it at once if already cancelled. After
+  // OnCancel returns, a previously registered wake-up is not running and never runs.
+  void OnCancel(std::function<void()> wake);
+
+ private:
+  std::atomic<bool> cancelled_{false};
+  std::mutex mu_;  // guards wake_; held while it runs
+  std::function<void()> wake_;
+};
+
 // One MCP session: the caller it acts for, the negotiated version, the log level and the
 // requests in flight (for notifications/cancelled). Thread-safe.
 class Session {
@@ -55,7 +73,7 @@ class Session {
   void set_log_level(int rank) { log_level_.store(rank); }
 
   // Registers a request in flight; null if its id is already in flight.
-  std::shared_ptr<std::atomic<bool>> Begin(const Json& id);
+  std::shared_ptr<Cancellation> Begin(const Json& id);
   void End(const Json& id);
   // Marks a request cancelled; false if no such request is in flight.
   bool Cancel(const Json& id);
@@ -68,7 +86,7 @@ class Session {
   mutable std::mutex mu_;  // guards everything below
   std::string protocol_version_;
   bool initialized_ = false;
-  std::map<std::string, std::shared_ptr<std::atomic<bool>>> in_flight_;  // key: id.dump()
+  std::map<std::string, std::shared_ptr<Cancellation>> in_flight_;  // key: id.dump()
 };
 
 // What a request may send before its response: notifications on the request's stream.
@@ -99,7 +117,7 @@ class Dispatcher {
   Json Initialize(Session& session, const Message& request) const;
   Json ListTools(const Message& request) const;
   Json CallTool(Session& session, const Message& request, RequestContext& context,
-                const std::atomic<bool>& cancelled) const;
+                Cancellation& cancellation) const;
   Json ListResources(Session& session, const Message& request) const;
   Json ListResourceTemplates(const Message& request) const;
   Json ReadResource(Session& session, const Message& request) const;

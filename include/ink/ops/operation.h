@@ -37,6 +37,11 @@ struct Progress {
   std::function<void(const std::string& message)> report;
   // True once the caller cancelled; the handler should then return soon.
   std::function<bool()> cancelled;
+  // Optional, beside `cancelled`: registers `wake`, which the caller runs (on its own thread)
+  // when it cancels, or at once if it already has, so a handler blocked on a wait returns at
+  // once instead of looking at `cancelled` on a timer. Call it with an empty function before
+  // what `wake` uses is destroyed; after that returns, `wake` is not running and never runs.
+  std::function<void(std::function<void()> wake)> on_cancel;
 };
 
 // How REST reaches an operation: an HTTP method and a path template such as

@@ -31,9 +31,10 @@ class ApiTransport {
   virtual Result<ApiReply> Send(std::string_view method, const std::string& target,
                                 const std::optional<Json>& body) = 0;
 
-  // GETs `target` with no time limit. With a 2xx status the body's chunks go to `sink` as they
-  // arrive (sink returning false stops) and the reply's body stays empty; with any other status
-  // the body is collected into the reply. An Error means inkd could not be reached.
+  // GETs `target` with no time limit, accepting NDJSON (the streamed form of a wait, with
+  // progress) or plain text (a followed log). With a 2xx status the body's chunks go to `sink` as
+  // they arrive (sink returning false stops) and the reply's body stays empty; with any other
+  // status the body is collected into the reply. An Error means inkd could not be reached.
   virtual Result<ApiReply> Stream(const std::string& target,
                                   const std::function<bool(std::string_view chunk)>& sink) = 0;
 

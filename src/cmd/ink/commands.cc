@@ -99,17 +99,22 @@ int Session::ReplyError(const ApiReply& reply) {
   return kExitFailed;
 }
 
-std::optional<Json> Session::Call(std::string_view method, const std::string& target,
-                                  const std::optional<Json>& body) {
-  auto reply = transport_->Send(method, target, body);
+bool Session::Succeeded(const Result<ApiReply>& reply) {
   if (!reply.ok()) {
     Unreachable(reply.error());
-    return std::nullopt;
+    return false;
   }
   if (reply->status < 200 || reply->status >= 300) {
     ReplyError(*reply);
-    return std::nullopt;
+    return false;
   }
+  return true;
+}
+
+std::optional<Json> Session::Call(std::string_view method, const std::string& target,
+                                  const std::optional<Json>& body) {
+  auto reply = transport_->Send(method, target, body);
+  if (!Succeeded(reply)) return std::nullopt;
   Json json = Json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {
     Fail("inkd answered " + std::string(method) + " " + target + " (HTTP " +
@@ -157,6 +162,52 @@ int Session::StreamOperation(const Operation& operation, const Json& input) {
   auto request = CheckedRequest(operation, input);
   if (!request.ok()) return UsageFail(request.error().message);
   return StreamToOut(request->target);
+}
+
+std::optional<Json> Session::CallWithProgress(
+    const Operation& operation, const Json& input,
+    const std::function<void(const std::string&)>& on_progress) {
+  auto request = CheckedRequest(operation, input);
+  if (!request.ok()) {
+    UsageFail(request.error().message);
+    return std::nullopt;
+  }
+  std::string pending;
+  std::optional<Json> result;
+  std::optional<ApiReply> failed;
+  auto take = [&](std::string_view text) {
+    Json line = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!line.is_object()) return;
+    if (auto it = line.find("progress"); it != line.end() && it->is_string()) {
+      on_progress(it->get<std::string>());
+    } else if (line.contains("result")) {
+      result = line["result"];
+    } else if (line.contains("error")) {
+      int status = line.value("status", 500);
+      failed = ApiReply{status, Json{{"error", line["error"]}}.dump()};
+    } else {
+      result = line;  // an inkd that answers the plain form
+    }
+  };
+  auto reply = transport_->Stream(request->target, [&](std::string_view chunk) {
+    pending.append(chunk);
+    for (size_t end; (end = pending.find('\n')) != std::string::npos;) {
+      take(std::string_view(pending).substr(0, end));
+      pending.erase(0, end + 1);
+    }
+    return true;
+  });
+  if (!Succeeded(reply)) return std::nullopt;
+  if (!pending.empty()) take(pending);
+  if (failed) {
+    ReplyError(*failed);
+    return std::nullopt;
+  }
+  if (!result) {
+    Unreachable(Unavailable("the answer to " + request->target + " ended before its result"));
+    return std::nullopt;
+  }
+  return result;
 }
 
 int Session::StreamToOut(const std::string& target) {

@@ -52,14 +52,7 @@ std::string UploadDirectory(Session& s, const std::string& dir) {
 std::optional<Json> Session::Upload(const std::string& target, const std::string& path,
                                     const std::string& content_type) {
   auto reply = transport_->Upload(target, path, content_type);
-  if (!reply.ok()) {
-    Unreachable(reply.error());
-    return std::nullopt;
-  }
-  if (reply->status < 200 || reply->status >= 300) {
-    ReplyError(*reply);
-    return std::nullopt;
-  }
+  if (!Succeeded(reply)) return std::nullopt;
   Json json = Json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {
     Fail("inkd answered the upload with a body that is not JSON");

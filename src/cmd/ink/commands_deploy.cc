@@ -21,26 +21,39 @@ std::string DeploymentId(const Json& response) {
   return id.is_string() ? id.get<std::string>() : "";
 }
 
-// Polls the deployment until active/failed/superseded or the timeout. Returns the exit code and
-// leaves the newest deployment object in `last`.
+// The longest wait get_deployment takes in one call (its schema's maximum).
+constexpr int64_t kMaxWaitSeconds = 600;
+
+// Follows the deployment until active/failed/superseded or the timeout: get_deployment with
+// wait, in its NDJSON form, so inkd sends each status change as it happens (its store's watch
+// wakes the wait) and nothing here polls; a timeout past get_deployment's limit asks again.
+// Returns the exit code and leaves the newest deployment object in `last`.
 int WaitForDeployment(Session& s, const std::string& id, Json& last) {
   auto timeout = *ParseDuration(*s.invocation().Get("--timeout"));
   auto deadline = s.env().clock.Steady() + timeout;
   std::string shown;
+  auto show = [&](const std::string& line) {
+    if (line != shown) s.err() << line << "\n";
+    shown = line;
+  };
   while (true) {
-    auto response = s.CallOperation(*FindDeclared("get_deployment"), {{"deployment", id}});
+    auto left = std::chrono::ceil<std::chrono::seconds>(deadline - s.env().clock.Steady());
+    int64_t seconds = std::clamp<int64_t>(left.count(), 1, kMaxWaitSeconds);
+    bool covers_the_rest = seconds >= left.count();
+    auto response = s.CallWithProgress(
+        *FindDeclared("get_deployment"), {{"deployment", id}, {"wait", seconds}},
+        [&](const std::string& progress) {
+          // "dep_1: deploying (starting replica 0)"; the final state is printed once, below.
+          std::string status = progress.substr(std::min(progress.size(), id.size() + 2));
+          status = status.substr(0, status.find(' '));
+          auto parsed = ParseDeploymentStatus(status);
+          if (!(parsed && IsFinished(*parsed))) show("deployment " + progress);
+        });
     if (!response) return s.exit_code();
     last = Member(*response, "deployment");
     std::string status = Field(last, "status");
     std::string message = Field(last, "message");
-    std::string line = "deployment " + id + ": " + status;
-    if (message != "-") line += " - " + message;
     std::optional<DeploymentStatus> parsed = ParseDeploymentStatus(status);
-    bool terminal = parsed && IsFinished(*parsed);
-    if (line != shown && !terminal) {  // the final state is printed once, below
-      s.err() << line << "\n";
-      shown = line;
-    }
     if (parsed == DeploymentStatus::kActive) return kExitOk;
     if (parsed == DeploymentStatus::kFailed) {
       return s.Fail("deployment " + id + " failed: " + message +
@@ -51,14 +64,11 @@ int WaitForDeployment(Session& s, const std::string& id, Json& last) {
                     " was superseded by a newer deployment before it "
                     "became active");
     }
-    auto now = s.env().clock.Steady();
-    if (now >= deadline) {
+    if (covers_the_rest || s.env().clock.Steady() >= deadline) {
       return s.Fail("timed out after " + *s.invocation().Get("--timeout") +
                     " waiting for deployment " + id + " (status: " + status +
                     "); it may still finish: check with `ink deployments get " + id + "`");
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    s.env().sleep(std::min(kPollInterval, left));
   }
 }
 

@@ -200,11 +200,18 @@ TEST_F(CommandsTest, DeploySendsTheSpecAndPrintsIdAndUrl) {
   EXPECT_NE(out_.str().find("http://web-demo.localhost:8000"), std::string::npos);
 }
 
-TEST_F(CommandsTest, DeployWaitPollsUntilActive) {
+TEST_F(CommandsTest, DeployWaitFollowsTheDeploymentWithoutPolling) {
   Reply(202, {{"deployment", {{"id", "dep_1"}, {"status", "pending"}}}, {"url", "http://u"}});
-  Reply(200, {{"deployment", {{"id", "dep_1"}, {"status", "pending"}}}});
-  Reply(200, {{"deployment", {{"id", "dep_1"}, {"status", "deploying"}, {"message", "pulling"}}}});
-  Reply(200, {{"deployment", {{"id", "dep_1"}, {"status", "active"}}}});
+  // One get_deployment {wait} in its NDJSON form: progress lines as inkd sends them, then the
+  // result.
+  script_.replies.push_back(ApiReply{
+      200, Json{{"progress", "dep_1: pending"}}.dump() + "\n" +
+               Json{{"progress", "dep_1: deploying (pulling)"}}.dump() + "\n" +
+               Json{{"progress", "dep_1: active (pulling)"}}.dump() + "\n" +
+               Json{{"result",
+                     {{"deployment", {{"id", "dep_1"}, {"status", "active"}}}, {"finished", true}}}}
+                   .dump() +
+               "\n"});
   // The first answer still shows the previous release's replicas; the second the new one's.
   Reply(200, {{"service",
                {{"name", "s"},
@@ -217,23 +224,26 @@ TEST_F(CommandsTest, DeployWaitPollsUntilActive) {
   ASSERT_EQ(Run({"deploy", "--image", "i", "--project", "p", "--service", "s", "--wait", "--json"}),
             0)
       << err_.str();
-  ASSERT_EQ(script_.sent.size(), 6u);
-  EXPECT_EQ(script_.sent[3].target, "/v1/deployments/dep_1");
-  EXPECT_EQ(script_.sent[4].target, "/v1/projects/p/services/s");
-  EXPECT_EQ(script_.sent[5].target, "/v1/projects/p/services/s");
+  ASSERT_EQ(script_.sent.size(), 4u);
+  EXPECT_EQ(script_.sent[1].method, "STREAM");
+  EXPECT_EQ(script_.sent[1].target, "/v1/deployments/dep_1?wait=300");
+  EXPECT_EQ(script_.sent[2].target, "/v1/projects/p/services/s");
+  EXPECT_EQ(script_.sent[3].target, "/v1/projects/p/services/s");
   Json printed = Json::parse(out_.str());  // exactly one JSON document
   EXPECT_EQ(printed["deployment"]["status"], "active");
   EXPECT_EQ(printed["service"]["status"], "running");  // the final service, as services get
   EXPECT_EQ(printed["service"]["replicas_observed"][0]["deployment_id"], "dep_1");
   EXPECT_EQ(printed["url"], "http://u");
-  EXPECT_NE(err_.str().find("deployment dep_1: deploying - pulling"), std::string::npos);
-  EXPECT_EQ(clock_.Steady() - start_, std::chrono::milliseconds(3000));
+  EXPECT_NE(err_.str().find("deployment dep_1: deploying (pulling)"), std::string::npos);
+  EXPECT_EQ(err_.str().find("active"), std::string::npos) << "the final state is not progress";
 }
 
 TEST_F(CommandsTest, DeployWaitFailedExits1WithTheMessage) {
   Reply(202, {{"deployment", {{"id", "dep_2"}, {"status", "pending"}}}, {"url", "http://u"}});
-  Reply(200, {{"deployment",
-               {{"id", "dep_2"}, {"status", "failed"}, {"message", "health check failed"}}}});
+  Reply(200, {{"result",
+               {{"deployment",
+                 {{"id", "dep_2"}, {"status", "failed"}, {"message", "health check failed"}}},
+                {"finished", true}}}});
   EXPECT_EQ(Run({"deploy", "--image", "i", "--project", "p", "--service", "s", "--wait"}), 1);
   EXPECT_EQ(err_.str().rfind("error: deployment dep_2 failed: health check failed", 0), 0u)
       << "the failure is printed once, as the error: " << err_.str();
@@ -241,14 +251,29 @@ TEST_F(CommandsTest, DeployWaitFailedExits1WithTheMessage) {
 
 TEST_F(CommandsTest, DeployWaitTimesOut) {
   Reply(202, {{"deployment", {{"id", "dep_3"}}}, {"url", "http://u"}});
-  for (int i = 0; i < 10; ++i)
-    Reply(200, {{"deployment", {{"id", "dep_3"}, {"status", "deploying"}}}});
+  Reply(200, {{"result",
+               {{"deployment", {{"id", "dep_3"}, {"status", "deploying"}}}, {"finished", false}}}});
   EXPECT_EQ(Run({"deploy", "--image", "i", "--project", "p", "--service", "s", "--wait",
                  "--timeout", "3s"}),
             1);
   EXPECT_NE(err_.str().find("timed out after 3s"), std::string::npos) << err_.str();
-  EXPECT_EQ(clock_.Steady() - start_, std::chrono::milliseconds(3000));
-  EXPECT_EQ(script_.sent.size(), 5u);  // deploy + polls at 0s, 1s, 2s, 3s
+  ASSERT_EQ(script_.sent.size(), 2u);  // deploy + one wait of the whole timeout
+  EXPECT_EQ(script_.sent[1].target, "/v1/deployments/dep_3?wait=3");
+}
+
+TEST_F(CommandsTest, AWaitPastTheServersLimitAsksAgainAndAnErrorLineIsAnError) {
+  Reply(202, {{"deployment", {{"id", "dep_4"}}}, {"url", "http://u"}});
+  Reply(200, {{"result",
+               {{"deployment", {{"id", "dep_4"}, {"status", "building"}}}, {"finished", false}}}});
+  Reply(200, {{"error", {{"code", "not_found"}, {"message", "deployment 'dep_4' does not exist"}}},
+              {"status", 404}});
+  EXPECT_EQ(Run({"deploy", "--image", "i", "--project", "p", "--service", "s", "--wait",
+                 "--timeout", "20m"}),
+            1);
+  ASSERT_EQ(script_.sent.size(), 3u);
+  EXPECT_EQ(script_.sent[1].target, "/v1/deployments/dep_4?wait=600");
+  EXPECT_EQ(script_.sent[2].target, "/v1/deployments/dep_4?wait=600");
+  EXPECT_NE(err_.str().find("does not exist"), std::string::npos) << err_.str();
 }
 
 TEST_F(CommandsTest, ServicesListAndGet) {

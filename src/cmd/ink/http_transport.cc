@@ -29,6 +29,8 @@ class HttpTransport : public ApiTransport {
                           const std::function<bool(std::string_view chunk)>& sink) override {
     http::ClientRequest request = NewRequest(target);
     request.timeout = std::chrono::milliseconds(0);
+    // A wait answers with progress lines then its result (rest.h); a log follow with text.
+    request.headers["Accept"] = "application/x-ndjson, text/plain, application/json";
     ApiReply reply;
     Status status = client_.Stream(
         request,

@@ -2,6 +2,7 @@
 // the rules for printing errors and picking exit codes. Internal to the ink CLI; one per run.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,12 @@ class Session {
   // Checks `input` as CallOperation does and streams the operation's answer to stdout.
   int StreamOperation(const Operation& operation, const Json& input);
 
+  // Checks `input` as CallOperation does and calls an operation that waits (a GET with
+  // `wait`), asking for its NDJSON form: each progress report goes to `on_progress` as inkd
+  // sends it, and the answer is returned; errors as for Call.
+  std::optional<Json> CallWithProgress(const Operation& operation, const Json& input,
+                                       const std::function<void(const std::string&)>& on_progress);
+
   // POSTs a file as the raw body of `target` (commands_build.cc); errors as for Call.
   std::optional<Json> Upload(const std::string& target, const std::string& path,
                              const std::string& content_type);
@@ -70,6 +77,8 @@ class Session {
  private:
   int Unreachable(const Error& error);
   int ReplyError(const ApiReply& reply);
+  // False (after printing why and recording the exit code) unless inkd answered with a 2xx.
+  bool Succeeded(const Result<ApiReply>& reply);
 
   CliEnv& env_;
   const Invocation& invocation_;

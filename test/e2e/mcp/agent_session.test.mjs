@@ -70,6 +70,9 @@ for (const transportName of ['http', 'stdio']) {
         assert.equal(deployed.deployment.status, 'active', JSON.stringify(deployed));
         assert.equal(deployed.finished, true);
         assert.ok(deployProgress.length >= 1, 'deploy with wait reports progress');
+        // The final service, as get_service shows it then: the new release's replicas.
+        assert.ok(deployed.service.replicas_observed.some((r) => r.deployment_id === deployed.deployment.id),
+          JSON.stringify(deployed.service));
       }
       const waited = await waitDeployment(client, deployed.deployment.id);
       assert.equal(waited.deployment.status, 'active', JSON.stringify(waited.deployment));
@@ -100,6 +103,12 @@ for (const transportName of ['http', 'stdio']) {
         return l.lines.some((line) => /listening/.test(line.text)) && l;
       });
       assert.ok(logs.lines.length <= 50);
+      // Just the deployment: its build log (none: an image) and its replicas' output.
+      const byDeployment = await call(client, 'get_logs', { deployment: deployed.deployment.id });
+      assert.equal(byDeployment.service, 'web', JSON.stringify(byDeployment));
+      assert.match(byDeployment.build_log.note, /image/);
+      assert.ok(byDeployment.runtime_log.lines.some((line) => /listening/.test(line.text)),
+        JSON.stringify(byDeployment.runtime_log));
       const uri = `ink://projects/${project}/services/web/logs`;
       const resource = await client.readResource({ uri });
       assert.equal(resource.contents[0].mimeType, 'text/plain');
