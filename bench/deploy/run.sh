@@ -9,7 +9,9 @@
 #    + polling the container's IP directly. RUNS each, median/min/max and the ratio of medians.
 # 2. inkd memory: VmRSS of inkd idle (no services), then with 50 services deployed (runc class:
 #    50 gVisor sandboxes at ~30 MB each would measure the machine, not inkd), plus the RSS of
-#    ink-edge and of the whole process session inkd leads (podman service etc.).
+#    ink-edge and of the whole process session inkd leads (podman service etc.). Each of the 50
+#    `ink deploy --wait` is timed too: deploy time to active as the CLI reports it.
+# inkd runs with --allow-runc (the runc class is off by default since issue 8).
 # Starts its own inkd (temp data dir, port-0 listeners, instance name bench-<random>) and removes
 # everything it created (containers/networks labelled ink.instance=<name>) at exit.
 set -euo pipefail
@@ -83,7 +85,7 @@ wait_200() {  # wait_200 URL [HOST_HEADER]: polls every 10 ms, gives up after 12
 }
 
 setsid "$inkd_bin" --data-dir "$data" --listen 127.0.0.1:0 --edge-listen 127.0.0.1:0 \
-  --edge-binary "$edge_bin" --platform-domain localhost --instance-name "$name" \
+  --edge-binary "$edge_bin" --platform-domain localhost --instance-name "$name" --allow-runc \
   >"$tmp/inkd.log" 2>&1 &
 inkd_pid=$!
 for _ in $(seq 300); do [ -s "$data/edge-url" ] && [ -s "$data/api-url" ] && break; sleep 0.1; done
@@ -131,10 +133,15 @@ echo "  ratio of medians: $ratio"
 echo "inkd memory: deploying 50 services (runc class, one at a time with --wait)"
 # One at a time: deploys sent back to back without waiting lose some services to a controller
 # race (deployment failed "the service was deleted"), see the e2e test test_burst_of_deploys_all_run.
+wait_times=()
 for i in $(seq 50); do
+  t0=$(now_ms)
   "$ink_bin" deploy --image "$image" --project bench --service "m$i" --port 8080 --runtime runc \
     --memory 64m --wait >/dev/null 2>"$tmp/deploy.err" || { cat "$tmp/deploy.err" >&2; exit 1; }
+  wait_times+=($(( $(now_ms) - t0 )))
 done
+read -r wait_med wait_min wait_max < <(printf '%s\n' "${wait_times[@]}" | stats)
+echo "  ink deploy --wait (runc) to active: median $wait_med  min $wait_min  max $wait_max ms (50 deploys)"
 for i in $(seq 50); do wait_200 "http://127.0.0.1:$edge_port/" "m$i-bench.localhost:$edge_port"; done
 sleep 5
 loaded_rss=$(rss_kb "$inkd_pid")
