@@ -86,7 +86,11 @@ class TimerQueue {
     if (timers_.empty()) {
       changed_.wait(lock, changed);
     } else {
-      changed_.wait_until(lock, timers_.begin()->first.first, changed);
+      // A copy: wait_until reads its deadline again after every wake-up, and a Cancel (which
+      // runs while the wait has released the lock) may erase the timer whose key it is (ASan:
+      // heap-use-after-free in SystemClock.TimersRunAndWaitsEnd under build-san).
+      const TimePoint deadline = timers_.begin()->first.first;
+      changed_.wait_until(lock, deadline, changed);
     }
   }
 
