@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "detect_internal.h"
+#include "ink/common/resources.h"
 #include "toolchain.h"
 
 namespace ink {
@@ -107,9 +108,7 @@ Result<std::string> RenderContainerfile(const BuildPlan& plan) {
   if (plan.start_command.empty()) {
     return InvalidArgument("the " + plan.provider + " plan has no start command to render");
   }
-  if (plan.port < 1 || plan.port > 65535) {
-    return InvalidArgument("port " + std::to_string(plan.port) + " is out of range 1-65535");
-  }
+  INK_RETURN_IF_ERROR(ValidateAppPort(plan.port));
   if (plan.base_image.empty()) return InvalidArgument("the plan has no base image");
   bool multi_stage = !plan.runtime_image.empty();
 

@@ -7,17 +7,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ink/common/resources.h"
 #include "src/build/pipeline_impl.h"
 #include "src/build/runtime_guard.h"
 
 namespace ink {
 namespace {
-
-std::string Human(int64_t bytes) {
-  if (bytes % (int64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + "g";
-  if (bytes % (int64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + "m";
-  return std::to_string(bytes) + " bytes";
-}
 
 int64_t UsedBytes(const std::string& path) {
   struct statvfs fs {};
@@ -42,7 +37,7 @@ std::vector<std::string> BuildPipeline::Impl::LimitArgs() const {
 }
 
 std::string BuildPipeline::Impl::LimitSummary() const {
-  std::string text = "memory " + Human(options_.build_memory_bytes);
+  std::string text = "memory " + FormatMemory(options_.build_memory_bytes);
   if (options_.build_cpus > 0) {
     char cpus[32];
     std::snprintf(cpus, sizeof cpus, "%g", options_.build_cpus);
@@ -50,9 +45,9 @@ std::string BuildPipeline::Impl::LimitSummary() const {
   }
   if (options_.build_pids > 0) text += ", " + std::to_string(options_.build_pids) + " processes";
   if (options_.build_max_file_bytes > 0) {
-    text += ", files up to " + Human(options_.build_max_file_bytes);
+    text += ", files up to " + FormatMemory(options_.build_max_file_bytes);
   }
-  if (options_.build_disk_bytes > 0) text += ", disk " + Human(options_.build_disk_bytes);
+  if (options_.build_disk_bytes > 0) text += ", disk " + FormatMemory(options_.build_disk_bytes);
   return text;
 }
 
@@ -93,15 +88,15 @@ std::string BuildPipeline::Impl::DiskWatch::Check() {
   last_ = now;
   int64_t used = UsedBytes(path_);
   if (used < 0 || used - start_ <= limit_) return "";
-  return "the build wrote more than its disk limit of " + Human(limit_) + " (the file system of " +
-         path_ + " grew by " + Human(used - start_) + ")";
+  return "the build wrote more than its disk limit of " + FormatMemory(limit_) +
+         " (the file system of " + path_ + " grew by " + FormatMemory(used - start_) + ")";
 }
 
 std::string BuildPipeline::Impl::LimitHint(const std::string& tail) const {
   auto has = [&](const char* text) { return tail.find(text) != std::string::npos; };
   if (has("File size limit exceeded") || has("exit status 153")) {
     return "; a step wrote a file larger than the build's file size limit of " +
-           Human(options_.build_max_file_bytes);
+           FormatMemory(options_.build_max_file_bytes);
   }
   if (has("fork: retry") || has("fork: Resource temporarily unavailable") || has("Cannot fork") ||
       has("can't fork") || has("Resource temporarily unavailable")) {
@@ -110,7 +105,7 @@ std::string BuildPipeline::Impl::LimitHint(const std::string& tail) const {
   }
   if (has("exit status 137") || has("Killed")) {
     return "; a step was killed (SIGKILL), most likely by the build's memory limit of " +
-           Human(options_.build_memory_bytes);
+           FormatMemory(options_.build_memory_bytes);
   }
   if (has("ink-build-runtime: refused")) return "; a step asked for a host mount (refused)";
   return "";

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "detect_internal.h"
+#include "ink/common/resources.h"
 
 namespace ink {
 namespace build {
@@ -97,9 +98,8 @@ Result<PlanOverrides> OverridesFromJson(const Json& json, const std::string& ori
       return InvalidArgument(origin + ": \"port\" must be an integer 1-65535, got " + port.dump());
     }
     int64_t value = port.get<int64_t>();
-    if (value < 1 || value > 65535) {
-      return InvalidArgument(origin + ": port " + std::to_string(value) +
-                             " is out of range 1-65535");
+    if (auto valid = ValidateAppPort(value); !valid.ok()) {
+      return InvalidArgument(origin + ": " + valid.error().message);
     }
     overrides.port = static_cast<int>(value);
   }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "ink/common/resources.h"
 #include "src/catalog/catalog_internal.h"
 
 namespace ink {
@@ -22,6 +23,40 @@ Json NameField(const std::string& what) {
   return {{"type", "string"},
           {"description", what + ": 1-30 of a-z, 0-9, '-', starting with a letter"},
           {"maxLength", 64}};
+}
+
+Json AppPortField(const std::string& description) {
+  return {{"type", "integer"},
+          {"minimum", kMinAppPort},
+          {"maximum", kMaxAppPort},
+          {"description", description}};
+}
+
+Json CpuField(const std::string& description) {
+  return {{"type", "number"},
+          {"minimum", 0},
+          {"maximum", kMaxCpuCores},
+          {"multipleOf", kCpuCoresStep},
+          {"description", description + " (0 = inkd's --default-cpu; else " +
+                              FormatCpuCores(kMinCpuCores) + "-" + FormatCpuCores(kMaxCpuCores) +
+                              " in steps of " + FormatCpuCores(kCpuCoresStep) +
+                              ", at most inkd's --max-cpu)"}};
+}
+
+Json MemoryField(const std::string& description) {
+  return {
+      {"type", "string"},
+      {"maxLength", 32},
+      {"description", description + " (\"0\" = inkd's --default-memory, 512m unless set; " +
+                          FormatMemory(kMinMemoryLimitBytes) + " to " +
+                          FormatMemory(kMaxMemoryLimitBytes) + ", at most inkd's --max-memory)"}};
+}
+
+Json ReplicasField(const std::string& description) {
+  return {{"type", "integer"},
+          {"minimum", kMinReplicas},
+          {"maximum", kMaxReplicas},
+          {"description", description}};
 }
 
 Json SourceProperties() {

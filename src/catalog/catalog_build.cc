@@ -8,7 +8,7 @@ void DeclareBuildOperations(std::vector<Operation>& ops) {
   plan_properties["project"] = NameField("project name");
   plan_properties["service"] =
       NameField("service name: plan its last source when no git/archive_id is given");
-  plan_properties["port"] = {{"type", "integer"}, {"minimum", 1}, {"maximum", 65535}};
+  plan_properties["port"] = AppPortField("port the app listens on (default: detected, else 8080)");
   ops.push_back(
       {.name = "plan",
        .description =

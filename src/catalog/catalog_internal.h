@@ -12,6 +12,12 @@ namespace ink::catalog_internal {
 Json ObjectSchema(Json properties, std::vector<std::string> required = {});
 Json StringField(const std::string& description, size_t max_length = 256);
 Json NameField(const std::string& what);
+// The fields of what a service asks for, with the ranges of ink/common/resources.h (the one rule
+// deploy, update_service, plan, the API's handlers and the CLI's client-side check all apply).
+Json AppPortField(const std::string& description);
+Json CpuField(const std::string& description);
+Json MemoryField(const std::string& description);
+Json ReplicasField(const std::string& description);
 // The source fields of deploy and plan: git, ref, path, archive_id and the build overrides.
 Json SourceProperties();
 Json WithSourceFields(Json schema);

@@ -25,6 +25,29 @@ TEST(Catalog, EveryEntryJoinsATableOnceImplemented) {
   }
 }
 
+// One rule each (ink/common/resources.h): deploy and update_service accept and refuse the same
+// port, cpu, memory and replicas; plan the same port. Only the descriptions may differ.
+TEST(Catalog, DeployAndUpdateShareOneRulePerSetting) {
+  auto rule = [](const char* operation, const char* field) {
+    const Operation* op = FindDeclared(operation);
+    EXPECT_NE(op, nullptr) << operation;
+    if (op == nullptr) return Json();
+    Json schema = op->input_schema["properties"].value(field, Json());
+    schema.erase("description");
+    return schema;
+  };
+  for (const char* field : {"port", "cpu", "memory", "replicas"}) {
+    EXPECT_FALSE(rule("deploy", field).is_null()) << field;
+    EXPECT_EQ(rule("deploy", field), rule("update_service", field)) << field;
+  }
+  EXPECT_EQ(rule("deploy", "port"), rule("plan", "port"));
+  const Json cpu = FindDeclared("deploy")->input_schema["properties"]["cpu"];
+  EXPECT_TRUE(ValidateAgainstSchema(cpu, 0, "cpu").ok());  // inkd's default
+  EXPECT_TRUE(ValidateAgainstSchema(cpu, 0.01, "cpu").ok());
+  EXPECT_FALSE(ValidateAgainstSchema(cpu, 0.005, "cpu").ok());
+  EXPECT_FALSE(ValidateAgainstSchema(cpu, 64.5, "cpu").ok());
+}
+
 TEST(Catalog, ImplementKeepsTheDeclarationAndTakesTheHandlers) {
   Operation op = Implement(
       "deploy", {.with_progress = [](const Caller&, const Json&, const Progress&) -> Result<Json> {

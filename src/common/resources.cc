@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace ink {
@@ -90,6 +91,47 @@ std::string FormatMemory(int64_t bytes) {
     return trimmed + kUnits[unit];
   }
   return text;
+}
+
+Status ValidateCpuCores(double cores, std::string_view what) {
+  const std::string rule = " must be 0 (inkd's default) or " + FormatCpuCores(kMinCpuCores) +
+                           " to " + FormatCpuCores(kMaxCpuCores) + " cores in steps of " +
+                           FormatCpuCores(kCpuCoresStep);
+  if (!std::isfinite(cores)) return InvalidArgument(std::string(what) + rule);
+  if (cores == 0) return {};
+  double steps = cores / kCpuCoresStep;
+  if (cores < kMinCpuCores || cores > kMaxCpuCores || std::fabs(steps - std::round(steps)) > 1e-6) {
+    return InvalidArgument(std::string(what) + " " + FormatCpuCores(cores) + rule);
+  }
+  return {};
+}
+
+Result<double> ParseCpuCores(std::string_view text, std::string_view what) {
+  const std::string shown(text.substr(0, 32));
+  if (!IsDecimal(text)) {
+    return InvalidArgument(std::string(what) + " '" + shown +
+                           "' is not a number of cores such as 0.5 or 2");
+  }
+  double cores = std::strtod(std::string(text).c_str(), nullptr);
+  if (cores == 0) {
+    return InvalidArgument(std::string(what) + " must be above 0 cores, e.g. 0.5 or 2");
+  }
+  INK_RETURN_IF_ERROR(ValidateCpuCores(cores, what));
+  return cores;
+}
+
+std::string FormatCpuCores(double cores) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", cores);
+  return text;
+}
+
+Status ValidateAppPort(int64_t port, std::string_view what) {
+  if (port < kMinAppPort || port > kMaxAppPort) {
+    return InvalidArgument(std::string(what) + " " + std::to_string(port) + " is out of range " +
+                           std::to_string(kMinAppPort) + "-" + std::to_string(kMaxAppPort));
+  }
+  return {};
 }
 
 }  // namespace ink

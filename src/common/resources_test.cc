@@ -40,5 +40,34 @@ TEST(FormatMemory, ShortestForm) {
   EXPECT_EQ(FormatMemory(1LL << 40), "1t");
 }
 
+TEST(ValidateCpuCores, ZeroIsTheDefaultElseHundredthsUpToTheMaximum) {
+  for (double ok : {0.0, 0.01, 0.25, 0.29, 1.0, 63.99, 64.0}) {
+    EXPECT_TRUE(ValidateCpuCores(ok).ok()) << ok;
+  }
+  for (double bad : {-1.0, 0.001, 0.005, 0.333, 64.01, 1000.0}) {
+    EXPECT_FALSE(ValidateCpuCores(bad).ok()) << bad;
+  }
+  EXPECT_EQ(ValidateCpuCores(0.005).error().message,
+            "cpu 0.005 must be 0 (inkd's default) or 0.01 to 64 cores in steps of 0.01");
+}
+
+TEST(ParseCpuCores, FlagsTakeADecimalNumberOfCoresAboveZero) {
+  EXPECT_DOUBLE_EQ(*ParseCpuCores("0.5", "--default-cpu"), 0.5);
+  EXPECT_DOUBLE_EQ(*ParseCpuCores("2", "--max-cpu"), 2);
+  EXPECT_EQ(ParseCpuCores("two", "--max-cpu").error().message,
+            "--max-cpu 'two' is not a number of cores such as 0.5 or 2");
+  EXPECT_FALSE(ParseCpuCores("0", "--default-cpu").ok());
+  EXPECT_FALSE(ParseCpuCores("-1", "--default-cpu").ok());
+  EXPECT_FALSE(ParseCpuCores("1e3", "--default-cpu").ok());
+  EXPECT_FALSE(ParseCpuCores("65", "--max-cpu").ok());
+}
+
+TEST(ValidateAppPort, OneTo65535) {
+  EXPECT_TRUE(ValidateAppPort(1).ok());
+  EXPECT_TRUE(ValidateAppPort(65535).ok());
+  EXPECT_FALSE(ValidateAppPort(0).ok());
+  EXPECT_EQ(ValidateAppPort(70000).error().message, "port 70000 is out of range 1-65535");
+}
+
 }  // namespace
 }  // namespace ink

@@ -1,32 +1,20 @@
 #include "ink/controller/runtime_policy.h"
 
-#include <cmath>
-#include <cstdio>
-
 #include "ink/common/resources.h"
 
 namespace ink {
-namespace {
-
-std::string Cores(double cpu) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", cpu);
-  return text;
-}
-
-}  // namespace
-
 Status RuntimePolicy::Validate() const {
   if (default_memory_bytes < kMinMemoryLimitBytes || default_memory_bytes > max_memory_bytes) {
     return InvalidArgument("--default-memory " + FormatMemory(default_memory_bytes) +
                            " must be at least 6m and at most --max-memory (" +
                            FormatMemory(max_memory_bytes) + ")");
   }
-  if (!(default_cpu > 0) || !(max_cpu >= default_cpu) || !std::isfinite(max_cpu) ||
-      max_cpu > 1024) {
-    return InvalidArgument("--default-cpu " + Cores(default_cpu) +
-                           " must be above 0 and at most --max-cpu (" + Cores(max_cpu) +
-                           "), which is at most 1024");
+  INK_RETURN_IF_ERROR(ValidateCpuCores(default_cpu, "--default-cpu"));
+  INK_RETURN_IF_ERROR(ValidateCpuCores(max_cpu, "--max-cpu"));
+  if (!(default_cpu > 0) || !(max_cpu >= default_cpu)) {
+    return InvalidArgument("--default-cpu " + FormatCpuCores(default_cpu) +
+                           " must be above 0 and at most --max-cpu (" + FormatCpuCores(max_cpu) +
+                           ")");
   }
   if (pids_limit < 16 || pids_limit > 4'194'304) {
     return InvalidArgument("--default-pids " + std::to_string(pids_limit) +
@@ -59,8 +47,8 @@ Status AdmitSpec(const RuntimePolicy& policy, const ServiceSpec& spec) {
                            " per container; ask for less (or the admin can raise --max-memory)");
   }
   if (spec.cpu > policy.max_cpu) {
-    return InvalidArgument("cpu " + Cores(spec.cpu) + " is above this Ink's maximum of " +
-                           Cores(policy.max_cpu) +
+    return InvalidArgument("cpu " + FormatCpuCores(spec.cpu) + " is above this Ink's maximum of " +
+                           FormatCpuCores(policy.max_cpu) +
                            " cores per container; ask for less (or the admin can raise "
                            "--max-cpu)");
   }

@@ -82,6 +82,10 @@ TEST(RuntimePolicy, ValidateChecksTheFlags) {
   RuntimePolicy cpu;
   cpu.default_cpu = 8;
   EXPECT_NE(cpu.Validate().error().message.find("--max-cpu (4)"), std::string::npos);
+  RuntimePolicy tiny;
+  tiny.default_cpu = 0.005;  // the same rule as a service's cpu (ink/common/resources.h)
+  EXPECT_NE(tiny.Validate().error().message.find("--default-cpu 0.005 must be 0"),
+            std::string::npos);
   RuntimePolicy pids;
   pids.pids_limit = 1;
   EXPECT_FALSE(pids.Validate().ok());

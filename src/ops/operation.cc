@@ -1,6 +1,7 @@
 #include "ink/ops/operation.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -304,6 +305,14 @@ Status ValidateAgainstSchema(const Json& schema, const Json& value, const std::s
                           : has_min ? "at least " + schema["minimum"].dump()
                                     : "at most " + schema["maximum"].dump();
       return InvalidArgument(field + " " + value.dump() + " is out of range: it must be " + range);
+    }
+    if (schema.contains("multipleOf") && schema["multipleOf"].get<double>() > 0) {
+      // Within a millionth of a step: 0.29 / 0.01 is 28.999999999999996 in binary floating point.
+      double steps = v / schema["multipleOf"].get<double>();
+      if (std::fabs(steps - std::round(steps)) > 1e-6) {
+        return InvalidArgument(field + " " + value.dump() + " must be a multiple of " +
+                               schema["multipleOf"].dump());
+      }
     }
   }
   if (value.is_string()) {

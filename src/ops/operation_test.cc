@@ -28,6 +28,17 @@ TEST(Schema, NamesTheFieldAndRange) {
   EXPECT_NE(s.error().message.find("1-65535"), std::string::npos);
 }
 
+TEST(Schema, MultipleOfAllowsWholeStepsOnly) {
+  const Json cpu = {{"type", "number"}, {"minimum", 0}, {"maximum", 64}, {"multipleOf", 0.01}};
+  for (double ok : {0.0, 0.01, 0.29, 0.5, 1.0, 2.57, 64.0}) {
+    EXPECT_TRUE(ValidateAgainstSchema(cpu, ok, "cpu").ok()) << ok;
+  }
+  auto s = ValidateAgainstSchema(cpu, 0.005, "cpu");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "cpu 0.005 must be a multiple of 0.01");
+  EXPECT_FALSE(ValidateAgainstSchema(cpu, 0.333, "cpu").ok());
+}
+
 TEST(Schema, RejectsMissingWrongTypeUnknownAndEnum) {
   auto missing = ValidateAgainstSchema(PortSchema(), Json::object());
   ASSERT_FALSE(missing.ok());

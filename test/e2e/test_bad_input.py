@@ -173,6 +173,7 @@ class BadInput(InkTestCase):
         body = {"service": "web", "image": self.image}
         for flags, extra, code in ((("--memory", "1t"), {"memory": "1t"}, 1),
                                    (("--cpu", "100"), {"cpu": 100}, 2),
+                                   (("--cpu", "0.005"), {"cpu": 0.005}, 2),
                                    (("--port", "70000"), {"port": 70000}, 2),
                                    (("--runtime", "docker"), {"runtime_class": "docker"}, 2)):
             with self.subTest(flags=flags):

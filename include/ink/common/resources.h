@@ -1,6 +1,8 @@
-// Resource sizes as people write them: the one parser of memory limits, used by the API (deploy,
-// update_service), the CLI's client-side check and inkd's --default-memory/--max-memory flags,
-// so all of them accept and refuse the same text with the same words.
+// What a service asks for, as people write it: memory limits, CPU cores, replica counts and the
+// port its app listens on. One rule each, used by the operation schemas of deploy, update_service
+// and plan (so the CLI's client-side check is the same rule), the API's handlers, the build's
+// plan and Containerfile, and inkd's --default-memory/--max-memory/--default-cpu/--max-cpu
+// flags, so all of them accept and refuse the same values with the same words.
 // Pure functions; thread-safe.
 #pragma once
 
@@ -23,5 +25,31 @@ Result<int64_t> ParseMemoryLimit(std::string_view text);
 
 // "512m", "1.5g", "2048k" or "123b": the shortest exact form in the largest unit that fits.
 std::string FormatMemory(int64_t bytes);
+
+// CPU limits in cores. 0 stands for inkd's --default-cpu; any other limit is 0.01 to 64 in steps
+// of 0.01 (podman turns 0.01 into 1 ms of CPU time per 100 ms period, the kernel's smallest
+// quota). The schemas carry these as minimum, maximum and multipleOf.
+inline constexpr double kMinCpuCores = 0.01;
+inline constexpr int kMaxCpuCores = 64;  // an int: the schema says "maximum": 64
+inline constexpr double kCpuCoresStep = 0.01;
+
+// OK for 0 (the default) and 0.01-64 in steps of 0.01; else InvalidArgument naming `what`
+// ("cpu", "--max-cpu") and the rule.
+Status ValidateCpuCores(double cores, std::string_view what = "cpu");
+// Parses a flag's number of cores ("0.5", "2") and checks it with ValidateCpuCores; 0 refused.
+Result<double> ParseCpuCores(std::string_view text, std::string_view what);
+// "0.5", "2", "0.01": the shortest form.
+std::string FormatCpuCores(double cores);
+
+// Replicas a service runs.
+inline constexpr int kMinReplicas = 1;
+inline constexpr int kMaxReplicas = 20;
+
+// The port an app listens on inside its container (not a listen port of Ink's own, where 0
+// means "any").
+inline constexpr int kMinAppPort = 1;
+inline constexpr int kMaxAppPort = 65535;
+// OK for 1-65535; else InvalidArgument "<what> 70000 is out of range 1-65535".
+Status ValidateAppPort(int64_t port, std::string_view what = "port");
 
 }  // namespace ink

@@ -140,7 +140,9 @@ TEST(ParseCommandLine, BadFlagValuesAreUsageErrors) {
   EXPECT_EQ(with("--runtime", "kata"),
             "invalid value for --runtime: runtime_class must be one of [\"gvisor\",\"runc\"]");
   EXPECT_EQ(with("--cpu", "-1"),
-            "invalid value for --cpu: cpu -1 is out of range: it must be in range 0.01-64");
+            "invalid value for --cpu: cpu -1 is out of range: it must be in range 0-64");
+  EXPECT_EQ(with("--cpu", "0.005"),
+            "invalid value for --cpu: cpu 0.005 must be a multiple of 0.01");
   EXPECT_EQ(with("--replicas", "two"),
             "invalid value for --replicas: replicas must be an integer, got string");
   EXPECT_NE(with("--env", "NOVALUE").find("KEY=VALUE"), std::string::npos);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -219,12 +220,9 @@ ink::Result<ink::RuntimePolicy> PolicyFromFlags(std::map<std::string, std::strin
   }
   for (auto [flag, out] :
        {std::pair{"default-cpu", &policy.default_cpu}, std::pair{"max-cpu", &policy.max_cpu}}) {
-    char* end = nullptr;
-    *out = std::strtod(flags[flag].c_str(), &end);
-    if (end == flags[flag].c_str() || *end != '\0') {
-      return ink::InvalidArgument("--" + std::string(flag) + " '" + flags[flag] +
-                                  "' is not a number of cores such as 0.5 or 2");
-    }
+    auto cores = ink::ParseCpuCores(flags[flag], "--" + std::string(flag));
+    if (!cores.ok()) return cores.error();
+    *out = *cores;
   }
   auto pids = ParseCount("default-pids", flags["default-pids"], 16);
   if (!pids.ok()) return pids.error();
@@ -254,12 +252,9 @@ ink::Result<ink::PipelineOptions> BuildOptions(std::map<std::string, std::string
                         &pids, &max_file, &disk}) {
     if (!r->ok()) return r->error();
   }
-  char* end = nullptr;
-  o.build_cpus = std::strtod(flags["build-cpus"].c_str(), &end);
-  if (end == flags["build-cpus"].c_str() || *end != '\0' || o.build_cpus <= 0) {
-    return ink::InvalidArgument("--build-cpus '" + flags["build-cpus"] +
-                                "' is not a number of cores such as 0.5 or 2");
-  }
+  auto build_cpus = ink::ParseCpuCores(flags["build-cpus"], "--build-cpus");
+  if (!build_cpus.ok()) return build_cpus.error();
+  o.build_cpus = *build_cpus;
   o.build_pids = *pids;
   o.build_max_file_bytes = *max_file;
   o.build_disk_bytes = *disk;
@@ -335,7 +330,8 @@ int main(int argc, char** argv) {
       {"default-memory", "512m"},
       {"max-memory", "8g"},
       {"default-cpu", "1"},
-      {"max-cpu", std::to_string(std::max(1u, std::thread::hardware_concurrency()))},
+      {"max-cpu", std::to_string(std::clamp(std::thread::hardware_concurrency(), 1u,
+                                            static_cast<unsigned>(ink::kMaxCpuCores)))},
       {"default-pids", "512"},
       {"http-head-timeout", "10"},
       {"http-body-timeout", "10"},
