@@ -6,7 +6,6 @@
 #include "ink/common/image_reference.h"
 #include "ink/common/names.h"
 #include "ink/common/resources.h"
-#include "ink/common/subprocess.h"
 #include "src/api/operations_internal.h"
 
 namespace ink {
@@ -185,68 +184,14 @@ Status CheckImage(OperationDeps& deps, const Caller& caller, const std::string& 
   if (host == "localhost") {
     return InvalidArgument("image '" + image + "' is not in the local image store");
   }
-  std::vector<std::string> argv = {"skopeo", "inspect", "--raw", "--retry-times", "0"};
-  if (IsLoopbackRegistry(host)) argv.push_back("--tls-verify=false");
-  std::string authfile;
+  std::optional<RegistryAuth> auth;
   auto cred = deps.store.FindRegistryCredential(caller.workspace_id, reference->PullRegistry());
   if (cred.ok()) {
     auto password = deps.secrets.Open(cred->sealed_password);
-    if (password.ok()) {
-      char tmpl[] = "/tmp/ink-auth-XXXXXX";
-      int fd = ::mkstemp(tmpl);  // mode 0600
-      if (fd >= 0) {
-        std::string raw = cred->username + ":" + *password;
-        std::string b64;
-        static const char* kB64 =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        for (size_t i = 0; i < raw.size(); i += 3) {
-          uint32_t n = static_cast<unsigned char>(raw[i]) << 16;
-          if (i + 1 < raw.size()) n |= static_cast<unsigned char>(raw[i + 1]) << 8;
-          if (i + 2 < raw.size()) n |= static_cast<unsigned char>(raw[i + 2]);
-          b64 += kB64[(n >> 18) & 63];
-          b64 += kB64[(n >> 12) & 63];
-          b64 += i + 1 < raw.size() ? kB64[(n >> 6) & 63] : '=';
-          b64 += i + 2 < raw.size() ? kB64[n & 63] : '=';
-        }
-        std::string doc = Json{{"auths", {{host, {{"auth", b64}}}}}}.dump();
-        ssize_t ignored = ::write(fd, doc.data(), doc.size());
-        (void)ignored;
-        ::close(fd);
-        authfile = tmpl;
-        argv.push_back("--authfile");
-        argv.push_back(authfile);
-      }
-    }
-  } else {
-    argv.push_back("--no-creds");
+    if (!password.ok()) return password.error();
+    auth = RegistryAuth{cred->username, *password};
   }
-  argv.push_back("docker://" + image);
-  auto run = RunProcess(argv, std::chrono::seconds(30));
-  if (!authfile.empty()) ::unlink(authfile.c_str());
-  if (!run.ok()) return Unavailable("cannot check the image: " + run.error().message);
-  if (run->exit_code == 0) return {};
-  const std::string& out = run->output;
-  auto has = [&](const char* s) { return out.find(s) != std::string::npos; };
-  if (run->timed_out) {
-    return Unavailable("registry " + host + " did not answer within 30s; check that it is up");
-  }
-  if (has("unauthorized") || has("authentication required") || has("401") || has("denied")) {
-    return InvalidArgument(
-        "registry " + host + " refused access to '" + image + "'" +
-        (cred.ok() ? " with the stored credentials; update them" : "; it needs credentials") +
-        ": run `ink registry login " + host + " --username USER --password-stdin`");
-  }
-  if (has("manifest unknown") || has("not found") || has("NAME_UNKNOWN") || has("404")) {
-    return InvalidArgument("image '" + image + "' was not found in registry " + host +
-                           "; check the repository name and tag");
-  }
-  if (has("connection refused") || has("no such host") || has("dial tcp")) {
-    return InvalidArgument("registry " + host + " cannot be reached (" +
-                           out.substr(0, std::min<size_t>(out.size(), 200)) +
-                           "); check the host and port of the image reference");
-  }
-  return InvalidArgument("image '" + image +
-                         "' cannot be used: " + out.substr(0, std::min<size_t>(out.size(), 300)));
+  return deps.runtime.CheckRegistryImage(image, auth);
 }
 
 // Refuses a deploy whose hostname another service holds, before anything else is checked or

@@ -31,6 +31,9 @@ class RecordingRuntime : public ContainerRuntime {
   Status RemoveNetwork(const std::string&) override { return {}; }
   Status PullImage(const std::string&, const std::optional<RegistryAuth>&) override { return {}; }
   Result<bool> ImageExists(const std::string&) override { return true; }
+  Status CheckRegistryImage(const std::string&, const std::optional<RegistryAuth>&) override {
+    return {};
+  }
   Result<std::string> CreateContainer(const ContainerSpec& spec) override {
     std::lock_guard lock(mu);
     created.push_back(spec);

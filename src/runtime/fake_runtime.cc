@@ -37,6 +37,16 @@ Status FakeRuntime::PullImage(const std::string& reference, const std::optional<
   return {};
 }
 
+Status FakeRuntime::CheckRegistryImage(const std::string& reference,
+                                       const std::optional<RegistryAuth>&) {
+  INK_RETURN_IF_ERROR(Enter("CheckRegistryImage", reference));
+  std::lock_guard lock(mu_);
+  if (missing_images_.count(reference)) {
+    return InvalidArgument("image '" + reference + "' was not found in its registry");
+  }
+  return {};
+}
+
 Result<bool> FakeRuntime::ImageExists(const std::string& reference) {
   INK_RETURN_IF_ERROR(Enter("ImageExists", reference));
   std::lock_guard lock(mu_);

@@ -1,5 +1,4 @@
 // PodmanRuntime: ContainerRuntime over podman's libpod REST API (v4.0.0 paths).
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include "network_isolation.h"
 #include "oom_watcher.h"
 #include "podman_services.h"
+#include "registry_check.h"
 
 namespace ink {
 namespace {
@@ -101,11 +101,7 @@ int64_t ParseTimeMillis(const std::string& text) {
 }
 
 std::string Base64Url(const std::string& data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(n);
+  std::string out = runtime_internal::Base64(data);
   for (char& c : out) {
     if (c == '+') c = '-';
     if (c == '/') c = '_';
@@ -178,6 +174,11 @@ class PodmanRuntime final : public ContainerRuntime {
       return Internal("podman's description of network " + name + " has no bridge interface");
     }
     return parsed["network_interface"].get<std::string>();
+  }
+
+  Status CheckRegistryImage(const std::string& reference,
+                            const std::optional<RegistryAuth>& auth) override {
+    return runtime_internal::CheckRegistryImage(SystemProcessRunner(), reference, auth);
   }
 
   Status PullImage(const std::string& reference, const std::optional<RegistryAuth>& auth) override {

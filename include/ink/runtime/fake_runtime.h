@@ -39,6 +39,10 @@ class FakeRuntime : public ContainerRuntime {
   Status RemoveNetwork(const std::string& name) override;
   Status PullImage(const std::string& reference, const std::optional<RegistryAuth>& auth) override;
   Result<bool> ImageExists(const std::string& reference) override;
+  // OK unless SetMissingImage named `reference` (then InvalidArgument, as a registry without
+  // it answers).
+  Status CheckRegistryImage(const std::string& reference,
+                            const std::optional<RegistryAuth>& auth) override;
   Result<std::string> CreateContainer(const ContainerSpec& spec) override;
   Status StartContainer(const std::string& id) override;
   Status StopContainer(const std::string& id, int timeout_seconds) override;

@@ -85,6 +85,12 @@ class ContainerRuntime {
   virtual Status PullImage(const std::string& reference,
                            const std::optional<RegistryAuth>& auth) = 0;
   virtual Result<bool> ImageExists(const std::string& reference) = 0;
+  // Whether the registry `reference` names has it, asked without pulling (deploy's image
+  // check), with `auth` if given and never with the host's own credentials. InvalidArgument
+  // saying what to fix when it is missing or access is refused; Unavailable when the registry
+  // does not answer.
+  virtual Status CheckRegistryImage(const std::string& reference,
+                                    const std::optional<RegistryAuth>& auth) = 0;
   // Creates (not starts) a container; returns its id.
   virtual Result<std::string> CreateContainer(const ContainerSpec& spec) = 0;
   virtual Status StartContainer(const std::string& id) = 0;
