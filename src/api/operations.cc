@@ -1,7 +1,6 @@
 #include "ink/api/operations.h"
 
 #include <cmath>
-#include <thread>
 
 #include "ink/common/image_reference.h"
 #include "ink/common/names.h"
@@ -315,18 +314,23 @@ Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json
 
 // The service once the controller observes the replicas of `deployment` (its newly active
 // release; "" = no need), so a wait's answer shows the release it waited for: activation comes
-// first, the next controller tick (under a second) observes its replicas. Waits at most 5 s.
+// first, the next controller pass (under a second) observes its replicas and notifies
+// ReplicasKey, which wakes this wait (no polling). Waits at most 5 s.
 Result<Service> ServiceAfter(OperationDeps& deps, const std::string& service_id,
                              const std::string& deployment) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  if (!deployment.empty()) deps.controller.Wake();
-  while (!deployment.empty() && std::chrono::steady_clock::now() < deadline) {
-    auto replicas = deps.controller.Replicas(service_id);
-    if (std::any_of(replicas.begin(), replicas.end(),
-                    [&](const ReplicaStatus& r) { return r.deployment_id == deployment; })) {
-      break;
+  if (!deployment.empty()) {
+    // Subscribed before the first look, so a pass that ends in between is not missed.
+    Watch& changes = deps.store.changes();
+    auto passes = changes.Subscribe({ReplicasKey(service_id)});
+    const auto deadline = changes.clock().Steady() + std::chrono::seconds(5);
+    deps.controller.Wake();
+    auto observed = [&] {
+      auto replicas = deps.controller.Replicas(service_id);
+      return std::any_of(replicas.begin(), replicas.end(),
+                         [&](const ReplicaStatus& r) { return r.deployment_id == deployment; });
+    };
+    while (!observed() && passes->Wait(deadline)) {
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return deps.store.GetServiceById(service_id);
 }

@@ -65,6 +65,19 @@ TEST(FakeClock, CancelledTimersNeverRun) {
   EXPECT_EQ(clock.PendingTimers(), 0u);
 }
 
+// 0 is never a timer: cancelling it returns at once, on an idle clock too (it used to wait for
+// the next timer to start running, forever when none was set).
+TEST(FakeClock, CancellingTimerZeroReturnsAtOnce) {
+  FakeClock clock;
+  EXPECT_FALSE(clock.Cancel(0));
+  bool ran = false;
+  clock.RunAt(clock.Steady() + seconds(1), [&] { ran = true; });
+  EXPECT_FALSE(clock.Cancel(0));
+  clock.Advance(seconds(1));
+  EXPECT_TRUE(ran);
+  EXPECT_FALSE(SystemClock().Cancel(0));
+}
+
 TEST(FakeClock, SleepUntilEndsWhenTheTimeIsAdvancedPastIt) {
   FakeClock clock;
   auto deadline = clock.Steady() + seconds(10);

@@ -32,6 +32,9 @@ class TimerQueue {
   }
 
   bool Cancel(Clock::TimerId id) {
+    // 0 is never a timer, and also what running_ holds while no callback runs: without this,
+    // Cancel(0) waited for the next timer to start (forever on an idle queue).
+    if (id == 0) return false;
     std::unique_lock lock(mu_);
     for (auto it = timers_.begin(); it != timers_.end(); ++it) {
       if (it->first.second == id) {

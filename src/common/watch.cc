@@ -77,6 +77,9 @@ std::string DeploymentKey(std::string_view deployment_id) {
   return "deployment/" + std::string(deployment_id);
 }
 std::string ServiceKey(std::string_view service_id) { return "service/" + std::string(service_id); }
+std::string ReplicasKey(std::string_view service_id) {
+  return "replicas/" + std::string(service_id);
+}
 std::string BuildLogKey(std::string_view deployment_id) {
   return "build-log/" + std::string(deployment_id);
 }

@@ -237,6 +237,8 @@ class ServiceController::Impl {
       std::lock_guard lock(mu_);
       observed_.swap(observed);
     }
+    // deploy {wait} answers once the new release's replicas are seen (ServiceAfter, src/api).
+    for (const auto& entry : by_id) store_.changes().Notify(ReplicasKey(entry.first));
     garbage_.Collect(by_id, active, *containers, keep);
     // From the services as the store has them now, not this pass's snapshot: a rollout started
     // in this pass for a service created since may already have published its promotion.

@@ -76,6 +76,9 @@ class Watch {
 // The keys the store notifies (ink/store/store.h): one per deployment and per service.
 std::string DeploymentKey(std::string_view deployment_id);
 std::string ServiceKey(std::string_view service_id);
+// What the controller observed of a service's replicas (it notifies after every reconcile
+// pass, for each service it saw containers of).
+std::string ReplicasKey(std::string_view service_id);
 // A deployment's build log (the build pipeline notifies it for every line it writes).
 std::string BuildLogKey(std::string_view deployment_id);
 
