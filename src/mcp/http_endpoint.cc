@@ -380,7 +380,10 @@ struct McpHttpEndpoint::Impl {
   bool WantsStream(const Message& request, bool accepts_json) {
     if (!accepts_json) return true;
     if (request.method != "tools/call") return false;
-    const Operation* op = dispatcher.FindTool(request.params.value("name", ""));
+    // params is an object (ParseMessage), but "name" is the client's: any JSON type.
+    auto name = request.params.find("name");
+    if (name == request.params.end() || !name->is_string()) return false;  // an error at once
+    const Operation* op = dispatcher.FindTool(name->get<std::string>());
     if (op == nullptr) return false;  // answered at once with an error
     if (op->with_progress) return true;
     auto meta = request.params.find("_meta");
