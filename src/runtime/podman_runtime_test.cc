@@ -205,10 +205,13 @@ TEST_F(PodmanRuntimeTest, StopIsPromptWithInitAndRemoveIsIdempotent) {
     ASSERT_TRUE(stopped.ok()) << stopped.error().message;
     double stop_ms = MillisSince(t0);
     std::printf("[timing] %s: stop %.0f ms\n", runtime_class.c_str(), stop_ms);
-    EXPECT_LT(stop_ms, 5000) << "SIGTERM should stop `sleep` under catatonit at once";
     auto info = runtime_->InspectContainer(id);
     ASSERT_TRUE(info.ok());
     EXPECT_NE(info->state, "running");
+    // SIGTERM stops `sleep` under catatonit at once: it exits by SIGTERM (143), not by the
+    // SIGKILL podman sends when the 10 s grace runs out (137). Checked by the exit code, not
+    // by the time it took (a loaded machine once took 11 s for the whole test).
+    EXPECT_EQ(info->exit_code, 128 + SIGTERM) << "stop took " << stop_ms << " ms";
     EXPECT_TRUE(runtime_->StopContainer(id, 10).ok()) << "stopping twice is fine";
     t0 = SteadyClock::now();
     Status removed = runtime_->RemoveContainer(id, true);
