@@ -9,6 +9,7 @@
 #include "ink/common/file_lock.h"
 #include "ink/common/log.h"
 #include "ink/common/subprocess.h"
+#include "src/build/build_cgroup.h"
 #include "src/build/pipeline_impl.h"
 
 namespace ink {
@@ -88,6 +89,18 @@ void BuildPipeline::Impl::CleanUpAtStart() {
     fs::remove_all(entry.path(), ec);
   }
   SweepArchives(true);
+  // No build of this instance runs yet: whatever is in its build cgroups was left by an inkd
+  // that died mid-build (build_cgroup.h).
+  if (!options_.cgroup_root.empty()) {
+    auto reaped =
+        build::ReapCgroup(options_.cgroup_root, build::InstanceBuildCgroup(options_.instance));
+    if (!reaped.ok()) {
+      LogWarn("build", reaped.error().message);
+    } else if (reaped->killed != 0) {
+      LogInfo("build", "killed " + std::to_string(reaped->killed) +
+                           " process(es) an earlier inkd's builds left running");
+    }
+  }
 }
 
 void BuildPipeline::Impl::SweepImages() {

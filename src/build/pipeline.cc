@@ -9,6 +9,7 @@
 #include "ink/common/file_lock.h"
 #include "ink/common/log.h"
 #include "ink/common/names.h"
+#include "src/build/build_cgroup.h"
 #include "src/build/build_log.h"
 #include "src/build/build_runner.h"
 #include "src/build/fetch.h"
@@ -75,6 +76,13 @@ BuildPipeline::Impl::~Impl() {
   }
   janitor_cv_.notify_all();
   if (janitor_.joinable()) janitor_.join();
+  // inkd is going away: nothing of its builds may stay (build_cgroup.h), not even the
+  // instance's empty parent cgroup.
+  if (!options_.cgroup_root.empty()) {
+    auto reaped =
+        build::ReapCgroup(options_.cgroup_root, build::InstanceBuildCgroup(options_.instance));
+    if (!reaped.ok()) LogWarn("build", reaped.error().message);
+  }
 }
 
 Result<std::string> BuildPipeline::Impl::FetchSource(
@@ -272,13 +280,18 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
                                                ready.error().message);
     }
   }
-  std::vector<std::string> argv = {
-      options_.podman,
-      "--runtime",
-      options_.build_runtime_guard.empty() ? options_.build_runtime : options_.build_runtime_guard,
-      "build",
-      "--layers",
-      options_.pull_image ? "--pull=never" : "--pull=missing"};
+  std::vector<std::string> argv = {options_.podman};
+  const std::string cgroup = build::BuildCgroup(options_.instance, d.id);
+  if (!options_.cgroup_root.empty()) {
+    // cgroupfs whatever podman's default manager: the parent is a plain path, not a slice.
+    argv.insert(argv.end(), {"--cgroup-manager=cgroupfs"});
+  }
+  argv.insert(
+      argv.end(),
+      {"--runtime",
+       options_.build_runtime_guard.empty() ? options_.build_runtime : options_.build_runtime_guard,
+       "build", "--layers", options_.pull_image ? "--pull=never" : "--pull=missing"});
+  if (!options_.cgroup_root.empty()) argv.push_back("--cgroup-parent=" + cgroup);
   if (!options_.build_runtime_guard.empty()) {
     auto guard = WriteRuntimeGuard(s.workspace_id, work);
     if (!guard.ok()) return fail(ErrorCode::kInternal, guard.error().message);
@@ -335,6 +348,17 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
           std::chrono::duration_cast<std::chrono::milliseconds>(options_.build_timeout - elapsed));
       steps = StepTracker{};
       outcome = build::RunStreaming(spec);
+    }
+  }
+  if (!options_.cgroup_root.empty()) {
+    // podman build gone (done, failed, timed out, stopped) must mean its steps are gone too: a
+    // killed podman leaves a RUN step running (build_cgroup.h).
+    auto reaped = build::ReapCgroup(options_.cgroup_root, cgroup);
+    if (!reaped.ok()) {
+      note("warning: " + reaped.error().message);
+    } else if (reaped->killed != 0) {
+      note("killed " + std::to_string(reaped->killed) +
+           " process(es) the build's steps left running");
     }
   }
   if (!outcome.ok()) return fail(ErrorCode::kUnavailable, outcome.error().message);

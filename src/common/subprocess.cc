@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <optional>
 
 extern char** environ;
@@ -242,6 +243,14 @@ ProcessRunner& SystemProcessRunner() {
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                  std::chrono::milliseconds timeout) {
   return SystemProcessRunner().Run({.argv = argv, .deadline = timeout});
+}
+
+bool ProcessRunning(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  size_t paren = line.rfind(')');  // the command name may hold spaces and parentheses
+  return paren != std::string::npos && line.size() > paren + 2 && line[paren + 2] != 'Z';
 }
 
 }  // namespace ink

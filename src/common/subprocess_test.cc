@@ -14,14 +14,6 @@
 namespace ink {
 namespace {
 
-bool Alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  size_t paren = line.rfind(')');
-  return paren != std::string::npos && line.size() > paren + 2 && line[paren + 2] != 'Z';
-}
-
 TEST(ProcessRunner, CapturesOutputAndTheExitCode) {
   auto r = RunProcess({"sh", "-c", "echo out; echo err >&2; exit 4"}, std::chrono::seconds(30));
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -88,10 +80,10 @@ TEST(ProcessRunner, TheDeadlineKillsTheWholeGroup) {
   ASSERT_GT(background, 0);
   // SIGKILL is delivered when the kernel next schedules the process: on a loaded machine it can
   // still read as sleeping right after Run returns (the CI failure), so give it up to 5 s to die.
-  for (int i = 0; i < 250 && Alive(background); ++i) {
+  for (int i = 0; i < 250 && ProcessRunning(background); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_FALSE(Alive(background));
+  EXPECT_FALSE(ProcessRunning(background));
 }
 
 TEST(ProcessRunner, CheckStopsItWithTheReason) {
@@ -125,10 +117,11 @@ TEST(ProcessRunner, TheChildDiesWithItsParent) {
   ASSERT_GT(n, 0);
   pid_t child = std::atoi(buf);
   ASSERT_GT(child, 0);
-  EXPECT_TRUE(Alive(child));
+  EXPECT_TRUE(ProcessRunning(child));
   ::kill(parent, SIGKILL);
   ::waitpid(parent, nullptr, 0);
-  while (Alive(child)) std::this_thread::yield();  // no time limit: ctest's timeout is the failure
+  while (ProcessRunning(child))
+    std::this_thread::yield();  // no time limit: ctest's timeout is the failure
   SUCCEED();
 }
 

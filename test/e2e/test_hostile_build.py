@@ -27,6 +27,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import harness
@@ -317,6 +318,68 @@ class HostileBuild(InkTestCase):
         for path in (self.inkd.data_dir / "builds").glob("*.log"):
             self.assert_clean(path.read_text())
 
+
+def build_cgroup_dir(instance, deployment_id=None):
+    """The unified (v2) directory of a build cgroup inkd made (build_cgroup.h)."""
+    root = Path("/sys/fs/cgroup")
+    if not (root / "cgroup.controllers").exists():
+        root = root / "unified" if (root / "unified").is_dir() else root / "pids"
+    path = root / f"ink-build-{instance}"
+    return path / deployment_id if deployment_id else path
+
+
+class BuildDiesWithInkd(InkTestCase):
+    """A RUN step never outlives its build or inkd. podman build killed with SIGKILL (inkd's
+    crash, through PR_SET_PDEATHSIG) leaves the step's processes running, reparented to init;
+    every build runs in its own cgroup, which inkd empties when the build ends, when it stops,
+    and when it starts again after a crash. One inkd per case: the interrupted build is resumed
+    when inkd comes back, and would hold the build slot for the next case."""
+
+    def running_step(self, name):
+        src = self.inkd.tmp / f"src-{name}"
+        src.mkdir()
+        (src / "Dockerfile").write_text(
+            BASE + f"RUN echo {unique('run')} step-up-$((6*7)) && sleep 611\n")
+        project = unique("slow")
+        self.inkd.create_project(project)
+        out = self.ink("deploy", src, "--project", project, "--service", name,
+                       "--runtime", "runc", timeout=300)
+        deployment = out.json["deployment"]["id"]
+        log_path = self.inkd.data_dir / "builds" / f"{deployment}.log"
+        wait_until(lambda: log_path.exists() and "step-up-42" in log_path.read_text(),
+                   timeout=300, what="the slow step running")
+        procs = build_cgroup_dir(self.inkd.name, deployment) / "cgroup.procs"
+        pids = [int(p) for p in procs.read_text().split()]
+        self.assertTrue(pids, f"no process in {procs}")
+        self.assertTrue(any("sleep" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
+                            for p in pids if Path(f"/proc/{p}").exists()))
+        return deployment, {p: harness.proc_start_time(p) for p in pids}
+
+    def wait_gone(self, started, timeout):
+        def gone():
+            return all(harness.proc_start_time(p) != t for p, t in started.items())
+        wait_until(gone, timeout=timeout, what="the build step's processes gone")
+
+
+class CrashedInkdsBuild(BuildDiesWithInkd):
+    def test_a_crash_kills_the_step_at_the_next_start(self):
+        _, started = self.running_step("crash")
+        self.inkd.kill9()
+        time.sleep(2)  # podman build is dead by now (its parent died); the step is not
+        orphans = [p for p, t in started.items() if harness.proc_start_time(p) == t]
+        harness.log(f"after inkd's SIGKILL, still running in the build cgroup: {orphans}")
+        self.inkd.start()
+        # (the resumed build then runs the step again, in a fresh cgroup of the same name)
+        self.wait_gone(started, timeout=15)
+
+
+class StoppedInkdsBuild(BuildDiesWithInkd):
+    def test_stopping_inkd_stops_the_step(self):
+        deployment, started = self.running_step("stop")
+        self.inkd.stop()
+        self.wait_gone(started, timeout=5)
+        self.assertFalse(build_cgroup_dir(self.inkd.name, deployment).exists())
+        self.assertFalse(build_cgroup_dir(self.inkd.name).exists())
 
 if __name__ == "__main__":
     harness.main()

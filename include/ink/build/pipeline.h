@@ -10,10 +10,11 @@
 //      (pull_image), then runs `podman --runtime ink-build-runtime build --layers
 //      --pull=never` (every RUN step checked by the runtime guard, runtime_guard.h) on the
 //      build network (build_network) with memory, CPU, pids, file size, disk and time limits
-//      (a failure names the limit it hit), the host CA bundle mounted read-only at /etc/ink/host-ca.crt
-//      for RUN steps, the deployment's variables as a build secret (id "ink-env", a shell file;
-//      never a layer or a build arg) and the labels ink.instance and ink.service, tagging
-//      localhost/ink/build/<service id>:<deployment id>,
+//      (a failure names the limit it hit), in the cgroup /ink-build-<instance>/<deployment id>
+//      (emptied after the build and when inkd starts: build_cgroup.h), the host CA bundle
+//      mounted read-only at /etc/ink/host-ca.crt for RUN steps, the deployment's variables as a
+//      build secret (id "ink-env", a shell file; never a layer or a build arg) and the labels
+//      ink.instance and ink.service, tagging localhost/ink/build/<service id>:<deployment id>,
 //   5. streams every line of git and podman output into DATA/builds/<deployment id>.log, bounded
 //      (head + rolling tail, "N bytes omitted"), secret values masked,
 //   6. on success keeps the images of the newest `keep_images` successful deployments of the
@@ -65,6 +66,10 @@ struct PipelineOptions {
   // secrets live, so the guard lets build steps mount from there.
   std::vector<std::string> storage_dirs = {"/var/lib/containers/storage",
                                            "/run/containers/storage"};
+  // The cgroup file system: every build runs in /ink-build-<instance>/<deployment> (podman
+  // build --cgroup-parent), emptied after the build and when inkd starts, so no step outlives
+  // its build or inkd (src/build/build_cgroup.h). "" = podman's default cgroups (unit tests).
+  std::string cgroup_root = "/sys/fs/cgroup";
   int concurrency = 1;
   std::chrono::seconds build_timeout{1200};
   // Per build: processes and threads of a step (the guard writes it into the step's cgroup),

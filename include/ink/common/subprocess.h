@@ -72,4 +72,8 @@ ProcessRunner& SystemProcessRunner();
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                  std::chrono::milliseconds timeout);
 
+// True while process `pid` exists and has not exited (a zombie counts as gone), from
+// /proc/<pid>/stat.
+bool ProcessRunning(int pid);
+
 }  // namespace ink
