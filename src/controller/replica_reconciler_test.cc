@@ -13,27 +13,19 @@
 #include "ink/common/fake_clock.h"
 #include "ink/runtime/fake_runtime.h"
 #include "job_runner.h"
+#include "test_eventually.h"
 
 namespace ink::controller_internal {
 namespace {
 
 using namespace std::chrono_literals;
+using controller_test::Eventually;
 
 // Every probe says healthy at once.
 class HealthyProber : public Prober {
  public:
   bool Probe(const ProbeTarget&, std::chrono::milliseconds) override { return true; }
 };
-
-// Waits (real time, bounded) until `pred` holds: the reconciler's jobs run on other threads.
-template <typename Pred>
-bool Eventually(Pred pred) {
-  for (int i = 0; i < 10'000; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return pred();
-}
 
 class ReplicaReconcilerTest : public ::testing::Test {
  protected:

@@ -1,6 +1,6 @@
 // Builder: turns a deployment's source (git repository, uploaded archive) into a local image.
 //
-// The ServiceController calls Build() from a deployment's rollout thread when the deployment's
+// The ServiceController calls Build() from a build worker (one rollout step) when the deployment's
 // spec has a `source` and no image yet; the returned reference is recorded with
 // Store::SetDeploymentImage and then rolled out like any image. Implementations queue builds
 // (configurable concurrency), bound their time and memory, keep each deployment's build log,

@@ -27,7 +27,7 @@
 // (fetch + DetectPlan, no build).
 //
 // Created once by inkd's main and shared by the controller (Build) and the API (archives, plan,
-// logs). Every method is thread-safe; Build blocks its caller (a rollout thread).
+// logs). Every method is thread-safe; Build blocks its caller (a controller build worker).
 #pragma once
 
 #include <chrono>

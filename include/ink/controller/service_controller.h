@@ -1,24 +1,26 @@
 // ServiceController: converges running containers to the services and deployments in the Store.
 //
-// Level-triggered: every tick (1 s, or sooner after Wake()) it reads all services and all
-// containers labelled with this inkd instance, and
-//   - drives each unfinished deployment through a rollout on its own thread: pull the image,
-//     create/adopt the replicas (deterministic names + labels, so a restart after kill -9 adopts
-//     instead of duplicating), wait until each accepts TCP on its port, then activate it, point
-//     the routes at it, and drain and remove the previous release. A failed pull or start
-//     leaves the previous release serving and marks the deployment failed with the reason and
-//     the log tail;
-//   - keeps the active deployment's replicas running: a crashed or OOM-killed replica is
-//     recorded as an event (exit code, OOM from the memory cgroup) and recreated with
-//     exponential backoff (1 s doubling to 60 s; reset after 60 s of healthy running); its
-//     health comes from the HealthProber (probes run beside the loop, never in it, so one
-//     tenant's hanging replica delays nobody's pass);
-//   - removes containers of deleted services and of failed or superseded deployments;
-//   - writes the route table (healthy replicas only) for ink-edge (RoutePublisher). A rollout
-//     first points its service's route at the new replicas and activates the deployment only
-//     once ink-edge reports it loaded that route file (edge-status.json); if the edge skips
-//     the entry or does not load it within `route_timeout`, the deployment fails and the
-//     previous release keeps serving. Only a service holding its hostname gets a route.
+// A thin wiring of small reconcilers (each header in src/controller/ says what it converges):
+//   - Rollout (rollout.h): a state machine per unfinished deployment, advanced by the loop on
+//     events (a step's outcome, a readiness probe's result, its own timer): build, pull or find
+//     the image, create/adopt the replicas (deterministic names + labels, so a restart after
+//     kill -9 adopts instead of duplicating), wait until each is ready, point the route at them,
+//     activate, drain and remove the previous release. A failed step leaves the previous release
+//     serving and marks the deployment failed with the reason and the log tail. Its I/O
+//     (RolloutActions) runs on worker pools, at most a few steps per project at once, so one
+//     tenant's stuck registry or podman call delays no other tenant's rollout;
+//   - ReplicaReconciler: keeps the active deployment's replicas running (crash/OOM events,
+//     restart with exponential backoff 1 s doubling to 60 s); health from the HealthProber
+//     (concurrent, bounded per service, per-probe deadlines);
+//   - GarbageCollector: removes containers of deleted services and of failed or superseded
+//     deployments;
+//   - RouteReconciler: writes the route table (healthy replicas only) for ink-edge. A rollout
+//     is activated only once ink-edge reports it loaded the route to the new replicas
+//     (edge-status.json); if the edge skips the entry or does not load it within
+//     `route_timeout`, the deployment fails and the previous release keeps serving. Only a
+//     service holding its hostname gets a route.
+// One loop thread runs a full pass every tick (1 s, or sooner after Wake()) and advances the
+// rollouts between passes; it never blocks on podman, a probe or a build.
 // Start()/Stop() from the owner thread; Wake() and the query methods from any thread.
 #pragma once
 

@@ -1,0 +1,89 @@
+// Internal to the controller: RolloutActions does the I/O a Rollout (rollout.h) asks for: the
+// build, the image check or pull, creating and starting replicas, inspecting and probing them,
+// recording a failure, removing a superseded release. Each method is one blocking action whose
+// result the controller feeds back to the Rollout; EnsureReplica also serves the
+// ReplicaReconciler's restarts.
+//
+// Nothing here waits for time to pass: readiness probes go through a HealthProber (concurrent,
+// bounded per service, each with a deadline), so Check returns what the probes said so far and
+// the Rollout decides when to look again.
+//
+// Thread contract: every method may be called from any thread at once (the controller's
+// JobRunner workers); the store, runtime, builder and probers it uses are thread-safe.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ink/build/builder.h"
+#include "ink/common/secret_box.h"
+#include "ink/controller/health_prober.h"
+#include "ink/controller/runtime_policy.h"
+#include "ink/runtime/runtime.h"
+#include "ink/store/store.h"
+#include "rollout.h"
+
+namespace ink::controller_internal {
+
+// "ink-<instance>-<project>-<service>-<deployment id>-<replica>": unique per instance and
+// deterministic, so a create retried after a crash finds the container instead of duplicating.
+std::string ReplicaContainerName(const std::string& instance, const std::string& project,
+                                 const std::string& service, const std::string& deployment_id,
+                                 int index);
+
+class RolloutActions {
+ public:
+  struct Hooks {
+    // Records an event for the service (kind, message).
+    std::function<void(const Service&, const std::string& deployment_id, const std::string& kind,
+                       const std::string& message)>
+        event;
+    // True once the controller stops (a build in progress is abandoned).
+    std::function<bool()> stopping;
+  };
+
+  // `builder` may be null (deployments with a source then fail). `readiness` probes new
+  // replicas; `liveness` is told about the ones found ready, so the loop routes to them without
+  // waiting for a first liveness probe.
+  RolloutActions(Store& store, ContainerRuntime& runtime, const SecretBox& secrets,
+                 Builder* builder, HealthProber& readiness, HealthProber& liveness,
+                 std::string instance, const RuntimePolicy& policy, Hooks hooks);
+
+  // Builds the deployment's source and records the image (and port) in the store.
+  Result<BuiltImage> Build(const Service& s, const Deployment& d);
+  // Finds the image in the local store or pulls it (with the workspace's credentials). An
+  // Unavailable error means the local look-up itself failed (worth asking again).
+  Status PrepareImage(const Service& s, const Deployment& d);
+  // Ensures every replica of `d` exists and runs; returns their container ids in order.
+  Result<std::vector<std::string>> StartReplicas(const Service& s, const Deployment& d);
+  // Inspects each container and asks for a readiness probe of the running ones.
+  Result<std::vector<ReplicaCheck>> Check(const Service& s, const Deployment& d,
+                                          const std::vector<std::string>& container_ids);
+  // Marks `d` failed with `reason` (plus the log tail of `log_tail_of`, if named), records the
+  // event and removes `d`'s containers.
+  void RecordFailure(const Service& s, const Deployment& d, const std::string& reason,
+                     const std::string& log_tail_of);
+  // Activates `d` in the store and records that it is live.
+  Status Activate(const Service& s, const Deployment& d, const std::string& timings);
+  // Removes every container of `deployment_id` (graceful: stopped first, SIGTERM then 10 s).
+  void RemoveDeployment(const std::string& deployment_id, bool graceful);
+
+  // Finds `d`'s replica `index`, creating and starting it if needed.
+  Result<ContainerInfo> EnsureReplica(const Service& s, const Deployment& d, int index);
+  // The last `lines` lines the container printed (at most 4 KiB).
+  std::string LogTail(const std::string& container_id, int lines);
+
+ private:
+  Store& store_;
+  ContainerRuntime& runtime_;
+  const SecretBox& secrets_;
+  Builder* const builder_;
+  HealthProber& readiness_;
+  HealthProber& liveness_;
+  const std::string instance_;
+  const RuntimePolicy& policy_;
+  const Hooks hooks_;
+};
+
+}  // namespace ink::controller_internal
