@@ -128,6 +128,7 @@ Result<std::vector<ReplicaCheck>> RolloutActions::Check(
 
 void RolloutActions::RecordFailure(const Service& s, const Deployment& d, const std::string& reason,
                                    const std::string& log_tail_of) {
+  if (hooks_.stopping()) return;  // maybe the shutdown's own error: the next inkd looks again
   std::string tail = log_tail_of.empty() ? "" : LogTail(log_tail_of, 20);
   std::string message = reason + (tail.empty() ? "" : "; last log lines:\n" + tail);
   (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kFailed, message);

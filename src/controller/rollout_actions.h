@@ -61,7 +61,8 @@ class RolloutActions {
   Result<std::vector<ReplicaCheck>> Check(const Service& s, const Deployment& d,
                                           const std::vector<std::string>& container_ids);
   // Marks `d` failed with `reason` (plus the log tail of `log_tail_of`, if named), records the
-  // event and removes `d`'s containers.
+  // event and removes `d`'s containers. Does nothing once the controller stops (the failure may
+  // be the shutdown's own doing).
   void RecordFailure(const Service& s, const Deployment& d, const std::string& reason,
                      const std::string& log_tail_of);
   // Activates `d` in the store and records that it is live.

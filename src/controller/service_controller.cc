@@ -32,8 +32,8 @@ using controller_internal::RouteReconciler;
 
 constexpr const char* kLog = "controller";
 
-// A project has at most this many rollout steps (podman and store calls) running at once, so
-// one tenant whose registry or podman calls hang holds a few of the step workers, never all.
+// A project has at most this many image and replica-start steps running at once, so one tenant
+// whose registry or podman calls hang holds a few of the step workers, never all.
 constexpr int kStepsPerProject = 4;
 
 HealthProberOptions ReadinessProbes() {
@@ -188,7 +188,7 @@ class ServiceController::Impl {
   // A step's outcome, applied to its rollout on the loop thread.
   struct Outcome {
     std::string deployment_id;
-    std::string project_id;  // whose step count it releases ("" = a build, not counted)
+    std::string project_id;  // whose step count it releases ("" = not counted)
     std::function<void(Rollout&, Clock::TimePoint)> apply;
   };
   void Deliver(Outcome outcome) {
@@ -229,6 +229,9 @@ class ServiceController::Impl {
     bool poked = false;
     {
       std::lock_guard lock(mu_);
+      // Outcomes seen while stopping may be the shutdown's own errors: the next inkd redoes
+      // the step instead.
+      if (stopping_) return Clock::TimePoint::max();
       outcomes.swap(outcomes_);
       poked = poked_;
       poked_ = false;
@@ -245,11 +248,11 @@ class ServiceController::Impl {
       if (poked) r.machine.Poke(now);
       Rollout::Action action;
       while (true) {
-        // Builds wait in the builder's queue; a finished rollout and a route check take no worker.
+        // Only the steps that may hang on the tenant's own account (a pull from its registry,
+        // creating its containers) count against its share.
         const Rollout::Step step = r.machine.step();
-        bool uncounted = step == Rollout::Step::kBuild || step == Rollout::Step::kDone ||
-                         (step == Rollout::Step::kRoute && r.machine.promoted());
-        if (!uncounted && !r.machine.in_flight() &&
+        bool counted = step == Rollout::Step::kImage || step == Rollout::Step::kStart;
+        if (counted && !r.machine.in_flight() &&
             steps_by_project_[r.service.project_id] >= kStepsPerProject) {
           action = {};  // this project's share is busy: its next outcome wakes the loop
           break;
@@ -285,9 +288,11 @@ class ServiceController::Impl {
     const Service s = r.service;
     const Deployment d = r.machine.deployment();
     const std::string job = "rollout/" + d.id + "/" + std::to_string(++step_sequence_);
+    const bool counted = action == Kind::kPrepareImage || action == Kind::kStartReplicas;
     auto post = [&](std::function<std::function<void(Rollout&, Clock::TimePoint)>()> step) {
-      ++steps_by_project_[s.project_id];
-      steps_.Post(job, [this, id = d.id, project = s.project_id, step = std::move(step)] {
+      std::string project = counted ? s.project_id : "";
+      if (counted) ++steps_by_project_[project];
+      steps_.Post(job, [this, id = d.id, project, step = std::move(step)] {
         Deliver({id, project, step()});
       });
     };

@@ -192,9 +192,10 @@ TEST_F(ServiceControllerTest, ARolloutConvergesAfterACrashAtEveryStep) {
       return crashed || (StatusOf(next) == DeploymentStatus::kActive && Count(previous, "") == 0);
     });
     ASSERT_TRUE(finished);
-    // The crash: the controller stops (the loop first), then the calls it was making return.
+    // The crash: the controller stops (the loop first), then the calls it was making return
+    // (with an error that a stopping controller must not take for the rollout's failure).
     std::thread stopper([&] { controller_->Stop(); });
-    std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(200ms);
     runtime_gate_.Open();
     stopper.join();
     controller_.reset();
