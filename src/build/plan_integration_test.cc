@@ -114,6 +114,13 @@ TEST_P(PlanIntegrationTest, BuildsRunsAndAnswers) {
   build.push_back((kFixtures / app.name / plan->root_directory).string());
   auto started = std::chrono::steady_clock::now();
   auto built = RunProcess(build, 10min);
+  // A cached layer removed meanwhile by another build's or test's image clean-up (tests run
+  // side by side on one image store) fails the cache look-up with "layer not known"; the
+  // pipeline builds once more in that case (pipeline.cc), and so does this test.
+  if (built.ok() && built->exit_code != 0 &&
+      built->output.find("layer not known") != std::string::npos) {
+    built = RunProcess(build, 10min);
+  }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_TRUE(built.ok()) << built.error().message;
