@@ -90,16 +90,19 @@ void BuildPipeline::Impl::CleanUpAtStart() {
   }
   SweepArchives(true);
   // No build of this instance runs yet: whatever is in its build cgroups was left by an inkd
-  // that died mid-build (build_cgroup.h).
-  if (!options_.cgroup_root.empty()) {
-    auto reaped =
-        build::ReapCgroup(options_.cgroup_root, build::InstanceBuildCgroup(options_.instance));
-    if (!reaped.ok()) {
-      LogWarn("build", reaped.error().message);
-    } else if (reaped->killed != 0) {
-      LogInfo("build", "killed " + std::to_string(reaped->killed) +
-                           " process(es) an earlier inkd's builds left running");
-    }
+  // that died mid-build.
+  ReapInstanceCgroups();
+}
+
+void BuildPipeline::Impl::ReapInstanceCgroups() {
+  if (options_.cgroup_root.empty()) return;
+  auto reaped =
+      build::ReapCgroup(options_.cgroup_root, build::InstanceBuildCgroup(options_.instance));
+  if (!reaped.ok()) {
+    LogWarn("build", reaped.error().message);
+  } else if (reaped->killed != 0) {
+    LogInfo("build", "killed " + std::to_string(reaped->killed) +
+                         " process(es) left running in this instance's build cgroups");
   }
 }
 

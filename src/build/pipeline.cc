@@ -76,13 +76,9 @@ BuildPipeline::Impl::~Impl() {
   }
   janitor_cv_.notify_all();
   if (janitor_.joinable()) janitor_.join();
-  // inkd is going away: nothing of its builds may stay (build_cgroup.h), not even the
-  // instance's empty parent cgroup.
-  if (!options_.cgroup_root.empty()) {
-    auto reaped =
-        build::ReapCgroup(options_.cgroup_root, build::InstanceBuildCgroup(options_.instance));
-    if (!reaped.ok()) LogWarn("build", reaped.error().message);
-  }
+  // inkd is going away: nothing of its builds may stay, not even the instance's empty parent
+  // cgroup.
+  ReapInstanceCgroups();
 }
 
 Result<std::string> BuildPipeline::Impl::FetchSource(
@@ -284,7 +280,7 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
   const std::string cgroup = build::BuildCgroup(options_.instance, d.id);
   if (!options_.cgroup_root.empty()) {
     // cgroupfs whatever podman's default manager: the parent is a plain path, not a slice.
-    argv.insert(argv.end(), {"--cgroup-manager=cgroupfs"});
+    argv.push_back("--cgroup-manager=cgroupfs");
   }
   argv.insert(
       argv.end(),

@@ -37,6 +37,9 @@ class BuildPipeline::Impl {
   void PruneLogs(const std::vector<Deployment>& newest_first);
   // gc.cc: removes work trees left by a crash and archives older than the TTL.
   void CleanUpAtStart();
+  // Empties and removes every build cgroup of this instance (build_cgroup.h): at start, what a
+  // crashed inkd's builds left running; when the pipeline goes away, what its builds left.
+  void ReapInstanceCgroups();
   // gc.cc: removes this instance's build images of services that no longer exist (a deleted
   // service's images, once its containers are gone), then the layers no image of this
   // instance uses. The caller holds the image-store lock exclusively. Run after builds and by
