@@ -314,7 +314,7 @@ Result<Json> GetDeployment(OperationDeps& deps, const Caller& caller, const Json
 
 // The service once the controller observes the replicas of `deployment` (its newly active
 // release; "" = no need), so a wait's answer shows the release it waited for: activation comes
-// first, the next controller pass (under a second) observes its replicas and notifies
+// first, the next controller pass (under a second) observes its replicas as serving and notifies
 // ReplicasKey, which wakes this wait (no polling). Waits at most 5 s.
 Result<Service> ServiceAfter(OperationDeps& deps, const std::string& service_id,
                              const std::string& deployment) {
@@ -326,8 +326,12 @@ Result<Service> ServiceAfter(OperationDeps& deps, const std::string& service_id,
     deps.controller.Wake();
     auto observed = [&] {
       auto replicas = deps.controller.Replicas(service_id);
-      return std::any_of(replicas.begin(), replicas.end(),
-                         [&](const ReplicaStatus& r) { return r.deployment_id == deployment; });
+      // Serving in the pass itself: a pass that ran before the activation lists the replica
+      // as starting, with a health result that may predate its readiness (the CI failure
+      // where a service read "crashed" right after its deploy went active).
+      return std::any_of(replicas.begin(), replicas.end(), [&](const ReplicaStatus& r) {
+        return r.deployment_id == deployment && r.role == ReplicaRole::kServing;
+      });
     };
     while (!observed() && passes->Wait(deadline)) {
     }

@@ -134,11 +134,25 @@ class ServiceController::Impl {
 
   std::vector<ReplicaStatus> Replicas(const std::string& service_id,
                                       const std::string& active_deployment_id) const {
-    std::lock_guard lock(mu_);
-    auto it = observed_.find(service_id);
-    if (it == observed_.end()) return {};
-    std::vector<ReplicaStatus> replicas = it->second;
+    std::vector<ReplicaStatus> replicas;
+    {
+      std::lock_guard lock(mu_);
+      auto it = observed_.find(service_id);
+      if (it == observed_.end()) return {};
+      replicas = it->second;
+    }
+    // Health as the prober has it now, not as the last pass read it: a pass that ran while
+    // the release was still starting saw no result yet, and the rollout has since recorded the
+    // replica ready (then activated it): get_service right after "active" must not call the
+    // service crashed.
+    for (auto& r : replicas) {
+      if (auto last = health_.Last(r.container_id)) {
+        r.healthy = last->healthy;
+        r.unprobed = false;
+      }
+    }
     if (active_deployment_id.empty()) return replicas;
+    std::lock_guard lock(mu_);
     for (auto& r : replicas) {
       if (r.deployment_id == active_deployment_id) {
         r.role = ReplicaRole::kServing;
