@@ -5,6 +5,7 @@
 #include <deque>
 #include <filesystem>
 
+#include "ink/build/builder.h"
 #include "src/build/build_runner.h"
 #include "src/build/source_policy.h"
 
@@ -144,7 +145,7 @@ Result<std::string> FetchGit(const BuildSource& source, const std::string& dest,
       if (last_lines.size() > 8) last_lines.pop_front();
     };
     spec.check = [&]() -> std::string {
-      if (options.should_stop && options.should_stop()) return "inkd is stopping";
+      if (options.should_stop && options.should_stop()) return kBuildStopped;
       auto now = std::chrono::steady_clock::now();
       if (now - last_size_check >= std::chrono::seconds(2)) {
         last_size_check = now;
@@ -241,7 +242,7 @@ Status ProbeGit(const BuildSource& source, const std::string& scratch,
     if (last_lines.size() > 8) last_lines.pop_front();
   };
   spec.check = [&]() -> std::string {
-    return options.should_stop && options.should_stop() ? "inkd is stopping" : "";
+    return options.should_stop && options.should_stop() ? kBuildStopped : "";
   };
   auto outcome = RunStreaming(spec);
   if (!outcome.ok()) return outcome.error();

@@ -201,7 +201,7 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
                 "fetching the source failed: " + root.error().message);
   }
   if (!commit.empty()) note("commit " + commit);
-  if (should_stop()) return fail(ErrorCode::kUnavailable, "inkd is stopping");
+  if (should_stop()) return fail(ErrorCode::kUnavailable, kBuildStopped);
 
   progress("detecting the stack");
   auto overrides = ParsePlanOverrides(d.spec.build_settings);
@@ -321,7 +321,7 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
     if (steps.Observe(line)) progress("building: step " + steps.step + " " + steps.instruction);
   };
   DiskWatch disk(options_);
-  spec.check = [&]() -> std::string { return should_stop() ? "inkd is stopping" : disk.Check(); };
+  spec.check = [&]() -> std::string { return should_stop() ? kBuildStopped : disk.Check(); };
   auto started = std::chrono::steady_clock::now();
   // Builds hold the host's image-store lock shared; image garbage collection (here and in
   // other inkd instances on this host) takes it exclusive, so no prune deletes a cached layer
@@ -370,9 +370,9 @@ Result<BuiltImage> BuildPipeline::Impl::Build(
   }
   if (!outcome->stopped.empty()) {
     // inkd stopping is worth a retry; a limit the build ran into is the source's doing.
-    return fail(outcome->stopped == "inkd is stopping" ? ErrorCode::kUnavailable
-                                                       : ErrorCode::kInvalidArgument,
-                "the build was stopped: " + outcome->stopped);
+    return fail(
+        outcome->stopped == kBuildStopped ? ErrorCode::kUnavailable : ErrorCode::kInvalidArgument,
+        "the build was stopped: " + outcome->stopped);
   }
   if (!outcome->ok()) {
     std::string where =

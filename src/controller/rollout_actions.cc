@@ -29,7 +29,8 @@ RolloutActions::RolloutActions(Store& store, ContainerRuntime& runtime, const Se
       policy_(policy),
       hooks_(std::move(hooks)) {}
 
-Result<BuiltImage> RolloutActions::Build(const Service& s, const Deployment& d) {
+Result<BuiltImage> RolloutActions::Build(const Service& s, const Deployment& d,
+                                         const std::function<bool()>& cancelled) {
   if (builder_ == nullptr) {
     return FailedPrecondition("this inkd cannot build from source (no builder configured)");
   }
@@ -39,7 +40,7 @@ Result<BuiltImage> RolloutActions::Build(const Service& s, const Deployment& d) 
       [&](const std::string& phase) {
         (void)store_.UpdateDeploymentStatus(d.id, DeploymentStatus::kBuilding, phase);
       },
-      hooks_.stopping);
+      [&] { return hooks_.stopping() || cancelled(); });
   if (!image.ok()) return image.error();
   INK_RETURN_IF_ERROR(store_.SetDeploymentImage(d.id, image->image, image->port));
   int port = image->port > 0 ? image->port : d.spec.port;

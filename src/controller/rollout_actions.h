@@ -51,7 +51,10 @@ class RolloutActions {
                  std::string instance, const RuntimePolicy& policy, Hooks hooks);
 
   // Builds the deployment's source and records the image (and port) in the store.
-  Result<BuiltImage> Build(const Service& s, const Deployment& d);
+  // `cancelled` says the deployment was superseded or its service deleted: the build is
+  // abandoned as when inkd stops.
+  Result<BuiltImage> Build(const Service& s, const Deployment& d,
+                           const std::function<bool()>& cancelled);
   // Finds the image in the local store or pulls it (with the workspace's credentials). An
   // Unavailable error means the local look-up itself failed (worth asking again).
   Status PrepareImage(const Service& s, const Deployment& d);

@@ -313,7 +313,14 @@ class ServiceController::Impl {
     switch (action) {
       case Kind::kBuild:
         builds_.Post(job, [this, s, d] {
-          auto image = actions_.Build(s, d);
+          auto image = actions_.Build(s, d, [this, id = d.id] {
+            std::lock_guard lock(mu_);
+            return cancelled_builds_.count(id) > 0;
+          });
+          {
+            std::lock_guard lock(mu_);
+            cancelled_builds_.erase(d.id);
+          }
           Deliver({d.id, "", [image](Rollout& m, Clock::TimePoint t) { m.Built(image, t); }});
         });
         return;
@@ -460,8 +467,17 @@ class ServiceController::Impl {
       auto current = store_.GetServiceById(service_id);
       return !current.ok() && current.error().code == ErrorCode::kNotFound;
     };
+    // An aborted rollout's build stops at once: it would otherwise hold a build slot until it
+    // ended (up to the build timeout) while the service's next deployment waits behind it.
+    auto abort = [&](Running& r, const std::string& reason) {
+      const bool building = r.machine.step() == Rollout::Step::kBuild && r.machine.in_flight();
+      r.machine.Abort(reason, now);
+      if (!building || r.machine.step() != Rollout::Step::kFailing) return;
+      std::lock_guard lock(mu_);  // the build job erases it once the build returned
+      cancelled_builds_.insert(r.machine.deployment().id);
+    };
     for (auto& [id, r] : rollouts_) {
-      if (deleted(r.service.id)) r.machine.Abort("the service was deleted", now);
+      if (deleted(r.service.id)) abort(r, "the service was deleted");
     }
     auto unfinished = store_.ListUnfinishedDeployments();
     if (!unfinished.ok()) return ids;
@@ -474,6 +490,15 @@ class ServiceController::Impl {
                                             "superseded by " + d.id + " before it finished");
       }
       newest[d.service_id] = d;
+    }
+    // A newer deployment cancels a build in progress (as on Railway). Later steps are bounded
+    // by the health timeout and may already have written "active" to the store (the Activate
+    // step runs before its outcome reaches the machine): they finish as they are.
+    for (auto& [id, r] : rollouts_) {
+      auto it = newest.find(r.service.id);
+      if (it != newest.end() && it->second.id != id && r.machine.step() == Rollout::Step::kBuild) {
+        abort(r, "superseded by " + it->second.id + " before it finished");
+      }
     }
     std::set<std::string> busy;  // services with a rollout
     for (const auto& [id, r] : rollouts_) busy.insert(r.service.id);
@@ -559,6 +584,7 @@ class ServiceController::Impl {
   bool poked_ = false;                                  // a readiness probe changed
   std::map<std::string, std::string> rollout_service_;  // deployment id → service id
   std::set<std::string> draining_;  // superseded deployments still serving in-flight requests
+  std::set<std::string> cancelled_builds_;  // deployments whose build must stop (aborted)
   std::map<std::string, std::vector<ReplicaStatus>> observed_;
   std::map<std::string, Deployment> deployment_cache_;  // only .spec is read: it never changes
   int container_count_ = 0;

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "ink/build/builder.h"
 #include "ink/common/fake_clock.h"
 #include "ink/runtime/fake_runtime.h"
 #include "test_eventually.h"
@@ -37,6 +38,25 @@ class FakeProber : public Prober {
 
  private:
   Gate gate_;
+};
+
+// Builds "src-hang" until told to stop (and says whether it was), anything else at once.
+class FakeBuilder : public Builder {
+ public:
+  Result<BuiltImage> Build(const Deployment& d, const Service&,
+                           const std::function<void(const std::string&)>&,
+                           const std::function<bool()>& should_stop) override {
+    if (d.spec.source == "src-hang") {
+      while (!should_stop()) std::this_thread::sleep_for(1ms);
+      stopped_ = true;
+      return Unavailable("stopped");
+    }
+    return BuiltImage{"localhost/built:" + d.id, 0};
+  }
+  bool stopped() const { return stopped_; }
+
+ private:
+  std::atomic<bool> stopped_{false};
 };
 
 class ServiceControllerTest : public ::testing::Test {
@@ -65,7 +85,7 @@ class ServiceControllerTest : public ::testing::Test {
     options.health_timeout = 600s;                // fake time runs fast beside the real threads
     options.policy.allow_runc = true;
     controller_ = std::make_unique<ServiceController>(*store_, runtime_, *box_, clock_, options,
-                                                      nullptr, &prober_);
+                                                      &builder_, &prober_);
     controller_->Start();
   }
 
@@ -77,8 +97,9 @@ class ServiceControllerTest : public ::testing::Test {
   // Deploys `image` as `service` of `project`; returns the deployment id.
   std::string Deploy(const std::string& project, const std::string& service,
                      const std::string& image, int replicas = 1,
-                     const std::string& health_check_path = "") {
+                     const std::string& health_check_path = "", const std::string& source = "") {
     ServiceSpec spec;
+    spec.source = source;
     spec.health_check_path = health_check_path;
     spec.image = image;
     spec.replicas = replicas;
@@ -131,6 +152,7 @@ class ServiceControllerTest : public ::testing::Test {
   FakeClock clock_;
   FakeRuntime runtime_;
   FakeProber prober_;
+  FakeBuilder builder_;
   Gate runtime_gate_;
   std::string dir_;
   std::unique_ptr<Store> store_;
@@ -234,6 +256,21 @@ TEST_F(ServiceControllerTest, ADeployAndADeleteOfTheSameServiceLeaveNothingBehin
   }
   EXPECT_EQ(StatusOf(other), DeploymentStatus::kActive);
   EXPECT_EQ(static_cast<int>(runtime_.containers().size()), 1);
+}
+
+// A new deploy cancels the build in progress (it would hold a build slot until its timeout
+// while the new deployment waited behind it); so does deleting the service.
+TEST_F(ServiceControllerTest, ANewerDeployOrADeleteStopsTheBuildInProgress) {
+  StartController();
+  std::string hung = Deploy("p", "web", "", 1, "", "src-hang");
+  ASSERT_TRUE(Converge([&] { return StatusOf(hung) == DeploymentStatus::kBuilding; }));
+  std::string next = Deploy("p", "web", "img:2");
+  EXPECT_GE(TimeToActive(next), 0ms);
+  EXPECT_TRUE(builder_.stopped());
+  auto d = store_->GetDeployment(workspace_, hung);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->status, DeploymentStatus::kFailed);
+  EXPECT_NE(d->message.find("superseded by " + next), std::string::npos) << d->message;
 }
 
 TEST_F(ServiceControllerTest, FiftyDeploysAtOnceAllGoLive) {

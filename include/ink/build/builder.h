@@ -15,6 +15,11 @@
 
 namespace ink {
 
+// Why a build ended early when its `should_stop` said so (inkd stopping, or the deployment
+// superseded or its service deleted).
+inline constexpr const char* kBuildStopped =
+    "cancelled (inkd is stopping, or a newer deploy or a delete of the service superseded it)";
+
 // What a build produced: the image, and the port its plan says the app listens on.
 struct BuiltImage {
   std::string image;
@@ -27,7 +32,8 @@ class Builder {
   // Builds `deployment` of `service` and returns the local image reference it produced.
   // The port comes from the plan (EXPOSE, ink.json, or the deploy's --port override).
   // `progress` receives short phase notes ("cloning", "building step 3/7") for the deployment's
-  // message; `should_stop` is polled and, when true, the build is abandoned (inkd stopping).
+  // message; `should_stop` is polled and, when true, the build is abandoned (inkd stopping, or the
+  // deployment superseded or its service deleted).
   // A failure's message names the cause and ends with the tail of the build log.
   virtual Result<BuiltImage> Build(const Deployment& deployment, const Service& service,
                                    const std::function<void(const std::string&)>& progress,
