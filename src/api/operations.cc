@@ -5,6 +5,7 @@
 #include "ink/common/image_reference.h"
 #include "ink/common/names.h"
 #include "ink/common/resources.h"
+#include "ink/common/service_addresses.h"
 #include "src/api/operations_internal.h"
 
 namespace ink {
@@ -19,9 +20,7 @@ Json ProjectJson(const Project& p) {
 
 std::string ServiceUrl(const OperationDeps& deps, const std::string& service,
                        const std::string& project) {
-  std::string url = "http://" + deps.controller.HostFor(service, project);
-  if (deps.edge_port != 80) url += ":" + std::to_string(deps.edge_port);
-  return url;
+  return PublicServiceUrl(service, project, deps.platform_domain, deps.edge_port);
 }
 
 Json DeploymentJson(const Deployment& d) {

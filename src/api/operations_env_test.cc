@@ -145,7 +145,7 @@ TEST_F(EnvOperationsTest, BadInputIsRejectedWithoutEchoingValuesAndChangesNothin
   EXPECT_EQ(store_->ListDeployments(caller_.workspace_id, ServiceId())->size(), 1u);
 }
 
-TEST_F(EnvOperationsTest, ControllerGivesTheContainerTheDeploymentsSnapshotPlusPort) {
+TEST_F(EnvOperationsTest, ControllerGivesTheContainerTheDeploymentsSnapshotPlusInjected) {
   MustCall("deploy", {{"service", "web"},
                       {"image", "localhost/ink/echo:test"},
                       {"port", 9090},
@@ -156,7 +156,13 @@ TEST_F(EnvOperationsTest, ControllerGivesTheContainerTheDeploymentsSnapshotPlusP
                                         [&] { return !runtime_.created.empty(); }));
   std::map<std::string, std::string> want = kNasty;
   want["PORT"] = "9090";
+  want["INK_SERVICE"] = "web";
+  want["INK_PROJECT"] = "demo";
+  want["INK_PRIVATE_URL"] = "http://web.demo.internal:9090";
+  want["INK_PUBLIC_URL"] = "http://web-demo.localhost:8080";  // as get_service reports it
   EXPECT_EQ(runtime_.created.front().env, want);
+  EXPECT_EQ(runtime_.created.front().network_aliases,
+            (std::vector<std::string>{"web", "web.demo.internal"}));
   for (const auto& [key, value] : runtime_.created.front().labels) ExpectNoValueIn(value);
 }
 

@@ -4,6 +4,7 @@
 
 #include "ink/common/image_reference.h"
 #include "ink/common/log.h"
+#include "ink/common/service_addresses.h"
 #include "ink/controller/service_controller.h"
 #include "replica_reconciler.h"
 
@@ -18,7 +19,8 @@ std::string ReplicaContainerName(const std::string& instance, const std::string&
 
 RolloutActions::RolloutActions(Store& store, ContainerRuntime& runtime, const SecretBox& secrets,
                                Builder* builder, HealthProber& readiness, HealthProber& liveness,
-                               std::string instance, const RuntimePolicy& policy, Hooks hooks)
+                               std::string instance, const RuntimePolicy& policy,
+                               std::string platform_domain, int edge_port, Hooks hooks)
     : store_(store),
       runtime_(runtime),
       secrets_(secrets),
@@ -27,6 +29,8 @@ RolloutActions::RolloutActions(Store& store, ContainerRuntime& runtime, const Se
       liveness_(liveness),
       instance_(std::move(instance)),
       policy_(policy),
+      platform_domain_(std::move(platform_domain)),
+      edge_port_(edge_port),
       hooks_(std::move(hooks)) {}
 
 Result<BuiltImage> RolloutActions::Build(const Service& s, const Deployment& d,
@@ -193,12 +197,18 @@ Result<ContainerInfo> RolloutActions::EnsureReplica(const Service& s, const Depl
     }
     spec.env[variable.name] = std::move(*value);
   }
-  if (!spec.env.count("PORT")) spec.env["PORT"] = std::to_string(d.spec.port);
+  InjectVariables({.service = s.name,
+                   .project = project->name,
+                   .platform_domain = platform_domain_,
+                   .edge_port = edge_port_,
+                   .port = d.spec.port},
+                  spec.env);
   spec.labels = {{kLabelInstance, instance_},   {kLabelWorkspace, s.workspace_id},
                  {kLabelProject, s.project_id}, {kLabelService, s.id},
                  {kLabelDeployment, d.id},      {kLabelReplica, std::to_string(index)}};
   spec.network = project->network;
-  spec.network_aliases = {s.name};
+  // Every replica of every release carries the names, so they survive redeploys and restarts.
+  spec.network_aliases = PrivateServiceAliases(s.name, project->name);
   // The policy in force now, whatever was allowed when the spec was stored.
   INK_RETURN_IF_ERROR(ApplyRuntimePolicy(policy_, d.spec, &spec));
   auto id = runtime_.CreateContainer(spec);

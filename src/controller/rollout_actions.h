@@ -48,7 +48,8 @@ class RolloutActions {
   // waiting for a first liveness probe.
   RolloutActions(Store& store, ContainerRuntime& runtime, const SecretBox& secrets,
                  Builder* builder, HealthProber& readiness, HealthProber& liveness,
-                 std::string instance, const RuntimePolicy& policy, Hooks hooks);
+                 std::string instance, const RuntimePolicy& policy, std::string platform_domain,
+                 int edge_port, Hooks hooks);
 
   // Builds the deployment's source and records the image (and port) in the store.
   // `cancelled` says the deployment was superseded or its service deleted: the build is
@@ -73,7 +74,8 @@ class RolloutActions {
   // Removes every container of `deployment_id` (graceful: stopped first, SIGTERM then 10 s).
   void RemoveDeployment(const std::string& deployment_id, bool graceful);
 
-  // Finds `d`'s replica `index`, creating and starting it if needed.
+  // Finds `d`'s replica `index`, creating and starting it if needed. A new replica carries the
+  // service's private DNS names and Ink's injected variables (service_addresses.h).
   Result<ContainerInfo> EnsureReplica(const Service& s, const Deployment& d, int index);
   // The last `lines` lines the container printed (at most 4 KiB).
   std::string LogTail(const std::string& container_id, int lines);
@@ -87,6 +89,8 @@ class RolloutActions {
   HealthProber& liveness_;
   const std::string instance_;
   const RuntimePolicy& policy_;
+  const std::string platform_domain_;  // with edge_port_: where the edge serves the service
+  const int edge_port_;
   const Hooks hooks_;
 };
 

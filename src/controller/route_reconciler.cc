@@ -5,6 +5,7 @@
 
 #include "ink/common/log.h"
 #include "ink/common/names.h"
+#include "ink/common/service_addresses.h"
 
 namespace ink::controller_internal {
 
@@ -18,7 +19,7 @@ RouteReconciler::RouteReconciler(
       observed_(std::move(observed)) {}
 
 std::string RouteReconciler::HostFor(const std::string& service, const std::string& project) const {
-  return ServiceHostLabel(service, project) + "." + platform_domain_;
+  return PublicServiceHost(service, project, platform_domain_);
 }
 
 bool RouteReconciler::Unrouted(const std::string& service_id) const {

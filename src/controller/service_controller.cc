@@ -77,7 +77,7 @@ class ServiceController::Impl {
         builds_(8, nullptr),           // builds wait in the builder's own queue
         actions_(
             store, runtime, secrets, builder, readiness_, health_, options_.instance,
-            options_.policy,
+            options_.policy, options_.platform_domain, options_.edge_port,
             {.event =
                  [this](const Service& s, const std::string& deployment_id, const std::string& kind,
                         const std::string& message) { Event(s, deployment_id, kind, message); },

@@ -50,6 +50,7 @@ struct ControllerOptions {
   std::string edge_status_path;
   std::chrono::seconds route_timeout{15};  // for the edge to load a rollout's route
   std::string platform_domain = "localhost";
+  int edge_port = 8080;  // where ink-edge listens: part of each replica's INK_PUBLIC_URL
   std::chrono::milliseconds tick{1000};
   std::chrono::seconds pull_timeout{600};
   std::chrono::seconds health_timeout{60};

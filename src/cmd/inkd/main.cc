@@ -520,6 +520,7 @@ int main(int argc, char** argv) {
   // active only once that report shows its route.
   controller_options.edge_status_path = data_dir + "/edge-status.json";
   controller_options.platform_domain = flags["platform-domain"];
+  controller_options.edge_port = edge_port;
   controller_options.policy = *policy;
   ink::ServiceController controller(**store, **runtime, *secrets, ink::SystemClock(),
                                     controller_options, &builds);
