@@ -154,14 +154,20 @@ class PodmanRuntime final : public ContainerRuntime {
     return IsolateBridge(*bridge);
   }
 
+  // The bridge's rules go first, while this network still holds the bridge name: netavark
+  // gives a freed name (the lowest podmanN) to the next network created, by any inkd, and
+  // forgetting the rules after the removal could delete that new network's isolation. If the
+  // removal fails, the network gets its rules back.
   Status RemoveNetwork(const std::string& name) override {
     auto bridge = BridgeOf(name);
-    auto response = Call("runc", "DELETE", "/networks/" + http::UrlEncode(name), "", 60s);
-    if (!response.ok()) return response.error();
-    if (response->status == 404) return {};
-    INK_RETURN_IF_ERROR(Check(*response, "removing network " + name));
     if (bridge.ok()) ForgetBridge(*bridge);
-    return {};
+    auto response = Call("runc", "DELETE", "/networks/" + http::UrlEncode(name), "", 60s);
+    Status removed = response.ok() ? Status{} : Status{response.error()};
+    if (removed.ok() && response->status != 404) {
+      removed = Check(*response, "removing network " + name);
+    }
+    if (!removed.ok() && bridge.ok()) (void)IsolateBridge(*bridge);
+    return removed;
   }
 
   // The bridge interface of a podman network ("podman3").

@@ -433,9 +433,11 @@ class Inkd:
                     bridges.append(podman_json("network", "inspect", net)[0]["network_interface"])
                 except (AssertionError, LookupError, ValueError):
                     pass
-            podman("network", "rm", "-f", *nets, check=False)
+            # Rules first, while the networks hold the bridge names: a name freed by the
+            # removal can go at once to another test's new network, whose rules must stay.
             for bridge in bridges:
                 forget_bridge_rules(bridge)
+            podman("network", "rm", "-f", *nets, check=False)
         vols = podman("volume", "ls", "-q", "--filter", label, check=False).stdout.split()
         if vols:
             podman("volume", "rm", "-f", *vols, check=False)
@@ -623,7 +625,8 @@ class InkTestCase(unittest.TestCase):
 def forget_bridge_rules(bridge):
     """Removes the firewall rules inkd installed for a project bridge (network_isolation.h):
     inkd removes them when it deletes a network itself, but teardown deletes networks behind its
-    back, and a later network (anyone's) reusing the bridge name would inherit them."""
+    back, and a later network (anyone's) reusing the bridge name would inherit them. Call it
+    before removing the network (see remove_podman_objects)."""
     for chain in ("INK-ISOLATION-1", "INK-ISOLATION-2", "INK-INPUT", "INK-EGRESS"):
         listed = run(["iptables", "-w", "5", "-S", chain], check=False)
         for line in listed.stdout.splitlines():
