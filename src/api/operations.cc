@@ -207,9 +207,9 @@ Status CheckHostnameFree(OperationDeps& deps, const Caller& caller, const Projec
                                             claim->project_name + "'"
                                       : "a service of another workspace";
   return AlreadyExists("service '" + service + "' in project '" + project.name +
-                       "' would be served at " + deps.controller.HostFor(service, project.name) +
-                       ", which " + holder +
-                       " already has; choose another service name (or project name)");
+                       "' would be served at " +
+                       PublicServiceHost(service, project.name, deps.platform_domain) + ", which " +
+                       holder + " already has; choose another service name (or project name)");
 }
 
 Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input) {

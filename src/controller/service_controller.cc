@@ -165,10 +165,6 @@ class ServiceController::Impl {
     return replicas;
   }
 
-  std::string HostFor(const std::string& service, const std::string& project) const {
-    return routes_.HostFor(service, project);
-  }
-
   int ContainerCount() const {
     std::lock_guard lock(mu_);
     return container_count_;
@@ -604,9 +600,6 @@ void ServiceController::ForgetNetwork(const std::string& n) { impl_->ForgetNetwo
 std::vector<ReplicaStatus> ServiceController::Replicas(const std::string& id,
                                                        const std::string& active) const {
   return impl_->Replicas(id, active);
-}
-std::string ServiceController::HostFor(const std::string& s, const std::string& p) const {
-  return impl_->HostFor(s, p);
 }
 int ServiceController::ContainerCount() const { return impl_->ContainerCount(); }
 Status ServiceController::RuntimeStatus() const { return impl_->RuntimeStatus(); }

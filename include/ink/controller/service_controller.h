@@ -107,8 +107,6 @@ class ServiceController {
   // store (the last pass may predate an activation); "" = as the last pass saw it.
   std::vector<ReplicaStatus> Replicas(const std::string& service_id,
                                       const std::string& active_deployment_id = "") const;
-  // The hostname a service is served at: "<service>-<project>.<platform domain>".
-  std::string HostFor(const std::string& service, const std::string& project) const;
   // Number of containers seen in the last pass; whether the runtime answered.
   int ContainerCount() const;
   Status RuntimeStatus() const;
