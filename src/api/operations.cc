@@ -467,6 +467,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterBuildOperations(table, deps);
   RegisterSourceOperations(table, deps);
   RegisterEnvOperations(table, deps);
+  RegisterExecOperations(table, deps);
 }
 
 }  // namespace ink

@@ -51,6 +51,8 @@ Status DeploySource(OperationDeps& deps, const Caller& caller, const Json& input
 void RegisterBuildOperations(OperationTable& table, OperationDeps& deps);
 // The workspace's ssh deploy key (operations_sources.cc).
 void RegisterSourceOperations(OperationTable& table, OperationDeps& deps);
+// One-off commands in a running replica (operations_exec.cc).
+void RegisterExecOperations(OperationTable& table, OperationDeps& deps);
 
 // Build logs (operations_build.cc), shared by get_build_logs and get_logs {build: true}.
 // FindDeployment resolves input.deployment in the caller's workspace; CheckHasBuildLog says

@@ -7,30 +7,17 @@ namespace {
 
 class DeploymentLogsTest : public api_test::OperationsTest {
  protected:
-  // Deploys web from an image and returns the deployment id.
-  std::string Deploy() {
-    Json out = MustCall("deploy", {{"service", "web"}, {"image", "localhost/ink/echo:test"}});
-    return out["deployment"]["id"];
-  }
   void AddContainer(const std::string& id, const std::string& deployment,
                     const std::string& replica, std::vector<std::string> lines,
                     const std::string& workspace = "") {
-    ContainerInfo info;
-    info.id = id;
-    info.labels = {{kLabelWorkspace, workspace.empty() ? caller_.workspace_id : workspace},
-                   {kLabelService, ServiceId()},
-                   {kLabelDeployment, deployment},
-                   {kLabelReplica, replica}};
-    std::lock_guard lock(runtime_.mu);
-    runtime_.containers.push_back(info);
-    runtime_.logs[id] = std::move(lines);
+    AddReplicaContainer(id, deployment, replica, "running", workspace, std::move(lines));
   }
   Result<Json> Logs(Json input) { return table_.Invoke(*table_.Find("get_logs"), caller_, input); }
 };
 
 TEST_F(DeploymentLogsTest, JustTheDeploymentGivesItsReplicasOutputLabelled) {
-  std::string first = Deploy();
-  std::string second = Deploy();
+  std::string first = DeployWeb();
+  std::string second = DeployWeb();
   AddContainer("c-old", first, "0", {"2026-01-01T00:00:01.000000000Z old release"});
   AddContainer("c-1", second, "1", {"2026-01-01T00:00:03.000000000Z listening on 8080"});
   AddContainer("c-0", second, "0",
@@ -65,7 +52,7 @@ TEST_F(DeploymentLogsTest, JustTheDeploymentGivesItsReplicasOutputLabelled) {
 }
 
 TEST_F(DeploymentLogsTest, SaysWhyThereAreNoReplicas) {
-  std::string id = Deploy();
+  std::string id = DeployWeb();
   auto logs = Logs({{"deployment", id}});
   ASSERT_TRUE(logs.ok()) << logs.error().message;
   EXPECT_EQ((*logs)["runtime_log"]["lines"], Json::array());
@@ -73,7 +60,7 @@ TEST_F(DeploymentLogsTest, SaysWhyThereAreNoReplicas) {
 }
 
 TEST_F(DeploymentLogsTest, RefusesAnotherServiceUnknownIdsAndMissingFields) {
-  std::string id = Deploy();
+  std::string id = DeployWeb();
   auto other = Logs({{"deployment", id}, {"project", "demo"}, {"service", "api"}});
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.error().message.find("belongs to service 'web'"), std::string::npos);
@@ -95,7 +82,7 @@ TEST_F(DeploymentLogsTest, RefusesAnotherServiceUnknownIdsAndMissingFields) {
 }
 
 TEST_F(DeploymentLogsTest, TheServiceFormStillReadsEveryReplica) {
-  std::string id = Deploy();
+  std::string id = DeployWeb();
   AddContainer("c-0", id, "0", {"2026-01-01T00:00:02.000000000Z hello"});
   auto logs = Logs({{"project", "demo"}, {"service", "web"}});
   ASSERT_TRUE(logs.ok()) << logs.error().message;

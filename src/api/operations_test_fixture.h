@@ -75,11 +75,19 @@ class RecordingRuntime : public ContainerRuntime {
     return {};
   }
 
+  Result<ExecResult> Exec(const std::string& id, const ExecRequest& request) override {
+    std::lock_guard lock(mu);
+    execs.emplace_back(id, request);
+    return exec_result;
+  }
+
   std::mutex mu;
   std::condition_variable changed;
-  std::vector<ContainerSpec> created;                    // guarded by mu
-  std::vector<ContainerInfo> containers;                 // guarded by mu
-  std::map<std::string, std::vector<std::string>> logs;  // guarded by mu
+  std::vector<std::pair<std::string, ExecRequest>> execs;  // guarded by mu
+  ExecResult exec_result;                                  // guarded by mu
+  std::vector<ContainerSpec> created;                      // guarded by mu
+  std::vector<ContainerInfo> containers;                   // guarded by mu
+  std::map<std::string, std::vector<std::string>> logs;    // guarded by mu
 };
 
 class OperationsTest : public ::testing::Test {
@@ -128,6 +136,30 @@ class OperationsTest : public ::testing::Test {
 
   std::string ServiceId() {
     return store_->ListServices(caller_.workspace_id, ProjectId())->at(0).id;
+  }
+
+  // Deploys service web of project demo from an image; returns the deployment id.
+  std::string DeployWeb() {
+    Json out = MustCall("deploy", {{"service", "web"}, {"image", "localhost/ink/echo:test"}});
+    return out["deployment"]["id"];
+  }
+
+  // Puts into the runtime a container of web's `deployment`, replica `replica`, in the
+  // caller's workspace (or `workspace`), in `state`, with `log_lines` as its stdout.
+  void AddReplicaContainer(const std::string& id, const std::string& deployment,
+                           const std::string& replica, const std::string& state = "running",
+                           const std::string& workspace = "",
+                           std::vector<std::string> log_lines = {}) {
+    ContainerInfo info;
+    info.id = id;
+    info.state = state;
+    info.labels = {{kLabelWorkspace, workspace.empty() ? caller_.workspace_id : workspace},
+                   {kLabelService, ServiceId()},
+                   {kLabelDeployment, deployment},
+                   {kLabelReplica, replica}};
+    std::lock_guard lock(runtime_.mu);
+    runtime_.containers.push_back(info);
+    runtime_.logs[id] = std::move(log_lines);
   }
   std::string ProjectId() { return store_->GetProject(caller_.workspace_id, "demo")->id; }
 

@@ -107,6 +107,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareSourceOperations(ops);
     DeclareEnvOperations(ops);
     DeclareGitOperations(ops);
+    DeclareExecOperations(ops);
     return ops;
   }();
   return catalog;

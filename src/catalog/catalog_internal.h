@@ -33,5 +33,6 @@ void DeclareBuildOperations(std::vector<Operation>& ops);
 void DeclareSourceOperations(std::vector<Operation>& ops);
 void DeclareEnvOperations(std::vector<Operation>& ops);
 void DeclareGitOperations(std::vector<Operation>& ops);
+void DeclareExecOperations(std::vector<Operation>& ops);
 
 }  // namespace ink::catalog_internal

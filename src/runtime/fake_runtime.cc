@@ -150,6 +150,31 @@ Status FakeRuntime::StreamLogs(const std::string& id, const LogOptions&,
   return {};
 }
 
+Result<ExecResult> FakeRuntime::Exec(const std::string& id, const ExecRequest& request) {
+  INK_RETURN_IF_ERROR(Enter("Exec", id));
+  ExecFunction exec;
+  {
+    std::lock_guard lock(mu_);
+    auto it = containers_.find(id);
+    if (it == containers_.end()) return NotFound("no such container " + id);
+    if (it->second.state != "running") {
+      return FailedPrecondition("container " + id + " is " + it->second.state + ", not running");
+    }
+    exec = exec_;
+  }
+  if (exec) return exec(id, request);
+  ExecResult result;
+  for (const auto& arg : request.argv) {
+    result.stdout_data += (result.stdout_data.empty() ? "" : " ") + arg;
+  }
+  return result;
+}
+
+void FakeRuntime::SetExec(ExecFunction exec) {
+  std::lock_guard lock(mu_);
+  exec_ = std::move(exec);
+}
+
 void FakeRuntime::SetHook(Hook hook) {
   std::lock_guard lock(mu_);
   hook_ = std::move(hook);

@@ -5,19 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "stdcopy_frame_test_util.h"
+
 namespace ink::runtime_internal {
 namespace {
 
-std::string Frame(int stream, const std::string& payload) {
-  std::string header(8, '\0');
-  header[0] = static_cast<char>(stream);
-  uint32_t n = static_cast<uint32_t>(payload.size());
-  header[4] = static_cast<char>(n >> 24);
-  header[5] = static_cast<char>(n >> 16);
-  header[6] = static_cast<char>(n >> 8);
-  header[7] = static_cast<char>(n);
-  return header + payload;
-}
+using runtime_test::Frame;
 
 struct Collected {
   std::vector<std::string> lines;  // "stream:line"

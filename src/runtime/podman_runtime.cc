@@ -1,4 +1,5 @@
 // PodmanRuntime: ContainerRuntime over podman's libpod REST API (v4.0.0 paths).
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "exec_stream.h"
 #include "ink/common/image_reference.h"
 #include "ink/common/json.h"
 #include "ink/common/log.h"
@@ -24,6 +26,7 @@ namespace ink {
 namespace {
 
 using namespace std::chrono_literals;
+using runtime_internal::ExecOutput;
 using runtime_internal::LogFrameDecoder;
 using runtime_internal::OomWatcher;
 using runtime_internal::PodmanServices;
@@ -427,6 +430,59 @@ class PodmanRuntime final : public ContainerRuntime {
     }
     if (!stopped) decoder.Finish(on_line);
     return {};
+  }
+
+  Result<ExecResult> Exec(const std::string& id, const ExecRequest& request) override {
+    if (request.argv.empty()) return InvalidArgument("exec needs a command");
+    Json create = {{"Cmd", request.argv},
+                   {"AttachStdin", !request.stdin_data.empty()},
+                   {"AttachStdout", true},
+                   {"AttachStderr", true}};
+    auto created =
+        Call("runc", "POST", "/containers/" + http::UrlEncode(id) + "/exec", create.dump(), 30s);
+    if (!created.ok()) return created.error();
+    if (created->status == 409 || created->status == 500) {
+      return FailedPrecondition("cannot run a command in container " + id +
+                                ": it is not running (podman: " + created->body.substr(0, 256) +
+                                ")");
+    }
+    INK_RETURN_IF_ERROR(Check(*created, "creating an exec session in container " + id));
+    std::string exec_id = Json::parse(created->body, nullptr, false).value("Id", "");
+    if (exec_id.empty()) return Internal("podman answered exec create without an Id");
+    auto endpoint = http::Endpoint::Parse(services_->endpoint("runc"));
+    if (!endpoint.ok()) return endpoint.error();
+    ExecOutput output(request.max_output_bytes);
+    // At the timeout: SIGKILL to the session's process. Under crun that is the command itself;
+    // under gVisor it is `runsc exec`, so the session ends (exit 137) but what the command
+    // started inside the sandbox may outlive it (RUNTIME-NOTES, docs/API.md).
+    auto kill_session = [&] {
+      auto inspect = Call("runc", "GET", "/exec/" + exec_id + "/json", "", 10s);
+      if (!inspect.ok() || inspect->status >= 300) return;
+      int pid = Json::parse(inspect->body, nullptr, false).value("Pid", 0);
+      if (pid > 1) ::kill(pid, SIGKILL);
+    };
+    auto streamed = runtime_internal::RunExecStream(
+        endpoint->unix_path, kApi, exec_id, request.stdin_data,
+        std::chrono::steady_clock::now() + std::chrono::seconds(request.timeout_seconds), 10s,
+        kill_session, output);
+    if (!streamed.ok()) return streamed.error();
+    ExecResult result;
+    output.MoveTo(result);
+    result.timed_out = streamed->timed_out;
+    // The exit code is recorded once conmon saw the process end; it may lag the stream's end.
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      auto inspect = Call("runc", "GET", "/exec/" + exec_id + "/json", "", 10s);
+      if (!inspect.ok()) return inspect.error();
+      INK_RETURN_IF_ERROR(Check(*inspect, "inspecting exec session " + exec_id));
+      auto j = Json::parse(inspect->body, nullptr, false);
+      if (!j.value("Running", false)) {
+        result.exit_code = j.value("ExitCode", 0);
+        break;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    if (result.timed_out && result.exit_code == 0) result.exit_code = 137;
+    return result;
   }
 
  private:

@@ -224,6 +224,55 @@ TEST_F(PodmanRuntimeTest, StopIsPromptWithInitAndRemoveIsIdempotent) {
   }
 }
 
+TEST_F(PodmanRuntimeTest, ExecGivesExitCodeSplitStreamsStdinAndKillsAtTimeout) {
+  for (const std::string runtime_class : {"gvisor", "runc"}) {
+    auto id = CreateAndStart(Spec("exec-" + runtime_class, runtime_class, {"sleep", "infinity"}));
+    ASSERT_FALSE(id.empty());
+    auto t0 = SteadyClock::now();
+    auto ran = runtime_->Exec(
+        id, {.argv = {"sh", "-c", "echo to-out; echo to-err >&2; exit 7"}, .timeout_seconds = 30});
+    ASSERT_TRUE(ran.ok()) << ran.error().message;
+    std::printf("[timing] %s: exec %.0f ms\n", runtime_class.c_str(), MillisSince(t0));
+    EXPECT_EQ(ran->exit_code, 7) << runtime_class;
+    EXPECT_EQ(ran->stdout_data, "to-out\n");
+    EXPECT_EQ(ran->stderr_data, "to-err\n");
+    EXPECT_FALSE(ran->timed_out);
+
+    auto piped = runtime_->Exec(id, {.argv = {"sh", "-c", "tr a-z A-Z; echo done >&2"},
+                                     .stdin_data = "hello $HOME 'x'\n",
+                                     .timeout_seconds = 30});
+    ASSERT_TRUE(piped.ok()) << piped.error().message;
+    EXPECT_EQ(piped->exit_code, 0) << runtime_class;
+    EXPECT_EQ(piped->stdout_data, "HELLO $HOME 'X'\n") << runtime_class;
+    EXPECT_EQ(piped->stderr_data, "done\n");
+
+    auto bounded = runtime_->Exec(
+        id, {.argv = {"sh", "-c", "head -c 5000 /dev/zero"}, .max_output_bytes = 1000});
+    ASSERT_TRUE(bounded.ok()) << bounded.error().message;
+    EXPECT_EQ(bounded->stdout_data.size(), 1000u);
+    EXPECT_TRUE(bounded->stdout_truncated);
+
+    t0 = SteadyClock::now();
+    auto slow = runtime_->Exec(id, {.argv = {"sleep", "60"}, .timeout_seconds = 2});
+    ASSERT_TRUE(slow.ok()) << slow.error().message;
+    double slow_ms = MillisSince(t0);
+    std::printf("[timing] %s: exec killed after %.0f ms\n", runtime_class.c_str(), slow_ms);
+    EXPECT_TRUE(slow->timed_out) << runtime_class;
+    EXPECT_EQ(slow->exit_code, 137) << runtime_class;
+    EXPECT_LT(slow_ms, 15000);
+
+    auto missing = runtime_->Exec(id, {.argv = {"no-such-command-here"}, .timeout_seconds = 10});
+    if (missing.ok()) {
+      EXPECT_NE(missing->exit_code, 0) << runtime_class;
+    }
+    ASSERT_TRUE(runtime_->StopContainer(id, 5).ok());
+    auto stopped = runtime_->Exec(id, {.argv = {"true"}});
+    ASSERT_FALSE(stopped.ok());
+    EXPECT_EQ(stopped.error().code, ErrorCode::kFailedPrecondition) << stopped.error().message;
+    ASSERT_TRUE(runtime_->RemoveContainer(id, true).ok());
+  }
+}
+
 TEST_F(PodmanRuntimeTest, ForceRemovesRunningContainer) {
   auto id = CreateAndStart(Spec("force", "runc", {"sleep", "infinity"}));
   ASSERT_FALSE(id.empty());

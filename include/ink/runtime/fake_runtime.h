@@ -52,8 +52,14 @@ class FakeRuntime : public ContainerRuntime {
   Result<ContainerInfo> InspectContainer(const std::string& id) override;
   Status StreamLogs(const std::string& id, const LogOptions& options,
                     const LogLineCallback& on_line) override;
+  // Answers with the SetExec function's result (default: exit 0, argv joined by spaces on
+  // stdout) for a running container; NotFound / FailedPrecondition otherwise.
+  Result<ExecResult> Exec(const std::string& id, const ExecRequest& request) override;
 
   // Test controls.
+  using ExecFunction =
+      std::function<Result<ExecResult>(const std::string& id, const ExecRequest& request)>;
+  void SetExec(ExecFunction exec);
   void SetHook(Hook hook);
   // Images that are neither local nor pullable (NotFound).
   void SetMissingImage(const std::string& reference);
@@ -76,6 +82,7 @@ class FakeRuntime : public ContainerRuntime {
 
   mutable std::mutex mu_;  // guards everything below
   Hook hook_;
+  ExecFunction exec_;
   std::map<std::string, ContainerInfo> containers_;
   std::map<std::string, ContainerSpec> specs_;
   std::map<std::string, std::vector<std::string>> logs_;

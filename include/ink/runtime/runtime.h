@@ -66,6 +66,23 @@ struct LogOptions {
   bool timestamps = false;
 };
 
+// A command to run in a running container (ContainerRuntime::Exec).
+struct ExecRequest {
+  std::vector<std::string> argv;      // non-empty; argv[0] is looked up in the container's PATH
+  std::string stdin_data;             // written to the command's stdin, which is then closed
+  int timeout_seconds = 60;           // killed (SIGKILL) when it runs longer
+  size_t max_output_bytes = 1 << 20;  // per stream; the rest is read and dropped
+};
+
+struct ExecResult {
+  int exit_code = 0;  // 137 after a kill at the timeout
+  std::string stdout_data;
+  std::string stderr_data;
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  bool timed_out = false;  // the command was killed at the timeout
+};
+
 // One log line from a container; `stream` is "stdout" or "stderr".
 using LogLineCallback = std::function<bool(std::string_view stream, std::string_view line)>;
 
@@ -106,6 +123,13 @@ class ContainerRuntime {
   // container goes away.
   virtual Status StreamLogs(const std::string& id, const LogOptions& options,
                             const LogLineCallback& on_line) = 0;
+  // Runs `request.argv` in running container `id` and waits for it (at most the timeout, then
+  // kills it). NotFound: no such container; FailedPrecondition: not running, or the command
+  // does not exist in it. A command's non-zero exit is a result, not an error.
+  virtual Result<ExecResult> Exec(const std::string& id, const ExecRequest& request) {
+    (void)id, (void)request;
+    return FailedPrecondition("this runtime cannot run commands in containers");
+  }
 };
 
 struct PodmanOptions {

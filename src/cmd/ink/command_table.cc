@@ -258,6 +258,12 @@ std::vector<CommandSpec> BuildCommands() {
                       "deployment's build and runtime logs, or with --build DEP its build log."}));
   c.push_back(FromOperation("get_build_logs", CommandId::kBuildLogs));
   c.push_back(FromOperation(
+      "exec", CommandId::kExec,
+      {.description = "Put `--` before the command so its own flags are not read as ink's:\n"
+                      "  ink exec web --project demo -- sh -c 'psql -c \"select 1\"'\n"
+                      "Prints the command's stdout and stderr as they are and exits with its "
+                      "exit code (124 if it was killed at --timeout; 1 if ink itself failed)."}));
+  c.push_back(FromOperation(
       "plan", CommandId::kPlan,
       {.optional_positionals = {"DIR"},
        .description = "Prints the detected stack, commands, port, decisions and warnings; with "

@@ -81,6 +81,7 @@ enum class CommandId {
   kPlan,
   kProjectsGet,
   kBuildLogs,
+  kExec,
 };
 
 struct CommandSpec {

@@ -421,6 +421,8 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunProjectsGet(session);
     case CommandId::kBuildLogs:
       return RunBuildLogs(session, session.Input());
+    case CommandId::kExec:
+      return RunExec(session);
   }
   return kExitUsage;
 }

@@ -31,6 +31,31 @@ int RunServicesRestart(Session& s) {
   return ReportDeployment(s, *response, service, project);
 }
 
+int RunExec(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.CallOperation(s.Input());
+  if (!response) return s.exit_code();
+  const Json& r = *response;
+  if (s.json()) {
+    s.PrintJson(r);
+  } else {
+    s.out() << r.value("stdout", "");
+    s.out().flush();
+    s.err() << r.value("stderr", "");
+  }
+  for (const char* stream : {"stdout", "stderr"}) {
+    if (r.value(std::string(stream) + "_truncated", false)) {
+      s.err() << "ink: " << stream << " was cut at 1 MiB\n";
+    }
+  }
+  if (r.value("timed_out", false)) {
+    s.err() << "ink: the command was killed at the timeout (--timeout)\n";
+    return 124;  // as timeout(1) says it
+  }
+  int code = r.value("exit_code", 0);
+  return code < 0 || code > 255 ? kExitFailed : code;
+}
+
 int RunRollback(Session& s) {
   const Invocation& inv = s.invocation();
   if (!s.Connect()) return s.exit_code();

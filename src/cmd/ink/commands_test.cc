@@ -438,3 +438,31 @@ TEST_F(CommandsTest, HelpAndVersionNeedNoServer) {
 
 }  // namespace
 }  // namespace ink::cli
+
+namespace ink::cli {
+namespace {
+
+TEST_F(CommandsTest, ExecPrintsTheStreamsAndExitsWithTheCommandsCode) {
+  Reply(200, {{"exit_code", 3},
+              {"stdout", "out\n"},
+              {"stderr", "err\n"},
+              {"stdout_truncated", false},
+              {"stderr_truncated", false},
+              {"timed_out", false}});
+  ASSERT_EQ(Run({"exec", "web", "--project", "demo", "--timeout", "5", "--", "sh", "-c", "exit 3",
+                 "--not-a-flag"}),
+            3);
+  EXPECT_EQ(script_.sent.back().target, "/v1/projects/demo/services/web/exec");
+  EXPECT_EQ(script_.sent.back().body,
+            (Json{{"command", {"sh", "-c", "exit 3", "--not-a-flag"}}, {"timeout", 5}}));
+  EXPECT_EQ(out_.str(), "out\n");
+  EXPECT_NE(err_.str().find("err\n"), std::string::npos);
+
+  Reply(200, {{"exit_code", 137}, {"stdout", ""}, {"stderr", ""}, {"timed_out", true}});
+  EXPECT_EQ(Run({"exec", "web", "--project", "demo", "--", "sleep", "99"}), 124);
+  EXPECT_NE(err_.str().find("killed at the timeout"), std::string::npos) << err_.str();
+  EXPECT_EQ(Run({"exec", "web", "--project", "demo"}), 2);  // no command
+}
+
+}  // namespace
+}  // namespace ink::cli
