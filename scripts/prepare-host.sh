@@ -12,6 +12,8 @@ PACKAGES=(
   # containers: podman drives crun (builds, runc class) and runsc (gVisor class)
   podman crun runc runsc buildah skopeo containernetworking-plugins netavark aardvark-dns
   catatonit mmdebstrap slirp4netns fuse-overlayfs uidmap iptables
+  # Ink's own firewall table (src/runtime/network_isolation.h)
+  nftables
   # tests and benchmarks: local registry, peers for the proxy benchmark, load generator
   docker-registry apache2-utils nginx-light haproxy wrk curl jq python3 sqlite3 gcc libc6-dev
   # builds from source: libarchive (checked unpacking of uploads), git (clones), tar (ink deploy DIR)
@@ -91,4 +93,16 @@ insecure = true
 location = "localhost:5000"
 insecure = true
 CONF
+# Ink's project isolation moved from iptables chains (INK-*) to its own nftables table (inet ink,
+# src/runtime/network_isolation.h): drop the old chains, whose rules name bridges that netavark
+# has since given to other networks.
+for hook in FORWARD INPUT; do
+  for chain in INK-ISOLATION-1 INK-EGRESS INK-INPUT; do
+    while iptables -w 5 -D "$hook" -j "$chain" 2>/dev/null; do :; done
+  done
+done
+for chain in INK-ISOLATION-1 INK-ISOLATION-2 INK-INPUT INK-EGRESS INK-CONTAINER-INPUT INK-CONTAINER-EGRESS; do
+  iptables -w 5 -F "$chain" 2>/dev/null || true
+  iptables -w 5 -X "$chain" 2>/dev/null || true
+done
 echo "prepare-host: ok"

@@ -23,7 +23,7 @@ import hashlib
 import http.client
 import json as jsonlib
 import os
-import shlex
+import re
 import shutil
 import signal
 import socket
@@ -623,19 +623,44 @@ class InkTestCase(unittest.TestCase):
 
 
 def forget_bridge_rules(bridge):
-    """Removes the firewall rules inkd installed for a project bridge (network_isolation.h):
-    inkd removes them when it deletes a network itself, but teardown deletes networks behind its
-    back, and a later network (anyone's) reusing the bridge name would inherit them. Call it
-    before removing the network (see remove_podman_objects)."""
-    for chain in ("INK-ISOLATION-1", "INK-ISOLATION-2", "INK-INPUT", "INK-EGRESS"):
-        listed = run(["iptables", "-w", "5", "-S", chain], check=False)
-        for line in listed.stdout.splitlines():
-            words = shlex.split(line)
-            if words[:2] != ["-A", chain]:
-                continue
-            if any(words[i] in ("-i", "-o") and words[i + 1] == bridge
-                   for i in range(len(words) - 1)):
-                run(["iptables", "-w", "5", "-D", *words[1:]], check=False)
+    """Removes a project bridge from Ink's nftables sets (network_isolation.h): inkd removes it
+    when it deletes a network itself, but teardown deletes networks behind its back, and a later
+    network (anyone's) reusing the bridge name would inherit the entry. Call it before removing
+    the network (see remove_podman_objects). Adding first makes the delete never fail."""
+    q = '"' + bridge + '"'
+    batch = (f"add element inet ink bridges {{ {q} }}\n"
+             f"add element inet ink same_bridge {{ {q} . {q} }}\n"
+             f"delete element inet ink bridges {{ {q} }}\n"
+             f"delete element inet ink same_bridge {{ {q} . {q} }}\n")
+    subprocess.run(["nft", "-f", "-"], input=batch, text=True, capture_output=True, check=False)
+
+
+def isolation_rules():
+    """Ink's nftables table, as `nft list table inet ink` prints it (read, never probed)."""
+    return run(["nft", "list", "table", "inet", "ink"]).stdout
+
+
+def assert_bridge_isolated(case, bridge):
+    """Asserts that Ink's table isolates `bridge`: it is in both sets, the forward chain rejects
+    169.254.0.0/16 and drops bridge-to-bridge traffic, and what a container sends to the host
+    gets only replies and DNS (no traffic goes to the metadata address: the rules are read)."""
+    text = isolation_rules()
+    sets = {}
+    for name, body in re.findall(r"set (\w+) \{(.*?)\n\t\}", text, re.S):
+        sets[name] = body
+    case.assertIn(f'"{bridge}"', sets.get("bridges", ""), text)
+    case.assertIn(f'"{bridge}" . "{bridge}"', sets.get("same_bridge", ""), text)
+    chains = dict(re.findall(r"chain (\w+) \{(.*?)\n\t\}", text, re.S))
+    forward = [l.strip() for l in chains.get("forward", "").splitlines() if l.strip()]
+    case.assertIn("hook forward priority filter - 10", forward[0])
+    case.assertRegex(forward[1], r"iifname @bridges ip daddr 169\.254\.0\.0/16 .*reject")
+    case.assertIn("iifname . oifname @same_bridge accept", forward[2])
+    case.assertRegex(forward[3], r"iifname @bridges oifname @bridges .*drop")
+    case.assertIn("iifname @bridges jump container_input", chains.get("input", ""))
+    host_input = [l.strip() for l in chains.get("container_input", "").splitlines() if l.strip()]
+    case.assertIn("ct state established,related accept", host_input[0])  # replies first
+    case.assertIn("th dport 53 accept", host_input[1])
+    case.assertIn("reject", host_input[-1])  # then nothing else
 
 
 def insecure_registries_conf(tmp, hosts):

@@ -16,7 +16,7 @@ through the real pipeline (inkd, podman build, buildah, crun) of one inkd.
 - Network: a RUN step (bash /dev/tcp) reaches neither a container the test deployed in another
   project, nor inkd's API port, nor a listener the test starts on every host address (through
   the build network's gateway, which the host itself reaches); the build network's rules for
-  the host and for 169.254.0.0/16 are read with iptables -S (never probed).
+  the host and for 169.254.0.0/16 are read with nft (never probed).
 
 Every probe prints "PROBE <name> ..." when it ran and "REACHED <name>" only if it got an
 answer; the test asserts the first and never the second.
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import harness
 import test_isolation as isolation
-from harness import InkTestCase, podman, podman_json, unique, wait_until
+from harness import InkTestCase, assert_bridge_isolated, podman, podman_json, unique, wait_until
 
 BASE = "FROM localhost/ink/base:bookworm\n"
 
@@ -154,17 +154,11 @@ class HostileBuild(InkTestCase):
 
     def test_build_network_has_the_host_and_metadata_rules(self):
         """The build network is this instance's own, not podman's default, and carries the
-        rules of a project network (read with iptables -S; no traffic goes to 169.254/16)."""
+        rules of a project network (read with nft; no traffic goes to 169.254/16)."""
         self.build("netrules", BASE + "RUN echo BUSTER\n")
         bridge = self.build_bridge()
         self.assertNotEqual(bridge, "podman0")
-        rules = isolation.iptables_rules
-        self.assertIn(f"-A INK-INPUT -i {bridge} ", rules("INK-INPUT"))
-        self.assertIn(f"-A INK-EGRESS -i {bridge} ", rules("INK-EGRESS"))
-        self.assertIn(f"-A INK-ISOLATION-1 -i {bridge} ", rules("INK-ISOLATION-1"))
-        self.assertIn(f"-A INK-ISOLATION-2 -o {bridge} ", rules("INK-ISOLATION-2"))
-        self.assertRegex(rules("INK-CONTAINER-EGRESS"), r"-d 169\.254\.0\.0/16 .*-j REJECT")
-        self.assertIn("-j REJECT", rules("INK-CONTAINER-INPUT").splitlines()[-1])
+        assert_bridge_isolated(self, bridge)
 
     def traversals(self):
         """Dockerfiles that use buildah 1.28's traversals on `data` (inkd's data dir), /proc/1,

@@ -1,4 +1,4 @@
-// The process runner: every program Ink runs to completion (skopeo, git, podman build, iptables,
+// The process runner: every program Ink runs to completion (skopeo, git, podman build, nft,
 // ssh-keygen) goes through it, so each one gets the same guarantees:
 //   - argv only, never a shell; the program is looked up in PATH before the fork;
 //   - an environment given whole (or inkd's own), a working directory, stdin from /dev/null or
