@@ -14,9 +14,10 @@ class Exec(InkTestCase):
         self.ink("deploy", "--image", self.image, "--project", project, "--service", "web",
                  "--port", "8080", "--wait")
 
-        def ink_exec(*command, flags=(), **kw):
+        def ink_exec(*command, flags=(), input="", **kw):
+            # input="": an empty pipe, since ink exec reads a stdin that is not a terminal.
             return self.ink("exec", "web", "--project", project, *flags, "--", *command,
-                            json=False, check=False, **kw)
+                            json=False, check=False, input=input, **kw)
 
         res = ink_exec("sh", "-c", "echo to-out; echo to-err >&2; exit 3")
         self.assertEqual(res.rc, 3, res)
@@ -35,6 +36,14 @@ class Exec(InkTestCase):
         # tr a-z A-Z maps ASCII only: the unicode bytes come back untouched.
         self.assertEqual(res.stdout, "LINE ONE $HOME 'Q' \"D\"\nZWEI üNïCODE\n", res)
 
+        # Without --stdin, ink's own stdin (a pipe here) goes to the command.
+        res = ink_exec("sh", "-c", "tr a-z A-Z", input="piped ünï\nline 2")
+        self.assertEqual(res.rc, 0, res)
+        self.assertEqual(res.stdout, "PIPED üNï\nLINE 2", res)
+        res = ink_exec("cat", input="x" * ((1 << 20) + 1))
+        self.assertEqual(res.rc, 2, res)
+        self.assertIn("more than 1048576 bytes", res.stderr, res)
+
         t0 = time.monotonic()
         res = ink_exec("sleep", "60", flags=("--timeout", "2"))
         took = time.monotonic() - t0
@@ -45,7 +54,7 @@ class Exec(InkTestCase):
 
         # The JSON answer says it too.
         j = self.ink("exec", "web", "--project", project, "--timeout", "1", "--json", "--",
-                     "sleep", "30", json=False, check=False)
+                     "sleep", "30", json=False, check=False, input="")
         self.assertIn('"timed_out": true', j.stdout.replace('":true', '": true'), j)
 
         # Bad input: a clear error (exit 1 or 2), nothing runs.
@@ -55,7 +64,7 @@ class Exec(InkTestCase):
             (("exec", "web", "--project", project, "--timeout", "601", "--", "true"), "timeout"),
             (("exec", "web", "--project", project), "COMMAND"),
         ]:
-            res = self.ink(*args, json=False, check=False)
+            res = self.ink(*args, json=False, check=False, input="")
             self.assertIn(res.rc, (1, 2), res)
             self.assertIn(says.lower(), res.stderr.lower(), res)
         # (Workspace scoping is covered by api_test's ExecTest: e2e has one workspace.)

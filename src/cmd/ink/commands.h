@@ -35,6 +35,7 @@ struct CliEnv {
   TransportFactory connect;
   Clock& clock;
   std::function<void(std::chrono::milliseconds)> sleep;  // between --wait polls
+  bool in_is_terminal = false;  // `in` is a terminal: ink exec then sends no stdin
 };
 
 // Parses `args` (argv without the program name), runs the command and returns the exit code.

@@ -1,5 +1,9 @@
 // Commands that roll out a new deployment of an existing service: services update/restart and
-// rollback. Each is one call of the matching operation, then the deploy-style report.
+// rollback. Each is one call of the matching operation, then the deploy-style report. Also
+// exec, a one-off command in a running replica.
+#include <string>
+
+#include "ink/common/exec_limits.h"
 #include "output.h"
 #include "session.h"
 
@@ -32,8 +36,29 @@ int RunServicesRestart(Session& s) {
 }
 
 int RunExec(Session& s) {
+  Json input = s.Input();
+  // Without --stdin, a pipe or file on ink's own stdin is the command's (as `cmd | ink exec`);
+  // a terminal is not read, so an interactive `ink exec` does not wait for end of input.
+  if (!input.contains("stdin") && !s.env().in_is_terminal) {
+    std::string text(kMaxExecStdinBytes + 1, '\0');
+    s.env().in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(s.env().in.gcount()));
+    if (text.size() > kMaxExecStdinBytes) {
+      return s.UsageFail("standard input has more than " + std::to_string(kMaxExecStdinBytes) +
+                         " bytes (1 MiB), the most exec passes to a command; copy larger data "
+                         "another way, or give </dev/null to pass none");
+    }
+    try {
+      (void)Json(text).dump();  // the request is JSON: text only
+    } catch (const Json::exception&) {
+      return s.UsageFail(
+          "standard input is not UTF-8 text, and exec passes text only; encode binary data "
+          "(e.g. base64) and decode it in the command");
+    }
+    if (!text.empty()) input["stdin"] = std::move(text);
+  }
   if (!s.Connect()) return s.exit_code();
-  auto response = s.CallOperation(s.Input());
+  auto response = s.CallOperation(input);
   if (!response) return s.exit_code();
   const Json& r = *response;
   if (s.json()) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <sstream>
 
+#include "ink/common/exec_limits.h"
 #include "ink/common/fake_clock.h"
 
 namespace ink::cli {
@@ -76,7 +77,7 @@ class CommandsTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  int Run(std::vector<std::string> args, std::string stdin_text = "") {
+  int Run(std::vector<std::string> args, std::string stdin_text = "", bool terminal = false) {
     out_.str("");
     err_.str("");
     std::istringstream in(stdin_text);
@@ -93,7 +94,8 @@ class CommandsTest : public ::testing::Test {
                  return std::unique_ptr<ApiTransport>(new ScriptedTransport(script_, config));
                },
                .clock = clock_,
-               .sleep = [this](std::chrono::milliseconds d) { clock_.Advance(d); }};
+               .sleep = [this](std::chrono::milliseconds d) { clock_.Advance(d); },
+               .in_is_terminal = terminal};
     return RunCli(args, env);
   }
 
@@ -462,6 +464,37 @@ TEST_F(CommandsTest, ExecPrintsTheStreamsAndExitsWithTheCommandsCode) {
   EXPECT_EQ(Run({"exec", "web", "--project", "demo", "--", "sleep", "99"}), 124);
   EXPECT_NE(err_.str().find("killed at the timeout"), std::string::npos) << err_.str();
   EXPECT_EQ(Run({"exec", "web", "--project", "demo"}), 2);  // no command
+}
+
+TEST_F(CommandsTest, ExecSendsPipedStdinUnlessATerminalOrStdinFlagAndBoundsIt) {
+  Json ok = {{"exit_code", 0}, {"stdout", ""}, {"stderr", ""}, {"timed_out", false}};
+  Reply(200, ok);
+  ASSERT_EQ(Run({"exec", "web", "--project", "demo", "--", "wc", "-l"}, "a\nb\n"), 0);
+  EXPECT_EQ(script_.sent.back().body, (Json{{"command", {"wc", "-l"}}, {"stdin", "a\nb\n"}}));
+
+  Reply(200, ok);  // --stdin wins over the pipe, which is not read
+  ASSERT_EQ(Run({"exec", "web", "--project", "demo", "--stdin", "flag", "--", "cat"}, "pipe"), 0);
+  EXPECT_EQ((*script_.sent.back().body)["stdin"], "flag");
+
+  Reply(200, ok);  // a terminal is not read: no stdin
+  ASSERT_EQ(Run({"exec", "web", "--project", "demo", "--", "cat"}, "typed", true), 0);
+  EXPECT_FALSE(script_.sent.back().body->contains("stdin"));
+
+  size_t sent = script_.sent.size();
+  EXPECT_EQ(Run({"exec", "web", "--project", "demo", "--", "cat"},
+                std::string(kMaxExecStdinBytes + 1, 'x')),
+            2);
+  EXPECT_NE(err_.str().find("more than 1048576 bytes"), std::string::npos) << err_.str();
+  EXPECT_EQ(script_.sent.size(), sent);  // nothing was sent
+  EXPECT_EQ(Run({"exec", "web", "--project", "demo", "--", "cat"}, "bin\xff\xfe"), 2);
+  EXPECT_NE(err_.str().find("not UTF-8 text"), std::string::npos) << err_.str();
+  EXPECT_EQ(script_.sent.size(), sent);
+
+  Reply(200, ok);  // exactly the limit is passed on
+  ASSERT_EQ(
+      Run({"exec", "web", "--project", "demo", "--", "cat"}, std::string(kMaxExecStdinBytes, 'x')),
+      0);
+  EXPECT_EQ((*script_.sent.back().body)["stdin"].get<std::string>().size(), kMaxExecStdinBytes);
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // ink: the command-line client of inkd's REST API (see docs/API.md and README.md here).
+#include <unistd.h>
+
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -18,6 +20,7 @@ int main(int argc, char** argv) {
       .connect = ink::cli::NewHttpTransport,
       .clock = ink::SystemClock(),
       .sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
+      .in_is_terminal = ::isatty(STDIN_FILENO) == 1,
   };
   int code = ink::cli::RunCli(args, env);
   std::cout.flush();
