@@ -64,9 +64,9 @@ Result<Json> ApplyChange(OperationDeps& deps, const Caller& caller, const Projec
   Json out = {{"service", service.name},
               {"project", project.name},
               {operation == "set_env" ? "set" : "unset", names},
-              {"redeployed", applied->has_value()}};
-  if (applied->has_value()) {
-    const Deployment& d = **applied;
+              {"redeployed", applied->deployment.has_value()}};
+  if (applied->deployment.has_value()) {
+    const Deployment& d = *applied->deployment;
     Event e;
     e.workspace_id = caller.workspace_id;
     e.service_id = service.id;

@@ -178,8 +178,22 @@ INSERT OR IGNORE INTO hostnames (label, workspace_id, service_id, claimed_at)
   ORDER BY s.created_at, s.rowid;
 )sql";
 
+// Version 6: a project's shared variables (`${{shared.NAME}}`), sealed like service variables.
+// DeleteProject removes them (a project with services cannot be deleted).
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE project_variables (
+  workspace_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  sealed_value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (project_id, name),
+  FOREIGN KEY (project_id, workspace_id) REFERENCES projects(id, workspace_id)
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

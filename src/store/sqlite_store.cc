@@ -261,6 +261,10 @@ Status SqliteStore::DeleteProject(const std::string& workspace_id, const std::st
     return FailedPrecondition("project '" + project->Text(0) + "' still has " +
                               std::to_string(services) + " service(s); delete its services first");
   }
+  auto shared = Prepare("DELETE FROM project_variables WHERE project_id = ? AND workspace_id = ?",
+                        "delete project");
+  if (!shared.ok()) return shared.error();
+  INK_RETURN_IF_ERROR(shared->BindAll(project_id, workspace_id).Run());
   auto erase = Prepare("DELETE FROM projects WHERE id = ? AND workspace_id = ?", "delete project");
   if (!erase.ok()) return erase.error();
   INK_RETURN_IF_ERROR(erase->BindAll(project_id, workspace_id).Run());

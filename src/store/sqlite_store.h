@@ -67,9 +67,14 @@ class SqliteStore final : public Store {
 
   Result<std::vector<SealedVariable>> ListServiceVariables(const std::string& workspace_id,
                                                            const std::string& service_id) override;
-  Result<std::optional<Deployment>> ChangeServiceVariables(const std::string& workspace_id,
-                                                           const std::string& service_id,
-                                                           const VariableChange& change) override;
+  Result<VariableChangeResult> ChangeServiceVariables(const std::string& workspace_id,
+                                                      const std::string& service_id,
+                                                      const VariableChange& change) override;
+  Result<std::vector<SealedVariable>> ListProjectVariables(const std::string& workspace_id,
+                                                           const std::string& project_id) override;
+  Result<VariableChangeResult> ChangeProjectVariables(const std::string& workspace_id,
+                                                      const std::string& project_id,
+                                                      const VariableChange& change) override;
   Result<std::vector<SealedVariable>> ListDeploymentVariables(
       const std::string& deployment_id) override;
   Status SealPlaintextEnv(const std::function<std::string(std::string_view)>& seal) override;
@@ -107,11 +112,30 @@ class SqliteStore final : public Store {
                                             const ServiceSpec& spec, const DeployOptions& options);
   // Makes `service` hold its hostname label (AlreadyExists naming the holder if another does).
   Status ClaimHostnameLocked(const Service& service);
-  // Upserts `variables` into the service's variables (sets their updated_at to `now`).
-  Status UpsertVariablesLocked(const std::string& workspace_id, const std::string& service_id,
+  // Where a set of variables lives: a service's (service_variables) or a project's shared ones
+  // (project_variables), owned by the row `owner_id`.
+  struct VariableTable {
+    const char* table;
+    const char* owner_column;
+    const char* owner_kind;  // "service" or "project", for messages
+  };
+  static const VariableTable kServiceVariables;
+  static const VariableTable kProjectVariables;
+  // Notifies the waiters of the deployments a variable change made (after its commit).
+  void NotifyDeploymentsLocked(const VariableChangeResult& result);
+  // Applies the set/unset of `change` to `owner_id`'s variables (updated_at = `now`), checks
+  // the count, then rolls out change.redeploy_referencing; inside the caller's transaction.
+  Result<std::vector<Deployment>> ChangeVariablesLocked(const VariableTable& where,
+                                                        const std::string& workspace_id,
+                                                        const std::string& project_id,
+                                                        const std::string& owner_id,
+                                                        const VariableChange& change, int64_t now);
+  // Upserts `variables` into the owner's variables (sets their updated_at to `now`).
+  Status UpsertVariablesLocked(const VariableTable& where, const std::string& workspace_id,
+                               const std::string& owner_id,
                                const std::vector<SealedVariable>& variables, int64_t now);
-  // InvalidArgument if the service has more than kMaxVariablesPerService variables.
-  Status CheckVariableCountLocked(const std::string& service_id);
+  // InvalidArgument if the owner has more than kMaxVariablesPerService variables.
+  Status CheckVariableCountLocked(const VariableTable& where, const std::string& owner_id);
   // Records the variables deployment `deployment_id` runs with: a copy of the service's, or of
   // deployment `from_deployment`'s snapshot when that is not "".
   Status SnapshotVariablesLocked(const std::string& workspace_id, const std::string& service_id,

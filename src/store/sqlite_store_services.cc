@@ -154,9 +154,9 @@ Result<Store::ServiceAndDeployment> SqliteStore::DeployLocked(const std::string&
   insert->BindAll(deployment.id, workspace_id, deployment.service_id, *spec_json,
                   std::string(Name(deployment.status)), deployment.message, now, now);
   INK_RETURN_IF_ERROR(insert->Run());
-  INK_RETURN_IF_ERROR(
-      UpsertVariablesLocked(workspace_id, result.service.id, options.set_variables, now));
-  INK_RETURN_IF_ERROR(CheckVariableCountLocked(result.service.id));
+  INK_RETURN_IF_ERROR(UpsertVariablesLocked(kServiceVariables, workspace_id, result.service.id,
+                                            options.set_variables, now));
+  INK_RETURN_IF_ERROR(CheckVariableCountLocked(kServiceVariables, result.service.id));
   INK_RETURN_IF_ERROR(SnapshotVariablesLocked(workspace_id, result.service.id, deployment.id,
                                               options.variables_from_deployment));
   return result;

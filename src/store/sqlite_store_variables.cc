@@ -8,6 +8,12 @@
 #include "sqlite_store.h"
 
 namespace ink::store_internal {
+
+const SqliteStore::VariableTable SqliteStore::kServiceVariables = {"service_variables",
+                                                                   "service_id", "service"};
+const SqliteStore::VariableTable SqliteStore::kProjectVariables = {"project_variables",
+                                                                   "project_id", "project"};
+
 namespace {
 
 Result<std::vector<SealedVariable>> ReadVariables(Statement& query) {
@@ -22,37 +28,83 @@ Result<std::vector<SealedVariable>> ReadVariables(Statement& query) {
 
 }  // namespace
 
-Status SqliteStore::UpsertVariablesLocked(const std::string& workspace_id,
-                                          const std::string& service_id,
+Status SqliteStore::UpsertVariablesLocked(const VariableTable& where,
+                                          const std::string& workspace_id,
+                                          const std::string& owner_id,
                                           const std::vector<SealedVariable>& variables,
                                           int64_t now) {
-  constexpr std::string_view kWhat = "set service variables";
+  constexpr std::string_view kWhat = "set variables";
+  const std::string table = where.table, owner = where.owner_column;
   for (const auto& variable : variables) {
-    auto upsert = Prepare(
-        "INSERT INTO service_variables (workspace_id, service_id, name, sealed_value, updated_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (service_id, name) DO UPDATE SET"
-        " sealed_value = excluded.sealed_value, updated_at = excluded.updated_at",
-        kWhat);
+    auto upsert = Prepare("INSERT INTO " + table + " (workspace_id, " + owner +
+                              ", name, sealed_value, updated_at) VALUES (?, ?, ?, ?, ?)"
+                              " ON CONFLICT (" +
+                              owner +
+                              ", name) DO UPDATE SET sealed_value = excluded.sealed_value,"
+                              " updated_at = excluded.updated_at",
+                          kWhat);
     if (!upsert.ok()) return upsert.error();
-    upsert->BindAll(workspace_id, service_id, variable.name, variable.sealed_value, now);
+    upsert->BindAll(workspace_id, owner_id, variable.name, variable.sealed_value, now);
     INK_RETURN_IF_ERROR(upsert->Run());
   }
   return {};
 }
 
-Status SqliteStore::CheckVariableCountLocked(const std::string& service_id) {
-  auto count = Prepare("SELECT COUNT(*) FROM service_variables WHERE service_id = ?",
-                       "count service variables");
+Status SqliteStore::CheckVariableCountLocked(const VariableTable& where,
+                                             const std::string& owner_id) {
+  auto count = Prepare(
+      std::string("SELECT COUNT(*) FROM ") + where.table + " WHERE " + where.owner_column + " = ?",
+      "count variables");
   if (!count.ok()) return count.error();
-  auto row = count->Bind(service_id).Step();
+  auto row = count->Bind(owner_id).Step();
   if (!row.ok()) return row.error();
   int64_t n = *row ? count->Int(0) : 0;
   if (n > static_cast<int64_t>(kMaxVariablesPerService)) {
-    return InvalidArgument("a service can have at most " + std::to_string(kMaxVariablesPerService) +
+    return InvalidArgument(std::string("a ") + where.owner_kind + " can have at most " +
+                           std::to_string(kMaxVariablesPerService) +
                            " variables; this change would leave it with " + std::to_string(n) +
                            "; unset some first (nothing was changed)");
   }
   return {};
+}
+
+Result<std::vector<Deployment>> SqliteStore::ChangeVariablesLocked(
+    const VariableTable& where, const std::string& workspace_id, const std::string& project_id,
+    const std::string& owner_id, const VariableChange& change, int64_t now) {
+  constexpr std::string_view kWhat = "change variables";
+  INK_RETURN_IF_ERROR(UpsertVariablesLocked(where, workspace_id, owner_id, change.set, now));
+  std::vector<std::string> missing;
+  for (const auto& variable : change.unset) {
+    auto erase = Prepare(std::string("DELETE FROM ") + where.table + " WHERE " +
+                             where.owner_column + " = ? AND name = ?",
+                         kWhat);
+    if (!erase.ok()) return erase.error();
+    INK_RETURN_IF_ERROR(erase->BindAll(owner_id, variable).Run());
+    if (connection_.Changes() == 0) missing.push_back(variable);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    return NotFound("variable(s) not set on this " + std::string(where.owner_kind) + ": " + list +
+                    " (nothing was changed; list them with `ink env list`)");
+  }
+  INK_RETURN_IF_ERROR(CheckVariableCountLocked(where, owner_id));
+  std::vector<Deployment> referencing;
+  for (const auto& [service_id, spec] : change.redeploy_referencing) {
+    auto service = Prepare(
+        "SELECT name FROM services WHERE id = ? AND workspace_id = ? AND project_id = ?", kWhat);
+    if (!service.ok()) return service.error();
+    auto found = service->BindAll(service_id, workspace_id, project_id).Step();
+    if (!found.ok()) return found.error();
+    if (!*found) {
+      return NotFound("service '" + service_id +
+                      "' to redeploy is not in this project (nothing was changed)");
+    }
+    auto deployed = DeployLocked(workspace_id, project_id, service->Text(0), spec, {});
+    if (!deployed.ok()) return deployed.error();
+    referencing.push_back(deployed->deployment);
+  }
+  return referencing;
 }
 
 Status SqliteStore::SnapshotVariablesLocked(const std::string& workspace_id,
@@ -99,7 +151,7 @@ Result<std::vector<SealedVariable>> SqliteStore::ListServiceVariables(
   return ReadVariables(*query);
 }
 
-Result<std::optional<Deployment>> SqliteStore::ChangeServiceVariables(
+Result<Store::VariableChangeResult> SqliteStore::ChangeServiceVariables(
     const std::string& workspace_id, const std::string& service_id, const VariableChange& change) {
   constexpr std::string_view kWhat = "change service variables";
   const int64_t now = clock_.NowMillis();
@@ -114,34 +166,68 @@ Result<std::optional<Deployment>> SqliteStore::ChangeServiceVariables(
   if (!*found) return NotFound("service '" + service_id + "' not found in this workspace");
   const std::string project_id = service->Text(0);
   const std::string name = service->Text(1);
-
-  INK_RETURN_IF_ERROR(UpsertVariablesLocked(workspace_id, service_id, change.set, now));
-  std::vector<std::string> missing;
-  for (const auto& variable : change.unset) {
-    auto erase = Prepare("DELETE FROM service_variables WHERE service_id = ? AND name = ?", kWhat);
-    if (!erase.ok()) return erase.error();
-    INK_RETURN_IF_ERROR(erase->BindAll(service_id, variable).Run());
-    if (connection_.Changes() == 0) missing.push_back(variable);
+  if (change.redeploy_referencing.count(service_id)) {
+    return InvalidArgument("the changed service is redeployed by `redeploy`, not as referencing");
   }
-  if (!missing.empty()) {
-    std::string list;
-    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    return NotFound("variable(s) not set on this service: " + list +
-                    " (nothing was changed; list them with `ink env list`)");
-  }
-  INK_RETURN_IF_ERROR(CheckVariableCountLocked(service_id));
-  std::optional<Deployment> deployment;
+  VariableChangeResult result;
+  auto referencing =
+      ChangeVariablesLocked(kServiceVariables, workspace_id, project_id, service_id, change, now);
+  if (!referencing.ok()) return referencing.error();
+  result.referencing = std::move(*referencing);
   if (change.redeploy) {
     auto deployed = DeployLocked(workspace_id, project_id, name, *change.redeploy, {});
     if (!deployed.ok()) return deployed.error();
-    deployment = deployed->deployment;
+    result.deployment = deployed->deployment;
   }
   INK_RETURN_IF_ERROR(transaction->Commit());
-  if (deployment) {
-    changes_.Notify(ServiceKey(service_id));
-    changes_.Notify(DeploymentKey(deployment->id));
+  NotifyDeploymentsLocked(result);
+  return result;
+}
+
+Result<std::vector<SealedVariable>> SqliteStore::ListProjectVariables(
+    const std::string& workspace_id, const std::string& project_id) {
+  std::lock_guard lock(mu_);
+  INK_RETURN_IF_ERROR(RequireProject(workspace_id, project_id, "list shared variables"));
+  auto query = Prepare(
+      "SELECT name, sealed_value, updated_at FROM project_variables"
+      " WHERE project_id = ? AND workspace_id = ? ORDER BY name",
+      "list shared variables");
+  if (!query.ok()) return query.error();
+  query->BindAll(project_id, workspace_id);
+  return ReadVariables(*query);
+}
+
+Result<Store::VariableChangeResult> SqliteStore::ChangeProjectVariables(
+    const std::string& workspace_id, const std::string& project_id, const VariableChange& change) {
+  constexpr std::string_view kWhat = "change shared variables";
+  if (change.redeploy) {
+    return InvalidArgument(
+        "shared variables belong to no service: redeploy the services that "
+        "reference them (redeploy_referencing)");
   }
-  return deployment;
+  const int64_t now = clock_.NowMillis();
+  std::lock_guard lock(mu_);
+  auto transaction = Transaction::Begin(connection_, kWhat);
+  if (!transaction.ok()) return transaction.error();
+  INK_RETURN_IF_ERROR(RequireProject(workspace_id, project_id, kWhat));
+  VariableChangeResult result;
+  auto referencing =
+      ChangeVariablesLocked(kProjectVariables, workspace_id, project_id, project_id, change, now);
+  if (!referencing.ok()) return referencing.error();
+  result.referencing = std::move(*referencing);
+  INK_RETURN_IF_ERROR(transaction->Commit());
+  NotifyDeploymentsLocked(result);
+  return result;
+}
+
+void SqliteStore::NotifyDeploymentsLocked(const VariableChangeResult& result) {
+  std::vector<const Deployment*> all;
+  if (result.deployment) all.push_back(&*result.deployment);
+  for (const auto& d : result.referencing) all.push_back(&d);
+  for (const Deployment* d : all) {
+    changes_.Notify(ServiceKey(d->service_id));
+    changes_.Notify(DeploymentKey(d->id));
+  }
 }
 
 Result<std::vector<SealedVariable>> SqliteStore::ListDeploymentVariables(

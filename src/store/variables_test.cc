@@ -50,7 +50,7 @@ TEST_F(VariablesTest, SetListUpsertAndUnset) {
   auto changed =
       store_->ChangeServiceVariables(workspace_, service_, {.set = {Var("B", "2"), Var("A", "1")}});
   ASSERT_TRUE(changed.ok()) << changed.error().message;
-  EXPECT_FALSE(changed->has_value());  // no redeploy asked for
+  EXPECT_FALSE(changed->deployment.has_value());  // no redeploy asked for
   auto list = store_->ListServiceVariables(workspace_, service_);
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 2u);
@@ -126,8 +126,8 @@ TEST_F(VariablesTest, EachDeploymentSnapshotsTheVariablesItRunsWith) {
   auto redeployed = store_->ChangeServiceVariables(workspace_, service_,
                                                    {.set = {Var("C", "3")}, .redeploy = spec});
   ASSERT_TRUE(redeployed.ok()) << redeployed.error().message;
-  ASSERT_TRUE(redeployed->has_value());
-  const Deployment& second = **redeployed;
+  ASSERT_TRUE(redeployed->deployment.has_value());
+  const Deployment& second = *redeployed->deployment;
   EXPECT_EQ(second.status, DeploymentStatus::kPending);
   EXPECT_EQ(second.spec.image, "img:2");
   EXPECT_EQ(store_->GetServiceById(service_)->spec.image, "img:2");
@@ -166,6 +166,82 @@ TEST_F(VariablesTest, ScopedToTheWorkspaceAndDeletedWithTheService) {
   ASSERT_TRUE(store_->DeleteService(workspace_, service_).ok());
   EXPECT_EQ(RawSql(path_, "SELECT count(*) FROM service_variables"), "0");
   EXPECT_EQ(RawSql(path_, "SELECT count(*) FROM deployment_variables"), "0");
+}
+
+TEST_F(VariablesTest, SharedVariablesBelongToTheProject) {
+  clock_.Set(2000);
+  auto changed = store_->ChangeProjectVariables(workspace_, project_,
+                                                {.set = {Var("KEY", "k"), Var("A", "1")}});
+  ASSERT_TRUE(changed.ok()) << changed.error().message;
+  EXPECT_FALSE(changed->deployment.has_value());
+  EXPECT_TRUE(changed->referencing.empty());
+  auto list = store_->ListProjectVariables(workspace_, project_);
+  ASSERT_TRUE(list.ok()) << list.error().message;
+  EXPECT_EQ(AsMap(*list),
+            (std::map<std::string, std::string>{{"A", FakeSeal("1")}, {"KEY", FakeSeal("k")}}));
+  EXPECT_EQ((*list)[0].updated_at, 2000);
+  EXPECT_TRUE(ServiceVariables().empty());  // not the service's
+
+  // Unknown names and a redeploy of "the project" are refused; nothing changes.
+  auto unknown = store_->ChangeProjectVariables(workspace_, project_,
+                                                {.set = {Var("A", "2")}, .unset = {"NOPE"}});
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(unknown.error().message.find("NOPE"), std::string::npos);
+  EXPECT_EQ(store_->ChangeProjectVariables(workspace_, project_, {.redeploy = ServiceSpec{}})
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(AsMap(*store_->ListProjectVariables(workspace_, project_)).at("A"), FakeSeal("1"));
+
+  // Other workspaces see and change nothing.
+  std::string other = NewWorkspace("other");
+  EXPECT_EQ(store_->ListProjectVariables(other, project_).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(
+      store_->ChangeProjectVariables(other, project_, {.set = {Var("A", "evil")}}).error().code,
+      ErrorCode::kNotFound);
+
+  // The project goes (with its shared variables) once its services are gone.
+  ASSERT_TRUE(store_->DeleteService(workspace_, service_).ok());
+  ASSERT_TRUE(store_->DeleteProject(workspace_, project_).ok());
+  EXPECT_EQ(RawSql(path_, "SELECT count(*) FROM project_variables"), "0");
+}
+
+TEST_F(VariablesTest, AChangeRedeploysTheServicesThatReferenceIt) {
+  auto api = Deploy(workspace_, project_, "api");
+  ServiceSpec spec;
+  spec.image = "api:2";
+  auto changed = store_->ChangeProjectVariables(
+      workspace_, project_,
+      {.set = {Var("KEY", "k")}, .redeploy_referencing = {{api.service.id, spec}}});
+  ASSERT_TRUE(changed.ok()) << changed.error().message;
+  ASSERT_EQ(changed->referencing.size(), 1u);
+  EXPECT_EQ(changed->referencing[0].service_id, api.service.id);
+  EXPECT_EQ(changed->referencing[0].spec.image, "api:2");
+  EXPECT_EQ(changed->referencing[0].status, DeploymentStatus::kPending);
+
+  // From a service's change too, alongside its own redeploy.
+  spec.image = "api:3";
+  ServiceSpec web;
+  web.image = "web:2";
+  auto both = store_->ChangeServiceVariables(workspace_, service_,
+                                             {.set = {Var("URL", "u")},
+                                              .redeploy = web,
+                                              .redeploy_referencing = {{api.service.id, spec}}});
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  ASSERT_TRUE(both->deployment.has_value());
+  EXPECT_EQ(both->deployment->spec.image, "web:2");
+  ASSERT_EQ(both->referencing.size(), 1u);
+  EXPECT_EQ(both->referencing[0].spec.image, "api:3");
+
+  // A service of another project is not redeployed, and the whole change is refused.
+  std::string elsewhere = NewProject(workspace_, "elsewhere");
+  auto foreign = Deploy(workspace_, elsewhere, "x");
+  auto refused = store_->ChangeServiceVariables(
+      workspace_, service_,
+      {.set = {Var("URL", "changed")}, .redeploy_referencing = {{foreign.service.id, spec}}});
+  EXPECT_EQ(refused.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(ServiceVariables().at("URL"), FakeSeal("u"));
+  EXPECT_EQ(store_->ListDeployments(workspace_, foreign.service.id)->size(), 1u);
 }
 
 TEST_F(VariablesTest, PlaintextEnvFromOlderDatabasesIsSealedOnce) {

@@ -124,7 +124,8 @@ class Store {
                                     const std::string& deployment_id) = 0;
 
   // Service variables (environment). Values go in and come out sealed (SealedVariable); the
-  // store never holds the key. At most kMaxVariablesPerService per service: a change that would
+  // store never holds the key. At most kMaxVariablesPerService per service (and per project's
+  // shared variables): a change that would
   // exceed it fails with InvalidArgument and changes nothing.
   //
   // The service's variables, ordered by name.
@@ -134,13 +135,29 @@ class Store {
     std::vector<SealedVariable> set;  // upserted; updated_at is filled in
     std::vector<std::string> unset;   // each must be set (NotFound naming it otherwise)
     // If set: also a new pending deployment of this spec (the service's spec is updated to
-    // it), which snapshots the variables as changed.
+    // it), which snapshots the variables as changed. Not allowed for project variables.
     std::optional<ServiceSpec> redeploy;
+    // Also a new pending deployment of each of these services (id -> spec) of the same project:
+    // the services whose values reference a changed variable (ServicesReferencing).
+    std::map<std::string, ServiceSpec> redeploy_referencing;
   };
-  // Applies `change` in one transaction; returns the new deployment if one was asked for.
-  virtual Result<std::optional<Deployment>> ChangeServiceVariables(
-      const std::string& workspace_id, const std::string& service_id,
-      const VariableChange& change) = 0;
+  struct VariableChangeResult {
+    std::optional<Deployment> deployment;  // of the changed service (change.redeploy)
+    std::vector<Deployment> referencing;   // one per change.redeploy_referencing entry
+  };
+  // Applies `change` in one transaction: every write and deployment, or nothing.
+  virtual Result<VariableChangeResult> ChangeServiceVariables(const std::string& workspace_id,
+                                                              const std::string& service_id,
+                                                              const VariableChange& change) = 0;
+  // The project's shared variables (`${{shared.NAME}}`), ordered by name; the same bounds as a
+  // service's. NotFound if the project is not in the workspace.
+  virtual Result<std::vector<SealedVariable>> ListProjectVariables(
+      const std::string& workspace_id, const std::string& project_id) = 0;
+  // Like ChangeServiceVariables for the project's shared variables (change.redeploy must be
+  // unset: shared variables belong to no service).
+  virtual Result<VariableChangeResult> ChangeProjectVariables(const std::string& workspace_id,
+                                                              const std::string& project_id,
+                                                              const VariableChange& change) = 0;
   // The variables deployment `deployment_id` runs with (its snapshot), ordered by name
   // (controller use: not scoped to a workspace).
   virtual Result<std::vector<SealedVariable>> ListDeploymentVariables(
