@@ -5,6 +5,7 @@
 #include "ink/common/image_reference.h"
 #include "ink/common/log.h"
 #include "ink/common/service_addresses.h"
+#include "ink/controller/project_env.h"
 #include "ink/controller/service_controller.h"
 #include "replica_reconciler.h"
 
@@ -186,23 +187,12 @@ Result<ContainerInfo> RolloutActions::EnsureReplica(const Service& s, const Depl
   ContainerSpec spec;
   spec.name = ReplicaContainerName(instance_, project->name, s.name, d.id, index);
   spec.image = d.spec.image;
-  // The deployment's own snapshot of the service variables, unsealed only here.
-  auto variables = store_.ListDeploymentVariables(d.id);
-  if (!variables.ok()) return variables.error();
-  for (const auto& variable : *variables) {
-    auto value = secrets_.Open(variable.sealed_value);
-    if (!value.ok()) {
-      return Internal("variable " + variable.name + " cannot be unsealed (" +
-                      value.error().message + "); set it again with `ink env set`");
-    }
-    spec.env[variable.name] = std::move(*value);
-  }
-  InjectVariables({.service = s.name,
-                   .project = project->name,
-                   .platform_domain = platform_domain_,
-                   .edge_port = edge_port_,
-                   .port = d.spec.port},
-                  spec.env);
+  // The deployment's own snapshot of the service variables with their references resolved,
+  // unsealed only here.
+  auto env = DeploymentEnvironment(store_, secrets_, *project, s, d,
+                                   {.platform_domain = platform_domain_, .edge_port = edge_port_});
+  if (!env.ok()) return env.error();
+  spec.env = std::move(*env);
   spec.labels = {{kLabelInstance, instance_},   {kLabelWorkspace, s.workspace_id},
                  {kLabelProject, s.project_id}, {kLabelService, s.id},
                  {kLabelDeployment, d.id},      {kLabelReplica, std::to_string(index)}};

@@ -28,6 +28,7 @@
 #include "ink/common/resources.h"
 #include "ink/common/secret_box.h"
 #include "ink/common/subprocess.h"
+#include "ink/controller/project_env.h"
 #include "ink/controller/service_controller.h"
 #include "ink/http/server.h"
 #include "ink/mcp/http_endpoint.h"
@@ -475,17 +476,15 @@ int main(int argc, char** argv) {
     if (!key.ok()) return key.error();
     return secrets->Open(key->sealed_private_key);
   };
+  // A build gets the deployment's own variables, references resolved (no injected ones).
   build_options->build_variables =
       [&](const ink::Deployment& d) -> ink::Result<std::map<std::string, std::string>> {
-    auto sealed = (*store)->ListDeploymentVariables(d.id);
-    if (!sealed.ok()) return sealed.error();
-    std::map<std::string, std::string> plain;
-    for (const auto& v : *sealed) {
-      auto value = secrets->Open(v.sealed_value);
-      if (!value.ok()) return value.error();
-      plain[v.name] = *value;
-    }
-    return plain;
+    auto service = (*store)->GetServiceById(d.service_id);
+    if (!service.ok()) return service.error();
+    auto project = (*store)->GetProject(service->workspace_id, service->project_id);
+    if (!project.ok()) return project.error();
+    return ink::DeploymentEnvironment(**store, *secrets, *project, *service, d,
+                                      {flags["platform-domain"], edge_port}, /*inject=*/false);
   };
   // RUN steps get a network of their own with a project network's firewall rules: package
   // mirrors yes, other projects, the host (inkd, loopback services) and 169.254/16 no.
