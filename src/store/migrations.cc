@@ -192,8 +192,32 @@ CREATE TABLE project_variables (
 ) STRICT;
 )sql";
 
+// Version 7: volumes. Names are unique per project; a volume is attached to at most one service
+// by construction (one service_id column), at one mount path, and a service has at most one
+// volume per path. The service's spec names its volumes; the deploy's transaction keeps these
+// columns in step with it. Nothing deletes a row but delete_volume.
+constexpr const char* kSchemaV7 = R"sql(
+CREATE TABLE volumes (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL CHECK (size_bytes > 0),
+  service_id TEXT,
+  mount_path TEXT,
+  created_at INTEGER NOT NULL,
+  UNIQUE (project_id, name),
+  UNIQUE (service_id, mount_path),
+  CHECK ((service_id IS NULL) = (mount_path IS NULL)),
+  FOREIGN KEY (project_id, workspace_id) REFERENCES projects(id, workspace_id),
+  FOREIGN KEY (service_id, workspace_id) REFERENCES services(id, workspace_id)
+) STRICT;
+CREATE INDEX volumes_by_service ON volumes(service_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4},
+    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

@@ -23,6 +23,13 @@ Result<std::string> SpecToJson(const ServiceSpec& spec) {
       {"build_settings", spec.build_settings},
       {"health_check_path", spec.health_check_path},
   };
+  if (!spec.volumes.empty()) {  // absent otherwise: specs stored before volumes stay as they were
+    Json volumes = Json::array();
+    for (const auto& v : spec.volumes) {
+      volumes.push_back({{"volume", v.volume}, {"mount_path", v.mount_path}});
+    }
+    json["volumes"] = std::move(volumes);
+  }
   try {
     // Strict UTF-8 handling: replacing bad bytes would silently change the user's values.
     return json.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::strict);
@@ -59,6 +66,12 @@ Result<ServiceSpec> SpecFromJson(const std::string& text, const std::string& own
     }
     if (json.contains("health_check_path")) {
       spec.health_check_path = json.at("health_check_path").get<std::string>();
+    }
+    if (json.contains("volumes")) {
+      for (const auto& v : json.at("volumes")) {
+        spec.volumes.push_back(
+            {v.at("volume").get<std::string>(), v.at("mount_path").get<std::string>()});
+      }
     }
   } catch (const Json::exception& e) {
     return Internal("store: the stored spec of " + owner + " is corrupt (" + e.what() +

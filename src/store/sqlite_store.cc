@@ -250,7 +250,8 @@ Status SqliteStore::DeleteProject(const std::string& workspace_id, const std::st
   auto transaction = Transaction::Begin(connection_, "delete project");
   if (!transaction.ok()) return transaction.error();
   auto project = Prepare(
-      "SELECT name, (SELECT COUNT(*) FROM services WHERE project_id = ?1) "
+      "SELECT name, (SELECT COUNT(*) FROM services WHERE project_id = ?1), "
+      "(SELECT group_concat(name, ', ') FROM volumes WHERE project_id = ?1) "
       "FROM projects WHERE id = ?1 AND workspace_id = ?2",
       "delete project");
   if (!project.ok()) return project.error();
@@ -260,6 +261,12 @@ Status SqliteStore::DeleteProject(const std::string& workspace_id, const std::st
   if (int64_t services = project->Int(1); services > 0) {
     return FailedPrecondition("project '" + project->Text(0) + "' still has " +
                               std::to_string(services) + " service(s); delete its services first");
+  }
+  if (std::string volumes = project->Text(2); !volumes.empty()) {
+    return FailedPrecondition("project '" + project->Text(0) + "' still has volumes (" + volumes +
+                              "), which hold data: delete each with `ink volumes delete NAME "
+                              "--project " +
+                              project->Text(0) + "` first");
   }
   auto shared = Prepare("DELETE FROM project_variables WHERE project_id = ? AND workspace_id = ?",
                         "delete project");

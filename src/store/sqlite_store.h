@@ -79,6 +79,15 @@ class SqliteStore final : public Store {
       const std::string& deployment_id) override;
   Status SealPlaintextEnv(const std::function<std::string(std::string_view)>& seal) override;
 
+  Result<Volume> CreateVolume(const std::string& workspace_id, const std::string& project_id,
+                              const std::string& name, int64_t size_bytes) override;
+  Result<std::vector<Volume>> ListVolumes(const std::string& workspace_id,
+                                          const std::string& project_id) override;
+  Result<std::vector<Volume>> ListAllVolumes() override;
+  Result<Volume> GetVolume(const std::string& workspace_id, const std::string& project_id,
+                           const std::string& id_or_name) override;
+  Status DeleteVolume(const std::string& workspace_id, const std::string& volume_id) override;
+
   Result<Event> AppendEvent(Event event) override;
   Result<std::vector<Event>> ListEvents(const std::string& workspace_id,
                                         const std::string& service_id, int limit) override;
@@ -110,6 +119,8 @@ class SqliteStore final : public Store {
   Result<ServiceAndDeployment> DeployLocked(const std::string& workspace_id,
                                             const std::string& project_id, const std::string& name,
                                             const ServiceSpec& spec, const DeployOptions& options);
+  // Attaches the volumes `service.spec` names to it and detaches its others (sqlite_store_volumes).
+  Status AttachVolumesLocked(const Service& service);
   // Makes `service` hold its hostname label (AlreadyExists naming the holder if another does).
   Status ClaimHostnameLocked(const Service& service);
   // Where a set of variables lives: a service's (service_variables) or a project's shared ones

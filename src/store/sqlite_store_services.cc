@@ -138,6 +138,7 @@ Result<Store::ServiceAndDeployment> SqliteStore::DeployLocked(const std::string&
   result.service.spec = spec;
   result.service.updated_at = now;
   INK_RETURN_IF_ERROR(ClaimHostnameLocked(result.service));
+  INK_RETURN_IF_ERROR(AttachVolumesLocked(result.service));
 
   Deployment& deployment = result.deployment;
   deployment.id = NewId("dep");
@@ -219,7 +220,10 @@ Status SqliteStore::DeleteService(const std::string& workspace_id, const std::st
   auto deployment_ids = ReadAll<std::string>(ids->Bind(service_id), ReadId);
   if (!deployment_ids.ok()) return deployment_ids.error();
   // Children first: the foreign keys refuse a service row that still has them.
-  for (const char* sql : {"DELETE FROM events WHERE service_id = ? AND workspace_id = ?",
+  // Volumes outlive their service (only delete_volume removes one): detached, not deleted.
+  for (const char* sql : {"UPDATE volumes SET service_id = NULL, mount_path = NULL WHERE "
+                          "service_id = ? AND workspace_id = ?",
+                          "DELETE FROM events WHERE service_id = ? AND workspace_id = ?",
                           "DELETE FROM hostnames WHERE service_id = ? AND workspace_id = ?",
                           "DELETE FROM deployment_variables WHERE service_id = ? AND "
                           "workspace_id = ?",

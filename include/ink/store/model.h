@@ -36,6 +36,14 @@ struct Project {
   int64_t created_at = 0;
 };
 
+// A volume attached to a service: `volume` (its name in the service's project) is mounted at
+// `mount_path` (absolute) in every replica.
+struct VolumeMount {
+  std::string volume;
+  std::string mount_path;
+  bool operator==(const VolumeMount&) const = default;
+};
+
 // The desired shape of a service's release: what a deployment runs. Environment variables are
 // not part of it: they are service variables (below), stored sealed, and each deployment keeps
 // a snapshot of the ones it runs with.
@@ -55,6 +63,9 @@ struct ServiceSpec {
   // HTTP path that must answer non-5xx before a release takes traffic; "" = the default check
   // (TCP connect to the port).
   std::string health_check_path;
+  // Volumes mounted into each replica. The store keeps each volume's attachment (at most one
+  // service) in step with the service's spec, in the deploy's transaction.
+  std::vector<VolumeMount> volumes;
 };
 
 struct Service {
@@ -99,6 +110,20 @@ struct Event {
   std::string deployment_id;
   std::string kind;     // "restarted", "oom_killed", "crashed", "pulled", "deploy_failed", ...
   std::string message;  // never contains secret values
+  int64_t created_at = 0;
+};
+
+// Persistent storage of a project: a fixed-size filesystem that survives redeploys, restarts and
+// inkd restarts, attached to at most one service at a time. Only delete_volume removes it.
+struct Volume {
+  std::string id;  // "vol_..."
+  std::string workspace_id;
+  std::string project_id;
+  std::string name;  // DNS-label rules, unique per project
+  int64_t size_bytes = 0;
+  std::string service_id;    // the service it is attached to, "" if none
+  std::string service_name;  // of that service
+  std::string mount_path;    // where that service sees it, "" if detached
   int64_t created_at = 0;
 };
 

@@ -169,6 +169,27 @@ class Store {
   // transaction. inkd calls it at start; a no-op when there is nothing to convert.
   virtual Status SealPlaintextEnv(const std::function<std::string(std::string_view)>& seal) = 0;
 
+  // Volumes. A deploy (CreateOrUpdateServiceWithDeployment) attaches the volumes its spec names
+  // to the service and detaches the service's others, in its transaction: NotFound naming a
+  // volume the project does not have, FailedPrecondition naming the service that holds a volume
+  // already, InvalidArgument for two volumes at one path. DeleteService detaches its volumes.
+  //
+  // Records a new volume (`id`, `created_at` filled in); AlreadyExists if the project has one
+  // of that name, NotFound if the project is not in the workspace. Names are stored as given.
+  virtual Result<Volume> CreateVolume(const std::string& workspace_id,
+                                      const std::string& project_id, const std::string& name,
+                                      int64_t size_bytes) = 0;
+  // The project's volumes, ordered by name.
+  virtual Result<std::vector<Volume>> ListVolumes(const std::string& workspace_id,
+                                                  const std::string& project_id) = 0;
+  // Every volume of every workspace (inkd mounts them at start), oldest first.
+  virtual Result<std::vector<Volume>> ListAllVolumes() = 0;
+  // By id or by name within the project (an id match wins).
+  virtual Result<Volume> GetVolume(const std::string& workspace_id, const std::string& project_id,
+                                   const std::string& id_or_name) = 0;
+  // Forgets a volume; FailedPrecondition (saying how to detach it) while it is attached.
+  virtual Status DeleteVolume(const std::string& workspace_id, const std::string& volume_id) = 0;
+
   // Events (bounded: keeps the newest 1,000 per service). AppendEvent fills in `id`, and
   // `created_at` if it is 0. NotFound if the service is not in `event.workspace_id`.
   virtual Result<Event> AppendEvent(Event event) = 0;
