@@ -374,6 +374,18 @@ Operation WithDeploymentWait(OperationDeps& deps, Operation op) {
 
 }  // namespace
 
+namespace api_internal {
+
+Result<Json> DeployService(OperationDeps& deps, const Caller& caller, const Json& input) {
+  return Deploy(deps, caller, input);
+}
+
+Operation WithWaitForDeployment(OperationDeps& deps, Operation op) {
+  return WithDeploymentWait(deps, std::move(op));
+}
+
+}  // namespace api_internal
+
 void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   table.Add(Implement("create_project",
                       {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
@@ -468,6 +480,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterSourceOperations(table, deps);
   RegisterEnvOperations(table, deps);
   RegisterExecOperations(table, deps);
+  RegisterTemplateOperations(table, deps);
 }
 
 }  // namespace ink

@@ -53,6 +53,14 @@ void RegisterBuildOperations(OperationTable& table, OperationDeps& deps);
 void RegisterSourceOperations(OperationTable& table, OperationDeps& deps);
 // One-off commands in a running replica (operations_exec.cc).
 void RegisterExecOperations(OperationTable& table, OperationDeps& deps);
+// Templates (operations_templates.cc): list_templates, deploy_template.
+void RegisterTemplateOperations(OperationTable& table, OperationDeps& deps);
+
+// The one deploy path (operations.cc): `deploy`'s handler for its input (project, service, a
+// source, port, env, resources, health check), and the `wait` input of an operation that
+// starts a deployment (answering {deployment, service, ...}).
+Result<Json> DeployService(OperationDeps& deps, const Caller& caller, const Json& input);
+Operation WithWaitForDeployment(OperationDeps& deps, Operation op);
 
 // Build logs (operations_build.cc), shared by get_build_logs and get_logs {build: true}.
 // FindDeployment resolves input.deployment in the caller's workspace; CheckHasBuildLog says

@@ -108,6 +108,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareEnvOperations(ops);
     DeclareGitOperations(ops);
     DeclareExecOperations(ops);
+    DeclareTemplateOperations(ops);
     return ops;
   }();
   return catalog;

@@ -34,5 +34,6 @@ void DeclareSourceOperations(std::vector<Operation>& ops);
 void DeclareEnvOperations(std::vector<Operation>& ops);
 void DeclareGitOperations(std::vector<Operation>& ops);
 void DeclareExecOperations(std::vector<Operation>& ops);
+void DeclareTemplateOperations(std::vector<Operation>& ops);
 
 }  // namespace ink::catalog_internal

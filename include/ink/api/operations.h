@@ -17,6 +17,7 @@
 #include "ink/ops/operation.h"
 #include "ink/runtime/runtime.h"
 #include "ink/store/store.h"
+#include "ink/templates/catalog.h"
 
 namespace ink {
 
@@ -32,6 +33,8 @@ struct OperationDeps {
   int edge_port = 8080;
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   BuildPipeline* builds = nullptr;  // builds from source (deploy git/archive, plan, build logs)
+  // The service templates (list_templates, deploy_template); null = none.
+  const templates::TemplateCatalog* templates = nullptr;
 };
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);

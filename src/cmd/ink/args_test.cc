@@ -183,11 +183,11 @@ TEST(CommandTable, UsageLinesMatchTheContract) {
   std::map<std::string, std::string> usage;
   for (const CommandSpec& command : Commands()) usage[CommandName(command)] = UsageLine(command);
   EXPECT_EQ(usage["deploy"],
-            "ink deploy [DIR] --project P --service S [--archive-id ID | --git URL | --image "
+            "ink deploy [DIR] --project P [--archive-id ID | --git URL | --image "
             "IMAGE] [--build-command CMD] [--cpu C] [--env K=V...] [--health-path PATH] "
             "[--memory M] [--path DIR] [--port N] [--ref REF] [--replicas N] "
             "[--root-directory DIR] [--runtime gvisor|runc] [--start-command CMD] [--wait] "
-            "[--timeout DURATION] [--json]");
+            "[--timeout DURATION] [--service S] [--template NAME] [--json]");
   EXPECT_EQ(usage["logs"],
             "ink logs [SERVICE] [--cursor CURSOR] [--deployment DEPLOYMENT] [--filter TEXT] "
             "[--project P] [--since WHEN] [--tail N] [--build DEPLOYMENT] [-f] [--json]");

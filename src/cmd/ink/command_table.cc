@@ -25,6 +25,14 @@ const FlagSpec kWaitFlag{
     .kind = FlagKind::kSwitch,
     .help = "wait until the deployment is active or failed (progress on stderr)"};
 
+// --wait for a command whose operation has a `wait` field: the handler follows the deployment
+// itself (progress on stderr, --timeout's limit) rather than sending it.
+const FlagSpec kWaitField{
+    .name = "--wait",
+    .kind = FlagKind::kSwitch,
+    .help = "wait until the deployment is active or failed (progress on stderr)",
+    .field = "wait"};
+
 // What the CLI adds to a command generated from an operation.
 struct Extras {
   // The CLI's own flags; one naming a `field` stands for that field (its handler fills it)
@@ -208,11 +216,16 @@ std::vector<CommandSpec> BuildCommands() {
   c.push_back(FromOperation("delete_project", CommandId::kProjectsDelete));
   c.push_back(FromOperation(
       "deploy", CommandId::kDeploy,
-      {.flags = {{.name = "--wait",
-                  .kind = FlagKind::kSwitch,
-                  .help = "wait until the deployment is active or failed (progress on stderr)",
-                  .field = "wait"},
-                 kTimeoutFlag},
+      {.flags = {kWaitField,
+                 kTimeoutFlag,
+                 {.name = "--service",
+                  .value_name = "S",
+                  .help = "service name (required; with --template, default the template's name)",
+                  .field = "service"},
+                 {.name = "--template",
+                  .value_name = "NAME",
+                  .help =
+                      "deploy a template instead (postgres, redis, ...: `ink templates list`)"}},
        .optional_positionals = {"DIR"},
        .description =
            "Give one source: DIR (default: the current directory; packed honoring .gitignore and "
@@ -221,6 +234,13 @@ std::vector<CommandSpec> BuildCommands() {
            "logs --build DEPLOYMENT` the build log. Prints the deployment id and the service URL. "
            "With --wait, prints progress (build steps too) and exits 1 if the deployment fails, "
            "printing why."}));
+  c.push_back(FromOperation("list_templates", CommandId::kTemplatesList));
+  c.push_back(FromOperation(
+      "deploy_template", CommandId::kTemplatesDeploy,
+      {.flags = {kWaitField, kTimeoutFlag},
+       .description =
+           "Same as `ink deploy --template NAME`. Other services use what it "
+           "publishes by reference, e.g. --env DATABASE_URL='${{postgres.DATABASE_URL}}'."}));
   c.push_back(FromOperation("list_services", CommandId::kServicesList));
   c.push_back(FromOperation("get_service", CommandId::kServicesGet));
   c.push_back(FromOperation("delete_service", CommandId::kServicesDelete));

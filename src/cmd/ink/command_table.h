@@ -82,6 +82,8 @@ enum class CommandId {
   kProjectsGet,
   kBuildLogs,
   kExec,
+  kTemplatesList,
+  kTemplatesDeploy,
 };
 
 struct CommandSpec {

@@ -423,6 +423,10 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunBuildLogs(session, session.Input());
     case CommandId::kExec:
       return RunExec(session);
+    case CommandId::kTemplatesList:
+      return RunTemplatesList(session);
+    case CommandId::kTemplatesDeploy:
+      return RunTemplatesDeploy(session);
   }
   return kExitUsage;
 }

@@ -125,13 +125,69 @@ int ReportDeployment(Session& s, Json& response, const std::string& service,
   return code;
 }
 
+namespace {
+
+// Prints what deploy_template made and kept (names only) and what other services reference.
+void ReportTemplate(Session& s, const Json& response) {
+  if (s.json()) return;
+  auto names = [](const Json& list) {
+    std::string out;
+    for (const Json& n : list.is_array() ? list : Json::array()) {
+      out += (out.empty() ? "" : ", ") + (n.is_string() ? n.get<std::string>() : n.dump());
+    }
+    return out;
+  };
+  Json generated = Member(response, "generated"), kept = Member(response, "kept");
+  if (!names(generated).empty())
+    s.out() << "Generated (stored encrypted): " << names(generated) << "\n";
+  if (!names(kept).empty()) s.out() << "Kept (already set): " << names(kept) << "\n";
+  Json publishes = Member(response, "publishes");
+  for (const Json& p : publishes.is_array() ? publishes : Json::array()) {
+    s.out() << "  " << Field(p, "name") << " -> use " << Field(p, "reference") << "\n";
+  }
+}
+
+}  // namespace
+
+int RunTemplatesDeploy(Session& s, Json body) {
+  const Invocation& inv = s.invocation();
+  if (!s.Connect()) return s.exit_code();
+  std::string project = body.value("project", "");
+  std::string service = body.value("service", body.value("template", ""));
+  auto response = s.CallOperation(*FindDeclared("deploy_template"), body);
+  if (!response) return s.exit_code();
+  (void)inv;
+  ReportTemplate(s, *response);
+  return ReportDeployment(s, *response, service, project);
+}
+
+int RunTemplatesDeploy(Session& s) { return RunTemplatesDeploy(s, s.Input()); }
+
 int RunDeploy(Session& s) {
   const Invocation& inv = s.invocation();
+  if (auto name = inv.Get("--template")) {
+    // ink deploy --template postgres --project P [--service S] [--env K=V] [--cpu/--memory/...]
+    Json body = s.Input();
+    for (const auto& [field, value] : body.items()) {
+      if (field != "project" && field != "env" && field != "cpu" && field != "memory" &&
+          field != "replicas") {
+        return s.UsageFail("--template deploys the template's own build; --" + field +
+                           " does not apply to it (give --service, --env, --cpu, --memory, "
+                           "--replicas)");
+      }
+    }
+    if (!inv.positionals.empty()) return s.UsageFail("--template takes no DIR");
+    body["template"] = *name;
+    if (auto service = inv.Get("--service")) body["service"] = *service;
+    return RunTemplatesDeploy(s, body);
+  }
+  if (!inv.Has("--service")) return s.UsageFail("missing --service S (the service to deploy)");
   if (!s.Connect()) return s.exit_code();
   std::string project = *inv.Get("--project");
   // What the flags say, as parsed; `wait` stays out: --wait follows the deployment here, with
   // progress on stderr and --timeout's limit.
   Json body = s.Input();
+  body["service"] = *inv.Get("--service");
   if (!SourceBody(s, body)) return s.exit_code();  // DIR packed and uploaded, unless a source
   auto response = s.CallOperation(body);
   if (!response) return s.exit_code();

@@ -102,6 +102,24 @@ int RunProjectsGet(Session& s) {
   return kExitOk;
 }
 
+int RunTemplatesList(Session& s) {
+  auto response = s.Answer();
+  if (!response) return s.exit_code();
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& t : ListOf(*response, "templates")) {
+    std::string publishes;
+    for (const Json& service : ListOf(t, "services")) {
+      for (const Json& name : ListOf(service, "publishes")) {
+        publishes +=
+            (publishes.empty() ? "" : " ") + (name.is_string() ? name.get<std::string>() : "");
+      }
+    }
+    rows.push_back({Field(t, "name"), publishes, Truncate(Field(t, "description"), 70)});
+  }
+  PrintTable(s, {"NAME", "PUBLISHES", "DESCRIPTION"}, rows, "This inkd has no templates.");
+  return kExitOk;
+}
+
 int RunServicesList(Session& s) {
   auto response = s.Answer();
   if (!response) return s.exit_code();

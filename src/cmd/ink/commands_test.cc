@@ -499,3 +499,28 @@ TEST_F(CommandsTest, ExecSendsPipedStdinUnlessATerminalOrStdinFlagAndBoundsIt) {
 
 }  // namespace
 }  // namespace ink::cli
+
+namespace ink::cli {
+namespace {
+
+TEST_F(CommandsTest, DeployTemplateCallsDeployTemplate) {
+  Reply(202, {{"deployment", {{"id", "dep_1"}, {"status", "pending"}}},
+              {"template", "postgres"},
+              {"generated", {"PGPASSWORD"}},
+              {"kept", Json::array()},
+              {"publishes", {{{"name", "DATABASE_URL"}, {"reference", "${{db.DATABASE_URL}}"}}}},
+              {"url", "http://db-demo.localhost"}});
+  ASSERT_EQ(Run({"deploy", "--template", "postgres", "--project", "demo", "--service", "db"}), 0)
+      << err_.str();
+  EXPECT_EQ(script_.sent.back().target, "/v1/projects/demo/templates/postgres/deploy");
+  EXPECT_EQ(script_.sent.back().body, (Json{{"service", "db"}}));
+  EXPECT_NE(out_.str().find("Generated (stored encrypted): PGPASSWORD"), std::string::npos);
+  EXPECT_NE(out_.str().find("${{db.DATABASE_URL}}"), std::string::npos) << out_.str();
+  // A source does not go with a template; a plain deploy still needs --service.
+  EXPECT_EQ(Run({"deploy", "--template", "postgres", "--project", "demo", "--image", "x"}), 2);
+  EXPECT_EQ(Run({"deploy", "--project", "demo", "--image", "localhost/x:1"}), 2);
+  EXPECT_NE(err_.str().find("missing --service"), std::string::npos) << err_.str();
+}
+
+}  // namespace
+}  // namespace ink::cli

@@ -102,6 +102,9 @@ int RunRegistryLogin(Session& s);
 int RunRegistryList(Session& s);
 int RunRegistryLogout(Session& s);
 int RunDeploy(Session& s);
+// ink templates list / ink templates deploy NAME (and ink deploy --template NAME).
+int RunTemplatesList(Session& s);
+int RunTemplatesDeploy(Session& s);
 int RunServicesUpdate(Session& s);
 int RunServicesRestart(Session& s);
 int RunRollback(Session& s);

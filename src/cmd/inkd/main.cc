@@ -59,6 +59,9 @@ Flags:
   --instance-name NAME    label put on every container (ink.instance) so several inkd
                           instances can share one podman (default "ink")
   --podman PATH           podman program (default podman)
+  --templates DIR         the service templates (templates/<name>/template.json; default:
+                          share/ink/templates next to inkd's directory, else the source
+                          tree's templates/); inkd refuses to start if one is broken
   --gvisor-runtime NAME   podman runtime used for the gvisor class (default runsc-hostnet)
 
 App containers (a service may ask for other limits, up to the maximums):
@@ -129,6 +132,20 @@ std::string SiblingBinary(const std::string& name) {
     }
   }
   return name;
+}
+
+// The template catalog: ../share/ink/templates from inkd's directory (installed), else the
+// templates/ directory of the source tree inkd was built from.
+std::string DefaultTemplatesDir() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto installed = self.parent_path() / ".." / "share" / "ink" / "templates";
+    if (std::filesystem::is_directory(installed, ec)) {
+      return std::filesystem::canonical(installed, ec).string();
+    }
+  }
+  return INK_SOURCE_TEMPLATES_DIR;
 }
 
 std::string DefaultEdgeBinary(const char* argv0) {
@@ -311,6 +328,7 @@ int main(int argc, char** argv) {
       {"listen", "127.0.0.1:7070"},
       {"edge-listen", "127.0.0.1:8080"},
       {"edge-binary", ""},
+      {"templates", ""},
       {"platform-domain", "localhost"},
       {"instance-name", "ink"},
       {"podman", "podman"},
@@ -402,6 +420,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (flags["edge-binary"].empty()) flags["edge-binary"] = DefaultEdgeBinary(argv[0]);
+  if (flags["templates"].empty()) flags["templates"] = DefaultTemplatesDir();
+  auto templates = ink::templates::TemplateCatalog::Load(flags["templates"]);
+  if (!templates.ok()) {
+    std::cerr << "inkd: a broken template: " << templates.error().message
+              << "; fix it or point --templates elsewhere\n";
+    return 2;
+  }
   auto policy = PolicyFromFlags(flags, allow_runc);
   if (!policy.ok()) {
     std::cerr << "inkd: " << policy.error().message << "; see inkd --help\n";
@@ -535,6 +560,7 @@ int main(int argc, char** argv) {
                           edge_host,
                           edge_port};
   deps.builds = &builds;
+  deps.templates = &*templates;
   ink::RegisterOperations(table, deps);
   // Push-to-deploy: a git remote per service and a signed webhook (docs/API.md).
   ink::GitRemote git_remote(**store, table,

@@ -1,0 +1,140 @@
+// Templates: list_templates, deploy_template.
+//
+// deploy_template is deploy with the template filled in: its build context (templates/<name>/,
+// a Dockerfile on Ink's base image) is packed and stored like an uploaded archive, and the one
+// deploy path (DeployService) builds and rolls it out with the template's port, health check,
+// resources and variables. Variables are set only where the service has none of that name yet:
+// generated secrets are made on the first deploy and kept by every later one (a redeploy rolls
+// out the service's stored, sealed variables; a second deploy_template keeps them too). Only
+// `env` given in the call replaces a value.
+#include "ink/common/names.h"
+#include "src/api/operations_internal.h"
+
+namespace ink::api_internal {
+namespace {
+
+using templates::Template;
+using templates::TemplateService;
+
+Result<const Template*> FindTemplate(const OperationDeps& deps, const Json& in) {
+  std::string name = in.value("template", "");
+  const Template* t = deps.templates == nullptr ? nullptr : deps.templates->Find(name);
+  if (t == nullptr) {
+    return NotFound("there is no template '" + name.substr(0, 64) + "'; the templates are: " +
+                    (deps.templates == nullptr ? "(none)" : deps.templates->Names()) +
+                    " (see list_templates / `ink templates list`)");
+  }
+  return t;
+}
+
+// The stored build context of `service` as an archive of the caller's workspace.
+Result<std::string> StoreBuildContext(OperationDeps& deps, const Caller& caller,
+                                      const TemplateService& service) {
+  auto tar = templates::PackBuildContext(service);
+  if (!tar.ok()) return tar.error();
+  size_t consumed = 0;
+  BodyReader reader = [&](char* buffer, size_t size) -> Result<size_t> {
+    size_t n = std::min(size, tar->size() - consumed);
+    std::copy_n(tar->data() + consumed, n, buffer);
+    consumed += n;
+    return n;
+  };
+  auto archive = deps.builds->ReceiveArchive(caller.workspace_id, reader);
+  if (!archive.ok()) return archive.error();
+  return archive->id;
+}
+
+Result<Json> DeployTemplate(OperationDeps& deps, const Caller& c, const Json& in) {
+  auto t = FindTemplate(deps, in);
+  if (!t.ok()) return t.error();
+  if (deps.builds == nullptr) {
+    return FailedPrecondition("this inkd has no build pipeline: templates are built from source");
+  }
+  auto project = FindProject(deps, c, in);
+  if (!project.ok()) return project.error();
+  const TemplateService& ts = (*t)->services.front();
+  std::string service = in.value("service", (*t)->name);
+  INK_RETURN_IF_ERROR(ValidateName("service name", service));
+  std::map<std::string, std::string> overrides;
+  if (in.contains("env")) {
+    auto parsed = ParseEnvObject(in["env"], "env");
+    if (!parsed.ok()) return parsed.error();
+    overrides = std::move(*parsed);
+  }
+  // What the service already has is kept: secrets are made once, never again.
+  std::set<std::string> existing;
+  if (auto s = deps.store.GetService(c.workspace_id, project->id, service); s.ok()) {
+    auto variables = deps.store.ListServiceVariables(c.workspace_id, s->id);
+    if (!variables.ok()) return variables.error();
+    for (const auto& v : *variables) existing.insert(v.name);
+  }
+  Json env = Json::object();
+  Json generated = Json::array(), kept = Json::array();
+  for (const auto& v : ts.variables) {
+    if (overrides.count(v.name)) continue;
+    if (existing.count(v.name)) {
+      kept.push_back(v.name);
+      continue;
+    }
+    env[v.name] = v.generated() ? templates::GenerateSecret(v.secret_length) : v.value;
+    if (v.generated()) generated.push_back(v.name);
+  }
+  for (const auto& [name, value] : overrides) env[name] = value;
+  Json deploy = {{"project", project->name},
+                 {"service", service},
+                 {"port", ts.port},
+                 {"env", env},
+                 {"health_check_path", ts.health_check_type == "http" ? ts.health_check_path : ""}};
+  if (in.contains("cpu")) {
+    deploy["cpu"] = in["cpu"];
+  } else if (ts.cpu > 0) {
+    deploy["cpu"] = ts.cpu;
+  }
+  if (in.contains("memory")) {
+    deploy["memory"] = in["memory"];
+  } else if (ts.memory_bytes > 0) {
+    deploy["memory"] = ts.memory_bytes;
+  }
+  if (in.contains("replicas")) deploy["replicas"] = in["replicas"];
+  // Checked before the build context is stored, so bad input leaves nothing behind.
+  if (deploy.contains("memory")) {
+    auto memory = MemoryInput(deploy["memory"]);
+    if (!memory.ok()) return memory.error();
+  }
+  auto archive = StoreBuildContext(deps, c, ts);
+  if (!archive.ok()) return archive.error();
+  deploy["archive_id"] = *archive;
+  auto out = DeployService(deps, c, deploy);
+  if (!out.ok()) return out.error();
+  Json publishes = Json::array();
+  for (const auto& name : ts.publishes) {
+    publishes.push_back({{"name", name}, {"reference", "${{" + service + "." + name + "}}"}});
+  }
+  (*out)["template"] = (*t)->name;
+  (*out)["generated"] = generated;
+  (*out)["kept"] = kept;
+  (*out)["publishes"] = publishes;
+  return out;
+}
+
+}  // namespace
+
+void RegisterTemplateOperations(OperationTable& table, OperationDeps& deps) {
+  table.Add(
+      Implement("list_templates", {.handler = [&deps](const Caller&, const Json&) -> Result<Json> {
+                  Json list = Json::array();
+                  if (deps.templates != nullptr) {
+                    for (const auto& t : deps.templates->templates()) {
+                      list.push_back(t.ToJson());
+                    }
+                  }
+                  return Json{{"templates", list}};
+                }}));
+  table.Add(WithWaitForDeployment(
+      deps, Implement("deploy_template",
+                      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        return DeployTemplate(deps, c, in);
+                      }})));
+}
+
+}  // namespace ink::api_internal
