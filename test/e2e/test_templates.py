@@ -1,0 +1,167 @@
+"""Templates (issue 10, item 5) with real podman, builds from Debian packages and gVisor: the
+PostgreSQL template plus an app that reads ${{postgres.DATABASE_URL}} and writes and reads rows
+over the private network; a redeploy of the template keeps its generated password (the app still
+connects with the same reference); the Redis template plus an app that INCRs it by service name
+with the password from ${{redis.REDIS_URL}}; every template in the catalog deploys and passes its
+health check; bad input (an unknown template, a bad variable name) is refused and changes
+nothing.
+
+Tests run in name order (a_, b_, ...)."""
+
+import json
+import time
+from pathlib import Path
+
+import harness
+from harness import InkTestCase, unique
+
+# The app: Debian's psql and redis-cli, and busybox httpd on 8080 so it has something to be
+# healthy on. It runs as a non-root user like any app.
+CLIENT_DOCKERFILE = """FROM localhost/ink/base:bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client-15 redis-tools busybox \\
+    && rm -rf /var/lib/apt/lists/*
+RUN useradd --uid 10001 --create-home app && mkdir /www && echo ok > /www/index.html
+USER app
+CMD ["busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
+"""
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD_TIMEOUT = 900
+
+
+class Templates(InkTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.project = unique("tpl")
+        cls.inkd.create_project(cls.project)
+
+    def deploy_template(self, name, *flags):
+        t0 = time.monotonic()
+        res = self.ink("deploy", "--template", name, "--project", self.project, *flags, "--wait",
+                       "--timeout", f"{BUILD_TIMEOUT}s", timeout=BUILD_TIMEOUT + 60, check=False)
+        took = time.monotonic() - t0
+        if res.rc != 0:
+            harness.log(f"inkd log:\n{self.inkd.log_tail(80)}")
+        self.assertEqual(res.rc, 0, res)
+        harness.log(f"[timing] deploy --template {name} {' '.join(flags)}: {took:.1f} s")
+        return res.json
+
+    def app_exec(self, *command, service="app"):
+        return self.ink("exec", service, "--project", self.project, "--timeout", "60", "--",
+                        *command, json=False, check=False, input="")
+
+    def healthy(self, service):
+        svc = self.inkd.get_service(self.project, service)
+        return svc.get("status"), svc.get("replicas_healthy")
+
+    def test_a_list_shows_the_catalog(self):
+        res = self.ink("templates", "list")
+        names = {t["name"]: t for t in res.json["templates"]}
+        for name in (p.name for p in (REPO / "templates").iterdir() if p.is_dir()):
+            self.assertIn(name, names, res)
+        pg = names["postgres"]["services"][0]
+        for var in ("DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"):
+            self.assertIn(var, pg["publishes"])
+        self.assertIn("generated", pg["variables"]["PGPASSWORD"])
+        table = self.ink("templates", "list", json=False)
+        self.assertIn("postgres", table.stdout)
+
+    def test_b_bad_input_is_refused(self):
+        res = self.ink("deploy", "--template", "oracle", "--project", self.project, check=False,
+                       json=False)
+        self.assertEqual(res.rc, 1, res)
+        self.assertIn("there is no template 'oracle'", res.stderr)
+        self.assertIn("postgres", res.stderr)
+        self.assertIn("redis", res.stderr)
+        res = self.ink("deploy", "--template", "postgres", "--project", self.project,
+                       "--service", "badenv", "--env", "1BAD=x", check=False, json=False)
+        self.assertIn(res.rc, (1, 2), res)
+        self.assertIn("1BAD", res.stderr)
+        res = self.ink("deploy", "--template", "postgres", "--project", self.project,
+                       "--image", "localhost/x:1", check=False, json=False)
+        self.assertEqual(res.rc, 2, res)
+        services = self.ink("services", "list", "--project", self.project).json["services"]
+        self.assertEqual(services, [], services)
+
+    def test_c_postgres_with_an_app_over_the_private_network(self):
+        out = self.deploy_template("postgres")
+        self.assertEqual(out["generated"], ["PGPASSWORD"], out)
+        self.assertEqual(out["deployment"]["status"], "active", out)
+        # The running server is postgres, not root, and answers psql with its own variables.
+        res = self.app_exec("sh", "-c", "id -un; psql -tAc 'select current_user, current_database()'",
+                            service="postgres")
+        self.assertEqual(res.rc, 0, res)
+        self.assertEqual(res.stdout.split(), ["postgres", "postgres|app"], res)
+
+        app_dir = Path(self.inkd.tmp) / "client"
+        app_dir.mkdir(exist_ok=True)
+        (app_dir / "Dockerfile").write_text(CLIENT_DOCKERFILE)
+        res = self.ink("deploy", str(app_dir), "--project", self.project, "--service", "app",
+                       "--port", "8080",
+                       "--env", "DATABASE_URL=${{postgres.DATABASE_URL}}",
+                       "--wait", "--timeout", f"{BUILD_TIMEOUT}s", timeout=BUILD_TIMEOUT + 60)
+        sql = ("create table if not exists notes(id serial primary key, body text);"
+               "insert into notes(body) values ('one'), ('two ünï');")
+        res = self.app_exec("sh", "-c", f'psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -c "{sql}"')
+        self.assertEqual(res.rc, 0, res)
+        # The URL names the private host, never localhost, and carries the generated password.
+        res = self.app_exec("sh", "-c", 'echo "$DATABASE_URL" | sed "s/:[^:@]*@/:***@/"')
+        self.assertIn(f"postgres://postgres:***@postgres.{self.project}.internal:5432/app",
+                      res.stdout, res)
+        read = lambda: self.app_exec("sh", "-c",
+                                     'psql "$DATABASE_URL" -tAc "select body from notes order by id"')
+        res = read()
+        self.assertEqual(res.rc, 0, res)
+        self.assertEqual(res.stdout.splitlines(), ["one", "two ünï"], res)
+
+        # The secret is in no response: list_env masks it.
+        env = self.ink("env", "list", "postgres", "--project", self.project)
+        password = self.app_exec("sh", "-c", 'echo "$DATABASE_URL" | sed "s/.*:\\(.*\\)@.*/\\1/"')
+        secret = password.stdout.strip()
+        self.assertEqual(len(secret), 32, password)
+        self.assertNotIn(secret, env.stdout)
+        self.assertNotIn(secret, json.dumps(out))
+
+        # A second deploy_template of the same service keeps the password (and says so); the
+        # app, redeployed, still connects with the same reference. The rows live in the first
+        # container's file system (no volume yet), so only the secret is compared here.
+        again = self.deploy_template("postgres")
+        self.assertEqual(again["generated"], [], again)
+        self.assertIn("PGPASSWORD", again["kept"], again)
+        self.ink("services", "restart", "app", "--project", self.project, "--wait",
+                 "--timeout", "300s", timeout=360)
+        res = self.app_exec("sh", "-c", 'echo "$DATABASE_URL" | sed "s/.*:\\(.*\\)@.*/\\1/"')
+        self.assertEqual(res.stdout.strip(), secret, res)
+        res = self.app_exec("sh", "-c", 'psql "$DATABASE_URL" -tAc "select 40 + 2"')
+        self.assertEqual(res.rc, 0, res)
+        self.assertEqual(res.stdout.strip(), "42", res)
+
+    def test_d_redis_incr_by_service_name(self):
+        out = self.deploy_template("redis", "--service", "cache")
+        self.assertEqual(out["generated"], ["REDIS_PASSWORD"], out)
+        self.ink("env", "set", "app", "--project", self.project,
+                 "REDIS_URL=${{cache.REDIS_URL}}", "--wait", "--timeout", "300s", timeout=360)
+        for want in ("1", "2"):
+            res = self.app_exec("sh", "-c", 'redis-cli -u "$REDIS_URL" --no-auth-warning INCR hits')
+            self.assertEqual(res.rc, 0, res)
+            self.assertEqual(res.stdout.strip(), want, res)
+        # Without the password it is refused.
+        res = self.app_exec("redis-cli", "-h", "cache", "INCR", "hits")
+        self.assertIn("NOAUTH", res.stdout + res.stderr, res)
+        res = self.app_exec("id", "-un", service="cache")
+        self.assertEqual(res.stdout.strip(), "redis", res)
+
+    def test_e_every_template_deploys_and_is_healthy(self):
+        catalog = self.ink("templates", "list").json["templates"]
+        for t in catalog:
+            service = f"all-{t['name']}"[:30]
+            out = self.deploy_template(t["name"], "--service", service)
+            self.assertEqual(out["deployment"]["status"], "active", out)
+            status, healthy = self.healthy(service)
+            self.assertEqual(status, "running", (t["name"], status))
+            self.assertGreaterEqual(int(healthy or 0), 1, (t["name"], healthy))
+
+
+if __name__ == "__main__":
+    harness.main()
