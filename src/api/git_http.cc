@@ -313,7 +313,7 @@ void GitRemote::RegisterOperations(OperationTable& table) {
                         bool service_must_exist) -> Result<std::pair<Project, std::string>> {
     std::string project_name = in["project"], service_name = in["service"];
     INK_RETURN_IF_ERROR(ValidateName("project name", project_name));
-    INK_RETURN_IF_ERROR(ValidateName("service name", service_name));
+    INK_RETURN_IF_ERROR(ValidateServiceName(service_name));
     auto p = store_.GetProject(c.workspace_id, project_name);
     if (!p.ok()) {
       return NotFound("project '" + project_name +

@@ -216,7 +216,7 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
   auto project = FindProject(deps, caller, input);
   if (!project.ok()) return project.error();
   std::string name = input["service"];
-  INK_RETURN_IF_ERROR(ValidateName("service name", name));
+  INK_RETURN_IF_ERROR(ValidateServiceName(name));
   if (name.size() + project->name.size() + 1 > 63) {
     return InvalidArgument("service name '" + name + "' with project '" + project->name +
                            "' makes a hostname label longer than 63 characters; shorten one");
@@ -239,7 +239,7 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
   }
   if (input.contains("port")) spec.port = input["port"];
   // env becomes sealed service variables, set in the deployment's transaction.
-  auto variables = SealEnvInput(deps, input, "env");
+  auto variables = SealDeployEnv(deps, *project, name, input);
   if (!variables.ok()) return variables.error();
   if (input.contains("cpu")) spec.cpu = input["cpu"];
   if (input.contains("memory")) {

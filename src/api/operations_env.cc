@@ -1,14 +1,21 @@
-// Service variables (environment, secrets): list_env, set_env, unset_env, and the sealing
-// helpers deploy uses for its `env` input.
+// Variables (environment, secrets) of a service or of a project (shared variables, named in
+// references as `${{shared.NAME}}`): list_env, set_env, unset_env, and the sealing helpers
+// deploy uses for its `env` input.
 //
 // Values are write-only: they are sealed with SecretBox as soon as they are validated, and no
 // response, event, deployment message, log line or error ever carries one (errors name the
 // variable). list_env shows each value masked, with its length only. A change rolls out a new
-// deployment of the current release by default (redeploy: false opts out); every deployment
-// runs with its own snapshot of the variables (see Store::DeployOptions).
+// deployment of the current release by default (redeploy: false opts out), and of every running
+// service whose variables reference a changed one; every deployment runs with its own snapshot
+// of its service's variables (see Store::DeployOptions), references resolved when a replica
+// starts (project_env.h). A change that would leave a reference dangling or make a cycle is
+// refused and changes nothing.
+#include <algorithm>
 #include <set>
 
 #include "ink/common/env_vars.h"
+#include "ink/common/variable_references.h"
+#include "ink/controller/project_env.h"
 #include "src/api/operations_internal.h"
 
 namespace ink::api_internal {
@@ -17,6 +24,48 @@ namespace {
 // The same mask for every value, whatever its length or content: no fragment of a value is
 // ever shown.
 constexpr char kMask[] = "\u2022\u2022\u2022\u2022\u2022\u2022\u2022\u2022";
+
+// Whose variables an operation reads or changes: one service's, or (`service` is "shared", the
+// scope name references use; no service can have that name) the project's shared ones.
+struct Scope {
+  std::optional<Service> service;
+  std::string Name() const { return service ? service->name : std::string(kSharedScope); }
+};
+
+Result<Scope> FindScope(OperationDeps& deps, const Caller& caller, const Project& project,
+                        const Json& input) {
+  if (input.value("service", "") == kSharedScope) return Scope{};
+  auto s = FindService(deps, caller, project, input);
+  if (!s.ok()) return s.error();
+  return Scope{std::move(*s)};
+}
+
+// The project and scope the input names.
+Result<std::pair<Project, Scope>> FindTarget(OperationDeps& deps, const Caller& caller,
+                                             const Json& input) {
+  auto p = FindProject(deps, caller, input);
+  if (!p.ok()) return p.error();
+  auto scope = FindScope(deps, caller, *p, input);
+  if (!scope.ok()) return scope.error();
+  return std::pair{std::move(*p), std::move(*scope)};
+}
+
+Result<std::vector<SealedVariable>> StoredVariables(OperationDeps& deps, const Caller& caller,
+                                                    const Project& project, const Scope& scope) {
+  if (scope.service) return deps.store.ListServiceVariables(caller.workspace_id, scope.service->id);
+  return deps.store.ListProjectVariables(caller.workspace_id, project.id);
+}
+
+// Names the scope in an answer: {"service": "web"} or {"shared": true}.
+Json ScopeJson(const Project& project, const Scope& scope) {
+  Json out = {{"project", project.name}};
+  if (scope.service) {
+    out["service"] = scope.service->name;
+  } else {
+    out["shared"] = true;
+  }
+  return out;
+}
 
 // The spec a redeploy rolls out: the running release's (with its built image), else the
 // service's newest desired spec.
@@ -27,7 +76,7 @@ Result<ServiceSpec> SpecToRedeploy(OperationDeps& deps, const Caller& caller, co
   return d->spec;
 }
 
-// name → plaintext of the service's current variables (only those named in `wanted`).
+// name → plaintext of the scope's current variables (only those named in `wanted`).
 Result<std::map<std::string, std::string>> OpenVariables(OperationDeps& deps,
                                                          const std::vector<SealedVariable>& list,
                                                          const std::set<std::string>& wanted) {
@@ -46,84 +95,192 @@ Result<std::map<std::string, std::string>> OpenVariables(OperationDeps& deps,
 
 bool RedeployWanted(const Json& input) { return input.value("redeploy", true); }
 
-// Applies a variable change (and the redeploy, unless opted out) and answers with what changed.
+// A name a user may set: a variable name, and not INK_* (Ink's own, injected in every replica).
+Status ValidateUserVariableName(const std::string& name) {
+  INK_RETURN_IF_ERROR(ValidateVariableName(name));
+  if (name.rfind("INK_", 0) == 0) {
+    return InvalidArgument(
+        "variable " + name.substr(0, 64) +
+        ": names starting with INK_ are Ink's (it sets INK_SERVICE, INK_PROJECT, INK_PRIVATE_URL "
+        "and INK_PUBLIC_URL in every replica; reference another service's as "
+        "${{web.INK_PRIVATE_URL}}); choose another name");
+  }
+  return {};
+}
+
+// What a change does to the scope's variables, in plaintext (in memory only).
+struct PlainChange {
+  std::map<std::string, std::string> set;
+  std::vector<std::string> unset;
+};
+
+// Checks `change` against the project's references, as if applied: every variable it sets and
+// every variable that uses a changed one must still resolve (no dangling reference, no cycle).
+// Answers the other services whose resolved values use a changed variable (before or after the
+// change): the ones to redeploy with it.
+Result<std::set<std::string>> CheckReferences(OperationDeps& deps, const Project& project,
+                                              const Scope& scope, const PlainChange& change) {
+  auto before =
+      LoadProjectEnv(deps.store, deps.secrets, project,
+                     {.platform_domain = deps.platform_domain, .edge_port = deps.edge_port});
+  if (!before.ok()) {
+    // A value that cannot be unsealed (a changed server key) must not stop the user from
+    // setting it again: without references in the new values there is nothing to resolve.
+    for (const auto& [name, value] : change.set) {
+      if (HasReferenceSyntax(value)) return before.error();
+    }
+    return std::set<std::string>{};
+  }
+  ProjectEnv after = *before;
+  auto& variables = scope.service ? after.services[scope.service->name].variables : after.shared;
+  for (const auto& [name, value] : change.set) variables[name] = value;
+  for (const auto& name : change.unset) variables.erase(name);
+
+  const std::string prefix = scope.Name() + ".";
+  std::set<std::string> changed;
+  for (const auto& [name, unused] : change.set) changed.insert(prefix + name);
+  for (const auto& name : change.unset) changed.insert(prefix + name);
+  std::set<std::string> affected = VariablesReferencing(*before, changed);
+  affected.merge(VariablesReferencing(after, changed));
+  for (const auto& [name, unused] : change.set) affected.insert(prefix + name);
+  // Keys that the change removes are checked through the variables that use them.
+  std::set<std::string> check, services;
+  for (const auto& key : affected) {
+    const std::string owner = key.substr(0, key.find('.'));
+    const std::string name = key.substr(owner.size() + 1);
+    const auto* vars = owner == kSharedScope ? &after.shared : nullptr;
+    if (auto it = after.services.find(owner); it != after.services.end()) {
+      vars = &it->second.variables;
+    }
+    if (vars == nullptr || !vars->count(name)) continue;
+    check.insert(key);
+    if (owner != kSharedScope && owner != scope.Name()) services.insert(owner);
+  }
+  if (Status resolvable = CheckResolvable(after, check); !resolvable.ok()) {
+    return InvalidArgument(resolvable.error().message + " (nothing was changed)");
+  }
+  return services;
+}
+
+// Applies a variable change (and the redeploys, unless opted out: of the scope's service, and
+// of the running services referencing a changed variable) and answers with what changed.
 Result<Json> ApplyChange(OperationDeps& deps, const Caller& caller, const Project& project,
-                         const Service& service, Store::VariableChange change,
-                         std::vector<std::string> names, const std::string& operation,
+                         const Scope& scope, Store::VariableChange change,
+                         const std::vector<std::string>& names,
+                         const std::set<std::string>& referencing, const std::string& operation,
                          bool redeploy) {
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  std::map<std::string, std::string> service_names;  // id → name, of what is redeployed
   if (redeploy) {
-    auto spec = SpecToRedeploy(deps, caller, service);
-    if (!spec.ok()) return spec.error();
-    INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), *spec));  // before anything changes
-    change.redeploy = *spec;
+    if (scope.service) {
+      auto spec = SpecToRedeploy(deps, caller, *scope.service);
+      if (!spec.ok()) return spec.error();
+      INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), *spec));  // before any change
+      change.redeploy = *spec;
+    }
+    for (const auto& name : referencing) {
+      auto s = deps.store.GetService(caller.workspace_id, project.id, name);
+      if (!s.ok()) return s.error();
+      // A service that runs and rolls out nothing resolves the new values when it is next
+      // deployed; one whose first deployment is still rolling out gets a new one.
+      if (s->active_deployment_id.empty()) {
+        auto deployments = deps.store.ListDeployments(caller.workspace_id, s->id);
+        if (!deployments.ok()) return deployments.error();
+        if (std::all_of(deployments->begin(), deployments->end(),
+                        [](const Deployment& d) { return IsFinished(d.status); })) {
+          continue;
+        }
+      }
+      auto spec = SpecToRedeploy(deps, caller, *s);
+      if (!spec.ok()) return spec.error();
+      INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), *spec));
+      change.redeploy_referencing[s->id] = *spec;
+      service_names[s->id] = s->name;
+    }
   }
-  auto applied = deps.store.ChangeServiceVariables(caller.workspace_id, service.id, change);
+  auto applied =
+      scope.service
+          ? deps.store.ChangeServiceVariables(caller.workspace_id, scope.service->id, change)
+          : deps.store.ChangeProjectVariables(caller.workspace_id, project.id, change);
   if (!applied.ok()) return applied.error();
-  Json out = {{"service", service.name},
-              {"project", project.name},
-              {operation == "set_env" ? "set" : "unset", names},
-              {"redeployed", applied->deployment.has_value()}};
-  if (applied->deployment.has_value()) {
-    const Deployment& d = *applied->deployment;
+  Json out = ScopeJson(project, scope);
+  out[operation == "set_env" ? "set" : "unset"] = names;
+  out["redeployed"] = applied->deployment.has_value();
+  out["referencing"] = referencing;
+  auto record = [&](const Deployment& d, const std::string& message) {
     Event e;
     e.workspace_id = caller.workspace_id;
-    e.service_id = service.id;
+    e.service_id = d.service_id;
     e.deployment_id = d.id;
     e.kind = "redeploy";
-    e.message = operation + ": " + list;  // names only
+    e.message = message;  // names only
     (void)deps.store.AppendEvent(e);
-    deps.controller.Wake();
+  };
+  if (applied->deployment.has_value()) {
+    const Deployment& d = *applied->deployment;
+    record(d, operation + ": " + list);
     out["deployment"] = DeploymentJson(d);
-    out["url"] = ServiceUrl(deps, service.name, project.name);
+    out["url"] = ServiceUrl(deps, scope.service->name, project.name);
   }
+  Json redeployed = Json::array();
+  for (const auto& d : applied->referencing) {
+    record(d, operation + " of " + scope.Name() + " (" + list + "), which its variables use");
+    redeployed.push_back({{"service", service_names[d.service_id]}, {"deployment", d.id}});
+  }
+  out["redeployed_referencing"] = std::move(redeployed);
+  if (applied->deployment.has_value() || !applied->referencing.empty()) deps.controller.Wake();
   return out;
 }
 
+Json MaskedEntry(const OperationDeps& deps, const SealedVariable& v) {
+  auto value = deps.secrets.Open(v.sealed_value);
+  Json entry = {{"name", v.name}, {"masked_value", kMask}, {"updated_at", v.updated_at}};
+  if (value.ok()) {
+    entry["length"] = value->size();
+  } else {
+    entry["error"] = "cannot be unsealed with this server's key; set it again";
+  }
+  return entry;
+}
+
 Result<Json> ListEnv(OperationDeps& deps, const Caller& caller, const Json& input) {
-  auto p = FindProject(deps, caller, input);
-  if (!p.ok()) return p.error();
-  auto s = FindService(deps, caller, *p, input);
-  if (!s.ok()) return s.error();
-  auto list = deps.store.ListServiceVariables(caller.workspace_id, s->id);
+  auto target = FindTarget(deps, caller, input);
+  if (!target.ok()) return target.error();
+  const Project* p = &target->first;
+  const Scope* scope = &target->second;
+  auto list = StoredVariables(deps, caller, *p, *scope);
   if (!list.ok()) return list.error();
+  Json out = ScopeJson(*p, *scope);
+  Json variables = Json::array();
+  if (!scope->service) {  // shared variables belong to no release: no `live`
+    for (const auto& v : *list) variables.push_back(MaskedEntry(deps, v));
+    out["variables"] = std::move(variables);
+    return out;
+  }
   // What the running release has: a sealed value copied into its snapshot is the same string,
   // so "live" needs no unsealing.
   std::map<std::string, std::string> running;
-  if (!s->active_deployment_id.empty()) {
-    auto snapshot = deps.store.ListDeploymentVariables(s->active_deployment_id);
+  if (!scope->service->active_deployment_id.empty()) {
+    auto snapshot = deps.store.ListDeploymentVariables(scope->service->active_deployment_id);
     if (!snapshot.ok()) return snapshot.error();
     for (auto& v : *snapshot) running[v.name] = std::move(v.sealed_value);
   }
-  Json variables = Json::array();
   for (const auto& v : *list) {
-    auto value = deps.secrets.Open(v.sealed_value);
-    Json entry = {{"name", v.name},
-                  {"masked_value", kMask},
-                  {"updated_at", v.updated_at},
-                  {"live", running.count(v.name) && running[v.name] == v.sealed_value}};
-    if (value.ok()) {
-      entry["length"] = value->size();
-    } else {
-      entry["error"] = "cannot be unsealed with this server's key; set it again";
-    }
+    Json entry = MaskedEntry(deps, v);
+    entry["live"] = running.count(v.name) && running[v.name] == v.sealed_value;
     variables.push_back(std::move(entry));
     running.erase(v.name);
   }
   Json removed = Json::array();
   for (const auto& [name, unused] : running) removed.push_back(name);
-  return Json{{"service", s->name},
-              {"project", p->name},
-              {"variables", variables},
-              {"unset_but_live", removed}};
+  out["variables"] = std::move(variables);
+  out["unset_but_live"] = std::move(removed);
+  return out;
 }
 
-Result<Json> SetEnv(OperationDeps& deps, const Caller& caller, const Json& input) {
-  auto p = FindProject(deps, caller, input);
-  if (!p.ok()) return p.error();
-  auto s = FindService(deps, caller, *p, input);
-  if (!s.ok()) return s.error();
+// The variables set_env's input asks for: `dotenv` and `variables` merged, checked.
+Result<std::map<std::string, std::string>> WantedVariables(const Json& input) {
   if (!input.contains("variables") && !input.contains("dotenv")) {
     return InvalidArgument(
         "give the variables to set: `variables` ({\"NAME\": \"value\"}) and/or `dotenv` (the "
@@ -139,7 +296,13 @@ Result<Json> SetEnv(OperationDeps& deps, const Caller& caller, const Json& input
     }
     auto entries = ParseDotenv(input["dotenv"].get<std::string>());
     if (!entries.ok()) return InvalidArgument("dotenv " + entries.error().message);
-    for (auto& e : *entries) wanted[e.name] = std::move(e.value);
+    for (auto& e : *entries) {
+      if (Status valid = ValidateUserVariableName(e.name); !valid.ok()) {
+        return InvalidArgument("dotenv line " + std::to_string(e.line) + ": " +
+                               valid.error().message);
+      }
+      wanted[e.name] = std::move(e.value);
+    }
   }
   if (input.contains("variables")) {
     auto parsed = ParseEnvObject(input["variables"], "variables");
@@ -160,54 +323,73 @@ Result<Json> SetEnv(OperationDeps& deps, const Caller& caller, const Json& input
                            " variables per service; this request has " +
                            std::to_string(wanted.size()));
   }
+  return wanted;
+}
+
+Result<Json> SetEnv(OperationDeps& deps, const Caller& caller, const Json& input) {
+  auto target = FindTarget(deps, caller, input);
+  if (!target.ok()) return target.error();
+  const Project* p = &target->first;
+  const Scope* scope = &target->second;
+  auto wanted = WantedVariables(input);
+  if (!wanted.ok()) return wanted.error();
   // Values equal to the stored ones are not written again: repeating a set_env is a no-op and
   // does not roll out a release.
-  auto current = deps.store.ListServiceVariables(caller.workspace_id, s->id);
+  auto current = StoredVariables(deps, caller, *p, *scope);
   if (!current.ok()) return current.error();
   std::set<std::string> names;
-  for (const auto& [name, unused] : wanted) names.insert(name);
+  for (const auto& [name, unused] : *wanted) names.insert(name);
   auto stored = OpenVariables(deps, *current, names);
   if (!stored.ok()) return stored.error();
-  Store::VariableChange change;
+  PlainChange plain;
   std::vector<std::string> changed, unchanged;
-  for (const auto& [name, value] : wanted) {
+  for (auto& [name, value] : *wanted) {
     auto it = stored->find(name);
     if (it != stored->end() && it->second == value) {
       unchanged.push_back(name);
       continue;
     }
-    change.set.push_back(SealedVariable{name, deps.secrets.Seal(value), 0});
+    plain.set[name] = std::move(value);
     changed.push_back(name);
   }
   if (changed.empty()) {
-    return Json{{"service", s->name},
-                {"project", p->name},
-                {"set", Json::array()},
-                {"unchanged", unchanged},
-                {"redeployed", false}};
+    Json out = ScopeJson(*p, *scope);
+    out["set"] = Json::array();
+    out["unchanged"] = unchanged;
+    out["redeployed"] = false;
+    return out;
   }
-  auto out = ApplyChange(deps, caller, *p, *s, std::move(change), changed, "set_env",
-                         RedeployWanted(input));
+  auto referencing = CheckReferences(deps, *p, *scope, plain);
+  if (!referencing.ok()) return referencing.error();
+  Store::VariableChange change;
+  for (const auto& [name, value] : plain.set) {
+    change.set.push_back(SealedVariable{name, deps.secrets.Seal(value), 0});
+  }
+  auto out = ApplyChange(deps, caller, *p, *scope, std::move(change), changed, *referencing,
+                         "set_env", RedeployWanted(input));
   if (out.ok()) (*out)["unchanged"] = unchanged;
   return out;
 }
 
 Result<Json> UnsetEnv(OperationDeps& deps, const Caller& caller, const Json& input) {
-  auto p = FindProject(deps, caller, input);
-  if (!p.ok()) return p.error();
-  auto s = FindService(deps, caller, *p, input);
-  if (!s.ok()) return s.error();
-  Store::VariableChange change;
+  auto target = FindTarget(deps, caller, input);
+  if (!target.ok()) return target.error();
+  const Project* p = &target->first;
+  const Scope* scope = &target->second;
+  PlainChange plain;
   std::set<std::string> seen;
   for (const auto& item : input["names"]) {
     std::string name = item.get<std::string>();
     INK_RETURN_IF_ERROR(ValidateVariableName(name));
-    if (seen.insert(name).second) change.unset.push_back(name);
+    if (seen.insert(name).second) plain.unset.push_back(name);
   }
-  if (change.unset.empty()) return InvalidArgument("names is empty: name the variables to unset");
-  auto names = change.unset;
-  return ApplyChange(deps, caller, *p, *s, std::move(change), names, "unset_env",
-                     RedeployWanted(input));
+  if (plain.unset.empty()) return InvalidArgument("names is empty: name the variables to unset");
+  auto referencing = CheckReferences(deps, *p, *scope, plain);
+  if (!referencing.ok()) return referencing.error();
+  Store::VariableChange change;
+  change.unset = plain.unset;
+  return ApplyChange(deps, caller, *p, *scope, std::move(change), plain.unset, *referencing,
+                     "unset_env", RedeployWanted(input));
 }
 
 }  // namespace
@@ -224,7 +406,7 @@ Result<std::map<std::string, std::string>> ParseEnvObject(const Json& object,
   }
   std::map<std::string, std::string> out;
   for (const auto& [name, value] : object.items()) {
-    if (Status valid = ValidateVariableName(name); !valid.ok()) {
+    if (Status valid = ValidateUserVariableName(name); !valid.ok()) {
       return InvalidArgument(field + ": " + valid.error().message);
     }
     // Never echo the value, not even its type's literal (a numeric secret is still a secret).
@@ -241,12 +423,31 @@ Result<std::map<std::string, std::string>> ParseEnvObject(const Json& object,
   return out;
 }
 
-Result<std::vector<SealedVariable>> SealEnvInput(OperationDeps& deps, const Json& input,
-                                                 const std::string& field) {
+Result<std::vector<SealedVariable>> SealDeployEnv(OperationDeps& deps, const Project& project,
+                                                  const std::string& service, const Json& input) {
   std::vector<SealedVariable> sealed;
-  if (!input.contains(field)) return sealed;
-  auto parsed = ParseEnvObject(input[field], field);
+  if (!input.contains("env")) return sealed;
+  auto parsed = ParseEnvObject(input["env"], "env");
   if (!parsed.ok()) return parsed.error();
+  bool references = false;
+  for (const auto& [name, value] : *parsed) references = references || HasReferenceSyntax(value);
+  if (references) {  // as set_env checks them: every reference resolves, no cycle
+    auto env =
+        LoadProjectEnv(deps.store, deps.secrets, project,
+                       {.platform_domain = deps.platform_domain, .edge_port = deps.edge_port});
+    if (!env.ok()) return env.error();
+    ServiceEnv& entry = env->services[service];
+    entry.addressing.service = service;  // a new service: enough to name its own INK_*
+    entry.addressing.project = project.name;
+    std::set<std::string> keys;
+    for (const auto& [name, value] : *parsed) {
+      entry.variables[name] = value;
+      keys.insert(service + "." + name);
+    }
+    if (Status resolvable = CheckResolvable(*env, keys); !resolvable.ok()) {
+      return InvalidArgument("env: " + resolvable.error().message + " (nothing was deployed)");
+    }
+  }
   for (const auto& [name, value] : *parsed) {
     sealed.push_back(SealedVariable{name, deps.secrets.Seal(value), 0});
   }

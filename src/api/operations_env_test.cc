@@ -29,6 +29,18 @@ class EnvOperationsTest : public api_test::OperationsTest {
     return out;
   }
 
+  // Deploys `name` from an image with `env` and marks the deployment active (as a rollout
+  // would); returns the service's id.
+  std::string DeployActive(const std::string& name, const Json& env) {
+    Json out =
+        MustCall("deploy", {{"service", name}, {"image", "localhost/ink/echo:test"}, {"env", env}});
+    std::string deployment = out["deployment"]["id"];
+    auto s = store_->GetService(caller_.workspace_id, ProjectId(), name);
+    EXPECT_TRUE(s.ok());
+    EXPECT_TRUE(store_->ActivateDeployment(s->id, deployment).ok());
+    return s->id;
+  }
+
   void ExpectNoValueIn(const std::string& text) {
     for (const auto& [name, value] : kNasty) {
       if (!value.empty()) {
@@ -164,6 +176,138 @@ TEST_F(EnvOperationsTest, ControllerGivesTheContainerTheDeploymentsSnapshotPlusI
   EXPECT_EQ(runtime_.created.front().network_aliases,
             (std::vector<std::string>{"web", "web.demo.internal"}));
   for (const auto& [key, value] : runtime_.created.front().labels) ExpectNoValueIn(value);
+}
+
+TEST_F(EnvOperationsTest, SharedVariablesAreSetListedAndUnsetOnTheProject) {
+  Json set = MustCall("set_env", {{"service", "shared"},
+                                  {"variables", {{"API_KEY", "k-hunter2"}, {"REGION", "eu"}}}});
+  EXPECT_EQ(set["shared"], true);
+  EXPECT_EQ(set["set"], (Json{"API_KEY", "REGION"}));
+  EXPECT_FALSE(set["redeployed"].get<bool>());
+  EXPECT_EQ(set.dump().find("hunter2"), std::string::npos);
+  auto stored = store_->ListProjectVariables(caller_.workspace_id, ProjectId());
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(Opened(*stored),
+            (std::map<std::string, std::string>{{"API_KEY", "k-hunter2"}, {"REGION", "eu"}}));
+  Json listed = MustCall("list_env", {{"service", "shared"}});
+  ASSERT_EQ(listed["variables"].size(), 2u);
+  EXPECT_EQ(listed["variables"][0]["name"], "API_KEY");
+  EXPECT_EQ(listed["variables"][0]["length"], 9);
+  EXPECT_FALSE(listed["variables"][0].contains("live"));
+  EXPECT_EQ(listed.dump().find("hunter2"), std::string::npos);
+  MustCall("unset_env", {{"service", "shared"}, {"names", {"REGION"}}});
+  EXPECT_EQ(store_->ListProjectVariables(caller_.workspace_id, ProjectId())->size(), 1u);
+  // `shared` is never a service's name.
+  auto named = Call("deploy", {{"service", "shared"}, {"image", "localhost/ink/echo:test"}});
+  ASSERT_FALSE(named.ok());
+  EXPECT_NE(named.error().message.find("reserved"), std::string::npos);
+}
+
+TEST_F(EnvOperationsTest, InkNamesAreRefusedEverywhereAUserSetsVariables) {
+  const std::vector<std::pair<std::string, Json>> cases = {
+      {"set_env", {{"service", "shared"}, {"variables", {{"INK_SERVICE", "spoofed"}}}}},
+      {"set_env", {{"service", "shared"}, {"dotenv", "A=1\nINK_PUBLIC_URL=x\n"}}},
+      {"deploy",
+       {{"service", "web"}, {"image", "localhost/ink/echo:test"}, {"env", {{"INK_PROJECT", "x"}}}}},
+  };
+  for (const auto& [operation, input] : cases) {
+    auto result = Call(operation, input);
+    ASSERT_FALSE(result.ok()) << input.dump();
+    EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(result.error().message.find("INK_"), std::string::npos) << result.error().message;
+  }
+  EXPECT_NE(Call("set_env", cases[1].second).error().message.find("line 2"), std::string::npos);
+  EXPECT_TRUE(store_->ListProjectVariables(caller_.workspace_id, ProjectId())->empty());
+  EXPECT_TRUE(store_->ListServices(caller_.workspace_id, ProjectId())->empty());
+}
+
+TEST_F(EnvOperationsTest, DanglingReferencesAndCyclesAreRefusedNamingThem) {
+  const std::string db = DeployActive("db", {{"URL", "postgres://db/app"}});
+  const std::string web = DeployActive("web", {{"DB", "${{db.URL}}"}});
+  struct Case {
+    std::string operation;
+    Json input;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"set_env",
+       {{"service", "web"}, {"variables", {{"X", "${{nope.Y}}"}}}},
+       "web.X -> nope.Y: there is no service 'nope' in this project (nothing was changed)"},
+      {"set_env",
+       {{"service", "web"}, {"variables", {{"X", "${{shared.MISSING}}"}}}},
+       "web.X -> shared.MISSING: the project has no shared variable MISSING"},
+      {"set_env",
+       {{"service", "db"}, {"variables", {{"URL", "${{web.DB}}"}}}},
+       "reference cycle: "},
+      {"set_env", {{"service", "web"}, {"variables", {{"X", "${{bad ref}}"}}}}, "web.X"},
+      // Removing a variable another service uses leaves that reference dangling.
+      {"unset_env",
+       {{"service", "db"}, {"names", {"URL"}}},
+       "web.DB -> db.URL: service 'db' has no variable URL"},
+  };
+  for (const auto& c : cases) {
+    auto result = Call(c.operation, c.input);
+    ASSERT_FALSE(result.ok()) << c.input.dump();
+    EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(result.error().message.find(c.message), std::string::npos) << result.error().message;
+  }
+  EXPECT_EQ(Opened(*store_->ListServiceVariables(caller_.workspace_id, db)),
+            (std::map<std::string, std::string>{{"URL", "postgres://db/app"}}));
+  EXPECT_EQ(store_->ListDeployments(caller_.workspace_id, db)->size(), 1u);
+  EXPECT_EQ(store_->ListDeployments(caller_.workspace_id, web)->size(), 1u);
+  // deploy's env is checked the same way, before anything is created.
+  auto deploy = Call("deploy", {{"service", "api"},
+                                {"image", "localhost/ink/echo:test"},
+                                {"env", {{"U", "${{db.NOPE}}"}, {"S", "${{INK_SERVICE}}"}}}});
+  ASSERT_FALSE(deploy.ok());
+  EXPECT_NE(deploy.error().message.find("api.U -> db.NOPE: service 'db' has no variable NOPE"),
+            std::string::npos)
+      << deploy.error().message;
+  EXPECT_FALSE(store_->GetService(caller_.workspace_id, ProjectId(), "api").ok());
+  MustCall("deploy", {{"service", "api"},
+                      {"image", "localhost/ink/echo:test"},
+                      {"env", {{"U", "${{db.URL}}"}, {"S", "${{INK_SERVICE}}"}}}});
+}
+
+TEST_F(EnvOperationsTest, ChangingAReferencedValueRedeploysTheServicesUsingIt) {
+  const std::string db = DeployActive("db", {{"URL", "u1"}});
+  MustCall("set_env", {{"service", "shared"}, {"variables", {{"API_KEY", "k1"}}}});
+  const std::string web =
+      DeployActive("web", {{"DB", "${{db.URL}}"}, {"K", "${{shared.API_KEY}}x"}});
+  const std::string lone = DeployActive("lone", {{"A", "1"}});
+  auto count = [&](const std::string& id) {
+    return store_->ListDeployments(caller_.workspace_id, id)->size();
+  };
+  const size_t web_before = count(web), lone_before = count(lone);
+
+  Json changed = MustCall("set_env", {{"service", "db"}, {"variables", {{"URL", "u2"}}}});
+  EXPECT_TRUE(changed["redeployed"].get<bool>());
+  EXPECT_EQ(changed["referencing"], Json{"web"});
+  ASSERT_EQ(changed["redeployed_referencing"].size(), 1u);
+  EXPECT_EQ(changed["redeployed_referencing"][0]["service"], "web");
+  EXPECT_EQ(count(web), web_before + 1);
+  EXPECT_EQ(count(lone), lone_before);
+  EXPECT_EQ(count(db), 2u);
+
+  Json shared = MustCall("set_env", {{"service", "shared"}, {"variables", {{"API_KEY", "k2"}}}});
+  EXPECT_EQ(shared["referencing"], Json{"web"});
+  EXPECT_EQ(shared["redeployed_referencing"].size(), 1u);
+  EXPECT_EQ(count(web), web_before + 2);
+
+  // redeploy: false stores the change and says who references it, rolling nothing out.
+  Json quiet = MustCall(
+      "set_env", {{"service", "shared"}, {"variables", {{"API_KEY", "k3"}}}, {"redeploy", false}});
+  EXPECT_EQ(quiet["referencing"], Json{"web"});
+  EXPECT_TRUE(quiet["redeployed_referencing"].empty());
+  EXPECT_EQ(count(web), web_before + 2);
+  auto events = store_->ListEvents(caller_.workspace_id, web, 20);
+  ASSERT_TRUE(events.ok());
+  bool seen = false;
+  for (const auto& e : *events) {
+    seen = seen || e.message.find("set_env of shared (API_KEY)") != std::string::npos;
+    EXPECT_EQ(e.message.find("k2"), std::string::npos);
+  }
+  EXPECT_TRUE(seen);
 }
 
 }  // namespace

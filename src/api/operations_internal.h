@@ -25,13 +25,14 @@ Result<Service> FindService(OperationDeps& deps, const Caller& caller, const Pro
                             const Json& input);
 
 // Service variables (operations_env.cc). ParseEnvObject checks an input object {NAME: value}
-// (names, string values, sizes) with errors that never quote a value; SealEnvInput does that
-// for input[field] (absent = none) and seals each value; VariableNames lists a service's
-// variable names.
+// (names, string values, sizes) with errors that never quote a value; SealDeployEnv does that
+// for deploy's input.env (absent = none) of `service` (which may not exist yet), checks that
+// its references resolve as set_env does, and seals each value; VariableNames lists a
+// service's variable names.
 Result<std::map<std::string, std::string>> ParseEnvObject(const Json& object,
                                                           const std::string& field);
-Result<std::vector<SealedVariable>> SealEnvInput(OperationDeps& deps, const Json& input,
-                                                 const std::string& field);
+Result<std::vector<SealedVariable>> SealDeployEnv(OperationDeps& deps, const Project& project,
+                                                  const std::string& service, const Json& input);
 Json VariableNames(const OperationDeps& deps, const Service& service);
 
 void RegisterEnvOperations(OperationTable& table, OperationDeps& deps);

@@ -1,20 +1,25 @@
-// The catalog: Service variables: list_env, set_env, unset_env.
+// The catalog: variables of a service or of a project (shared): list_env, set_env, unset_env.
 #include "src/catalog/catalog_internal.h"
 
 namespace ink::catalog_internal {
 
 void DeclareEnvOperations(std::vector<Operation>& ops) {
   const Json project_arg = NameField("project name");
-  const Json service_arg = NameField("service name");
+  const Json service_arg = {
+      {"type", "string"},
+      {"maxLength", 64},
+      {"description",
+       "service name, or `shared` for the project's shared variables (referenced from any "
+       "service's values as ${{shared.NAME}})"}};
   const Json redeploy_arg = {{"type", "boolean"},
                              {"description",
                               "roll out the current release again with the new variables "
                               "(default true); false only stores them for the next deployment"}};
   ops.push_back(
       {.name = "list_env",
-       .description = "List a service's environment variables: names, masked values and lengths, "
-                      "never the values. `live` says whether the running release has the current "
-                      "value.",
+       .description = "List a service's environment variables (or the project's shared ones: "
+                      "service `shared`): names, masked values and lengths, never the values. "
+                      "`live` says whether the running release has the current value.",
        .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
                                     {"project", "service"}),
        .output_schema = ObjectSchema({{"service", {{"type", "string"}}},
@@ -32,9 +37,13 @@ void DeclareEnvOperations(std::vector<Operation>& ops) {
       {.name = "set_env",
        .description =
            "Set environment variables (secrets welcome: stored encrypted, never shown again) on "
-           "a service, then roll out the current release with them unless redeploy is false. "
-           "To set secrets without reading them, prefer the CLI: `ink env set SERVICE --project "
-           "P --file .env`.",
+           "a service, or on the project (service `shared`), then roll out the current release "
+           "with them, and every running service whose values reference a changed one, unless "
+           "redeploy is false. A value may reference other variables of the project: "
+           "${{db.DATABASE_URL}} (service db's), ${{shared.API_KEY}} (shared), ${{NAME}} (the "
+           "same service's), ${{web.INK_PRIVATE_URL}} (Ink's); $${{ is a literal ${{. A dangling "
+           "reference or a cycle is refused. To set secrets without reading them, prefer the "
+           "CLI: `ink env set SERVICE --project P --file .env`.",
        .input_schema = ObjectSchema(
            {{"project", project_arg},
             {"service", service_arg},
@@ -55,7 +64,9 @@ void DeclareEnvOperations(std::vector<Operation>& ops) {
        .output_schema = ObjectSchema({{"set", {{"type", "array"}}},
                                       {"unchanged", {{"type", "array"}}},
                                       {"redeployed", {{"type", "boolean"}}},
-                                      {"deployment", {{"type", "object"}}}}),
+                                      {"deployment", {{"type", "object"}}},
+                                      {"referencing", {{"type", "array"}}},
+                                      {"redeployed_referencing", {{"type", "array"}}}}),
        .idempotent = true,
        .rest = {{"PATCH", "/v1/projects/{project}/services/{service}/env"}},
        .cli = {
@@ -65,8 +76,9 @@ void DeclareEnvOperations(std::vector<Operation>& ops) {
            .summary = "set environment variables (stored encrypted) and roll out the service"}});
   ops.push_back(
       {.name = "unset_env",
-       .description = "Remove environment variables from a service, then roll out the "
-                      "current release without them unless redeploy is false.",
+       .description = "Remove environment variables from a service (or the project's shared "
+                      "ones: service `shared`), then roll out the current release without them "
+                      "unless redeploy is false. Refused while another variable references one.",
        .input_schema = ObjectSchema({{"project", project_arg},
                                      {"service", service_arg},
                                      {"names",
@@ -77,7 +89,9 @@ void DeclareEnvOperations(std::vector<Operation>& ops) {
                                     {"project", "service", "names"}),
        .output_schema = ObjectSchema({{"unset", {{"type", "array"}}},
                                       {"redeployed", {{"type", "boolean"}}},
-                                      {"deployment", {{"type", "object"}}}}),
+                                      {"deployment", {{"type", "object"}}},
+                                      {"referencing", {{"type", "array"}}},
+                                      {"redeployed_referencing", {{"type", "array"}}}}),
        .destructive = true,
        .rest = {{"DELETE", "/v1/projects/{project}/services/{service}/env"}},
        .cli = {.command = {"env", "unset"},

@@ -47,6 +47,16 @@ Status ValidateName(std::string_view what, std::string_view name, size_t max_len
   return {};
 }
 
+Status ValidateServiceName(std::string_view name) {
+  INK_RETURN_IF_ERROR(ValidateName("service name", name));
+  if (name == "shared") {
+    return InvalidArgument(
+        "service name 'shared' is reserved: ${{shared.NAME}} names the project's shared "
+        "variables; choose another service name");
+  }
+  return {};
+}
+
 std::string ServiceHostLabel(std::string_view service, std::string_view project) {
   return std::string(service) + "-" + std::string(project);
 }

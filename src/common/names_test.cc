@@ -10,6 +10,15 @@ TEST(ValidateName, AcceptsDnsLabels) {
   EXPECT_TRUE(ValidateName("service name", "api-2").ok());
 }
 
+TEST(ValidateServiceName, ReservesSharedForSharedVariables) {
+  EXPECT_TRUE(ValidateServiceName("web").ok());
+  EXPECT_TRUE(ValidateServiceName("shared-cache").ok());
+  auto reserved = ValidateServiceName("shared");
+  ASSERT_FALSE(reserved.ok());
+  EXPECT_NE(reserved.error().message.find("reserved"), std::string::npos);
+  EXPECT_FALSE(ValidateServiceName("Web").ok());
+}
+
 TEST(ValidateName, RejectsWithActionableMessages) {
   auto upper = ValidateName("project name", "Demo");
   ASSERT_FALSE(upper.ok());

@@ -228,26 +228,50 @@ Status CheckSharedVariables(const ProjectEnv& env) {
   return {};
 }
 
-std::set<std::string> ServicesReferencing(const ProjectEnv& env,
-                                          const std::set<std::string>& changed) {
+Status CheckResolvable(const ProjectEnv& env, const std::set<std::string>& keys) {
+  Resolver resolver(env);
+  for (const auto& text : keys) {
+    size_t dot = text.find('.');
+    if (dot == std::string::npos) return InvalidArgument(text + " is not a scope.NAME key");
+    auto resolved = resolver.Resolve({text.substr(0, dot), text.substr(dot + 1)});
+    if (!resolved.ok()) return resolved.error();
+  }
+  return {};
+}
+
+std::set<std::string> VariablesReferencing(const ProjectEnv& env,
+                                           const std::set<std::string>& changed) {
   std::set<std::string> out;
   Resolver resolver(env);
-  for (const auto& [service, entry] : env.services) {
-    std::set<std::string> reached;
-    for (const auto& [name, value] : entry.variables) {
+  auto visit = [&](const std::string& scope, const std::map<std::string, std::string>& vars) {
+    for (const auto& [name, value] : vars) {
       if (!HasReferenceSyntax(value)) continue;
-      auto segments = Parse(value, service, service + "." + name);
+      const std::string key = scope + "." + name;
+      auto segments = Parse(value, scope, key);
       if (!segments.ok()) continue;
+      std::set<std::string> reached;
       for (const auto& segment : *segments) {
         if (segment.reference) resolver.Reach(segment.key, reached);
       }
-    }
-    for (const auto& key : reached) {
-      if (changed.count(key)) {
-        out.insert(service);
-        break;
+      for (const auto& k : reached) {
+        if (changed.count(k)) {
+          out.insert(key);
+          break;
+        }
       }
     }
+  };
+  visit(std::string(kSharedScope), env.shared);
+  for (const auto& [service, entry] : env.services) visit(service, entry.variables);
+  return out;
+}
+
+std::set<std::string> ServicesReferencing(const ProjectEnv& env,
+                                          const std::set<std::string>& changed) {
+  std::set<std::string> out;
+  for (const auto& key : VariablesReferencing(env, changed)) {
+    std::string scope = key.substr(0, key.find('.'));
+    if (scope != kSharedScope) out.insert(std::move(scope));
   }
   return out;
 }

@@ -166,5 +166,29 @@ TEST(ServicesReferencing, DirectAndThroughOtherVariables) {
             (std::set<std::string>{"c1", "c2", "web"}));
 }
 
+TEST(VariablesReferencing, NamesEachVariableThatUsesAChangedOne) {
+  ProjectEnv env = Shop();
+  env.shared["URL"] = "${{db.URL}}";
+  env.services["api"] = Service("api", 1, {{"U", "${{web.DB}}"}, {"Z", "z"}});
+  EXPECT_EQ(VariablesReferencing(env, {"db.URL"}),
+            (std::set<std::string>{"api.U", "shared.URL", "web.DB"}));
+  EXPECT_EQ(VariablesReferencing(env, {"shared.DB_PASSWORD"}),
+            (std::set<std::string>{"api.U", "db.URL", "shared.URL", "web.DB"}));
+  EXPECT_TRUE(VariablesReferencing(env, {"api.Z"}).empty());
+}
+
+TEST(CheckResolvable, ResolvesOnlyTheKeysAsked) {
+  ProjectEnv env = Shop();
+  env.services["bad"] = Service("bad", 1, {{"X", "${{nope.Y}}"}, {"OK", "${{db.USER}}"}});
+  EXPECT_TRUE(CheckResolvable(env, {"web.DB", "bad.OK", "shared.API_KEY"}).ok());
+  EXPECT_EQ(CheckResolvable(env, {"bad.X"}).error().message,
+            "bad.X -> nope.Y: there is no service 'nope' in this project");
+  EXPECT_FALSE(CheckResolvable(env, {"web.MISSING"}).ok());
+  env.services["web"].variables["DB"] = "${{web.K2}}";
+  env.services["web"].variables["K2"] = "${{DB}}";
+  EXPECT_EQ(CheckResolvable(env, {"web.DB"}).error().message,
+            "reference cycle: web.DB -> web.K2 -> web.DB (a value cannot depend on itself)");
+}
+
 }  // namespace
 }  // namespace ink

@@ -3,10 +3,12 @@ podman and gVisor: in one project, `web` reaches `db` as `db` and as `db.<projec
 db's port and on a second port nothing publishes; the names follow db through a redeploy, a
 scale-up and a killed replica; a service of another project resolves neither name and cannot
 connect to db's address; every replica sees INK_SERVICE, INK_PROJECT, INK_PRIVATE_URL (which a
-peer can use as it is) and INK_PUBLIC_URL (the `url` get_service reports), and a user's INK_*
-value does not replace Ink's.
+peer can use as it is) and INK_PUBLIC_URL (the `url` get_service reports), and a user cannot set
+INK_* variables. Variable references (item 2): a service's values use another service's and the
+project's shared variables, byte for byte; changing a referenced value redeploys the service
+using it; a dangling reference and a cycle are refused, naming them, and change nothing.
 
-Tests run in name order (a_, b_, ...): the last one redeploys db."""
+Tests run in name order (a_, b_, ...): test_d redeploys db in project A; test_e works in B."""
 
 import urllib.parse
 
@@ -47,9 +49,9 @@ def resolve(container_id, name):
 
 
 class PrivateNetwork(InkTestCase):
-    # (project: "a" or "b", service, its variables). web's INK_SERVICE must not replace Ink's.
+    # (project: "a" or "b", service, its variables).
     SERVICES = (("a", "db", {"MESSAGE": "a-db"}),
-                ("a", "web", {"MESSAGE": "a-web", "INK_SERVICE": "spoofed"}),
+                ("a", "web", {"MESSAGE": "a-web"}),
                 ("b", "other", {"MESSAGE": "b-other"}))
 
     @classmethod
@@ -117,6 +119,16 @@ class PrivateNetwork(InkTestCase):
                              f"http://{self.internal(service, project)}:8080")
             self.assertEqual(self.env_of(service, "INK_PUBLIC_URL"), svc["url"])
             self.assertEqual(self.env_of(service, "PORT"), "8080")
+        # INK_* are Ink's: a user's value is refused, with nothing deployed or stored.
+        for method, path, body in (
+                ("POST", f"/v1/projects/{self.a}/deploy",
+                 {"service": "spoof", "image": self.image, "env": {"INK_SERVICE": "spoofed"}}),
+                ("PATCH", f"/v1/projects/{self.a}/services/web/env",
+                 {"variables": {"INK_PUBLIC_URL": "http://evil"}})):
+            status, answer = self.inkd.api(method, path, body)
+            self.assertEqual(status, 400, answer)
+            self.assertIn("INK_", str(answer))
+        self.assertEqual(self.inkd.api("GET", f"/v1/projects/{self.a}/services/spoof")[0], 404)
         # db's INK_PRIVATE_URL works as it is from its peer.
         private = urllib.parse.urlsplit(self.env_of("db", "INK_PRIVATE_URL"))
         self.assertIn("a-db", http_get(self.web, private.hostname, private.port, want="a-db"))
@@ -153,6 +165,62 @@ class PrivateNetwork(InkTestCase):
             return resolve(self.web, name) == ips
         wait_until(restarted, timeout=90, what="db's killed replica back under its names")
         self.assertIn("a-db-2", http_get(self.web, name, 8080, want="a-db-2"))
+
+    def env_path(self, service):
+        return f"/v1/projects/{self.b}/services/{service}/env"
+
+    def test_e_variable_references(self):
+        tricky = "p$ss #\"q\" 'x' ${HOME} \u00fc\U0001F680"
+        status, answer = self.inkd.api("PATCH", self.env_path("shared"),
+                                       {"variables": {"API_KEY": tricky}})
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer.get("shared"), True)
+        status, answer = self.inkd.api("PATCH", self.env_path("other"),
+                                       {"variables": {"URL": "u1"}, "redeploy": False})
+        self.assertEqual(status, 200, answer)
+        api = self.inkd.deploy(self.b, "api", self.image, port=8080, env={
+            "DB": "${{other.URL}}", "K": "<${{shared.API_KEY}}>",
+            "PEER": "${{other.INK_PRIVATE_URL}}/x", "LIT": "$${{other.URL}}"})
+        self.inkd.wait_serving(api["url"], path="/env/DB", body="u1")
+
+        def env(name):
+            status, _, body = self.inkd.get_url(api["url"], f"/env/{name}")
+            self.assertEqual(status, 200, body)
+            return body[:-1] if body.endswith("\n") else body
+        self.assertEqual(env("K"), f"<{tricky}>")
+        self.assertEqual(env("PEER"), f"http://{self.internal('other', self.b)}:8080/x")
+        self.assertEqual(env("LIT"), "${{other.URL}}")
+        status, listed = self.inkd.api("GET", self.env_path("shared"))
+        self.assertEqual(status, 200, listed)
+        self.assertNotIn("p$ss", str(listed))
+
+        # Changing the referenced value rolls out the service that uses it.
+        status, answer = self.inkd.api("PATCH", self.env_path("other"),
+                                       {"variables": {"URL": "u2"}})
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer["referencing"], ["api"])
+        self.assertEqual([r["service"] for r in answer["redeployed_referencing"]], ["api"])
+        self.inkd.wait_serving(api["url"], path="/env/DB", body="u2")
+
+        # A dangling reference and a cycle are refused, naming them; nothing changes.
+        for service, variables, message in (
+                ("api", {"X": "${{nope.URL}}"}, "api.X -> nope.URL: there is no service 'nope'"),
+                ("api", {"Y": "${{shared.MISSING}}"}, "shared.MISSING"),
+                ("other", {"URL": "${{api.DB}}"}, "reference cycle")):
+            status, answer = self.inkd.api("PATCH", self.env_path(service),
+                                           {"variables": variables})
+            self.assertEqual(status, 400, answer)
+            self.assertIn(message, str(answer))
+        status, answer = self.inkd.api("DELETE", self.env_path("other"), {"names": ["URL"]})
+        self.assertEqual(status, 400, answer)
+        self.assertIn("api.DB -> other.URL", str(answer))
+        self.assertEqual(env("DB"), "u2")
+        names = [v["name"] for v in self.inkd.api("GET", self.env_path("api"))[1]["variables"]]
+        self.assertEqual(sorted(names), ["DB", "K", "LIT", "PEER"])
+        # A service of another project is not a scope here.
+        status, answer = self.inkd.api("PATCH", f"/v1/projects/{self.a}/services/web/env",
+                                       {"variables": {"Z": "${{api.DB}}"}})
+        self.assertEqual(status, 400, answer)
 
 
 if __name__ == "__main__":

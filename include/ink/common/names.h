@@ -16,6 +16,10 @@ namespace ink {
 // letter and not ending with '-'. `what` names the field in the error ("project name").
 Status ValidateName(std::string_view what, std::string_view name, size_t max_length = 30);
 
+// A new service's name: ValidateName, and not `shared`, which names a project's shared
+// variables in a variable reference (`${{shared.API_KEY}}`).
+Status ValidateServiceName(std::string_view name);
+
 // The DNS label a service is served at, in front of the platform domain: "<service>-<project>"
 // ("web" in "api-demo" → "web-api-demo"). Different pairs can give one label ("web-api" in
 // "demo" too): the store makes each label belong to one service (HostnameClaim).

@@ -58,9 +58,17 @@ Result<std::map<std::string, std::string>> ResolveServiceEnv(const ProjectEnv& e
 // Checks that every shared variable resolves (the same errors as ResolveServiceEnv).
 Status CheckSharedVariables(const ProjectEnv& env);
 
-// The services whose resolved environment uses one of `changed` ("db.URL", "shared.API_KEY"),
-// directly or through other references. Unresolvable references are skipped (they are reported
-// by ResolveServiceEnv).
+// Checks that each of `keys` ("db.URL", "shared.API_KEY") resolves; the first error names the
+// chain. A key that names no variable is an error too.
+Status CheckResolvable(const ProjectEnv& env, const std::set<std::string>& keys);
+
+// The variables ("web.DB", "shared.URL") whose values use one of `changed` ("db.URL"),
+// directly or through other references (a variable is not listed for being in `changed`
+// itself). Unresolvable references are skipped (they are reported by ResolveServiceEnv).
+std::set<std::string> VariablesReferencing(const ProjectEnv& env,
+                                           const std::set<std::string>& changed);
+
+// The services with a variable in VariablesReferencing(env, changed).
 std::set<std::string> ServicesReferencing(const ProjectEnv& env,
                                           const std::set<std::string>& changed);
 

@@ -34,13 +34,30 @@ int Report(Session& s, Json& response, const std::string& verb) {
   const std::string service = s.invocation().positionals.at(0);
   const std::string project = *s.invocation().Get("--project");
   Json names = Member(response, verb);
+  const bool shared = service == "shared";
+  const std::string target =
+      shared ? "the shared variables of project " + project : "service " + service;
   if (!s.json()) {
     std::string list = Field(response, verb);
     if (names.is_array() && names.empty()) {
-      s.out() << "No change: every value given is already set on " << service << ".\n";
+      s.out() << "No change: every value given is already set on " << target << ".\n";
     } else {
-      s.out() << (verb == "set" ? "Set " : "Unset ") << list << " on service " << service << ".\n";
+      s.out() << (verb == "set" ? "Set " : "Unset ") << list << " on " << target << ".\n";
     }
+    Json redeployed = Member(response, "redeployed_referencing");
+    if (redeployed.is_array() && !redeployed.empty()) {
+      std::string list;
+      for (const Json& r : redeployed) list += (list.empty() ? "" : ", ") + Field(r, "service");
+      s.out() << "Rolling out the services whose variables reference them: " << list << ".\n";
+    } else if (Member(response, "referencing").is_array() &&
+               !Member(response, "referencing").empty()) {
+      s.out() << "Referenced by: " << Field(response, "referencing")
+              << " (not rolled out: their next deployment resolves the new values).\n";
+    }
+  }
+  if (shared) {
+    if (s.json()) s.PrintJson(response);
+    return kExitOk;
   }
   if (Member(response, "redeployed") == Json(true)) {
     return ReportDeployment(s, response, service, project);
@@ -63,7 +80,9 @@ int RunEnvList(Session& s) {
   Json variables = Member(*response, "variables");
   if (variables.is_array()) {
     for (const Json& v : variables) {
-      std::string live = Member(v, "live") == Json(true) ? "yes" : "no (not rolled out)";
+      std::string live = Member(v, "live").is_null()       ? "-"  // shared: no release
+                         : Member(v, "live") == Json(true) ? "yes"
+                                                           : "no (not rolled out)";
       rows.push_back({Field(v, "name"), Field(v, "masked_value"), Field(v, "length"), live,
                       FormatAge(Member(v, "updated_at"), s.NowMillis())});
     }
