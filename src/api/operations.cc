@@ -250,6 +250,7 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
   if (input.contains("replicas")) spec.replicas = input["replicas"];
   if (input.contains("runtime_class")) spec.runtime_class = input["runtime_class"];
   INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), spec));
+  INK_RETURN_IF_ERROR(ApplyVolumesInput(deps, caller, *project, name, input, spec));
   if (input.contains("health_check_path")) {
     spec.health_check_path = input["health_check_path"];
     INK_RETURN_IF_ERROR(ValidateHealthPath(spec.health_check_path));
@@ -414,6 +415,17 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
       "delete_project", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
         auto p = FindProject(deps, c, in);
         if (!p.ok()) return p.error();
+        // Volumes hold data and outlive services: refused before any service is deleted.
+        auto volumes = deps.store.ListVolumes(c.workspace_id, p->id);
+        if (!volumes.ok()) return volumes.error();
+        if (!volumes->empty()) {
+          std::string names;
+          for (const auto& v : *volumes) names += (names.empty() ? "" : ", ") + v.name;
+          return FailedPrecondition("project '" + p->name + "' still has volumes (" + names +
+                                    "), which hold data: delete each with `ink volumes delete "
+                                    "NAME --project " +
+                                    p->name + "` first; nothing was deleted");
+        }
         auto services = deps.store.ListServices(c.workspace_id, p->id);
         if (!services.ok()) return services.error();
         for (const auto& s : *services) {
@@ -481,6 +493,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterEnvOperations(table, deps);
   RegisterExecOperations(table, deps);
   RegisterTemplateOperations(table, deps);
+  RegisterVolumeOperations(table, deps);
 }
 
 }  // namespace ink

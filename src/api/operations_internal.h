@@ -63,6 +63,25 @@ void RegisterTemplateOperations(OperationTable& table, OperationDeps& deps);
 Result<Json> DeployService(OperationDeps& deps, const Caller& caller, const Json& input);
 Operation WithWaitForDeployment(OperationDeps& deps, Operation op);
 
+// Volumes (operations_volumes.cc), for deploy, update_service and templates.
+// NormalizeMountPath: an absolute path without '..', not '/' nor under /proc, /sys, /dev, /etc,
+// returned without '.', repeated or trailing '/'. ParseVolumeMounts checks a `volumes` input
+// ([{volume, mount_path}]) of service `service` in `project`: names, paths, each volume once
+// and at its own path, each one of this project and attached to no other service.
+// ApplyVolumesInput sets spec.volumes from input["volumes"] when given, then checks
+// CheckVolumeReplicas (a spec with volumes runs one replica). CreateVolume records a volume and
+// makes its filesystem (both or neither).
+Result<std::string> NormalizeMountPath(const std::string& path);
+Result<std::vector<VolumeMount>> ParseVolumeMounts(OperationDeps& deps, const Caller& caller,
+                                                   const Project& project,
+                                                   const std::string& service, const Json& volumes);
+Status CheckVolumeReplicas(const ServiceSpec& spec);
+Status ApplyVolumesInput(OperationDeps& deps, const Caller& caller, const Project& project,
+                         const std::string& service, const Json& input, ServiceSpec& spec);
+Result<Volume> CreateVolume(OperationDeps& deps, const Caller& caller, const Project& project,
+                            const std::string& name, int64_t size_bytes);
+void RegisterVolumeOperations(OperationTable& table, OperationDeps& deps);
+
 // Build logs (operations_build.cc), shared by get_build_logs and get_logs {build: true}.
 // FindDeployment resolves input.deployment in the caller's workspace; CheckHasBuildLog says
 // why a deployment has no log (deployed from an image, or pruned); StillBuilding is true while

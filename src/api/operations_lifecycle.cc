@@ -13,6 +13,7 @@ Result<Json> Redeploy(OperationDeps& deps, const Caller& caller, const Project& 
                       const Service& service, const ServiceSpec& spec, const std::string& why,
                       const std::string& variables_from = "") {
   INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), spec));
+  INK_RETURN_IF_ERROR(CheckVolumeReplicas(spec));
   auto created = deps.store.CreateOrUpdateServiceWithDeployment(
       caller.workspace_id, project.id, service.name, spec,
       {.variables_from_deployment = variables_from});
@@ -83,10 +84,16 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
           spec->health_check_path = path;
           changed.push_back("health_check_path");
         }
+        if (in.contains("volumes")) {
+          auto mounts = ParseVolumeMounts(deps, c, *p, s->name, in["volumes"]);
+          if (!mounts.ok()) return mounts.error();
+          spec->volumes = std::move(*mounts);
+          changed.push_back("volumes");
+        }
         if (changed.empty()) {
           return InvalidArgument(
               "nothing to update: give at least one of port, cpu, memory, replicas, "
-              "runtime_class, health_check_path");
+              "runtime_class, health_check_path, volumes");
         }
         std::string what;
         for (const auto& f : changed) what += (what.empty() ? "" : ", ") + f;
@@ -152,7 +159,10 @@ void RegisterLifecycleOperations(OperationTable& table, OperationDeps& deps) {
           return FailedPrecondition("the image of deployment " + target->id +
                                     " was garbage-collected; redeploy its source instead");
         }
-        return Redeploy(deps, c, *p, *s, target->spec, "rollback to " + target->id, target->id);
+        // Volumes are the service's, not a release's: a rollback keeps the ones attached now.
+        ServiceSpec spec = target->spec;
+        spec.volumes = s->spec.volumes;
+        return Redeploy(deps, c, *p, *s, spec, "rollback to " + target->id, target->id);
       }}));
 }
 

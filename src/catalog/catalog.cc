@@ -109,6 +109,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareGitOperations(ops);
     DeclareExecOperations(ops);
     DeclareTemplateOperations(ops);
+    DeclareVolumeOperations(ops);
     return ops;
   }();
   return catalog;

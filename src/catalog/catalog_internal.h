@@ -21,6 +21,8 @@ Json ReplicasField(const std::string& description);
 // The source fields of deploy and plan: git, ref, path, archive_id and the build overrides.
 Json SourceProperties();
 Json WithSourceFields(Json schema);
+// The `volumes` input of deploy and update_service (catalog_volumes.cc).
+Json VolumesField();
 // Adds the `wait` input of an operation that starts a deployment (src/api's
 // WithDeploymentWait implements it).
 Operation WithWaitField(Operation op);
@@ -35,5 +37,6 @@ void DeclareEnvOperations(std::vector<Operation>& ops);
 void DeclareGitOperations(std::vector<Operation>& ops);
 void DeclareExecOperations(std::vector<Operation>& ops);
 void DeclareTemplateOperations(std::vector<Operation>& ops);
+void DeclareVolumeOperations(std::vector<Operation>& ops);
 
 }  // namespace ink::catalog_internal

@@ -10,7 +10,8 @@ void DeclareLifecycleOperations(std::vector<Operation>& ops) {
       {.name = "update_service",
        .description =
            "Change a service's settings (port, cpu, memory, replicas, runtime class, health check "
-           "path) and roll them out as a new deployment of the same release, with no rebuild.",
+           "path, volumes) and roll them out as a new deployment of the same release, with no "
+           "rebuild.",
        .input_schema = ObjectSchema(
            {{"project", project_arg},
             {"service", service_arg},
@@ -28,7 +29,8 @@ void DeclareLifecycleOperations(std::vector<Operation>& ops) {
               {"maxLength", 256},
               {"description",
                "HTTP path that must answer below 500 before a release takes "
-               "traffic (\"\" = default: TCP connect, then / or /healthz)"}}}},
+               "traffic (\"\" = default: TCP connect, then / or /healthz)"}}},
+            {"volumes", VolumesField()}},
            {"project", "service"}),
        .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}},
                                       {"service", {{"type", "object"}}},

@@ -94,7 +94,8 @@ void DeclareProjectOperations(std::vector<Operation>& ops) {
               {"maxLength", 256},
               {"description",
                "HTTP path that must answer below 500 before traffic switches "
-               "(default: TCP connect, then / or /healthz)"}}}},
+               "(default: TCP connect, then / or /healthz)"}}},
+            {"volumes", VolumesField()}},
            {"project", "service"})),
        .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}},
                                       {"service", {{"type", "object"}}},

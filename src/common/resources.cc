@@ -27,8 +27,8 @@ bool IsDecimal(std::string_view s) {
 double UnitScale(std::string unit) {
   for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (unit.empty() || unit == "b") return 1;
-  constexpr const char* kPrefixes = "kmgt";
-  for (int power = 1; power <= 4; ++power) {
+  constexpr const char* kPrefixes = "kmgtp";
+  for (int power = 1; power <= 5; ++power) {
     const char prefix = kPrefixes[power - 1];
     if (unit == std::string(1, prefix) || unit == std::string(1, prefix) + "b" ||
         unit == std::string(1, prefix) + "i" || unit == std::string(1, prefix) + "ib") {
@@ -40,9 +40,13 @@ double UnitScale(std::string unit) {
 
 }  // namespace
 
-Result<int64_t> ParseMemoryLimit(std::string_view text) {
+namespace {
+
+// A size in bytes, as ParseMemoryLimit describes, within [min, max]; `what` names it in errors.
+Result<int64_t> ParseSize(std::string_view text, const std::string& what, int64_t min,
+                          const std::string& below_min, int64_t max, const std::string& above_max) {
   const std::string shown(text.substr(0, 32));
-  if (text.empty()) return InvalidArgument(std::string("memory is empty") + kExamples);
+  if (text.empty()) return InvalidArgument(what + " is empty" + kExamples);
   size_t split = 0;
   while (split < text.size() &&
          (std::isdigit(static_cast<unsigned char>(text[split])) || text[split] == '.')) {
@@ -51,25 +55,36 @@ Result<int64_t> ParseMemoryLimit(std::string_view text) {
   std::string_view number = text.substr(0, split);
   std::string unit(text.substr(split));
   if (!IsDecimal(number)) {
-    return InvalidArgument("memory '" + shown + "' is not a size" + kExamples);
+    return InvalidArgument(what + " '" + shown + "' is not a size" + kExamples);
   }
   double scale = UnitScale(unit);
   if (scale == 0) {
-    return InvalidArgument("memory '" + shown + "' has an unknown unit '" + unit.substr(0, 8) +
+    return InvalidArgument(what + " '" + shown + "' has an unknown unit '" + unit.substr(0, 8) +
                            "'" + kExamples);
   }
   if (scale == 1 && number.find('.') != std::string_view::npos) {
-    return InvalidArgument("memory '" + shown + "' is a fraction of a byte" + kExamples);
+    return InvalidArgument(what + " '" + shown + "' is a fraction of a byte" + kExamples);
   }
   double bytes = std::floor(std::strtod(std::string(number).c_str(), nullptr) * scale);
-  if (bytes < static_cast<double>(kMinMemoryLimitBytes)) {
-    return InvalidArgument("memory '" + shown +
-                           "' is below the minimum of 6m that a container needs to start");
+  if (bytes < static_cast<double>(min)) {
+    return InvalidArgument(what + " '" + shown + "' is below the minimum of " + below_min);
   }
-  if (bytes > static_cast<double>(kMaxMemoryLimitBytes)) {
-    return InvalidArgument("memory '" + shown + "' is above the limit of 1t (1024g)");
+  if (bytes > static_cast<double>(max)) {
+    return InvalidArgument(what + " '" + shown + "' is above the limit of " + above_max);
   }
   return static_cast<int64_t>(bytes);
+}
+
+}  // namespace
+
+Result<int64_t> ParseMemoryLimit(std::string_view text) {
+  return ParseSize(text, "memory", kMinMemoryLimitBytes, "6m that a container needs to start",
+                   kMaxMemoryLimitBytes, "1t (1024g)");
+}
+
+Result<int64_t> ParseVolumeSize(std::string_view text) {
+  return ParseSize(text, "volume size", kMinVolumeBytes, "16Mi (the filesystem needs room)",
+                   kMaxVolumeBytes, "1Ti (1024Gi) per volume");
 }
 
 std::string FormatMemory(int64_t bytes) {

@@ -32,6 +32,20 @@ TEST(ParseMemoryLimit, RefusesWithTheReasonAndExamples) {
   EXPECT_LE(ParseMemoryLimit(std::string(500, '9')).error().message.size(), 200u);
 }
 
+TEST(ParseVolumeSize, SameFormsAsMemoryFrom16MiTo1Ti) {
+  EXPECT_EQ(*ParseVolumeSize("1Gi"), 1LL << 30);
+  EXPECT_EQ(*ParseVolumeSize("512Mi"), 512LL << 20);
+  EXPECT_EQ(*ParseVolumeSize("16m"), kMinVolumeBytes);
+  EXPECT_EQ(*ParseVolumeSize("1Ti"), kMaxVolumeBytes);
+  for (const char* bad : {"0", "", "-1Gi", "lots", "1Mi", "2Ti", "10PB", "10p", "1.5"}) {
+    auto parsed = ParseVolumeSize(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.error().message.find("volume size"), std::string::npos) << bad;
+  }
+  EXPECT_NE(ParseVolumeSize("10PB").error().message.find("limit of 1Ti"), std::string::npos);
+  EXPECT_NE(ParseVolumeSize("0").error().message.find("minimum of 16Mi"), std::string::npos);
+}
+
 TEST(FormatMemory, ShortestForm) {
   EXPECT_EQ(FormatMemory(512LL << 20), "512m");
   EXPECT_EQ(FormatMemory(1LL << 30), "1g");

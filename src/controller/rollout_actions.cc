@@ -201,6 +201,9 @@ Result<ContainerInfo> RolloutActions::EnsureReplica(const Service& s, const Depl
   spec.network_aliases = PrivateServiceAliases(s.name, project->name);
   // The policy in force now, whatever was allowed when the spec was stored.
   INK_RETURN_IF_ERROR(ApplyRuntimePolicy(policy_, d.spec, &spec));
+  auto mounts = VolumeMounts(s, d);
+  if (!mounts.ok()) return mounts.error();
+  spec.mounts = std::move(*mounts);
   auto id = runtime_.CreateContainer(spec);
   if (!id.ok()) return id.error();
   auto started = runtime_.StartContainer(*id);
@@ -209,6 +212,27 @@ Result<ContainerInfo> RolloutActions::EnsureReplica(const Service& s, const Depl
     return started.error();
   }
   return runtime_.InspectContainer(*id);
+}
+
+Result<std::vector<BindMount>> RolloutActions::VolumeMounts(const Service& s, const Deployment& d) {
+  std::vector<BindMount> mounts;
+  for (const VolumeMount& m : d.spec.volumes) {
+    auto v = store_.GetVolume(s.workspace_id, s.project_id, m.volume);
+    if (!v.ok()) {
+      return FailedPrecondition("volume '" + m.volume +
+                                "' cannot be mounted: " + v.error().message);
+    }
+    if (!hooks_.mount_volume) {
+      return FailedPrecondition("volume '" + m.volume + "': this inkd keeps no volumes");
+    }
+    auto dir = hooks_.mount_volume(v->id);
+    if (!dir.ok()) {
+      return FailedPrecondition("volume '" + m.volume +
+                                "' cannot be mounted: " + dir.error().message);
+    }
+    mounts.push_back({*dir, m.mount_path});
+  }
+  return mounts;
 }
 
 std::string RolloutActions::LogTail(const std::string& container_id, int lines) {

@@ -41,6 +41,9 @@ class RolloutActions {
         event;
     // True once the controller stops (a build in progress is abandoned).
     std::function<bool()> stopping;
+    // Mounts volume `id` on the host (idempotent) and returns the directory a replica
+    // bind-mounts; unset: a deployment with volumes fails, saying so.
+    std::function<Result<std::string>(const std::string& volume_id)> mount_volume;
   };
 
   // `builder` may be null (deployments with a source then fail). `readiness` probes new
@@ -75,12 +78,16 @@ class RolloutActions {
   void RemoveDeployment(const std::string& deployment_id, bool graceful);
 
   // Finds `d`'s replica `index`, creating and starting it if needed. A new replica carries the
-  // service's private DNS names and Ink's injected variables (service_addresses.h).
+  // service's private DNS names and Ink's injected variables (service_addresses.h), and
+  // bind-mounts the volumes of `d`'s spec (each mounted on the host first).
   Result<ContainerInfo> EnsureReplica(const Service& s, const Deployment& d, int index);
   // The last `lines` lines the container printed (at most 4 KiB).
   std::string LogTail(const std::string& container_id, int lines);
 
  private:
+  // The bind mounts of `d`'s volumes (volumes of `s`'s project, looked up by name).
+  Result<std::vector<BindMount>> VolumeMounts(const Service& s, const Deployment& d);
+
   Store& store_;
   ContainerRuntime& runtime_;
   const SecretBox& secrets_;

@@ -81,7 +81,11 @@ class ServiceController::Impl {
             {.event =
                  [this](const Service& s, const std::string& deployment_id, const std::string& kind,
                         const std::string& message) { Event(s, deployment_id, kind, message); },
-             .stopping = [this] { return Stopping(); }}),
+             .stopping = [this] { return Stopping(); },
+             .mount_volume = [this](const std::string& id) -> Result<std::string> {
+               if (options_.volumes == nullptr) return FailedPrecondition("no volume host");
+               return options_.volumes->Mount(id);
+             }}),
         replicas_(
             runtime, health_, jobs_, clock,
             {.ensure_replica =

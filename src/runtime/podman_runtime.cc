@@ -268,6 +268,16 @@ class PodmanRuntime final : public ContainerRuntime {
                  {"labels", spec.labels}, {"init", spec.init},   {"privileged", false},
                  {"oci_runtime", runtime}};  // ignored by podman 4.3; the socket decides
     if (!spec.command.empty()) body["command"] = spec.command;
+    if (!spec.mounts.empty()) {
+      Json mounts = Json::array();
+      for (const auto& m : spec.mounts) {
+        mounts.push_back({{"type", "bind"},
+                          {"source", m.source},
+                          {"destination", m.target},
+                          {"options", {"rbind", "rw", "nodev", "nosuid"}}});
+      }
+      body["mounts"] = std::move(mounts);
+    }
     if (spec.no_new_privileges) body["no_new_privileges"] = true;
     if (spec.capabilities) {
       body["cap_drop"] = Json::array({"ALL"});

@@ -16,6 +16,7 @@
 #include "ink/controller/service_controller.h"
 #include "ink/ops/operation.h"
 #include "ink/runtime/runtime.h"
+#include "ink/runtime/volume_host.h"
 #include "ink/store/store.h"
 #include "ink/templates/catalog.h"
 
@@ -35,6 +36,7 @@ struct OperationDeps {
   BuildPipeline* builds = nullptr;  // builds from source (deploy git/archive, plan, build logs)
   // The service templates (list_templates, deploy_template); null = none.
   const templates::TemplateCatalog* templates = nullptr;
+  VolumeHost* volumes = nullptr;    // volume filesystems (create/delete_volume, used bytes)
 };
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);

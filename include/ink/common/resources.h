@@ -23,6 +23,13 @@ inline constexpr int64_t kMaxMemoryLimitBytes = int64_t{1} << 40;
 // saying what is wrong and giving examples for anything else, for less than 6m or more than 1t.
 Result<int64_t> ParseMemoryLimit(std::string_view text);
 
+// Volume sizes: the same forms as memory ("512Mi", "1Gi", "1.5g", a byte count), from 16 MiB
+// (an ext4 filesystem with its journal needs room) to 1 TiB per volume, a fixed ceiling rather
+// than the host's free disk, which the volume host checks on its own at creation.
+inline constexpr int64_t kMinVolumeBytes = int64_t{16} << 20;
+inline constexpr int64_t kMaxVolumeBytes = int64_t{1} << 40;
+Result<int64_t> ParseVolumeSize(std::string_view text);
+
 // "512m", "1.5g", "2048k" or "123b": the shortest exact form in the largest unit that fits.
 std::string FormatMemory(int64_t bytes);
 

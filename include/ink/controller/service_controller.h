@@ -38,6 +38,7 @@
 #include "ink/controller/route_publisher.h"
 #include "ink/controller/runtime_policy.h"
 #include "ink/runtime/runtime.h"
+#include "ink/runtime/volume_host.h"
 #include "ink/store/store.h"
 
 namespace ink {
@@ -57,6 +58,8 @@ struct ControllerOptions {
   std::chrono::milliseconds drain{1500};  // old release keeps serving this long after a switch
   RuntimePolicy policy;                   // applied to every container created
   HealthProberOptions probes;             // the liveness probes of active replicas
+  // Mounts the volumes replicas bind-mount (not owned); null: a deployment with volumes fails.
+  VolumeHost* volumes = nullptr;
 };
 
 // What a replica is doing for its service: serving (its deployment is the active one),

@@ -25,6 +25,12 @@ struct RegistryAuth {
   std::string password;
 };
 
+// A host directory bind-mounted into a container (a volume's, for example).
+struct BindMount {
+  std::string source;  // absolute host path
+  std::string target;  // absolute path in the container
+};
+
 struct ContainerSpec {
   std::string name;                  // unique podman container name
   std::string image;                 // fully qualified reference, already pulled
@@ -42,6 +48,7 @@ struct ContainerSpec {
   // The capabilities the process keeps; every other one is dropped. Unset: podman's default
   // set. Names without "CAP_", e.g. {"CHOWN", "KILL"}.
   std::optional<std::vector<std::string>> capabilities;
+  std::vector<BindMount> mounts;  // read-write, nodev, nosuid
 };
 
 struct ContainerInfo {

@@ -33,6 +33,7 @@ Status CheckValue(const FlagSpec& flag, std::string_view value) {
       return Status();
     case FlagKind::kField: {  // the field's own schema: the server's words for the same mistake
       bool each = flag.schema.value("type", "") == "array";
+      if (each && FieldValue(flag.schema, flag.field, value).ok()) return Status();  // JSON list
       const Json& schema = each ? flag.schema["items"] : flag.schema;
       auto typed = FieldValue(schema, flag.field, value);
       return typed.ok() ? Status() : Status(typed.error());

@@ -186,8 +186,8 @@ TEST(CommandTable, UsageLinesMatchTheContract) {
             "ink deploy [DIR] --project P [--archive-id ID | --git URL | --image "
             "IMAGE] [--build-command CMD] [--cpu C] [--env K=V...] [--health-path PATH] "
             "[--memory M] [--path DIR] [--port N] [--ref REF] [--replicas N] "
-            "[--root-directory DIR] [--runtime gvisor|runc] [--start-command CMD] [--wait] "
-            "[--timeout DURATION] [--service S] [--template NAME] [--json]");
+            "[--root-directory DIR] [--runtime gvisor|runc] [--start-command CMD] [--volumes JSON] "
+            "[--wait] [--timeout DURATION] [--service S] [--template NAME] [--json]");
   EXPECT_EQ(usage["logs"],
             "ink logs [SERVICE] [--cursor CURSOR] [--deployment DEPLOYMENT] [--filter TEXT] "
             "[--project P] [--since WHEN] [--tail N] [--build DEPLOYMENT] [-f] [--json]");

@@ -74,7 +74,8 @@ const std::map<std::string, std::string, std::less<>> kValueNames = {{"project",
                                                                      {"filter", "TEXT"},
                                                                      {"health_check_path", "PATH"},
                                                                      {"username", "U"},
-                                                                     {"archive_id", "ID"}};
+                                                                     {"archive_id", "ID"},
+                                                                     {"volumes", "JSON"}};
 const std::set<std::string, std::less<>> kSourceFields = {"image", "git", "archive_id"};
 
 // The flag of an input field, from its schema: value type, enum, range, description.
@@ -101,6 +102,9 @@ FlagSpec GeneratedFlag(const Operation& op, const std::string& field, const Json
     flag.value_name = "K=V";
     flag.repeatable = true;
     help += " (repeat for more)";
+  } else if (type == "array" &&
+             schema.value("items", Json::object()).value("type", "") == "object") {
+    help += " (one JSON list)";
   } else if (type == "array") {
     flag.repeatable = true;
     help += " (repeat for more)";
@@ -335,6 +339,14 @@ std::vector<CommandSpec> BuildCommands() {
            "byte for byte and never expanded. Values equal to the stored ones are left alone."}));
   c.push_back(FromOperation("unset_env", CommandId::kEnvUnset,
                             {.flags = {no_redeploy, kWaitFlag, kTimeoutFlag}}));
+  c.push_back(FromOperation(
+      "create_volume", CommandId::kVolumesCreate,
+      {.description = "SIZE is e.g. 512Mi or 1Gi (16Mi to 1Ti). Attach the volume to one service "
+                      "with `ink services update SERVICE --volumes "
+                      "'[{\"volume\":\"NAME\",\"mount_path\":\"/data\"}]'` (or the same "
+                      "--volumes on deploy); `--volumes '[]'` detaches."}));
+  c.push_back(FromOperation("list_volumes", CommandId::kVolumesList));
+  c.push_back(FromOperation("delete_volume", CommandId::kVolumesDelete));
   c.push_back({.id = CommandId::kMcp,
                .path = {"mcp"},
                .summary = "serve MCP on stdin/stdout for an agent (forwards to inkd's /mcp)",

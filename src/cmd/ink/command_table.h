@@ -84,6 +84,9 @@ enum class CommandId {
   kExec,
   kTemplatesList,
   kTemplatesDeploy,
+  kVolumesCreate,
+  kVolumesList,
+  kVolumesDelete,
 };
 
 struct CommandSpec {

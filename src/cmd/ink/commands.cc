@@ -427,6 +427,12 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunTemplatesList(session);
     case CommandId::kTemplatesDeploy:
       return RunTemplatesDeploy(session);
+    case CommandId::kVolumesCreate:
+      return RunVolumesCreate(session);
+    case CommandId::kVolumesList:
+      return RunVolumesList(session);
+    case CommandId::kVolumesDelete:
+      return RunVolumesDelete(session);
   }
   return kExitUsage;
 }

@@ -280,4 +280,54 @@ int RunRegistryLogout(Session& s) {
   return kExitOk;
 }
 
+int RunVolumesCreate(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.CallOperation(s.Input());
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+  } else {
+    Json v = ObjectOf(*response, "volume");
+    s.out() << "Created volume " << Field(v, "name") << " (" << FormatBytes(Member(v, "size_bytes"))
+            << "). Attach it: ink services update SERVICE --project " << Project(s)
+            << " --volumes '[{\"volume\":\"" << Field(v, "name")
+            << "\",\"mount_path\":\"/data\"}]'\n";
+  }
+  return kExitOk;
+}
+
+int RunVolumesList(Session& s) {
+  auto response = s.Answer();
+  if (!response) return s.exit_code();
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& v : ListOf(*response, "volumes")) {
+    Json used = Member(v, "used_bytes");
+    std::string used_text = "-";
+    if (used.is_number_integer()) {
+      used_text = std::to_string((used.get<int64_t>() + (1 << 20) - 1) >> 20) + "Mi";
+    }
+    Json service = Member(v, "service");
+    rows.push_back({Field(v, "name"), FormatBytes(Member(v, "size_bytes")), used_text,
+                    service.is_string() ? service.get<std::string>() : "-",
+                    service.is_string() ? Field(v, "mount_path") : "-",
+                    FormatAge(Member(v, "created_at"), s.NowMillis())});
+  }
+  PrintTable(s, {"NAME", "SIZE", "USED", "SERVICE", "MOUNT PATH", "CREATED"}, rows,
+             "No volumes yet. Create one with: ink volumes create NAME --size 1Gi --project " +
+                 Project(s));
+  return kExitOk;
+}
+
+int RunVolumesDelete(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.CallOperation(s.Input());
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+  } else {
+    s.out() << "Deleted volume " << Positional(s) << " and its data.\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace ink::cli

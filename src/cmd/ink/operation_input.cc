@@ -31,6 +31,13 @@ Json Typed(const Json& schema, std::string_view text) {
     }
   }
   if (type == "boolean" && (text == "true" || text == "false")) return text == "true";
+  // Structured fields are given as JSON text: --volumes '[{"volume":"data","mount_path":"/d"}]'.
+  if (type == "object" || type == "array") {
+    Json parsed = Json::parse(copy, nullptr, /*allow_exceptions=*/false);
+    if ((type == "object" && parsed.is_object()) || (type == "array" && parsed.is_array())) {
+      return parsed;
+    }
+  }
   return copy;
 }
 
@@ -86,6 +93,8 @@ Json OperationInput(const Invocation& invocation) {
         if (pair.ok()) object[pair->first] = pair->second;
       }
       input[flag.field] = object;
+    } else if (type == "array" && values.size() == 1 && Typed(flag.schema, values[0]).is_array()) {
+      input[flag.field] = Typed(flag.schema, values[0]);  // the whole list as JSON, e.g. '[]'
     } else if (type == "array") {
       Json items = Json::array();
       for (const std::string& text : values) {

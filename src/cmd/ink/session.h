@@ -110,6 +110,9 @@ int RunServicesRestart(Session& s);
 int RunRollback(Session& s);
 // ink exec SERVICE -- CMD...: prints the command's stdout and stderr, exits with its code.
 int RunExec(Session& s);
+int RunVolumesCreate(Session& s);
+int RunVolumesList(Session& s);
+int RunVolumesDelete(Session& s);
 int RunGitRemote(Session& s);
 int RunWebhook(Session& s);
 int RunDeployKey(Session& s);  // deploy-key create / show / delete

@@ -33,6 +33,7 @@
 #include "ink/http/server.h"
 #include "ink/mcp/http_endpoint.h"
 #include "ink/runtime/runtime.h"
+#include "ink/runtime/volume_host.h"
 #include "ink/store/store.h"
 
 namespace {
@@ -172,6 +173,30 @@ std::vector<std::string> StorageDirs(const std::string& podman) {
 
 // Creates the default workspace and the bootstrap admin token on first start. The token is
 // written once to DATA/admin-token (mode 0600, as k3s does) and stored only as a hash.
+// Mounts every volume the store knows; one that cannot be mounted is logged (a replica that needs
+// it then fails with the reason) and does not keep inkd from starting.
+void MountVolumes(ink::Store& store, ink::VolumeHost& host) {
+  auto volumes = store.ListAllVolumes();
+  if (!volumes.ok()) {
+    ink::LogError("inkd", "cannot list volumes to mount: " + volumes.error().message);
+    return;
+  }
+  int mounted = 0;
+  for (const auto& v : *volumes) {
+    auto dir = host.Mount(v.id);
+    if (dir.ok()) {
+      ++mounted;
+    } else {
+      ink::LogError(
+          "inkd", "volume " + v.name + " (" + v.id + ") cannot be mounted: " + dir.error().message);
+    }
+  }
+  if (!volumes->empty()) {
+    ink::LogInfo("inkd", "mounted " + std::to_string(mounted) + " of " +
+                             std::to_string(volumes->size()) + " volume(s)");
+  }
+}
+
 ink::Status Bootstrap(ink::Store& store, const std::string& data_dir) {
   auto workspaces = store.ListWorkspaces();
   if (!workspaces.ok()) return workspaces.error();
@@ -537,7 +562,15 @@ int main(int argc, char** argv) {
   };
   ink::BuildPipeline builds(**store, *build_options);
 
+  // Volumes: loop-mounted ext4 images under <data>/volumes. Nothing is mounted after a reboot
+  // (and an unclean stop may have left some mounted): every volume is mounted again now,
+  // idempotently, before the controller starts replicas that use them.
+  auto volume_host =
+      ink::MakeLoopVolumeHost({.dir = data_dir + "/volumes"}, ink::SystemProcessRunner());
+  MountVolumes(**store, *volume_host);
+
   ink::ControllerOptions controller_options;
+  controller_options.volumes = volume_host.get();
   controller_options.instance = flags["instance-name"];
   controller_options.routes_path = data_dir + "/routes.json";
   // ink-edge reports beside the route file what it loaded (edge-status.json); a rollout turns
@@ -561,6 +594,7 @@ int main(int argc, char** argv) {
                           edge_port};
   deps.builds = &builds;
   deps.templates = &*templates;
+  deps.volumes = volume_host.get();
   ink::RegisterOperations(table, deps);
   // Push-to-deploy: a git remote per service and a signed webhook (docs/API.md).
   ink::GitRemote git_remote(**store, table,
