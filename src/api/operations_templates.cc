@@ -7,7 +7,15 @@
 // generated secrets are made on the first deploy and kept by every later one (a redeploy rolls
 // out the service's stored, sealed variables; a second deploy_template keeps them too). Only
 // `env` given in the call replaces a value.
+//
+// A template's volumes are the service's own: volume "<service>-<name>" is created (at the
+// template's size, or volume_size) by the first deploy_template that finds it missing and
+// attached through deploy's `volumes` input, in the deploy's transaction. Every later deploy
+// reuses it as it is (never recreated, never formatted again). A deploy that is refused after
+// this call created a volume deletes it again: nothing half-made stays behind.
 #include "ink/common/names.h"
+#include "ink/common/resources.h"
+#include "ink/runtime/volume_host.h"
 #include "src/api/operations_internal.h"
 
 namespace ink::api_internal {
@@ -42,6 +50,37 @@ Result<std::string> StoreBuildContext(OperationDeps& deps, const Caller& caller,
   auto archive = deps.builds->ReceiveArchive(caller.workspace_id, reader);
   if (!archive.ok()) return archive.error();
   return archive->id;
+}
+
+// The template's volumes as deploy's `volumes` input ([{volume, mount_path}]), creating each one
+// the project does not have yet; `created` gets those this call made. `size` (> 0) replaces
+// the template's sizes for the volumes created here.
+Result<Json> TemplateVolumes(OperationDeps& deps, const Caller& c, const Project& project,
+                             const std::string& service, const TemplateService& ts, int64_t size,
+                             std::vector<Volume>& created) {
+  Json mounts = Json::array();
+  for (const auto& tv : ts.volumes) {
+    std::string name = service + "-" + tv.name;
+    auto existing = deps.store.GetVolume(c.workspace_id, project.id, name);
+    if (!existing.ok()) {
+      if (existing.error().code != ErrorCode::kNotFound) return existing.error();
+      auto made = CreateVolume(deps, c, project, name, size > 0 ? size : tv.size_bytes);
+      if (!made.ok()) {
+        return Error{made.error().code, "volume '" + name + "' of template service '" + service +
+                                            "': " + made.error().message};
+      }
+      created.push_back(*made);
+    }
+    mounts.push_back({{"volume", name}, {"mount_path", tv.mount_path}});
+  }
+  return mounts;
+}
+
+// Deletes the volumes a refused deploy_template created (nothing is attached to them yet).
+void RemoveCreatedVolumes(OperationDeps& deps, const Caller& c, const std::vector<Volume>& made) {
+  for (const auto& v : made) {
+    if (deps.volumes->Remove(v.id).ok()) (void)deps.store.DeleteVolume(c.workspace_id, v.id);
+  }
 }
 
 Result<Json> DeployTemplate(OperationDeps& deps, const Caller& c, const Json& in) {
@@ -101,11 +140,36 @@ Result<Json> DeployTemplate(OperationDeps& deps, const Caller& c, const Json& in
     auto memory = MemoryInput(deploy["memory"]);
     if (!memory.ok()) return memory.error();
   }
+  int64_t volume_size = 0;
+  if (in.contains("volume_size")) {
+    auto size = ParseVolumeSize(in["volume_size"].get<std::string>());
+    if (!size.ok()) return InvalidArgument("volume_size: " + size.error().message);
+    volume_size = *size;
+  }
   auto archive = StoreBuildContext(deps, c, ts);
   if (!archive.ok()) return archive.error();
   deploy["archive_id"] = *archive;
+  std::vector<Volume> created;
+  if (!ts.volumes.empty()) {
+    auto volumes = TemplateVolumes(deps, c, *project, service, ts, volume_size, created);
+    if (!volumes.ok()) {
+      RemoveCreatedVolumes(deps, c, created);
+      return volumes.error();
+    }
+    deploy["volumes"] = *volumes;
+  }
   auto out = DeployService(deps, c, deploy);
-  if (!out.ok()) return out.error();
+  if (!out.ok()) {
+    RemoveCreatedVolumes(deps, c, created);
+    return out.error();
+  }
+  Json volumes = Json::array();
+  for (const auto& mount : deploy.value("volumes", Json::array())) {
+    bool made = std::any_of(created.begin(), created.end(),
+                            [&](const Volume& v) { return v.name == mount["volume"]; });
+    volumes.push_back(
+        {{"volume", mount["volume"]}, {"mount_path", mount["mount_path"]}, {"created", made}});
+  }
   Json publishes = Json::array();
   for (const auto& name : ts.publishes) {
     publishes.push_back({{"name", name}, {"reference", "${{" + service + "." + name + "}}"}});
@@ -114,6 +178,7 @@ Result<Json> DeployTemplate(OperationDeps& deps, const Caller& c, const Json& in
   (*out)["generated"] = generated;
   (*out)["kept"] = kept;
   (*out)["publishes"] = publishes;
+  (*out)["volumes"] = volumes;
   return out;
 }
 

@@ -20,6 +20,7 @@ class TemplatesTest : public api_test::OperationsTest {
     pipeline_ = std::make_unique<BuildPipeline>(*store_, options);
     deps_->builds = pipeline_.get();
     deps_->templates = &catalog_;
+    deps_->volumes = &volumes_;
   }
   void TearDown() override {
     controller_->Stop();
@@ -39,8 +40,10 @@ class TemplatesTest : public api_test::OperationsTest {
     for (const auto& v : variables) out[v.name] = *box_->Open(v.sealed_value);
     return out;
   }
+  size_t VolumeCount() { return store_->ListVolumes(caller_.workspace_id, ProjectId())->size(); }
   templates::TemplateCatalog catalog_;
   std::unique_ptr<BuildPipeline> pipeline_;
+  api_test::FakeVolumeHost volumes_;
 };
 
 TEST_F(TemplatesTest, ListShowsWhatEachPublishesButNoSecret) {
@@ -134,6 +137,83 @@ TEST_F(TemplatesTest, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(no_project.error().code, ErrorCode::kNotFound);
 
   EXPECT_TRUE(store_->ListServices(caller_.workspace_id, ProjectId())->empty());
+}
+
+TEST_F(TemplatesTest, VolumesAreCreatedOnceAttachedAndReused) {
+  Json first = MustCall("deploy_template", {{"template", "postgres"}});
+  ASSERT_EQ(first["volumes"].size(), 1u) << first.dump();
+  EXPECT_EQ(first["volumes"][0]["volume"], "postgres-data");
+  EXPECT_EQ(first["volumes"][0]["mount_path"], "/var/lib/postgresql/data");
+  EXPECT_EQ(first["volumes"][0]["created"], true);
+  auto v = store_->GetVolume(caller_.workspace_id, ProjectId(), "postgres-data");
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(v->size_bytes, int64_t{1} << 30);
+  EXPECT_EQ(v->service_name, "postgres");
+  EXPECT_EQ(v->mount_path, "/var/lib/postgresql/data");
+  EXPECT_EQ(volumes_.images.at(v->id), int64_t{1} << 30);
+  auto s = store_->GetService(caller_.workspace_id, ProjectId(), "postgres");
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->spec.volumes.size(), 1u);
+  EXPECT_EQ(s->spec.volumes[0].volume, "postgres-data");
+
+  // The next deploy reuses it: same id, never formatted again, even if asked for another size.
+  volumes_.fail_create = true;
+  Json second = MustCall("deploy_template", {{"template", "postgres"}, {"volume_size", "2Gi"}});
+  EXPECT_EQ(second["volumes"][0]["created"], false);
+  auto again = store_->GetVolume(caller_.workspace_id, ProjectId(), "postgres-data");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, v->id);
+  EXPECT_EQ(again->size_bytes, int64_t{1} << 30);
+  EXPECT_EQ(volumes_.images.size(), 1u);
+  EXPECT_EQ(VolumeCount(), 1u);
+
+  // Another service of the same template gets its own volume, at the size asked for.
+  volumes_.fail_create = false;
+  MustCall("deploy_template",
+           {{"template", "postgres"}, {"service", "db2"}, {"volume_size", "256Mi"}});
+  auto other = store_->GetVolume(caller_.workspace_id, ProjectId(), "db2-data");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->size_bytes, 256 << 20);
+  EXPECT_EQ(other->service_name, "db2");
+}
+
+TEST_F(TemplatesTest, ARefusedDeployLeavesNoVolumeBehind) {
+  // Refused by deploy after the volume was made (a volume runs one replica): it is deleted.
+  auto replicas = Call("deploy_template", {{"template", "postgres"}, {"replicas", 2}});
+  ASSERT_FALSE(replicas.ok());
+  EXPECT_NE(replicas.error().message.find("one replica"), std::string::npos)
+      << replicas.error().message;
+  EXPECT_EQ(VolumeCount(), 0u);
+  EXPECT_TRUE(volumes_.images.empty());
+  EXPECT_TRUE(store_->ListServices(caller_.workspace_id, ProjectId())->empty());
+
+  // Refused before anything: a bad size.
+  for (const char* size : {"0", "10P", "lots"}) {
+    auto bad = Call("deploy_template", {{"template", "postgres"}, {"volume_size", size}});
+    ASSERT_FALSE(bad.ok()) << size;
+    EXPECT_NE(bad.error().message.find("volume_size"), std::string::npos) << bad.error().message;
+  }
+  // The volume host fails: the error names the volume, nothing is recorded.
+  volumes_.fail_create = true;
+  auto failed = Call("deploy_template", {{"template", "postgres"}});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message.find("postgres-data"), std::string::npos)
+      << failed.error().message;
+  EXPECT_EQ(VolumeCount(), 0u);
+  EXPECT_TRUE(store_->ListServices(caller_.workspace_id, ProjectId())->empty());
+
+  // A volume of that name held by another service is not taken over.
+  volumes_.fail_create = false;
+  MustCall("create_volume", {{"name", "postgres-data"}, {"size", "64Mi"}});
+  MustCall("deploy", {{"service", "web"},
+                      {"image", "localhost/ink/echo:test"},
+                      {"volumes", {{{"volume", "postgres-data"}, {"mount_path", "/data"}}}}});
+  auto taken = Call("deploy_template", {{"template", "postgres"}});
+  ASSERT_FALSE(taken.ok());
+  EXPECT_NE(taken.error().message.find("already attached to service 'web'"), std::string::npos)
+      << taken.error().message;
+  EXPECT_EQ(VolumeCount(), 1u);
+  EXPECT_FALSE(store_->GetService(caller_.workspace_id, ProjectId(), "postgres").ok());
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "ink/api/operations.h"
 #include "ink/common/clock.h"
+#include "ink/runtime/volume_host.h"
 
 namespace ink::api_test {
 
@@ -88,6 +89,32 @@ class RecordingRuntime : public ContainerRuntime {
   std::vector<ContainerSpec> created;                      // guarded by mu
   std::vector<ContainerInfo> containers;                   // guarded by mu
   std::map<std::string, std::vector<std::string>> logs;    // guarded by mu
+};
+
+// A volume host that keeps sizes in a map (no filesystem); Create fails when fail_create is
+// set, Remove when busy is.
+class FakeVolumeHost : public VolumeHost {
+ public:
+  Status Create(const std::string& id, int64_t size) override {
+    if (fail_create) return Unavailable("mkfs failed");
+    images[id] = size;
+    return {};
+  }
+  Result<std::string> Mount(const std::string& id) override {
+    if (!images.count(id)) return NotFound("no image");
+    return "/vols/" + id + "/data";
+  }
+  Result<VolumeUsage> Usage(const std::string& id) override {
+    if (!images.count(id)) return NotFound("no image");
+    return VolumeUsage{images[id], 4096};
+  }
+  Status Remove(const std::string& id) override {
+    if (busy) return FailedPrecondition("volume is still in use");
+    images.erase(id);
+    return {};
+  }
+  std::map<std::string, int64_t> images;
+  bool fail_create = false, busy = false;
 };
 
 class OperationsTest : public ::testing::Test {

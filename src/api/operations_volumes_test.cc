@@ -7,30 +7,6 @@
 namespace ink {
 namespace {
 
-class FakeVolumeHost : public VolumeHost {
- public:
-  Status Create(const std::string& id, int64_t size) override {
-    if (fail_create) return Unavailable("mkfs failed");
-    images[id] = size;
-    return {};
-  }
-  Result<std::string> Mount(const std::string& id) override {
-    if (!images.count(id)) return NotFound("no image");
-    return "/vols/" + id + "/data";
-  }
-  Result<VolumeUsage> Usage(const std::string& id) override {
-    if (!images.count(id)) return NotFound("no image");
-    return VolumeUsage{images[id], 4096};
-  }
-  Status Remove(const std::string& id) override {
-    if (busy) return FailedPrecondition("volume is still in use");
-    images.erase(id);
-    return {};
-  }
-  std::map<std::string, int64_t> images;
-  bool fail_create = false, busy = false;
-};
-
 class VolumeOperationsTest : public api_test::OperationsTest {
  protected:
   void SetUp() override {
@@ -54,7 +30,7 @@ class VolumeOperationsTest : public api_test::OperationsTest {
     return store_->ListDeployments(caller_.workspace_id, s->id)->size();
   }
 
-  FakeVolumeHost host_;
+  api_test::FakeVolumeHost host_;
 };
 
 TEST_F(VolumeOperationsTest, CreateListDelete) {

@@ -30,7 +30,8 @@ void DeclareTemplateOperations(std::vector<Operation>& ops) {
            "encrypted and never shown; other services use them by reference "
            "(DATABASE_URL=${{db.DATABASE_URL}}). Deploying the template again into an existing "
            "service keeps every variable it already has (secrets are never regenerated); only "
-           "env given here replaces values.",
+           "env given here replaces values. The template's volumes (e.g. postgres-data) are "
+           "created by the first deploy and reused, data intact, by every later one.",
        .input_schema = ObjectSchema(
            {{"project", NameField("project name")},
             {"template", StringField("template name, e.g. postgres (see list_templates)", 64)},
@@ -43,7 +44,12 @@ void DeclareTemplateOperations(std::vector<Operation>& ops) {
                "(stored encrypted)"}}},
             {"cpu", CpuField("CPU cores (default: the template's)")},
             {"memory", MemoryField("memory limit, e.g. \"1g\" (default: the template's)")},
-            {"replicas", ReplicasField("containers to run (default 1)")}},
+            {"replicas", ReplicasField("containers to run (default 1)")},
+            {"volume_size",
+             StringField("size of each volume this deploy creates, e.g. \"10Gi\" (default: the "
+                         "template's, 1Gi unless it says otherwise); an existing volume keeps "
+                         "its size",
+                         32)}},
            {"project", "template"}),
        .output_schema = ObjectSchema({{"deployment", {{"type", "object"}}},
                                       {"service", {{"type", "object"}}},
@@ -51,6 +57,7 @@ void DeclareTemplateOperations(std::vector<Operation>& ops) {
                                       {"generated", {{"type", "array"}}},
                                       {"kept", {{"type", "array"}}},
                                       {"publishes", {{"type", "array"}}},
+                                      {"volumes", {{"type", "array"}}},
                                       {"url", {{"type", "string"}}}}),
        .success_status = 202,
        .rest = {{"POST", "/v1/projects/{project}/templates/{template}/deploy"}},

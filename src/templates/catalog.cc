@@ -130,14 +130,24 @@ Status ParseResources(const Errors& e, const std::string& field, const Json& in,
 
 Status ParseVolumes(const Errors& e, const std::string& field, const Json& in,
                     TemplateService& out) {
-  if (!in.is_array()) return e.At(field, "must be an array of {name, mount_path}");
+  if (!in.is_array()) return e.At(field, "must be an array of {name, mount_path, size}");
   std::set<std::string> names;
   for (size_t i = 0; i < in.size(); ++i) {
     std::string at = field + "[" + std::to_string(i) + "]";
     const Json& v = in[i];
-    if (!v.is_object()) return e.At(at, "must be an object {name, mount_path}");
-    INK_RETURN_IF_ERROR(OnlyKeys(e, at, v, {"name", "mount_path"}));
-    TemplateVolume volume{v.value("name", ""), v.value("mount_path", "")};
+    if (!v.is_object()) return e.At(at, "must be an object {name, mount_path, size}");
+    INK_RETURN_IF_ERROR(OnlyKeys(e, at, v, {"name", "mount_path", "size"}));
+    if (!v.contains("name") || !v["name"].is_string() || !v.contains("mount_path") ||
+        !v["mount_path"].is_string()) {
+      return e.At(at, "needs name and mount_path (strings)");
+    }
+    TemplateVolume volume{v["name"], v["mount_path"]};
+    if (v.contains("size")) {
+      if (!v["size"].is_string()) return e.At(at + ".size", "must be a size like \"1Gi\"");
+      auto bytes = ParseVolumeSize(v["size"].get<std::string>());
+      if (!bytes.ok()) return e.At(at + ".size", bytes.error().message);
+      volume.size_bytes = *bytes;
+    }
     if (auto bad = ValidateName("volume name", volume.name, 20); !bad.ok()) {
       return e.At(at + ".name", bad.error().message);
     }
@@ -263,7 +273,8 @@ Json Template::ToJson() const {
     }
     Json volumes = Json::array();
     for (const auto& v : s.volumes) {
-      volumes.push_back({{"name", v.name}, {"mount_path", v.mount_path}});
+      volumes.push_back(
+          {{"name", v.name}, {"mount_path", v.mount_path}, {"size", FormatMemory(v.size_bytes)}});
     }
     Json health = {{"type", s.health_check_type}};
     if (s.health_check_type == "http") health["path"] = s.health_check_path;

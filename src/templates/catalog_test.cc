@@ -37,7 +37,8 @@ class TemplateCatalogTest : public ::testing::Test {
 
 constexpr char kGood[] = R"j({"build": ".", "port": 5432, "health_check": {"type": "tcp"},
   "resources": {"cpu": 1, "memory": "512Mi"},
-  "volumes": [{"name": "data", "mount_path": "/var/lib/db"}],
+  "volumes": [{"name": "data", "mount_path": "/var/lib/db"},
+              {"name": "logs", "mount_path": "/var/log/db", "size": "64Mi"}],
   "variables": {"USER": "app", "PASSWORD": "secret(32)", "URL": "db://${{USER}}:${{PASSWORD}}@h"},
   "publishes": ["URL", "PASSWORD"]})j";
 
@@ -50,8 +51,10 @@ TEST_F(TemplateCatalogTest, ParsesAGoodTemplate) {
   EXPECT_EQ(s.health_check_type, "tcp");
   EXPECT_EQ(s.cpu, 1);
   EXPECT_EQ(s.memory_bytes, 512 << 20);
-  ASSERT_EQ(s.volumes.size(), 1u);
+  ASSERT_EQ(s.volumes.size(), 2u);
   EXPECT_EQ(s.volumes[0].mount_path, "/var/lib/db");
+  EXPECT_EQ(s.volumes[0].size_bytes, kDefaultTemplateVolumeBytes);
+  EXPECT_EQ(s.volumes[1].size_bytes, 64 << 20);
   ASSERT_EQ(s.variables.size(), 3u);
   EXPECT_EQ(s.variables[0].name, "PASSWORD");  // sorted
   EXPECT_EQ(s.variables[0].secret_length, 32);
@@ -108,6 +111,15 @@ TEST_F(TemplateCatalogTest, BadFieldsAreNamedWithTheFile) {
   expect(R"j({"build": ".", "port": 80, "health_check": {"type": "tcp"},
              "volumes": [{"name": "data", "mount_path": "/proc/x"}]})j",
          "services[0].volumes[0].mount_path");
+  expect(R"j({"build": ".", "port": 80, "health_check": {"type": "tcp"},
+             "volumes": [{"name": "data", "mount_path": "/data", "size": "0"}]})j",
+         "services[0].volumes[0].size");
+  expect(R"j({"build": ".", "port": 80, "health_check": {"type": "tcp"},
+             "volumes": [{"name": "data", "mount_path": "/data", "size": 5}]})j",
+         "services[0].volumes[0].size: must be a size");
+  expect(R"j({"build": ".", "port": 80, "health_check": {"type": "tcp"},
+             "volumes": [{"name": "data"}]})j",
+         "services[0].volumes[0]: needs name and mount_path");
   expect(R"j({"build": ".", "port": 80, "health_check": {"type": "tcp"},
              "resources": {"memory": "lots"}})j",
          "services[0].resources.memory");

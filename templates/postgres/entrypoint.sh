@@ -3,7 +3,7 @@
 # PGDATABASE), then runs postgres in the foreground on every interface. TCP opens only once the
 # cluster exists, so Ink's health check (a TCP connect to 5432) passes when it can serve.
 set -eu
-: "${PGDATA:=/var/lib/postgresql/data}"
+: "${PGDATA:=/var/lib/postgresql/data/pgdata}"
 : "${PGUSER:=postgres}"
 : "${PGDATABASE:=$PGUSER}"
 if [ -z "${PGPASSWORD:-}" ]; then

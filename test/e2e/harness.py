@@ -418,7 +418,28 @@ class Inkd:
             log(f"INK_E2E_KEEP: leaving {self.tmp} and containers of {self.name}")
             return
         self.remove_podman_objects()
+        self.unmount_volumes()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def volume_mounts(self):
+        """Mount points under DATA/volumes (inkd's loop-mounted volumes: they outlive inkd)."""
+        root = str(self.data_dir / "volumes") + "/"
+        points = []
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)),
+                               line.split()[4])
+                if point.startswith(root):
+                    points.append(point)
+        return points
+
+    def unmount_volumes(self):
+        """Unmounts the volumes this inkd mounted (after their containers are gone), so the data
+        dir can be removed and no loop device stays attached."""
+        for point in reversed(self.volume_mounts()):
+            run(["umount", point], check=False)
+            if point in self.volume_mounts():
+                run(["umount", "-l", point], check=False)
 
     def remove_podman_objects(self):
         label = f"label=ink.instance={self.name}"

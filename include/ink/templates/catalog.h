@@ -14,7 +14,10 @@
 //      "health_check": {"type": "tcp"}            a TCP connect to the port, or
 //                      {"type": "http", "path": "/healthz"}   an HTTP GET below 500
 //      "resources": {"cpu": 1, "memory": "512Mi"},  optional, deploy's ranges
-//      "volumes": [{"name": "data", "mount_path": "/var/lib/postgresql/data"}],
+//      "volumes": [{"name": "data", "mount_path": "/var/lib/postgresql/data",
+//                   "size": "1Gi"}],              size optional (default 1Gi); deploy_template
+//                                                 creates volume "<service>-<name>" once and
+//                                                 reuses it on every later deploy
 //      "variables": {"NAME": "value", ...},       values may use references (${{PGUSER}},
 //                                                 ${{INK_SERVICE}}: variable_references.h);
 //                                                 "secret(N)" (16 <= N <= 128) is a random value
@@ -41,9 +44,12 @@
 
 namespace ink::templates {
 
+inline constexpr int64_t kDefaultTemplateVolumeBytes = int64_t{1} << 30;
+
 struct TemplateVolume {
-  std::string name;        // the volume is "<service>-<name>"
-  std::string mount_path;  // absolute
+  std::string name;                                  // the volume is "<service>-<name>"
+  std::string mount_path;                            // absolute
+  int64_t size_bytes = kDefaultTemplateVolumeBytes;  // when deploy_template creates it
 };
 
 struct TemplateVariable {
