@@ -31,6 +31,9 @@ Json DeploymentJson(const Deployment& d) {
            d.spec.source.empty() ? Json(nullptr) : Json::parse(d.spec.source, nullptr, false)},
           {"status", Name(d.status)},
           {"message", d.message},
+          // A deployment that mounts volumes replaces its predecessor stop-then-start (a volume
+          // has one writer): the service is down between the two.
+          {"rollout", d.spec.volumes.empty() ? "start-then-stop" : "stop-then-start"},
           {"created_at", d.created_at},
           {"updated_at", d.updated_at}};
 }

@@ -68,6 +68,8 @@ std::map<std::string, std::vector<ReplicaStatus>> ReplicaReconciler::Reconcile(
       const std::string job_key = "replica/" + key;
       const ContainerInfo* c = FindReplica(containers, d.id, i);
       Backoff& backoff = backoff_[key];
+      // A stop-then-start rollout is stopping this release: its exit is not a crash.
+      if (c != nullptr && IsExited(*c) && rolling.count(d.id)) continue;
       if (c != nullptr && IsExited(*c)) {
         exited.insert(c->id);
         // Counted once, however many passes see it before its removal ends.

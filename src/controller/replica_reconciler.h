@@ -62,10 +62,11 @@ class ReplicaReconciler {
                     Hooks hooks);
 
   // One pass. `active`: each service's active deployment, by service id. `rolling`: deployment
-  // ids a rollout owns. Returns the replicas observed, by service id (every service has an
-  // entry, empty if it runs nothing): the active deployment's (serving), then the containers
-  // of `others` (deployments being rolled out, starting, or drained, draining; by id), which
-  // are only shown, not repaired.
+  // ids a rollout owns (an active one among them is being stopped by a stop-then-start rollout:
+  // neither restarted nor counted as crashed). Returns the replicas observed, by service id (every
+  // service has an entry, empty if it runs nothing): the active deployment's (serving), then the
+  // containers of `others` (deployments being rolled out, starting, or drained, draining; by id),
+  // which are only shown, not repaired.
   std::map<std::string, std::vector<ReplicaStatus>> Reconcile(
       const std::map<std::string, Service>& services,
       const std::map<std::string, Deployment>& active, const std::vector<ContainerInfo>& containers,

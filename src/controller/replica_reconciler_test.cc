@@ -188,6 +188,20 @@ TEST_F(ReplicaReconcilerTest, ReplicasOfARolloutAreLeftToIt) {
   EXPECT_TRUE(runtime_.containers().empty());
 }
 
+TEST_F(ReplicaReconcilerTest, AnActiveReleaseStoppedByAStopThenStartRolloutIsNoCrash) {
+  AddService("db");
+  std::string first = ContainerOf("db");
+  runtime_.Crash(first, 143);  // SIGTERM from the rollout's stop
+  auto list = runtime_.ListContainers({});
+  reconciler_.Reconcile(services_, active_, *list, {"dep_db"});
+  clock_.Advance(5s);
+  list = runtime_.ListContainers({});
+  reconciler_.Reconcile(services_, active_, *list, {"dep_db"});
+  EXPECT_TRUE(Eventually([&] { return jobs_.queued() == 0 && !jobs_.Busy("replica/svc_db/0"); }));
+  EXPECT_TRUE(Events().empty());  // neither "crashed" nor a restart
+  EXPECT_TRUE(ContainerOf("db").empty());
+}
+
 TEST_F(ReplicaReconcilerTest, ReplicasOfARolloutAndOfADrainingReleaseAreShownApart) {
   AddService("web");
   Deployment next = active_["svc_web"];

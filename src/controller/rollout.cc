@@ -18,6 +18,8 @@ const char* Name(Rollout::Step step) {
       return "build";
     case Rollout::Step::kImage:
       return "image";
+    case Rollout::Step::kStopPrevious:
+      return "stop previous";
     case Rollout::Step::kStart:
       return "start";
     case Rollout::Step::kHealthy:
@@ -40,6 +42,7 @@ Rollout::Rollout(Deployment deployment, std::string previous, RolloutTimeouts ti
                  Clock::TimePoint now)
     : deployment_(std::move(deployment)),
       previous_(std::move(previous)),
+      stop_first_(!previous_.empty() && !deployment_.spec.volumes.empty()),
       timeouts_(timeouts),
       started_(now),
       step_(!deployment_.spec.source.empty() && deployment_.spec.image.empty() ? Step::kBuild
@@ -58,6 +61,10 @@ Rollout::Action Rollout::Next(Clock::TimePoint now) {
       break;
     case Step::kImage:
       kind = Kind::kPrepareImage;
+      break;
+    case Step::kStopPrevious:
+      kind = Kind::kStopPrevious;
+      stopped_previous_ = true;  // from the moment the stop is handed out
       break;
     case Step::kStart:
       kind = Kind::kStartReplicas;
@@ -103,6 +110,12 @@ void Rollout::ImageReady(const Status& status, Clock::TimePoint now) {
   }
   if (!status.ok()) return Fail(status.error().message, now);
   Lap("image ready", now);
+  Go(stop_first_ ? Step::kStopPrevious : Step::kStart, now);
+}
+
+void Rollout::PreviousStopped(Clock::TimePoint now) {
+  if (!in_flight_ || step_ != Step::kStopPrevious) return;
+  Lap("previous release stopped", now);
   Go(Step::kStart, now);
 }
 
@@ -154,7 +167,8 @@ void Rollout::Promoted(const Status& status, Clock::TimePoint now) {
 void Rollout::Routed(const RouteObservation& route, Clock::TimePoint now) {
   if (!in_flight_ || step_ != Step::kRoute || !promoted_) return;
   using State = RouteObservation::State;
-  const std::string keeps = "; the previous release keeps serving";
+  const std::string keeps = stopped_previous_ ? "; the previous release is started again"
+                                              : "; the previous release keeps serving";
   switch (route.state) {
     case State::kLoaded:
       Lap("routed", now);
@@ -175,7 +189,7 @@ void Rollout::Activated(const Status& status, Clock::TimePoint now) {
   if (!status.ok()) return Fail("activating failed: " + status.error().message, now);
   activated_ = true;
   Lap("active", now);
-  if (previous_.empty()) {
+  if (previous_.empty() || stopped_previous_) {  // nothing left to drain
     in_flight_ = false;
     step_ = Step::kDone;
     return;
@@ -214,6 +228,9 @@ void Rollout::Go(Step step, Clock::TimePoint now) {
 
 void Rollout::Fail(std::string reason, Clock::TimePoint now, std::string log_tail_of) {
   failure_ = std::move(reason);
+  if (stopped_previous_ && failure_.find("the previous release") == std::string::npos) {
+    failure_ += "; the previous release is started again";
+  }
   log_tail_of_ = std::move(log_tail_of);
   Go(Step::kFailing, now);
 }

@@ -9,6 +9,13 @@
 // route) fails the deployment instead: its replicas are removed and the previous release keeps
 // serving.
 //
+// Stop-then-start: a deployment that mounts volumes must not run beside the release it replaces
+// (a volume has one writer, and two database servers on one data directory corrupt it). Once its
+// image is ready, such a rollout first stops and removes the previous release (kStopPrevious),
+// then starts its own replicas; the service is down in between, and a failure after the stop
+// means the previous release is started again by the replica reconciler (the controller keeps
+// it from doing so while the rollout owns the stop). Nothing drains afterwards.
+//
 // How: pure transitions. The machine performs no I/O and reads no clock: Next(now) says what the
 // controller should do next (an Action: build, prepare the image, start the replicas, check them,
 // promote the route, activate, remove the previous release, fail), the controller does it off
@@ -70,15 +77,16 @@ struct RouteObservation {
 class Rollout {
  public:
   enum class Step {
-    kBuild,     // building the image from the source
-    kImage,     // checking or pulling the image
-    kStart,     // creating and starting the replicas
-    kHealthy,   // waiting until every replica is ready
-    kRoute,     // waiting until ink-edge serves the new replicas
-    kActivate,  // recording the activation in the store
-    kDrain,     // waiting, then removing the previous release
-    kFailing,   // recording the failure, removing the replicas
-    kDone,      // nothing left to do (active, or failed)
+    kBuild,         // building the image from the source
+    kImage,         // checking or pulling the image
+    kStopPrevious,  // stop-then-start only: stopping and removing the previous release
+    kStart,         // creating and starting the replicas
+    kHealthy,       // waiting until every replica is ready
+    kRoute,         // waiting until ink-edge serves the new replicas
+    kActivate,      // recording the activation in the store
+    kDrain,         // waiting, then removing the previous release
+    kFailing,       // recording the failure, removing the replicas
+    kDone,          // nothing left to do (active, or failed)
   };
 
   struct Action {
@@ -86,6 +94,7 @@ class Rollout {
       kWait,            // nothing now: ask again at wake_at (or after the outcome in flight)
       kBuild,           // Builder::Build, then Built()
       kPrepareImage,    // find the image locally or pull it, then ImageReady()
+      kStopPrevious,    // stop and remove previous()'s containers, then PreviousStopped()
       kStartReplicas,   // ensure every replica exists and runs, then Started()
       kCheckReplicas,   // inspect and probe each of replica_ids(), then Checked()
       kPromote,         // route the service to ready_backends(), then Promoted()
@@ -111,6 +120,7 @@ class Rollout {
   // look-up failed, not the image) asks again, up to `image_attempts` times.
   void Built(const Result<BuiltImage>& image, Clock::TimePoint now);
   void ImageReady(const Status& status, Clock::TimePoint now);
+  void PreviousStopped(Clock::TimePoint now);
   void Started(const Result<std::vector<std::string>>& container_ids, Clock::TimePoint now);
   void Checked(const Result<std::vector<ReplicaCheck>>& checks, Clock::TimePoint now);
   void Promoted(const Status& status, Clock::TimePoint now);
@@ -129,6 +139,11 @@ class Rollout {
   bool in_flight() const { return in_flight_; }
   const Deployment& deployment() const { return deployment_; }
   const std::string& previous() const { return previous_; }
+  // The deployment mounts volumes and replaces a release: that release stops before this one
+  // starts.
+  bool stop_first() const { return stop_first_; }
+  // True once the previous release may have been stopped (a failure from here starts it again).
+  bool stopped_previous() const { return stopped_previous_; }
   const std::vector<std::string>& replica_ids() const { return replica_ids_; }
   // Addresses of the ready replicas (after the last check), in replica order.
   const std::vector<std::string>& ready_addresses() const { return ready_addresses_; }
@@ -150,6 +165,7 @@ class Rollout {
 
   Deployment deployment_;  // the image and port are filled in by the build
   const std::string previous_;
+  const bool stop_first_;
   const RolloutTimeouts timeouts_;
   const Clock::TimePoint started_;
 
@@ -164,6 +180,7 @@ class Rollout {
   std::string log_tail_of_;
   bool promoted_ = false;
   bool activated_ = false;
+  bool stopped_previous_ = false;
   std::string timings_;
 };
 

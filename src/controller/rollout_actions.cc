@@ -84,6 +84,17 @@ Status RolloutActions::PrepareImage(const Service& s, const Deployment& d) {
   return {};
 }
 
+void RolloutActions::StopPrevious(const Service& s, const Deployment& d,
+                                  const std::string& previous) {
+  (void)store_.UpdateDeploymentStatus(
+      d.id, DeploymentStatus::kDeploying,
+      "stopping the previous release first: the service mounts volumes, which have one writer "
+      "(stop-then-start; the service is down until the new release is healthy)");
+  hooks_.event(s, d.id, "stopping_previous",
+               "stop-then-start: stopping " + previous + " before the new release starts");
+  RemoveDeployment(previous, /*graceful=*/true);
+}
+
 Result<std::vector<std::string>> RolloutActions::StartReplicas(const Service& s,
                                                                const Deployment& d) {
   (void)store_.UpdateDeploymentStatus(

@@ -62,6 +62,9 @@ class RolloutActions {
   // Finds the image in the local store or pulls it (with the workspace's credentials). An
   // Unavailable error means the local look-up itself failed (worth asking again).
   Status PrepareImage(const Service& s, const Deployment& d);
+  // Stop-then-start: stops and removes `previous`'s containers before `d`'s replicas start (the
+  // deployment mounts volumes, which have one writer), saying so in `d`'s status.
+  void StopPrevious(const Service& s, const Deployment& d, const std::string& previous);
   // Ensures every replica of `d` exists and runs; returns their container ids in order.
   Result<std::vector<std::string>> StartReplicas(const Service& s, const Deployment& d);
   // Inspects each container and asks for a readiness probe of the running ones.

@@ -97,6 +97,59 @@ TEST(RolloutTest, AnImageGoesThroughEveryStepToActiveAndDrainsThePrevious) {
       << r.timings();
 }
 
+Deployment WithVolume(Deployment d) {
+  d.spec.replicas = 1;
+  d.spec.volumes.push_back({"vol_data", "/var/lib/data"});
+  return d;
+}
+
+TEST(RolloutTest, ADeploymentWithVolumesStopsThePreviousReleaseBeforeItStartsAndDrainsNothing) {
+  Clock::TimePoint now = kT0;
+  Rollout r(WithVolume(MakeDeployment()), "dep_old", {}, now);
+  EXPECT_TRUE(r.stop_first());
+  EXPECT_EQ(r.Next(now).kind, Kind::kPrepareImage);
+  r.ImageReady({}, now);
+  EXPECT_FALSE(r.stopped_previous());
+  EXPECT_EQ(r.Next(now).kind, Kind::kStopPrevious);
+  EXPECT_TRUE(r.stopped_previous());
+  EXPECT_EQ(r.Next(now).kind, Kind::kWait);        // nothing starts until the stop is done
+  r.Started(std::vector<std::string>{"c0"}, now);  // an outcome of another step is ignored
+  EXPECT_EQ(r.step(), Step::kStopPrevious);
+  r.PreviousStopped(now);
+  EXPECT_EQ(r.Next(now).kind, Kind::kStartReplicas);
+  r.Started(std::vector<std::string>{"c0"}, now);
+  SucceedUntil(r, Step::kDone);
+  EXPECT_EQ(r.Next(now).kind, Kind::kFinished);  // the previous release is gone already
+  EXPECT_NE(r.timings().find("image ready at 0 ms, previous release stopped at 0 ms"), std::string::npos)
+      << r.timings();
+}
+
+TEST(RolloutTest, AFirstDeploymentWithVolumesOrOneWithoutStartsBeforeItStops) {
+  EXPECT_FALSE(Rollout(WithVolume(MakeDeployment()), "", {}, kT0).stop_first());
+  EXPECT_FALSE(Rollout(MakeDeployment(), "dep_old", {}, kT0).stop_first());
+  Rollout r(MakeDeployment(1), "dep_old", {}, kT0);
+  SucceedUntil(r, Step::kStart);  // straight from the image to the start
+}
+
+TEST(RolloutTest, AFailureAfterTheStopSaysThePreviousReleaseIsStartedAgain) {
+  Rollout r(WithVolume(MakeDeployment()), "dep_old", {}, kT0);
+  r.Next(kT0);
+  r.ImageReady({}, kT0);
+  r.Next(kT0);
+  r.PreviousStopped(kT0);
+  r.Next(kT0);
+  r.Started(Error{ErrorCode::kInternal, "starting replica 0 failed: no space"}, kT0);
+  EXPECT_EQ(r.Next(kT0).kind, Kind::kFail);
+  EXPECT_EQ(r.failure(),
+            "starting replica 0 failed: no space; the previous release is started again");
+  // A failure before the stop leaves the previous release serving, as ever.
+  Rollout early(WithVolume(MakeDeployment()), "dep_old", {}, kT0);
+  early.Next(kT0);
+  early.ImageReady(Error{ErrorCode::kNotFound, "image x is not in this host's image store"}, kT0);
+  EXPECT_EQ(early.failure(), "image x is not in this host's image store");
+  EXPECT_FALSE(early.stopped_previous());
+}
+
 TEST(RolloutTest, AFirstDeploymentIsDoneOnceActive) {
   Clock::TimePoint now = kT0;
   Rollout r(MakeDeployment(), "", {}, now);

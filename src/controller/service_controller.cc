@@ -276,8 +276,15 @@ class ServiceController::Impl {
         r.machine.Routed(routes_.Observe(r.service, r.machine.deployment()), now);
       }
       if (action.kind == Rollout::Action::Kind::kFinished) {
-        std::lock_guard lock(mu_);
-        rollout_service_.erase(it->first);
+        bool gave_back = false;
+        {
+          std::lock_guard lock(mu_);
+          rollout_service_.erase(it->first);
+          // A failed stop-then-start rollout gives the previous release back to the reconciler,
+          // which starts it again at once.
+          gave_back = stopped_previous_.erase(it->first) > 0;
+        }
+        if (gave_back && !it->second.machine.activated()) Wake();
         it = rollouts_.erase(it);
         continue;
       }
@@ -329,6 +336,18 @@ class ServiceController::Impl {
           Status st = actions_.PrepareImage(s, d);
           return [st](Rollout& m, Clock::TimePoint t) { m.ImageReady(st, t); };
         });
+      case Kind::kStopPrevious: {
+        {
+          // The previous release is still the active one: the replica reconciler must not start
+          // it again while this rollout owns its stop (nor count its exit as a crash).
+          std::lock_guard lock(mu_);
+          stopped_previous_[d.id] = r.machine.previous();
+        }
+        return post([this, s, d, previous = r.machine.previous()] {
+          actions_.StopPrevious(s, d, previous);
+          return [](Rollout& m, Clock::TimePoint t) { m.PreviousStopped(t); };
+        });
+      }
       case Kind::kStartReplicas:
         return post([this, s, d] {
           auto ids = actions_.StartReplicas(s, d);
@@ -418,6 +437,7 @@ class ServiceController::Impl {
       std::lock_guard lock(mu_);
       for (const auto& [deployment_id, service_id] : rollout_service_)
         rolling.insert(deployment_id);
+      for (const auto& [deployment_id, previous] : stopped_previous_) rolling.insert(previous);
       keep.insert(draining_.begin(), draining_.end());
     }
     keep.insert(rolling.begin(), rolling.end());
@@ -583,6 +603,9 @@ class ServiceController::Impl {
   std::vector<Outcome> outcomes_;                       // of rollout steps, for the loop to apply
   bool poked_ = false;                                  // a readiness probe changed
   std::map<std::string, std::string> rollout_service_;  // deployment id → service id
+  // Stop-then-start rollouts that stopped (or are stopping) the active release: deployment id →
+  // the previous release's id.
+  std::map<std::string, std::string> stopped_previous_;
   std::set<std::string> draining_;  // superseded deployments still serving in-flight requests
   std::set<std::string> cancelled_builds_;  // deployments whose build must stop (aborted)
   std::map<std::string, std::vector<ReplicaStatus>> observed_;
