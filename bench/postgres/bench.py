@@ -3,7 +3,7 @@
 (gVisor) beside the same PostgreSQL 15 run directly on the host, in the same run.
 
   bench/postgres/run.sh [--rounds 3] [--duration 30] [--clients 4] [--threads 2] [--scale 10]
-                        [--cached 3] [--variants tcp,tcp-async,unix]
+                        [--cached 3] [--variants tcp,tcp-async,unix,rootfs]
 
 1. Deploy to healthy. Starts its own inkd (temp data dir, port-0 listeners, instance name
    bench-<random>, the e2e harness's Inkd) with a copy of the repository's templates/ in which
@@ -30,6 +30,9 @@
                 longer waits for the WAL fsync, which separates the fsync cost.
      unix       pgbench beside its server over the Unix socket: inside the Ink container
                 through `ink exec` (so pgbench runs under gVisor too), on the host directly.
+     rootfs     as tcp, against a second Ink service (pgroot) whose data dir is in the
+                container's root filesystem (PGDATA overridden), not on the template's volume:
+                separates the volume mount's file access from the rest of gVisor.
    `pgbench -i -s SCALE` once per side, then per run `pgbench -c C -j T -T D` (the default
    TPC-B-like script; pgbench vacuums and truncates history first). Reported: TPS (without
    initial connection time) and average latency, median and spread over the rounds, and the
@@ -165,11 +168,11 @@ class InkPostgres:
         return next(n["IPAddress"] for n in nets["Networks"].values() if n.get("IPAddress"))
 
 
-def deploy(inkd, service, cpu):
+def deploy(inkd, service, cpu, *extra):
     t0 = time.monotonic()
     res = inkd.cli("deploy", "--template", "postgres", "--project", PROJECT, "--service",
-                   service, "--cpu", str(cpu), "--wait", "--timeout", "1200s", json=False,
-                   check=False, timeout=1300)
+                   service, "--cpu", str(cpu), *extra, "--wait", "--timeout", "1200s",
+                   json=False, check=False, timeout=1300)
     elapsed = ms_since(t0)
     if res.rc != 0:
         raise AssertionError(f"deploy of {service} failed: {res!r}\n{inkd.log_tail()}")
@@ -240,14 +243,14 @@ def main():
     ap.add_argument("--cached", type=int, default=3, help="cached deploys to time")
     ap.add_argument("--cpu", default=str(os.cpu_count() or 1),
                     help="--cpu of the Ink postgres (default: every core, as the host cluster)")
-    ap.add_argument("--variants", default="tcp,tcp-async,unix")
+    ap.add_argument("--variants", default="tcp,tcp-async,unix,rootfs")
     ap.add_argument("--no-cold", action="store_true",
                     help="no cache-busting ARG: the first deploy may hit earlier builds' layers")
     a = ap.parse_args()
     variants = a.variants.split(",")
     for v in variants:
-        if v not in ("tcp", "tcp-async", "unix"):
-            ap.error(f"unknown variant {v!r} (tcp, tcp-async, unix)")
+        if v not in ("tcp", "tcp-async", "unix", "rootfs"):
+            ap.error(f"unknown variant {v!r} (tcp, tcp-async, unix, rootfs)")
     for tool in (PGBENCH, PGBIN / "initdb", PGBIN / "postgres", PGBIN / "psql"):
         if not os.access(tool, os.X_OK):
             sys.exit(f"missing {tool} (apt-get install postgresql-15 postgresql-client-15)")
@@ -263,7 +266,7 @@ def main():
         dockerfile.write_text("".join(lines))
 
     inkd = harness.Inkd(name=harness.unique("bench"), extra_args=["--templates", str(templates)])
-    host = None
+    host = pgroot = None
     results = {}
     try:
         inkd.start()
@@ -273,13 +276,21 @@ def main():
 
         # 1. deploy to healthy
         cold_ms = deploy(inkd, "pg", a.cpu)
-        log(f"cold deploy (every build step run): {cold_ms:.0f} ms")
+        build_log = "".join(p.read_text(errors="replace")
+                            for p in (inkd.data_dir / "builds").glob("*.log"))
+        cold_steps = (len(re.findall(r"^STEP \d+/\d+", build_log, re.M)),
+                      len(re.findall(r"Using cache", build_log)))
+        log(f"cold deploy: {cold_ms:.0f} ms; build log: {cold_steps[0]} steps, "
+            f"{cold_steps[1]} of them from the cache")
         cached = []
         for i in range(1, a.cached + 1):
             ms = deploy(inkd, f"pgc{i}", a.cpu)
             cached.append(ms)
             log(f"cached deploy pgc{i}: {ms:.0f} ms")
             delete_service(inkd, f"pgc{i}")
+        if "rootfs" in variants:
+            # The same server with its data dir in the container's root filesystem (no volume).
+            deploy(inkd, "pgroot", a.cpu, "--env", f"PGDATA={ROOTFS_PGDATA}")
         vols = volumes(inkd)
         pg = InkPostgres(inkd, "pg")
         mount = pg.exec("sh", "-c", "grep ' /var/lib/postgresql/data ' /proc/mounts || "
@@ -295,6 +306,14 @@ def main():
         log(f"host postgres {host.version()} on 127.0.0.1:{host.port}; "
             f"ink postgres {pg.psql('show server_version').strip()} on {ink_ip}:5432")
         ink_init = init_pgbench_host(a, ink_ip, 5432, password)
+        if "rootfs" in variants:
+            pgroot = InkPostgres(inkd, "pgroot")
+            root_password = pgroot.exec("printenv", "PGPASSWORD").strip()
+            root_ip = pgroot.address()
+            root_mount = pgroot.exec("sh", "-c", f"grep -c ' {ROOTFS_PGDATA} ' /proc/mounts "
+                                     "|| true").strip()
+            log(f"pgroot on {root_ip}: data dir {ROOTFS_PGDATA}, mounts on it: {root_mount}")
+            init_pgbench_host(a, root_ip, 5432, root_password)
         host_init = init_pgbench_host(a, "127.0.0.1", host.port, password)
         log(f"pgbench -i -s {a.scale}: ink {ink_init:.0f} ms, host {host_init:.0f} ms")
 
@@ -306,13 +325,15 @@ def main():
                                   timeout=a.duration + 300)
                     return parse_pgbench(out)
                 return run_pgbench_host(a, str(host.sock), host.port, password)
+            if side == "ink" and variant == "rootfs":
+                return run_pgbench_host(a, root_ip, 5432, root_password)
             if side == "ink":
                 return run_pgbench_host(a, ink_ip, 5432, password)
             return run_pgbench_host(a, "127.0.0.1", host.port, password)
 
         for variant in variants:
             sync = "off" if variant == "tcp-async" else "on"
-            set_sync_commit(pg, sync)
+            set_sync_commit(pgroot if variant == "rootfs" else pg, sync)
             set_sync_commit(host, sync)
             for r in range(a.rounds):
                 order = ("ink", "host") if r % 2 == 0 else ("host", "ink")
@@ -325,6 +346,7 @@ def main():
         # report
         print(f"\nPostgres template, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
               f"load average at the end {os.getloadavg()}")
+        print(f"cold build: {cold_steps[0]} steps, {cold_steps[1]} from the cache")
         print(f"deploy to healthy: cold {cold_ms / 1000:.1f} s; cached "
               + " / ".join(f"{c / 1000:.1f}" for c in cached) + " s"
               + (f" (median {statistics.median(cached) / 1000:.1f})" if cached else ""))
@@ -347,7 +369,7 @@ def main():
         if host:
             host.stop()
         try:
-            for s in ("pg", *(f"pgc{i}" for i in range(1, a.cached + 1))):
+            for s in ("pg", "pgroot", *(f"pgc{i}" for i in range(1, a.cached + 1))):
                 delete_service(inkd, s)
             delete_volumes(inkd)
         except Exception as e:  # teardown below still removes containers by label
@@ -375,6 +397,7 @@ def remove_images(instance):
 
 
 PGBENCH_IN_IMAGE = "/usr/lib/postgresql/15/bin/pgbench"
+ROOTFS_PGDATA = "/var/lib/postgresql/rootfs-pgdata"
 
 if __name__ == "__main__":
     main()
