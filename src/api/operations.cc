@@ -468,9 +468,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                         if (!p.ok()) return p.error();
                         auto s = FindService(deps, c, *p, in);
                         if (!s.ok()) return s.error();
-                        INK_RETURN_IF_ERROR(deps.store.DeleteService(c.workspace_id, s->id));
-                        deps.controller.Wake();
-                        return Json{{"deleted", true}};
+                        return DeleteService(deps, c, *p, *s, in.value("delete_volumes", false));
                       }}));
   table.Add(Implement("list_deployments",
                       {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {

@@ -80,6 +80,14 @@ Status ApplyVolumesInput(OperationDeps& deps, const Caller& caller, const Projec
                          const std::string& service, const Json& input, ServiceSpec& spec);
 Result<Volume> CreateVolume(OperationDeps& deps, const Caller& caller, const Project& project,
                             const std::string& name, int64_t size_bytes);
+// DeleteVolumeData removes a detached volume's filesystem, then its row (delete_volume and
+// delete_service {delete_volumes}); FailedPrecondition while a process still uses it.
+Status DeleteVolumeData(OperationDeps& deps, const Caller& caller, const Volume& volume);
+// DeleteService deletes service `s` of `project`; with `delete_volumes`, also the volumes
+// attached to it (its containers are removed first, so nothing holds them). Answers
+// {deleted, volumes_deleted:[names], volumes_kept:[{name, reason}]}.
+Result<Json> DeleteService(OperationDeps& deps, const Caller& caller, const Project& project,
+                           const Service& s, bool delete_volumes);
 void RegisterVolumeOperations(OperationTable& table, OperationDeps& deps);
 
 // Build logs (operations_build.cc), shared by get_build_logs and get_logs {build: true}.

@@ -154,6 +154,51 @@ Result<Volume> CreateVolume(OperationDeps& deps, const Caller& caller, const Pro
   return v;
 }
 
+Status DeleteVolumeData(OperationDeps& deps, const Caller& caller, const Volume& volume) {
+  INK_RETURN_IF_ERROR(NeedVolumeHost(deps));
+  // The data first, then the row: a crash in between leaves a row whose delete is retried.
+  INK_RETURN_IF_ERROR(deps.volumes->Remove(volume.id));
+  return deps.store.DeleteVolume(caller.workspace_id, volume.id);
+}
+
+Result<Json> DeleteService(OperationDeps& deps, const Caller& caller, const Project& project,
+                           const Service& s, bool delete_volumes) {
+  std::vector<Volume> attached;
+  if (delete_volumes) {
+    auto all = deps.store.ListVolumes(caller.workspace_id, project.id);
+    if (!all.ok()) return all.error();
+    for (const auto& v : *all) {
+      if (v.service_id == s.id) attached.push_back(v);
+    }
+    if (!attached.empty()) INK_RETURN_IF_ERROR(NeedVolumeHost(deps));
+  }
+  // Detaches its volumes in the same transaction: from here no deployment can mount them.
+  INK_RETURN_IF_ERROR(deps.store.DeleteService(caller.workspace_id, s.id));
+  deps.controller.Wake();
+  Json deleted = Json::array(), kept = Json::array();
+  if (!attached.empty()) {
+    // The controller would remove the containers on its next pass; the filesystems cannot be
+    // unmounted while a container holds them, so they go now.
+    auto containers = deps.runtime.ListContainers({{kLabelService, s.id}});
+    if (containers.ok()) {
+      for (const auto& c : *containers) (void)deps.runtime.RemoveContainer(c.id, true);
+    }
+  }
+  for (const auto& v : attached) {
+    Status removed = DeleteVolumeData(deps, caller, v);
+    if (removed.ok()) {
+      deleted.push_back(v.name);
+    } else {
+      kept.push_back({{"name", v.name},
+                      {"reason", removed.error().message +
+                                     "; it is detached: delete it with `ink "
+                                     "volumes delete " +
+                                     v.name + " --project " + project.name + "`"}});
+    }
+  }
+  return Json{{"deleted", true}, {"volumes_deleted", deleted}, {"volumes_kept", kept}};
+}
+
 void RegisterVolumeOperations(OperationTable& table, OperationDeps& deps) {
   table.Add(Implement(
       "create_volume", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
@@ -199,9 +244,7 @@ void RegisterVolumeOperations(OperationTable& table, OperationDeps& deps) {
                                     v->service_name + " --volumes '[]' --project " + p->name +
                                     "` (update_service with volumes: []), or delete the service");
         }
-        // The data first, then the row: a crash in between leaves a row whose delete is retried.
-        INK_RETURN_IF_ERROR(deps.volumes->Remove(v->id));
-        INK_RETURN_IF_ERROR(deps.store.DeleteVolume(c.workspace_id, v->id));
+        INK_RETURN_IF_ERROR(DeleteVolumeData(deps, c, *v));
         return Json{{"deleted", true}};
       }}));
 }

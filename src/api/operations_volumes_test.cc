@@ -169,5 +169,43 @@ TEST_F(VolumeOperationsTest, DeleteWhileStillMountedOnTheHostIsRefusedAndKeepsTh
   ExpectRefused("delete_volume", {{"name", "nope"}}, "does not exist");
 }
 
+TEST_F(VolumeOperationsTest, DeleteServiceKeepsItsVolumesUnlessToldToDeleteThem) {
+  MustCall("create_volume", {{"name", "data"}, {"size", "64Mi"}});
+  MustCall("create_volume", {{"name", "other"}, {"size", "64Mi"}});
+  auto deploy_web = [&] {
+    MustCall("deploy", {{"service", "web"},
+                        {"image", "localhost/ink/echo:test"},
+                        {"volumes", {{{"volume", "data"}, {"mount_path", "/data"}}}}});
+  };
+  deploy_web();
+  Json out = MustCall("delete_service", {{"service", "web"}});
+  EXPECT_EQ(out["volumes_deleted"], Json::array());
+  ASSERT_EQ(Volumes().size(), 2u);
+  EXPECT_TRUE(Volumes()[0]["service"].is_null());  // detached, kept
+
+  deploy_web();
+  std::string id = Volumes()[0]["id"];
+  out = MustCall("delete_service", {{"service", "web"}, {"delete_volumes", true}});
+  EXPECT_EQ(out["volumes_deleted"], Json::array({"data"}));
+  EXPECT_EQ(out["volumes_kept"], Json::array());
+  ASSERT_EQ(Volumes().size(), 1u);  // only its own: "other" was never attached to it
+  EXPECT_EQ(Volumes()[0]["name"], "other");
+  EXPECT_FALSE(host_.images.count(id));
+
+  // A filesystem still in use: the service is gone, the volume detached and kept, and the
+  // answer says why and how to delete it.
+  MustCall("deploy", {{"service", "web"},
+                      {"image", "localhost/ink/echo:test"},
+                      {"volumes", {{{"volume", "other"}, {"mount_path", "/data"}}}}});
+  host_.busy = true;
+  out = MustCall("delete_service", {{"service", "web"}, {"delete_volumes", true}});
+  ASSERT_EQ(out["volumes_kept"].size(), 1u);
+  EXPECT_NE(out["volumes_kept"][0]["reason"].get<std::string>().find("ink volumes delete other"),
+            std::string::npos)
+      << out.dump();
+  ASSERT_EQ(Volumes().size(), 1u);
+  EXPECT_TRUE(Volumes()[0]["service"].is_null());
+}
+
 }  // namespace
 }  // namespace ink

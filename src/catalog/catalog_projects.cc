@@ -135,10 +135,21 @@ void DeclareProjectOperations(std::vector<Operation>& ops) {
                          .summary = "show a service with its replicas and recent events"}});
   ops.push_back(
       {.name = "delete_service",
-       .description = "Delete a service: its containers stop and its URL stops answering.",
-       .input_schema = ObjectSchema({{"project", project_arg}, {"service", service_arg}},
-                                    {"project", "service"}),
-       .output_schema = ObjectSchema({{"deleted", {{"type", "boolean"}}}}),
+       .description = "Delete a service: its containers stop and its URL stops answering. Its "
+                      "volumes are detached and kept (list_volumes) unless delete_volumes is "
+                      "true, which deletes them and their data for good.",
+       .input_schema = ObjectSchema(
+           {{"project", project_arg},
+            {"service", service_arg},
+            {"delete_volumes",
+             {{"type", "boolean"},
+              {"description",
+               "also delete the volumes attached to the service, with their data, for good "
+               "(default false: they are detached and kept)"}}}},
+           {"project", "service"}),
+       .output_schema = ObjectSchema({{"deleted", {{"type", "boolean"}}},
+                                      {"volumes_deleted", {{"type", "array"}}},
+                                      {"volumes_kept", {{"type", "array"}}}}),
        .destructive = true,
        .rest = {{"DELETE", "/v1/projects/{project}/services/{service}"}},
        .cli = {.command = {"services", "delete"},

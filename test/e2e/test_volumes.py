@@ -123,12 +123,12 @@ class Volumes(InkTestCase):
         res = self.ink("exec", "db", "--project", project, "--", "cat", "/srv/a.txt",
                        json=False, check=False, input="")
         self.assertEqual(res.stdout, "row one $x\nmore\n", res)
-        self.ink("services", "delete", "db", "--project", project)
-        harness.wait_until(lambda: not self.inkd.containers(), timeout=60,
-                           what="the service's containers removed")
-        harness.wait_until(
-            lambda: self.ink("volumes", "delete", "data", "--project", project, check=False,
-                             json=False).rc == 0, timeout=30, what="the volume deleted")
+        # delete_service --delete-volumes: the service and its volume's data go together.
+        out = self.ink("services", "delete", "db", "--project", project, "--delete-volumes").json
+        self.assertEqual(out["volumes_deleted"], ["data"], out)
+        # An unattached volume goes with delete_volume.
+        self.ink("volumes", "create", "scratch", "--size", "16Mi", "--project", project)
+        self.ink("volumes", "delete", "scratch", "--project", project)
         self.assertEqual(self.volumes(project), {})
         self.assertFalse(image.exists(), image)
 

@@ -191,7 +191,15 @@ int RunServicesDelete(Session& s) {
     s.PrintJson(*response);
   } else {
     s.out() << "Deleted service " << Positional(s) << " of project " << Project(s) << ".\n";
+    for (const Json& name : ListOf(*response, "volumes_deleted")) {
+      s.out() << "Deleted volume " << name.get<std::string>() << " and its data.\n";
+    }
+    for (const Json& v : ListOf(*response, "volumes_kept")) {
+      s.err() << "ink: volume " << Field(v, "name") << " was not deleted: " << Field(v, "reason")
+              << "\n";
+    }
   }
+  if (!ListOf(*response, "volumes_kept").empty()) return kExitFailed;
   return kExitOk;
 }
 
