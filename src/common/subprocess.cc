@@ -140,6 +140,10 @@ class SystemRunner : public ProcessRunner {
       ::dup2(in_pipe[0] >= 0 ? in_pipe[0] : devnull, 0);
       ::dup2(out_pipe[1], 1);
       ::dup2(spec.discard_stderr ? devnull : out_pipe[1], 2);
+      // Nothing else of inkd's reaches the program (sockets and files without O_CLOEXEC, e.g.
+      // asio's listeners): a daemon it leaves behind (podman's aardvark-dns) would otherwise
+      // keep inkd's API port bound after inkd dies, and a restarted inkd could not listen.
+      ::close_range(3, ~0U, 0);
       if (spec.max_file_bytes > 0) ::setrlimit(RLIMIT_FSIZE, &fsize);
       if (cwd != nullptr && ::chdir(cwd) != 0) ::_exit(126);
       ::execve(program.c_str(), args.data(), envp.data());

@@ -2,6 +2,7 @@
 // group, and children that die with the thread (process) that started them.
 #include "ink/common/subprocess.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -97,25 +98,38 @@ TEST(ProcessRunner, CheckStopsItWithTheReason) {
 }
 
 // A process whose runner dies (inkd killed with -9) is killed too, not left as an orphan.
+TEST(ProcessRunner, TheChildGetsNoDescriptorButItsStdio) {
+  int fd = ::open("/dev/null", O_RDONLY);  // not O_CLOEXEC
+  ASSERT_GE(fd, 3);
+  auto r = SystemProcessRunner().Run(
+      {.argv = {"sh", "-c", "test -e /proc/self/fd/" + std::to_string(fd) + " && echo leaked"},
+       .deadline = std::chrono::seconds(30)});
+  ::close(fd);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->output.find("leaked"), std::string::npos) << r->output;
+}
+
 TEST(ProcessRunner, TheChildDiesWithItsParent) {
-  int report[2];
-  ASSERT_EQ(::pipe(report), 0);
+  // The child reports its pid in a file (it inherits no descriptor of ours to write it on).
+  char dir[] = "/tmp/ink-runner-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string report = std::string(dir) + "/pid";
   pid_t parent = ::fork();
   ASSERT_GE(parent, 0);
   if (parent == 0) {
-    ::close(report[0]);
-    // The write end is inherited by the runner's child, which reports its pid on it.
-    std::string script = "echo $$ >&" + std::to_string(report[1]) + "; exec sleep 300";
+    std::string script =
+        "echo $$ > " + report + ".tmp && mv " + report + ".tmp " + report + "; exec sleep 300";
     (void)SystemProcessRunner().Run(
         {.argv = {"sh", "-c", script}, .deadline = std::chrono::minutes(5)});
     ::_exit(0);
   }
-  ::close(report[1]);
-  char buf[32] = {};
-  ssize_t n = ::read(report[0], buf, sizeof buf - 1);
-  ::close(report[0]);
-  ASSERT_GT(n, 0);
-  pid_t child = std::atoi(buf);
+  std::string text;
+  while (text.empty()) {  // no time limit: ctest's timeout is the failure
+    std::ifstream(report) >> text;
+    std::this_thread::yield();
+  }
+  std::filesystem::remove_all(dir);
+  pid_t child = std::atoi(text.c_str());
   ASSERT_GT(child, 0);
   EXPECT_TRUE(ProcessRunning(child));
   ::kill(parent, SIGKILL);

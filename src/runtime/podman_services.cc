@@ -83,6 +83,9 @@ Status PodmanServices::Spawn(Service& s) {
   posix_spawn_file_actions_addopen(&actions, 1, s.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                    0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // None of inkd's other descriptors (asio's listeners are not O_CLOEXEC): the networks' DNS
+  // server (aardvark-dns) that the service starts outlives inkd and would keep its API port.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t defaults;

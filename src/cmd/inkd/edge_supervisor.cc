@@ -67,6 +67,7 @@ Status EdgeSupervisor::Launch() {
     ::dup2(log_fd, 2);
     int null = ::open("/dev/null", O_RDONLY);
     if (null >= 0) ::dup2(null, 0);
+    ::close_range(3, ~0U, 0);  // it outlives inkd: it must not hold inkd's sockets and files
     ::execl(options_.binary.c_str(), options_.binary.c_str(), "--listen", options_.listen.c_str(),
             "--routes", options_.routes_path.c_str(), static_cast<char*>(nullptr));
     std::fprintf(stderr, "cannot run %s: %s\n", options_.binary.c_str(), std::strerror(errno));
