@@ -83,6 +83,126 @@ void RemoveCreatedVolumes(OperationDeps& deps, const Caller& c, const std::vecto
   }
 }
 
+// `value` with each reference to a sibling template service (${{db.X}}) naming the service it
+// is deployed as (${{blog-db.X}}).
+std::string RenameSiblings(std::string value, const Template& t, const std::string& base) {
+  for (const auto& sibling : t.services) {
+    if (sibling.name.empty()) continue;
+    const std::string from = "${{" + sibling.name + ".";
+    const std::string to = "${{" + t.DeployedName(sibling, base) + ".";
+    for (size_t at = value.find(from); at != std::string::npos;
+         at = value.find(from, at + to.size())) {
+      value.replace(at, from.size(), to);
+    }
+  }
+  return value;
+}
+
+// What one service of the template is deployed with: deploy's input, and the names of the
+// variables generated and kept. `overrides` (env, cpu, memory, replicas) apply to the template's
+// main service only.
+struct ServicePlan {
+  const TemplateService* ts = nullptr;
+  std::string name;
+  Json deploy;
+  Json generated = Json::array(), kept = Json::array();
+};
+
+Result<ServicePlan> PlanService(OperationDeps& deps, const Caller& c, const Project& project,
+                                const Template& t, const TemplateService& ts,
+                                const std::string& base, const Json& in) {
+  ServicePlan plan{.ts = &ts, .name = t.DeployedName(ts, base)};
+  const bool main = &ts == &t.Main();
+  INK_RETURN_IF_ERROR(ValidateName("service name", plan.name));
+  std::map<std::string, std::string> overrides;
+  if (main && in.contains("env")) {
+    auto parsed = ParseEnvObject(in["env"], "env");
+    if (!parsed.ok()) return parsed.error();
+    overrides = std::move(*parsed);
+  }
+  // What the service already has is kept: secrets are made once, never again.
+  std::set<std::string> existing;
+  if (auto s = deps.store.GetService(c.workspace_id, project.id, plan.name); s.ok()) {
+    auto variables = deps.store.ListServiceVariables(c.workspace_id, s->id);
+    if (!variables.ok()) return variables.error();
+    for (const auto& v : *variables) existing.insert(v.name);
+  }
+  Json env = Json::object();
+  for (const auto& v : ts.variables) {
+    if (overrides.count(v.name)) continue;
+    if (existing.count(v.name)) {
+      plan.kept.push_back(v.name);
+      continue;
+    }
+    env[v.name] = v.generated() ? templates::GenerateSecret(v.secret_length)
+                                : RenameSiblings(v.value, t, base);
+    if (v.generated()) plan.generated.push_back(v.name);
+  }
+  for (const auto& [name, value] : overrides) env[name] = value;
+  plan.deploy = {{"project", project.name},
+                 {"service", plan.name},
+                 {"port", ts.port},
+                 {"env", env},
+                 {"health_check_path", ts.health_check_type == "http" ? ts.health_check_path : ""}};
+  if (main && in.contains("cpu")) {
+    plan.deploy["cpu"] = in["cpu"];
+  } else if (ts.cpu > 0) {
+    plan.deploy["cpu"] = ts.cpu;
+  }
+  if (main && in.contains("memory")) {
+    plan.deploy["memory"] = in["memory"];
+  } else if (ts.memory_bytes > 0) {
+    plan.deploy["memory"] = ts.memory_bytes;
+  }
+  if (main && in.contains("replicas")) plan.deploy["replicas"] = in["replicas"];
+  if (plan.deploy.contains("memory")) {
+    auto memory = MemoryInput(plan.deploy["memory"]);
+    if (!memory.ok()) return memory.error();
+  }
+  return plan;
+}
+
+// Stores the build context, creates the volumes the project lacks and deploys: one service.
+Result<Json> DeployPlanned(OperationDeps& deps, const Caller& c, const Project& project,
+                           ServicePlan& plan, int64_t volume_size) {
+  auto archive = StoreBuildContext(deps, c, *plan.ts);
+  if (!archive.ok()) return archive.error();
+  plan.deploy["archive_id"] = *archive;
+  std::vector<Volume> created;
+  if (!plan.ts->volumes.empty()) {
+    auto volumes = TemplateVolumes(deps, c, project, plan.name, *plan.ts, volume_size, created);
+    if (!volumes.ok()) {
+      RemoveCreatedVolumes(deps, c, created);
+      return volumes.error();
+    }
+    plan.deploy["volumes"] = *volumes;
+  }
+  auto out = DeployService(deps, c, plan.deploy);
+  if (!out.ok()) {
+    RemoveCreatedVolumes(deps, c, created);
+    return out.error();
+  }
+  Json volumes = Json::array();
+  for (const auto& mount : plan.deploy.value("volumes", Json::array())) {
+    bool made = std::any_of(created.begin(), created.end(),
+                            [&](const Volume& v) { return v.name == mount["volume"]; });
+    volumes.push_back(
+        {{"volume", mount["volume"]}, {"mount_path", mount["mount_path"]}, {"created", made}});
+  }
+  Json publishes = Json::array();
+  for (const auto& name : plan.ts->publishes) {
+    publishes.push_back({{"name", name}, {"reference", "${{" + plan.name + "." + name + "}}"}});
+  }
+  (*out)["generated"] = plan.generated;
+  (*out)["kept"] = plan.kept;
+  (*out)["publishes"] = publishes;
+  (*out)["volumes"] = volumes;
+  return out;
+}
+
+// A template's services are deployed in the order it lists them (a service references only
+// those before it, so each reference is checked against a service that exists). Everything that
+// can be refused is checked for every service before the first is deployed.
 Result<Json> DeployTemplate(OperationDeps& deps, const Caller& c, const Json& in) {
   auto t = FindTemplate(deps, in);
   if (!t.ok()) return t.error();
@@ -91,95 +211,45 @@ Result<Json> DeployTemplate(OperationDeps& deps, const Caller& c, const Json& in
   }
   auto project = FindProject(deps, c, in);
   if (!project.ok()) return project.error();
-  const TemplateService& ts = (*t)->services.front();
-  std::string service = in.value("service", (*t)->name);
-  INK_RETURN_IF_ERROR(ValidateName("service name", service));
-  std::map<std::string, std::string> overrides;
-  if (in.contains("env")) {
-    auto parsed = ParseEnvObject(in["env"], "env");
-    if (!parsed.ok()) return parsed.error();
-    overrides = std::move(*parsed);
-  }
-  // What the service already has is kept: secrets are made once, never again.
-  std::set<std::string> existing;
-  if (auto s = deps.store.GetService(c.workspace_id, project->id, service); s.ok()) {
-    auto variables = deps.store.ListServiceVariables(c.workspace_id, s->id);
-    if (!variables.ok()) return variables.error();
-    for (const auto& v : *variables) existing.insert(v.name);
-  }
-  Json env = Json::object();
-  Json generated = Json::array(), kept = Json::array();
-  for (const auto& v : ts.variables) {
-    if (overrides.count(v.name)) continue;
-    if (existing.count(v.name)) {
-      kept.push_back(v.name);
-      continue;
-    }
-    env[v.name] = v.generated() ? templates::GenerateSecret(v.secret_length) : v.value;
-    if (v.generated()) generated.push_back(v.name);
-  }
-  for (const auto& [name, value] : overrides) env[name] = value;
-  Json deploy = {{"project", project->name},
-                 {"service", service},
-                 {"port", ts.port},
-                 {"env", env},
-                 {"health_check_path", ts.health_check_type == "http" ? ts.health_check_path : ""}};
-  if (in.contains("cpu")) {
-    deploy["cpu"] = in["cpu"];
-  } else if (ts.cpu > 0) {
-    deploy["cpu"] = ts.cpu;
-  }
-  if (in.contains("memory")) {
-    deploy["memory"] = in["memory"];
-  } else if (ts.memory_bytes > 0) {
-    deploy["memory"] = ts.memory_bytes;
-  }
-  if (in.contains("replicas")) deploy["replicas"] = in["replicas"];
-  // Checked before the build context is stored, so bad input leaves nothing behind.
-  if (deploy.contains("memory")) {
-    auto memory = MemoryInput(deploy["memory"]);
-    if (!memory.ok()) return memory.error();
-  }
+  std::string base = in.value("service", (*t)->name);
+  INK_RETURN_IF_ERROR(ValidateName("service name", base));
   int64_t volume_size = 0;
   if (in.contains("volume_size")) {
     auto size = ParseVolumeSize(in["volume_size"].get<std::string>());
     if (!size.ok()) return InvalidArgument("volume_size: " + size.error().message);
     volume_size = *size;
   }
-  auto archive = StoreBuildContext(deps, c, ts);
-  if (!archive.ok()) return archive.error();
-  deploy["archive_id"] = *archive;
-  std::vector<Volume> created;
-  if (!ts.volumes.empty()) {
-    auto volumes = TemplateVolumes(deps, c, *project, service, ts, volume_size, created);
-    if (!volumes.ok()) {
-      RemoveCreatedVolumes(deps, c, created);
-      return volumes.error();
+  std::vector<ServicePlan> plans;
+  for (const auto& ts : (*t)->services) {
+    auto plan = PlanService(deps, c, *project, **t, ts, base, in);
+    if (!plan.ok()) return plan.error();
+    plans.push_back(std::move(*plan));
+  }
+  Json main, services = Json::array();
+  std::string deployed;
+  for (auto& plan : plans) {
+    auto out = DeployPlanned(deps, c, *project, plan, volume_size);
+    if (!out.ok()) {
+      if (deployed.empty()) return out.error();
+      return Error{out.error().code,
+                   "service '" + plan.name + "' of template '" + (*t)->name + "' was refused (" +
+                       deployed +
+                       " deployed already; fix this and deploy the template again, which keeps "
+                       "what they have): " +
+                       out.error().message};
     }
-    deploy["volumes"] = *volumes;
+    deployed += (deployed.empty() ? "" : ", ") + plan.name;
+    services.push_back({{"service", plan.name},
+                        {"deployment", (*out)["deployment"]["id"]},
+                        {"generated", (*out)["generated"]},
+                        {"kept", (*out)["kept"]},
+                        {"volumes", (*out)["volumes"]},
+                        {"publishes", (*out)["publishes"]}});
+    if (plan.ts == &(*t)->Main()) main = std::move(*out);
   }
-  auto out = DeployService(deps, c, deploy);
-  if (!out.ok()) {
-    RemoveCreatedVolumes(deps, c, created);
-    return out.error();
-  }
-  Json volumes = Json::array();
-  for (const auto& mount : deploy.value("volumes", Json::array())) {
-    bool made = std::any_of(created.begin(), created.end(),
-                            [&](const Volume& v) { return v.name == mount["volume"]; });
-    volumes.push_back(
-        {{"volume", mount["volume"]}, {"mount_path", mount["mount_path"]}, {"created", made}});
-  }
-  Json publishes = Json::array();
-  for (const auto& name : ts.publishes) {
-    publishes.push_back({{"name", name}, {"reference", "${{" + service + "." + name + "}}"}});
-  }
-  (*out)["template"] = (*t)->name;
-  (*out)["generated"] = generated;
-  (*out)["kept"] = kept;
-  (*out)["publishes"] = publishes;
-  (*out)["volumes"] = volumes;
-  return out;
+  main["template"] = (*t)->name;
+  main["services"] = services;
+  return main;
 }
 
 }  // namespace

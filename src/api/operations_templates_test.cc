@@ -216,5 +216,53 @@ TEST_F(TemplatesTest, ARefusedDeployLeavesNoVolumeBehind) {
   EXPECT_FALSE(store_->GetService(caller_.workspace_id, ProjectId(), "postgres").ok());
 }
 
+TEST_F(TemplatesTest, SeveralServicesAreDeployedInOrderAndWiredByTheirDeployedNames) {
+  // A two-service template over the postgres build context: "db" and "site" (its main one).
+  const templates::Template* pg = catalog_.Find("postgres");
+  ASSERT_NE(pg, nullptr);
+  auto t = templates::ParseTemplate("site", pg->dir, "site/template.json",
+                                    R"j({"description": "a site and its database", "services": [
+        {"name": "db", "build": ".", "port": 5432, "health_check": {"type": "tcp"},
+         "volumes": [{"name": "data", "mount_path": "/var/lib/db", "size": "64Mi"}],
+         "variables": {"PW": "secret(16)"}, "publishes": ["PW"]},
+        {"name": "site", "build": ".", "port": 8080, "health_check": {"type": "http", "path": "/"},
+         "volumes": [{"name": "files", "mount_path": "/srv"}],
+         "variables": {"DB_PW": "${{db.PW}}", "DB_HOST": "${{db.INK_PRIVATE_URL}}:${{db.PORT}}"}}
+      ]})j");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  std::vector<templates::Template> list = {std::move(*t)};
+  catalog_ = templates::TemplateCatalog::FromTemplates(std::move(list));
+
+  Json out = MustCall("deploy_template", {{"template", "site"}, {"service", "blog"}});
+  EXPECT_EQ(out["service"]["name"], "blog");
+  ASSERT_EQ(out["services"].size(), 2u) << out.dump();
+  EXPECT_EQ(out["services"][0]["service"], "blog-db");
+  EXPECT_EQ(out["services"][0]["generated"], Json::array({"PW"}));
+  EXPECT_EQ(out["services"][0]["publishes"][0]["reference"], "${{blog-db.PW}}");
+  EXPECT_EQ(out["services"][1]["service"], "blog");
+  EXPECT_EQ(Variables("blog")["DB_PW"], "${{blog-db.PW}}");
+  EXPECT_EQ(Variables("blog")["DB_HOST"], "${{blog-db.INK_PRIVATE_URL}}:${{blog-db.PORT}}");
+  EXPECT_EQ(Variables("blog-db")["PW"].size(), 16u);
+  EXPECT_EQ(store_->GetVolume(caller_.workspace_id, ProjectId(), "blog-db-data")->size_bytes,
+            64 << 20);
+  EXPECT_EQ(store_->GetVolume(caller_.workspace_id, ProjectId(), "blog-files")->service_name,
+            "blog");
+
+  // Again: both keep their variables and volumes.
+  std::string pw = Variables("blog-db")["PW"];
+  Json again = MustCall("deploy_template", {{"template", "site"}, {"service", "blog"}});
+  EXPECT_TRUE(again["services"][0]["generated"].empty());
+  EXPECT_EQ(again["services"][0]["volumes"][0]["created"], false);
+  EXPECT_EQ(Variables("blog-db")["PW"], pw);
+  EXPECT_EQ(VolumeCount(), 2u);
+
+  // Overrides apply to the main service only; a bad one is refused before anything is deployed.
+  auto bad =
+      Call("deploy_template", {{"template", "site"}, {"service", "other"}, {"memory", "lots"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_FALSE(store_->GetService(caller_.workspace_id, ProjectId(), "other-db").ok());
+  EXPECT_EQ(VolumeCount(), 2u);
+}
+
 }  // namespace
 }  // namespace ink

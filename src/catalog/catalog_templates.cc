@@ -31,7 +31,11 @@ void DeclareTemplateOperations(std::vector<Operation>& ops) {
            "(DATABASE_URL=${{db.DATABASE_URL}}). Deploying the template again into an existing "
            "service keeps every variable it already has (secrets are never regenerated); only "
            "env given here replaces values. The template's volumes (e.g. postgres-data) are "
-           "created by the first deploy and reused, data intact, by every later one.",
+           "created by the first deploy and reused, data intact, by every later one. A template of "
+           "several services (e.g. wordpress: the site and its MariaDB) deploys each, the "
+           "others named <service>-<name> (wordpress-db) and wired by reference; `services` "
+           "lists them, the rest of the answer is about the main one (env, cpu, memory and "
+           "replicas apply to it).",
        .input_schema = ObjectSchema(
            {{"project", NameField("project name")},
             {"template", StringField("template name, e.g. postgres (see list_templates)", 64)},
@@ -58,6 +62,7 @@ void DeclareTemplateOperations(std::vector<Operation>& ops) {
                                       {"kept", {{"type", "array"}}},
                                       {"publishes", {{"type", "array"}}},
                                       {"volumes", {{"type", "array"}}},
+                                      {"services", {{"type", "array"}}},
                                       {"url", {{"type", "string"}}}}),
        .success_status = 202,
        .rest = {{"POST", "/v1/projects/{project}/templates/{template}/deploy"}},

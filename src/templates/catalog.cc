@@ -23,6 +23,7 @@ constexpr size_t kMaxDescription = 300;
 constexpr int kMinSecret = 16;
 constexpr int kMaxSecret = 128;
 constexpr size_t kMaxContextBytes = 16 << 20;
+constexpr size_t kMaxServices = 4;
 
 // Errors name the file and the field: "templates/pg/template.json: services[0].port: ...".
 class Errors {
@@ -184,12 +185,67 @@ Status ParseBuild(const Errors& e, const std::string& field, const Json& in, con
 }
 
 Result<TemplateService> ParseService(const Errors& e, const std::string& field, const Json& in,
+                                     const std::string& dir);
+
+// {"name": "db", "from": "mariadb"}: the one service of the catalog's template `mariadb` (its
+// build, port, health check, resources, volumes, variables and publishes), named `name`.
+Result<TemplateService> ServiceFrom(const Errors& e, const std::string& field, const Json& in,
+                                    const std::string& dir) {
+  INK_RETURN_IF_ERROR(OnlyKeys(e, field, in, {"name", "from"}));
+  if (!in["from"].is_string()) return e.At(field + ".from", "must be a template name");
+  if (!in.contains("name") || !in["name"].is_string()) {
+    return e.At(field + ".name", "is required beside from (the service's name in this template)");
+  }
+  std::string from = in["from"];
+  if (auto bad = ValidateName("template name", from); !bad.ok()) {
+    return e.At(field + ".from", bad.error().message);
+  }
+  fs::path other = fs::path(dir).parent_path() / from;
+  std::ifstream file(other / "template.json");
+  if (!file) return e.At(field + ".from", "there is no template '" + from + "' beside this one");
+  std::stringstream text;
+  text << file.rdbuf();
+  // One level only (no chains, no cycles): the other template's services are its own.
+  if (auto raw = ParseJson(text.str());
+      raw.ok() && raw->is_object() && raw->contains("services") && (*raw)["services"].is_array()) {
+    for (const Json& service : (*raw)["services"]) {
+      if (service.is_object() && service.contains("from")) {
+        return e.At(field + ".from", "template '" + from +
+                                         "' takes a service from another one; "
+                                         "name a template with a service of its own");
+      }
+    }
+  }
+  auto t = ParseTemplate(from, other.string(), (other / "template.json").string(), text.str());
+  if (!t.ok()) return e.At(field + ".from", t.error().message);
+  if (t->services.size() != 1) {
+    return e.At(field + ".from", "template '" + from +
+                                     "' has several services; name one template "
+                                     "of one service");
+  }
+  TemplateService out = std::move(t->services.front());
+  out.name = in.value("name", "");
+  if (auto bad = ValidateName("template service name", out.name, 20); !bad.ok()) {
+    return e.At(field + ".name", bad.error().message);
+  }
+  return out;
+}
+
+Result<TemplateService> ParseService(const Errors& e, const std::string& field, const Json& in,
                                      const std::string& dir) {
   if (!in.is_object()) return e.At(field, "must be an object");
+  if (in.contains("from")) return ServiceFrom(e, field, in, dir);
   INK_RETURN_IF_ERROR(OnlyKeys(
       e, field, in,
-      {"build", "port", "health_check", "resources", "volumes", "variables", "publishes"}));
+      {"name", "build", "port", "health_check", "resources", "volumes", "variables", "publishes"}));
   TemplateService out;
+  if (in.contains("name")) {  // checked again by the caller when from another template
+    if (!in["name"].is_string()) return e.At(field + ".name", "must be a string");
+    out.name = in["name"];
+    if (auto bad = ValidateName("template service name", out.name, 20); !bad.ok()) {
+      return e.At(field + ".name", bad.error().message);
+    }
+  }
   if (!in.contains("build")) return e.At(field + ".build", "is required");
   INK_RETURN_IF_ERROR(ParseBuild(e, field + ".build", in["build"], dir, out));
   if (!in.contains("port") || !in["port"].is_number_integer()) {
@@ -262,6 +318,17 @@ const TemplateVariable* TemplateService::Variable(std::string_view name) const {
   return nullptr;
 }
 
+const TemplateService& Template::Main() const {
+  for (const auto& s : services) {
+    if (s.name == name) return s;
+  }
+  return services.back();
+}
+
+std::string Template::DeployedName(const TemplateService& s, const std::string& base) const {
+  return &s == &Main() ? base : base + "-" + s.name;
+}
+
 Json Template::ToJson() const {
   Json services = Json::array();
   for (const auto& s : this->services) {
@@ -281,7 +348,8 @@ Json Template::ToJson() const {
     Json resources = Json::object();
     if (s.cpu > 0) resources["cpu"] = s.cpu;
     if (s.memory_bytes > 0) resources["memory"] = FormatMemory(s.memory_bytes);
-    services.push_back({{"port", s.port},
+    services.push_back({{"name", s.name.empty() ? Json(nullptr) : Json(s.name)},
+                        {"port", s.port},
                         {"health_check", health},
                         {"resources", resources},
                         {"volumes", volumes},
@@ -316,15 +384,37 @@ Result<Template> ParseTemplate(const std::string& name, const std::string& dir,
     return e.At("services", "is required: an array with the template's service");
   }
   const Json& services = (*json)["services"];
-  if (services.size() != 1) {
-    return e.At("services",
-                "must hold exactly one service (multi-service templates are not "
-                "supported yet)");
+  if (services.empty() || services.size() > kMaxServices) {
+    return e.At("services", "must hold 1 to " + std::to_string(kMaxServices) + " services");
   }
+  std::set<std::string> names;
   for (size_t i = 0; i < services.size(); ++i) {
-    auto s = ParseService(e, "services[" + std::to_string(i) + "]", services[i], dir);
+    std::string at = "services[" + std::to_string(i) + "]";
+    auto s = ParseService(e, at, services[i], dir);
     if (!s.ok()) return s.error();
+    if (services.size() > 1 && s->name.empty()) {
+      return e.At(at + ".name", "is required when a template has several services");
+    }
+    if (!s->name.empty() && !names.insert(s->name).second) {
+      return e.At(at + ".name", "'" + s->name + "' names two services");
+    }
     out.services.push_back(std::move(*s));
+  }
+  // A service references only the services listed before it (they are deployed first).
+  for (size_t i = 0; i < out.services.size(); ++i) {
+    for (const auto& v : out.services[i].variables) {
+      for (size_t j = i; j < out.services.size(); ++j) {
+        if (out.services[j].name.empty() ||
+            v.value.find("${{" + out.services[j].name + ".") == std::string::npos) {
+          continue;
+        }
+        return e.At("services[" + std::to_string(i) + "].variables." + v.name,
+                    j == i ? "references its own service by name; use ${{NAME}} for its own "
+                             "variables"
+                           : "references service '" + out.services[j].name +
+                                 "', listed after it; list the services it uses first");
+      }
+    }
   }
   return out;
 }

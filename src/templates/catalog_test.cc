@@ -136,13 +136,83 @@ TEST_F(TemplateCatalogTest, TopLevelErrors) {
   EXPECT_NE(parse("{").find("db/template.json: not valid JSON"), std::string::npos);
   EXPECT_NE(parse(R"j({"services": []})j").find("description: is required"), std::string::npos);
   EXPECT_NE(parse(R"j({"description": "x"})j").find("services: is required"), std::string::npos);
-  EXPECT_NE(parse(R"j({"description": "x", "services": []})j").find("exactly one service"),
+  EXPECT_NE(parse(R"j({"description": "x", "services": []})j").find("1 to 4 services"),
             std::string::npos);
   EXPECT_NE(parse(R"j({"description": "x", "services": [], "extra": 1})j").find("extra: unknown"),
             std::string::npos);
   auto bad_name = ParseTemplate("Bad_Name", (dir_ / "db").string(), "f", R"j({})j");
   ASSERT_FALSE(bad_name.ok());
   EXPECT_NE(bad_name.error().message.find("directory name"), std::string::npos);
+}
+
+TEST_F(TemplateCatalogTest, SeveralServicesAreNamedAndReferenceEarlierOnes) {
+  auto parse = [&](const std::string& services) {
+    return ParseTemplate("app", (dir_ / "db").string(), "app/template.json",
+                         R"j({"description": "x", "services": )j" + services + "}");
+  };
+  const std::string db = R"j({"name": "db", "build": ".", "port": 3306,
+      "health_check": {"type": "tcp"}, "variables": {"PW": "secret(16)"}})j";
+  const std::string app = R"j({"name": "app", "build": ".", "port": 80,
+      "health_check": {"type": "http", "path": "/"},
+      "variables": {"DB_PW": "${{db.PW}}", "DB_HOST": "${{db.INK_PRIVATE_URL}}"}})j";
+  auto t = parse("[" + db + "," + app + "]");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_EQ(t->services.size(), 2u);
+  EXPECT_EQ(t->services[0].name, "db");
+  EXPECT_EQ(&t->Main(), &t->services[1]);  // named like the template
+  EXPECT_EQ(t->DeployedName(t->services[0], "blog"), "blog-db");
+  EXPECT_EQ(t->DeployedName(t->services[1], "blog"), "blog");
+  EXPECT_EQ(t->ToJson()["services"][0]["name"], "db");
+
+  auto error = [&](const std::string& services) {
+    auto r = parse(services);
+    return r.ok() ? std::string("(parsed)") : r.error().message;
+  };
+  EXPECT_NE(error("[" + app + "," + db + "]")
+                .find("services[0].variables.DB_HOST: references service 'db', listed after it"),
+            std::string::npos)
+      << error("[" + app + "," + db + "]");
+  EXPECT_NE(error(R"j([{"build": ".", "port": 1, "health_check": {"type": "tcp"}},)j" + db + "]")
+                .find("services[0].name: is required when a template has several services"),
+            std::string::npos);
+  EXPECT_NE(error("[" + db + "," + db + "]").find("services[1].name: 'db' names two services"),
+            std::string::npos);
+  EXPECT_NE(error("[" + db + "," + db + "," + db + "," + db + "," + db + "]").find("1 to 4"),
+            std::string::npos);
+}
+
+TEST_F(TemplateCatalogTest, AServiceMayBeTakenFromAnotherTemplate) {
+  Write("db/template.json",
+        std::string(R"j({"description": "a db", "services": [)j") + kGood + "]}");
+  Write("site/Dockerfile", "FROM x\n");
+  Write("site/template.json", R"j({"description": "site", "services": [
+      {"name": "store", "from": "db"},
+      {"name": "site", "build": ".", "port": 80, "health_check": {"type": "tcp"},
+       "variables": {"DB": "${{store.URL}}"}}]})j");
+  auto catalog = TemplateCatalog::Load(dir_.string());
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  const Template* site = catalog->Find("site");
+  ASSERT_NE(site, nullptr);
+  EXPECT_EQ(site->services[0].name, "store");
+  EXPECT_EQ(site->services[0].port, 5432);
+  EXPECT_EQ(site->services[0].build_context, fs::weakly_canonical(dir_ / "db").string());
+  EXPECT_TRUE(site->services[0].Variable("PASSWORD")->generated());
+
+  Write("site/template.json", R"j({"description": "site", "services": [
+      {"name": "store", "from": "nope"}]})j");
+  auto missing = TemplateCatalog::Load(dir_.string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("services[0].from: there is no template 'nope'"),
+            std::string::npos)
+      << missing.error().message;
+  Write("loop/template.json",
+        R"j({"description": "l", "services": [{"name": "a", "from": "site"}]})j");
+  Write("site/template.json", R"j({"description": "site", "services": [
+      {"name": "a", "from": "loop"}]})j");
+  auto loop = TemplateCatalog::Load(dir_.string());
+  ASSERT_FALSE(loop.ok());
+  EXPECT_NE(loop.error().message.find("takes a service from another one"), std::string::npos)
+      << loop.error().message;
 }
 
 TEST_F(TemplateCatalogTest, NoDockerfileIsAnError) {

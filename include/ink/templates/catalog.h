@@ -7,7 +7,15 @@
 //
 // template.json:
 //   {"description": "...",                        required, at most 300 characters
-//    "services": [{                               exactly one service (for now)
+//    "services": [{                               1 to 4 services, deployed in this order
+//      "name": "db",                              required when there are several: the
+//                                                 deployed service is "<base>-<name>", or
+//                                                 "<base>" for the one named like the template
+//                                                 (base: deploy_template's `service`, default
+//                                                 the template's name). A later service
+//                                                 references an earlier one by this name
+//                                                 (${{db.MYSQL_PASSWORD}}); deploy_template
+//                                                 rewrites it to the deployed name
 //      "build": ".",                              the build context, relative to the template
 //                                                 directory (no "..", no absolute path)
 //      "port": 5432,                              the port it listens on (all interfaces)
@@ -60,6 +68,7 @@ struct TemplateVariable {
 };
 
 struct TemplateService {
+  std::string name;           // "" only in a one-service template
   std::string build_context;  // absolute directory
   int port = 0;
   std::string health_check_type = "tcp";  // "tcp" or "http"
@@ -76,7 +85,11 @@ struct Template {
   std::string name;  // the directory's name, a DNS label
   std::string dir;   // absolute
   std::string description;
-  std::vector<TemplateService> services;
+  std::vector<TemplateService> services;  // in deploy order
+  // The service deployed as `base` (the one named like the template, else the last); the
+  // others are "<base>-<name>".
+  const TemplateService& Main() const;
+  std::string DeployedName(const TemplateService& s, const std::string& base) const;
   // What list_templates shows: name, description, services (port, health check, resources,
   // volumes, variables with generated ones marked, publishes). Never a generated value.
   Json ToJson() const;

@@ -141,6 +141,17 @@ void ReportTemplate(Session& s, const Json& response) {
   if (!names(generated).empty())
     s.out() << "Generated (stored encrypted): " << names(generated) << "\n";
   if (!names(kept).empty()) s.out() << "Kept (already set): " << names(kept) << "\n";
+  Json services = Member(response, "services");
+  for (const Json& o : services.is_array() && services.size() > 1 ? services : Json::array()) {
+    s.out() << "Service " << Field(o, "service") << ": deployment " << Field(o, "deployment")
+            << "\n";
+  }
+  Json volumes = Member(response, "volumes");
+  for (const Json& v : volumes.is_array() ? volumes : Json::array()) {
+    bool created = v.is_object() && v.value("created", false);
+    s.out() << "Volume " << Field(v, "volume") << " at " << Field(v, "mount_path")
+            << (created ? " (created)" : " (kept, with its data)") << "\n";
+  }
   Json publishes = Member(response, "publishes");
   for (const Json& p : publishes.is_array() ? publishes : Json::array()) {
     s.out() << "  " << Field(p, "name") << " -> use " << Field(p, "reference") << "\n";
