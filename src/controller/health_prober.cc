@@ -78,6 +78,16 @@ bool NetworkProber::Probe(const ProbeTarget& target, std::chrono::milliseconds t
   return healthz > 0 && healthz < 500;
 }
 
+HealthProberOptions ReadinessProberOptions() {
+  HealthProberOptions o;
+  o.workers = 16;
+  o.per_group = 2;
+  o.timeout = std::chrono::milliseconds(2300);
+  o.interval = std::chrono::milliseconds(100);
+  o.failure_threshold = 1;
+  return o;
+}
+
 HealthProber::HealthProber(Prober& prober, Clock& clock, HealthProberOptions options,
                            std::function<void()> on_change)
     : prober_(prober),

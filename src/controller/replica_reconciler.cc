@@ -3,6 +3,22 @@
 #include <algorithm>
 #include <cstdlib>
 
+namespace ink {
+
+std::string_view Name(ReplicaRole role) {
+  switch (role) {
+    case ReplicaRole::kServing:
+      return "serving";
+    case ReplicaRole::kStarting:
+      return "starting";
+    case ReplicaRole::kDraining:
+      return "draining";
+  }
+  return "serving";
+}
+
+}  // namespace ink
+
 namespace ink::controller_internal {
 
 std::chrono::seconds RestartDelay(int failures) {
@@ -16,6 +32,21 @@ bool IsExited(const ContainerInfo& c) {
 std::string ExitReason(const ContainerInfo& c) {
   if (c.oom_killed) return "was killed: out of memory (OOM)";
   return "exited with code " + std::to_string(c.exit_code);
+}
+
+std::map<std::string, std::string> ReleasesInTransition(
+    const std::map<std::string, Service>& services, const std::vector<ContainerInfo>& containers,
+    const std::set<std::string>& rolling, const std::set<std::string>& draining) {
+  std::map<std::string, std::string> out;
+  for (const auto& c : containers) {
+    auto svc = c.labels.find(kLabelService);
+    auto dep = c.labels.find(kLabelDeployment);
+    if (svc == c.labels.end() || dep == c.labels.end()) continue;
+    auto s = services.find(svc->second);
+    if (s == services.end() || dep->second == s->second.active_deployment_id) continue;
+    if (rolling.count(dep->second) || draining.count(dep->second)) out[dep->second] = s->first;
+  }
+  return out;
 }
 
 const ContainerInfo* FindReplica(const std::vector<ContainerInfo>& containers,

@@ -41,6 +41,11 @@ bool IsExited(const ContainerInfo& c);
 // "exited with code N" or "was killed: out of memory (OOM)".
 std::string ExitReason(const ContainerInfo& c);
 // The container of `deployment_id`'s replica `index` in `containers`, or null.
+// The deployments, other than each service's active one, whose containers get_service shows:
+// those being rolled out (`rolling`) or drained (`draining`), by deployment id → service id.
+std::map<std::string, std::string> ReleasesInTransition(
+    const std::map<std::string, Service>& services, const std::vector<ContainerInfo>& containers,
+    const std::set<std::string>& rolling, const std::set<std::string>& draining);
 const ContainerInfo* FindReplica(const std::vector<ContainerInfo>& containers,
                                  const std::string& deployment_id, int index);
 

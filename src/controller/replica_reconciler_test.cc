@@ -228,6 +228,27 @@ TEST_F(ReplicaReconcilerTest, ReplicasOfARolloutAndOfADrainingReleaseAreShownApa
   EXPECT_TRUE(Events().empty());
 }
 
+TEST(ReleasesInTransitionTest, OnlyRollingOrDrainingReleasesOfKnownServicesBesidesTheActive) {
+  std::map<std::string, Service> services;
+  services["svc_a"].id = "svc_a";
+  services["svc_a"].active_deployment_id = "dep_a1";
+  auto container = [](const std::string& service, const std::string& deployment) {
+    ContainerInfo c;
+    c.labels = {{kLabelService, service}, {kLabelDeployment, deployment}};
+    return c;
+  };
+  std::vector<ContainerInfo> containers = {
+      container("svc_a", "dep_a1"),    // active: shown as serving elsewhere
+      container("svc_a", "dep_a2"),    // being rolled out
+      container("svc_a", "dep_a0"),    // draining
+      container("svc_a", "dep_old"),   // superseded, neither: garbage
+      container("svc_gone", "dep_g"),  // a service not in the snapshot
+      ContainerInfo{},                 // not Ink's
+  };
+  auto out = ReleasesInTransition(services, containers, {"dep_a2", "dep_g"}, {"dep_a0"});
+  EXPECT_EQ(out, (std::map<std::string, std::string>{{"dep_a0", "svc_a"}, {"dep_a2", "svc_a"}}));
+}
+
 TEST(GarbageTest, FindsDeletedServicesOldDeploymentsAndScaledDownReplicas) {
   auto container = [](std::string id, std::string service, std::string deployment, int index) {
     ContainerInfo c;

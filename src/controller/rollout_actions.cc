@@ -18,6 +18,18 @@ std::string ReplicaContainerName(const std::string& instance, const std::string&
          std::to_string(index);
 }
 
+void RecordEvent(Store& store, const Service& s, const std::string& deployment_id,
+                 const std::string& kind, const std::string& message) {
+  Event e;
+  e.workspace_id = s.workspace_id;
+  e.service_id = s.id;
+  e.deployment_id = deployment_id;
+  e.kind = kind;
+  e.message = message;
+  (void)store.AppendEvent(e);
+  LogInfo("controller", s.name + " (" + s.id + "): " + kind + ": " + message);
+}
+
 RolloutActions::RolloutActions(Store& store, ContainerRuntime& runtime, const SecretBox& secrets,
                                Builder* builder, HealthProber& readiness, HealthProber& liveness,
                                std::string instance, const RuntimePolicy& policy,

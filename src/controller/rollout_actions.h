@@ -32,6 +32,10 @@ std::string ReplicaContainerName(const std::string& instance, const std::string&
                                  const std::string& service, const std::string& deployment_id,
                                  int index);
 
+// Appends an event of service `s` to the store and logs it.
+void RecordEvent(Store& store, const Service& s, const std::string& deployment_id,
+                 const std::string& kind, const std::string& message);
+
 class RolloutActions {
  public:
   struct Hooks {

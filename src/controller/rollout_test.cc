@@ -120,7 +120,8 @@ TEST(RolloutTest, ADeploymentWithVolumesStopsThePreviousReleaseBeforeItStartsAnd
   r.Started(std::vector<std::string>{"c0"}, now);
   SucceedUntil(r, Step::kDone);
   EXPECT_EQ(r.Next(now).kind, Kind::kFinished);  // the previous release is gone already
-  EXPECT_NE(r.timings().find("image ready at 0 ms, previous release stopped at 0 ms"), std::string::npos)
+  EXPECT_NE(r.timings().find("image ready at 0 ms, previous release stopped at 0 ms"),
+            std::string::npos)
       << r.timings();
 }
 

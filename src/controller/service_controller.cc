@@ -19,15 +19,11 @@
 namespace ink {
 namespace {
 
-using controller_internal::ExitReason;
 using controller_internal::GarbageCollector;
-using controller_internal::IsExited;
 using controller_internal::JobRunner;
-using controller_internal::ReplicaCheck;
 using controller_internal::ReplicaReconciler;
 using controller_internal::Rollout;
 using controller_internal::RolloutActions;
-using controller_internal::RouteObservation;
 using controller_internal::RouteReconciler;
 
 constexpr const char* kLog = "controller";
@@ -36,29 +32,7 @@ constexpr const char* kLog = "controller";
 // whose registry or podman calls hang holds a few of the step workers, never all.
 constexpr int kStepsPerProject = 4;
 
-HealthProberOptions ReadinessProbes() {
-  HealthProberOptions o;
-  o.workers = 16;
-  o.per_group = 2;
-  o.timeout = std::chrono::milliseconds(2300);
-  o.interval = std::chrono::milliseconds(100);
-  o.failure_threshold = 1;
-  return o;
-}
-
 }  // namespace
-
-std::string_view Name(ReplicaRole role) {
-  switch (role) {
-    case ReplicaRole::kServing:
-      return "serving";
-    case ReplicaRole::kStarting:
-      return "starting";
-    case ReplicaRole::kDraining:
-      return "draining";
-  }
-  return "serving";
-}
 
 class ServiceController::Impl {
  public:
@@ -71,7 +45,7 @@ class ServiceController::Impl {
         publisher_(options_.routes_path, options_.edge_status_path, clock),
         prober_(prober != nullptr ? *prober : network_prober_),
         health_(prober_, clock, options_.probes, [this] { Wake(); }),
-        readiness_(prober_, clock, ReadinessProbes(), [this] { Poke(); }),
+        readiness_(prober_, clock, ReadinessProberOptions(), [this] { Poke(); }),
         jobs_(2, [this] { Wake(); }),  // repairs hold at most two podman calls at once
         steps_(16, nullptr),           // rollout steps; their outcomes wake the loop
         builds_(8, nullptr),           // builds wait in the builder's own queue
@@ -443,23 +417,15 @@ class ServiceController::Impl {
     keep.insert(rolling.begin(), rolling.end());
     // Besides the active releases, get_service shows the replicas being started and drained.
     std::map<std::string, Deployment> others;  // by deployment id
+    std::set<std::string> draining;
     {
-      std::set<std::string> draining;
-      {
-        std::lock_guard lock(mu_);
-        draining = draining_;
-      }
-      for (const auto& c : *containers) {
-        auto svc = c.labels.find(kLabelService);
-        auto dep = c.labels.find(kLabelDeployment);
-        if (svc == c.labels.end() || dep == c.labels.end() || !by_id.count(svc->second)) continue;
-        if (dep->second == by_id[svc->second].active_deployment_id || others.count(dep->second)) {
-          continue;
-        }
-        if (!rolling.count(dep->second) && !draining.count(dep->second)) continue;
-        auto d = CachedDeployment(by_id[svc->second], dep->second);
-        if (d.ok()) others[d->id] = *d;
-      }
+      std::lock_guard lock(mu_);
+      draining = draining_;
+    }
+    for (const auto& [deployment_id, service_id] :
+         controller_internal::ReleasesInTransition(by_id, *containers, rolling, draining)) {
+      auto d = CachedDeployment(by_id.at(service_id), deployment_id);
+      if (d.ok()) others[d->id] = *d;
     }
     auto observed = replicas_.Reconcile(by_id, active, *containers, rolling, others);
     {
@@ -563,14 +529,7 @@ class ServiceController::Impl {
 
   void Event(const Service& s, const std::string& deployment_id, const std::string& kind,
              const std::string& message) {
-    ink::Event e;
-    e.workspace_id = s.workspace_id;
-    e.service_id = s.id;
-    e.deployment_id = deployment_id;
-    e.kind = kind;
-    e.message = message;
-    (void)store_.AppendEvent(e);
-    LogInfo(kLog, s.name + " (" + s.id + "): " + kind + ": " + message);
+    controller_internal::RecordEvent(store_, s, deployment_id, kind, message);
   }
 
   Store& store_;

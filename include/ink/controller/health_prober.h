@@ -84,6 +84,10 @@ struct HealthProberOptions {
   int failure_threshold = 3;
 };
 
+// The readiness prober's options (a rollout's checks): 16 workers, a result at most 100 ms old,
+// a 2.3 s deadline, the first failure counts.
+HealthProberOptions ReadinessProberOptions();
+
 class HealthProber {
  public:
   HealthProber(Prober& prober, Clock& clock, HealthProberOptions options,
