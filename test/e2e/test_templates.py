@@ -4,12 +4,11 @@ over the private network, on the template's volume (postgres-data); a redeploy o
 keeps its generated password and its volume, and after redeploying the app, restarting postgres
 and a kill -9 of inkd every row is still there; the Redis template plus an app that INCRs it by service name
 with the password from ${{redis.REDIS_URL}}; every template in the catalog deploys and passes its
-health check; bad input (an unknown template, a bad variable name) is refused and changes
-nothing.
+health check (test_template_catalog.py); bad input (an unknown template, a bad variable name)
+is refused and changes nothing.
 
 Tests run in name order (a_, b_, ...)."""
 
-import concurrent.futures
 import json
 import time
 from pathlib import Path
@@ -31,7 +30,10 @@ REPO = Path(__file__).resolve().parents[2]
 BUILD_TIMEOUT = 900
 
 
-class Templates(InkTestCase):
+class TemplateCase(InkTestCase):
+    """A project of its own and the helpers of the template tests (test_template_catalog.py
+    uses them too)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -57,6 +59,9 @@ class Templates(InkTestCase):
         svc = self.inkd.get_service(self.project, service)
         return svc.get("status"), svc.get("replicas_healthy")
 
+
+
+class Templates(TemplateCase):
     def test_a_list_shows_the_catalog(self):
         res = self.ink("templates", "list")
         names = {t["name"]: t for t in res.json["templates"]}
@@ -197,25 +202,6 @@ class Templates(InkTestCase):
         res = self.app_exec("id", "-un", service="cache")
         self.assertEqual(res.stdout.strip(), "redis", res)
 
-    def test_e_every_template_deploys_and_is_healthy(self):
-        """Every template of the catalog, deployed side by side (one CLI call each, at once):
-        their builds and start-ups overlap instead of adding up."""
-        catalog = self.ink("templates", "list").json["templates"]
-        with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-            outs = dict(zip((t["name"] for t in catalog), pool.map(
-                lambda t: self.deploy_template(t["name"], "--service", f"all-{t['name']}"[:30]),
-                catalog)))
-        for name, out in outs.items():
-            self.assertEqual(out["deployment"]["status"], "active", out)
-            for service in out.get("services") or [{"service": out["service"]["name"]}]:
-                status, healthy = self.healthy(service["service"])
-                self.assertEqual(status, "running", (name, service, status))
-                self.assertGreaterEqual(int(healthy or 0), 1, (name, service, healthy))
-        # The databases answer their own published credentials over the private network.
-        if "mariadb" in outs:
-            res = self.app_exec("sh", "-c", 'mariadb -u"$MYSQL_USER" -h"$MYSQL_HOST" '
-                                '"$MYSQL_DATABASE" -Nse "select 40 + 2"', service="all-mariadb")
-            self.assertEqual((res.rc, res.stdout.strip()), (0, "42"), res)
 
 if __name__ == "__main__":
     harness.main()
