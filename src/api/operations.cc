@@ -495,6 +495,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterExecOperations(table, deps);
   RegisterTemplateOperations(table, deps);
   RegisterVolumeOperations(table, deps);
+  RegisterSnapshotOperations(table, deps);
 }
 
 }  // namespace ink

@@ -33,13 +33,8 @@ Result<std::vector<std::string>> CommandInput(const Json& in) {
   return argv;
 }
 
-struct Target {
-  std::string container_id;
-  int replica = 0;
-};
+}  // namespace
 
-// A running container of the service's active deployment: replica `wanted`, or the lowest
-// running replica when wanted < 0.
 Result<Target> RunningReplica(OperationDeps& deps, const Caller& caller, const Service& service,
                               int wanted) {
   if (service.active_deployment_id.empty()) {
@@ -75,8 +70,6 @@ Result<Target> RunningReplica(OperationDeps& deps, const Caller& caller, const S
   return NotFound("replica " + std::to_string(wanted) + " of service '" + service.name +
                   "' is not running; running replicas: " + have);
 }
-
-}  // namespace
 
 void RegisterExecOperations(OperationTable& table, OperationDeps& deps) {
   table.Add(Implement(

@@ -3,6 +3,7 @@
 
 #include <ios>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,15 @@ Status DeploySource(OperationDeps& deps, const Caller& caller, const Json& input
 void RegisterBuildOperations(OperationTable& table, OperationDeps& deps);
 // The workspace's ssh deploy key (operations_sources.cc).
 void RegisterSourceOperations(OperationTable& table, OperationDeps& deps);
-// One-off commands in a running replica (operations_exec.cc).
+// One-off commands in a running replica (operations_exec.cc). RunningReplica finds a running
+// container of the service's active deployment: replica `wanted`, or the lowest running one
+// when wanted < 0 (FailedPrecondition when none runs).
+struct Target {
+  std::string container_id;
+  int replica = 0;
+};
+Result<Target> RunningReplica(OperationDeps& deps, const Caller& caller, const Service& service,
+                              int wanted);
 void RegisterExecOperations(OperationTable& table, OperationDeps& deps);
 // Templates (operations_templates.cc): list_templates, deploy_template.
 void RegisterTemplateOperations(OperationTable& table, OperationDeps& deps);
@@ -89,6 +98,12 @@ Status DeleteVolumeData(OperationDeps& deps, const Caller& caller, const Volume&
 Result<Json> DeleteService(OperationDeps& deps, const Caller& caller, const Project& project,
                            const Service& s, bool delete_volumes);
 void RegisterVolumeOperations(OperationTable& table, OperationDeps& deps);
+// Snapshots (operations_snapshots.cc): snapshot_volume, list_snapshots, restore_volume,
+// delete_snapshot, update_volume. VolumeJson is list_volumes' view of a volume.
+void RegisterSnapshotOperations(OperationTable& table, OperationDeps& deps);
+Json VolumeJson(const Volume& v, const std::optional<VolumeUsage>& usage);
+// FailedPrecondition when this inkd keeps no volumes (deps.volumes is null).
+Status NeedVolumeHost(const OperationDeps& deps);
 
 // Build logs (operations_build.cc), shared by get_build_logs and get_logs {build: true}.
 // FindDeployment resolves input.deployment in the caller's workspace; CheckHasBuildLog says

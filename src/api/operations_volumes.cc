@@ -15,6 +15,8 @@ namespace {
 // Where a volume may not be mounted: the root, and the kernel's and the system's own trees.
 constexpr const char* kReservedMountPaths[] = {"/proc", "/sys", "/dev", "/etc"};
 
+}  // namespace
+
 Status NeedVolumeHost(const OperationDeps& deps) {
   if (deps.volumes == nullptr) {
     return FailedPrecondition("this inkd keeps no volumes (it was started without a volume host)");
@@ -29,12 +31,12 @@ Json VolumeJson(const Volume& v, const std::optional<VolumeUsage>& usage) {
               {"size", FormatMemory(v.size_bytes)},
               {"service", v.service_name.empty() ? Json(nullptr) : Json(v.service_name)},
               {"mount_path", v.mount_path.empty() ? Json(nullptr) : Json(v.mount_path)},
-              {"created_at", v.created_at}};
+              {"created_at", v.created_at},
+              {"snapshot_retention", v.snapshot_retention},
+              {"snapshot_schedule", v.snapshot_schedule}};
   if (usage) out["used_bytes"] = usage->used_bytes;
   return out;
 }
-
-}  // namespace
 
 Result<std::string> NormalizeMountPath(const std::string& path) {
   const std::string shown = "mount_path '" + path.substr(0, 64) + "'";

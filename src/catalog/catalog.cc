@@ -110,6 +110,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareExecOperations(ops);
     DeclareTemplateOperations(ops);
     DeclareVolumeOperations(ops);
+    DeclareSnapshotOperations(ops);
     return ops;
   }();
   return catalog;

@@ -38,5 +38,6 @@ void DeclareGitOperations(std::vector<Operation>& ops);
 void DeclareExecOperations(std::vector<Operation>& ops);
 void DeclareTemplateOperations(std::vector<Operation>& ops);
 void DeclareVolumeOperations(std::vector<Operation>& ops);
+void DeclareSnapshotOperations(std::vector<Operation>& ops);
 
 }  // namespace ink::catalog_internal

@@ -9,25 +9,44 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
+#include <string_view>
 
 #include "ink/runtime/volume_host.h"
 
 namespace ink {
 namespace {
 
-// "vol_" and lowercase letters and digits only: an id is part of host paths.
-Status CheckId(const std::string& id) {
-  bool ok = id.size() > 4 && id.size() <= 64 && id.rfind("vol_", 0) == 0;
-  for (size_t i = 4; ok && i < id.size(); ++i) {
+// `prefix` ("vol_", "snap_") and lowercase letters and digits only: an id is part of host paths.
+Status CheckId(const std::string& id, std::string_view prefix = "vol_") {
+  bool ok = id.size() > prefix.size() && id.size() <= 64 && id.rfind(prefix, 0) == 0;
+  for (size_t i = prefix.size(); ok && i < id.size(); ++i) {
     char c = id[i];
     ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
   }
-  if (!ok) return InvalidArgument("'" + id.substr(0, 64) + "' is not a volume id");
+  if (!ok) {
+    return InvalidArgument("'" + id.substr(0, 64) + "' is not a " +
+                           (prefix == "vol_" ? "volume" : "snapshot") + " id");
+  }
   return {};
+}
+
+int64_t AllocatedBytes(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_blocks) * 512;
+}
+
+int64_t MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
 }
 
 // Mount points in /proc/self/mountinfo escape space, tab, newline and backslash as \ooo.
@@ -112,6 +131,11 @@ class LoopVolumeHost final : public VolumeHost {
       if (ec) return Unavailable("cannot create " + point + ": " + ec.message());
       INK_RETURN_IF_ERROR(Run({"mount", "-t", "ext4", "-o", "loop,nodev,nosuid", Image(id), point},
                               "mounting volume " + id));
+      Seen(id);
+    } else if (!Seen(id)) {
+      // Mounted before this process started: an inkd killed during a snapshot may have left it
+      // frozen. Thawing a filesystem that is not frozen fails harmlessly.
+      (void)runner_.Run({.argv = {"fsfreeze", "-u", point}, .deadline = std::chrono::seconds(30)});
     }
     // Any user the image runs as may write its volume (the volume belongs to that one service).
     if (::mkdir(data.c_str(), 0777) == 0) {
@@ -146,13 +170,141 @@ class LoopVolumeHost final : public VolumeHost {
     return {};
   }
 
+  Result<SnapshotCopy> CopyToSnapshot(const std::string& id,
+                                      const std::string& snapshot_id) override {
+    INK_RETURN_IF_ERROR(CheckId(snapshot_id, "snap_"));
+    auto mounted = Mount(id);  // checks the id; a volume is frozen through its mount
+    if (!mounted.ok()) return mounted.error();
+    INK_RETURN_IF_ERROR(MakeSnapshotsDir());
+    const std::string target = SnapshotImage(snapshot_id), partial = target + ".partial";
+    if (::access(target.c_str(), F_OK) == 0) {
+      return AlreadyExists("the image of snapshot " + snapshot_id + " already exists");
+    }
+    INK_RETURN_IF_ERROR(CheckFreeSpace(options_.snapshots_dir, AllocatedBytes(Image(id)),
+                                       "a snapshot of volume " + id));
+    // One freeze at a time per host: two snapshots of one volume must not thaw each other.
+    std::lock_guard freeze_lock(freeze_mu_);
+    const auto start = std::chrono::steady_clock::now();
+    Status frozen = Run({"fsfreeze", "-f", Point(id)}, "freezing volume " + id);
+    if (!frozen.ok()) return frozen.error();
+    Status copied = Run({"cp", "--sparse=always", Image(id), partial}, "copying volume " + id);
+    Status thawed = Run({"fsfreeze", "-u", Point(id)}, "thawing volume " + id);
+    SnapshotCopy copy;
+    copy.frozen_ms = MillisSince(start);
+    if (!thawed.ok()) {
+      // Writers stay blocked until someone thaws it: say so loudly, with the way out.
+      ::unlink(partial.c_str());
+      return Unavailable(thawed.error().message + "; its writers are blocked until `fsfreeze -u " +
+                         Point(id) + "` succeeds");
+    }
+    if (!copied.ok()) {
+      ::unlink(partial.c_str());
+      return copied.error();
+    }
+    INK_RETURN_IF_ERROR(Publish(partial, target));
+    copy.size_bytes = AllocatedBytes(target);
+    return copy;
+  }
+
+  Status RestoreSnapshot(const std::string& snapshot_id, const std::string& id) override {
+    INK_RETURN_IF_ERROR(CheckId(snapshot_id, "snap_"));
+    INK_RETURN_IF_ERROR(CheckId(id));
+    const std::string source = SnapshotImage(snapshot_id), image = Image(id);
+    if (::access(source.c_str(), F_OK) != 0) {
+      return NotFound("the image of snapshot " + snapshot_id + " (" + source + ") is missing");
+    }
+    if (::access(image.c_str(), F_OK) == 0) {
+      return AlreadyExists("the image of volume " + id + " already exists");
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(options_.dir, ec);
+    if (ec) return Unavailable("cannot create " + options_.dir + ": " + ec.message());
+    INK_RETURN_IF_ERROR(
+        CheckFreeSpace(options_.dir, AllocatedBytes(source), "restoring snapshot " + snapshot_id));
+    const std::string partial = image + ".partial";
+    if (Status copied =
+            Run({"cp", "--sparse=always", source, partial}, "copying snapshot " + snapshot_id);
+        !copied.ok()) {
+      ::unlink(partial.c_str());
+      return copied;
+    }
+    ::chmod(partial.c_str(), 0600);
+    INK_RETURN_IF_ERROR(Publish(partial, image));
+    auto mounted = Mount(id);
+    if (!mounted.ok()) {
+      ::unlink(image.c_str());
+      std::filesystem::remove(Point(id), ec);
+      return mounted.error();
+    }
+    return {};
+  }
+
+  Status RemoveSnapshot(const std::string& snapshot_id) override {
+    INK_RETURN_IF_ERROR(CheckId(snapshot_id, "snap_"));
+    const std::string image = SnapshotImage(snapshot_id);
+    ::unlink((image + ".partial").c_str());
+    if (::unlink(image.c_str()) != 0 && errno != ENOENT) {
+      return Unavailable("cannot delete the image of snapshot " + snapshot_id + ": " + ErrnoText());
+    }
+    return {};
+  }
+
  private:
+  std::string SnapshotImage(const std::string& snapshot_id) const {
+    return options_.snapshots_dir + "/" + snapshot_id + ".img";
+  }
+
+  Status MakeSnapshotsDir() {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.snapshots_dir, ec);
+    if (ec) return Unavailable("cannot create " + options_.snapshots_dir + ": " + ec.message());
+    ::chmod(options_.snapshots_dir.c_str(), 0700);
+    return {};
+  }
+
+  static Status CheckFreeSpace(const std::string& dir, int64_t needed, const std::string& what) {
+    struct statvfs disk {};
+    if (::statvfs(dir.c_str(), &disk) != 0) {
+      return Unavailable("cannot read the free space of " + dir + ": " + ErrnoText());
+    }
+    const int64_t free_bytes = static_cast<int64_t>(disk.f_bavail) * disk.f_frsize;
+    if (needed > free_bytes) {
+      return FailedPrecondition(
+          "the host has " + std::to_string(free_bytes >> 20) + " MiB free in " + dir + "; " + what +
+          " needs " + std::to_string(needed >> 20) + " MiB: free space or delete old snapshots");
+    }
+    return {};
+  }
+
+  // Flushes `partial` to disk and renames it to `target`: a crash leaves a whole image or none.
+  static Status Publish(const std::string& partial, const std::string& target) {
+    int fd = ::open(partial.c_str(), O_RDONLY | O_CLOEXEC);
+    bool synced = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!synced || ::rename(partial.c_str(), target.c_str()) != 0) {
+      std::string why = ErrnoText();
+      ::unlink(partial.c_str());
+      return Unavailable("cannot write " + target + ": " + why);
+    }
+    return {};
+  }
+
+  // True if this process had seen volume `id` mounted before; records it.
+  bool Seen(const std::string& id) {
+    std::lock_guard lock(seen_mu_);
+    return !seen_.insert(id).second;
+  }
+
   // The mount table names absolute paths without "." or "..": so must the points compared.
   static LoopVolumeHostOptions Canonical(LoopVolumeHostOptions options) {
     std::error_code ec;
     auto path = std::filesystem::weakly_canonical(std::filesystem::absolute(options.dir), ec);
     if (!ec) options.dir = path.string();
     while (options.dir.size() > 1 && options.dir.back() == '/') options.dir.pop_back();
+    if (options.snapshots_dir.empty()) {
+      options.snapshots_dir =
+          std::filesystem::path(options.dir).parent_path().string() + "/snapshots";
+    }
     return options;
   }
 
@@ -201,6 +353,9 @@ class LoopVolumeHost final : public VolumeHost {
 
   const LoopVolumeHostOptions options_;
   ProcessRunner& runner_;
+  std::mutex freeze_mu_;  // held while a volume is frozen
+  std::mutex seen_mu_;
+  std::set<std::string> seen_;  // volumes found or made mounted by this process (guarded)
 };
 
 }  // namespace

@@ -22,6 +22,14 @@ class FakeRunner : public ProcessRunner {
     r.exit_code = 0;
     if (spec.argv[0] == "mkfs.ext4" && fail_mkfs) r.exit_code = 1, r.output = "mkfs: no";
     if (spec.argv[0] == "umount" && busy) r.exit_code = 32, r.output = "target is busy";
+    if (spec.argv[0] == "cp") {
+      if (fail_cp) {
+        r.exit_code = 1, r.output = "cp: No space left on device";
+        std::ofstream(spec.argv.back()) << "half";
+      } else {
+        std::filesystem::copy_file(spec.argv[2], spec.argv[3]);
+      }
+    }
     if (spec.argv[0] == "mount" && r.exit_code == 0) {
       std::ofstream(mountinfo, std::ios::app)
           << "99 1 7:0 / " << spec.argv.back() << " rw,nosuid,nodev - ext4 /dev/loop0 rw\n";
@@ -29,7 +37,7 @@ class FakeRunner : public ProcessRunner {
     return r;
   }
   std::vector<std::vector<std::string>> calls;
-  bool fail_mkfs = false, busy = false;
+  bool fail_mkfs = false, busy = false, fail_cp = false;
   std::string mountinfo;
 };
 
@@ -126,6 +134,68 @@ TEST_F(LoopVolumeHostTest, RemoveUnmountsDeletesAndIsIdempotentButRefusedWhileBu
   EXPECT_FALSE(std::filesystem::exists(root_ + "/volumes/vol_d.img"));
   std::ofstream(runner_.mountinfo) << "1 0 8:0 / / rw - ext4 /dev/vda rw\n";
   EXPECT_TRUE(host_->Remove("vol_d").ok());  // again: nothing to do
+}
+
+}  // namespace
+}  // namespace ink
+
+namespace ink {
+namespace {
+
+TEST_F(LoopVolumeHostTest, SnapshotCopiesTheImageWhileFrozenAndRestoreMakesANewVolume) {
+  ASSERT_TRUE(host_->Create("vol_abc123", 64 << 20).ok());
+  runner_.calls.clear();
+  auto copy = host_->CopyToSnapshot("vol_abc123", "snap_x1");
+  ASSERT_TRUE(copy.ok()) << copy.error().message;
+  const std::string point = root_ + "/volumes/vol_abc123";
+  const std::string snapshot = root_ + "/snapshots/snap_x1.img";
+  ASSERT_EQ(runner_.calls.size(), 3u);
+  EXPECT_EQ(runner_.calls[0], (std::vector<std::string>{"fsfreeze", "-f", point}));
+  EXPECT_EQ(runner_.calls[1], (std::vector<std::string>{"cp", "--sparse=always", point + ".img",
+                                                        snapshot + ".partial"}));
+  EXPECT_EQ(runner_.calls[2], (std::vector<std::string>{"fsfreeze", "-u", point}));
+  EXPECT_TRUE(std::filesystem::exists(snapshot));
+  EXPECT_FALSE(std::filesystem::exists(snapshot + ".partial"));
+  EXPECT_EQ(host_->CopyToSnapshot("vol_abc123", "snap_x1").error().code, ErrorCode::kAlreadyExists);
+
+  runner_.calls.clear();
+  ASSERT_TRUE(host_->RestoreSnapshot("snap_x1", "vol_new1").ok());
+  EXPECT_EQ(std::filesystem::file_size(root_ + "/volumes/vol_new1.img"), 64u << 20);
+  EXPECT_EQ(runner_.calls.back()[0], "mount");
+  EXPECT_TRUE(std::filesystem::exists(snapshot));  // a restore copies; the snapshot stays
+  EXPECT_EQ(host_->RestoreSnapshot("snap_x1", "vol_new1").error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(host_->RestoreSnapshot("snap_nope", "vol_new2").error().code, ErrorCode::kNotFound);
+
+  ASSERT_TRUE(host_->RemoveSnapshot("snap_x1").ok());
+  EXPECT_FALSE(std::filesystem::exists(snapshot));
+  EXPECT_TRUE(host_->RemoveSnapshot("snap_x1").ok());  // idempotent
+  EXPECT_FALSE(host_->RemoveSnapshot("../etc").ok());
+}
+
+TEST_F(LoopVolumeHostTest, AFailedCopyThawsAndLeavesNothing) {
+  ASSERT_TRUE(host_->Create("vol_abc123", 64 << 20).ok());
+  runner_.fail_cp = true;
+  runner_.calls.clear();
+  auto copy = host_->CopyToSnapshot("vol_abc123", "snap_x1");
+  ASSERT_FALSE(copy.ok());
+  EXPECT_NE(copy.error().message.find("No space left"), std::string::npos);
+  ASSERT_EQ(runner_.calls.size(), 3u);
+  EXPECT_EQ(runner_.calls[2][0], "fsfreeze");
+  EXPECT_EQ(runner_.calls[2][1], "-u");
+  EXPECT_TRUE(std::filesystem::is_empty(root_ + "/snapshots"));
+}
+
+TEST_F(LoopVolumeHostTest, AVolumeFoundMountedAtStartIsThawed) {
+  // Mounted by an earlier inkd (which may have died mid-snapshot): the first Mount thaws it.
+  std::ofstream(runner_.mountinfo, std::ios::app)
+      << "98 1 7:1 / " << root_ << "/volumes/vol_old1 rw - ext4 /dev/loop1 rw\n";
+  std::filesystem::create_directories(root_ + "/volumes/vol_old1");
+  ASSERT_TRUE(host_->Mount("vol_old1").ok());
+  ASSERT_EQ(runner_.calls.size(), 1u);
+  EXPECT_EQ(runner_.calls[0],
+            (std::vector<std::string>{"fsfreeze", "-u", root_ + "/volumes/vol_old1"}));
+  ASSERT_TRUE(host_->Mount("vol_old1").ok());
+  EXPECT_EQ(runner_.calls.size(), 1u);  // once
 }
 
 }  // namespace

@@ -215,9 +215,36 @@ CREATE TABLE volumes (
 CREATE INDEX volumes_by_service ON volumes(service_id);
 )sql";
 
+// v8: volume snapshots (copies of a volume's image on inkd's host). A snapshot outlives its
+// volume (no foreign key to it: it names the volume as it was); a volume keeps its retention
+// and daily schedule.
+constexpr char kSchemaV8[] = R"sql(
+ALTER TABLE volumes ADD COLUMN snapshot_retention INTEGER NOT NULL DEFAULT 7
+  CHECK (snapshot_retention BETWEEN 1 AND 1000);
+ALTER TABLE volumes ADD COLUMN snapshot_schedule TEXT NOT NULL DEFAULT '';
+CREATE TABLE snapshots (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  volume_id TEXT NOT NULL,
+  volume_name TEXT NOT NULL,
+  volume_size_bytes INTEGER NOT NULL CHECK (volume_size_bytes > 0),
+  label TEXT NOT NULL DEFAULT '',
+  scheduled INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'ready', 'failed')),
+  error TEXT NOT NULL DEFAULT '',
+  size_bytes INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  completed_at INTEGER NOT NULL DEFAULT 0,
+  FOREIGN KEY (project_id, workspace_id) REFERENCES projects(id, workspace_id)
+) STRICT;
+CREATE INDEX snapshots_by_volume ON snapshots(volume_id, created_at);
+CREATE INDEX snapshots_by_project ON snapshots(project_id, created_at);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4},
-    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7},
+    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

@@ -30,6 +30,7 @@ Result<std::string> SpecToJson(const ServiceSpec& spec) {
     }
     json["volumes"] = std::move(volumes);
   }
+  if (!spec.snapshot_hook.empty()) json["snapshot_hook"] = spec.snapshot_hook;
   try {
     // Strict UTF-8 handling: replacing bad bytes would silently change the user's values.
     return json.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::strict);
@@ -72,6 +73,9 @@ Result<ServiceSpec> SpecFromJson(const std::string& text, const std::string& own
         spec.volumes.push_back(
             {v.at("volume").get<std::string>(), v.at("mount_path").get<std::string>()});
       }
+    }
+    if (json.contains("snapshot_hook")) {
+      spec.snapshot_hook = json.at("snapshot_hook").get<std::vector<std::string>>();
     }
   } catch (const Json::exception& e) {
     return Internal("store: the stored spec of " + owner + " is corrupt (" + e.what() +

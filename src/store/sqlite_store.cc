@@ -251,7 +251,8 @@ Status SqliteStore::DeleteProject(const std::string& workspace_id, const std::st
   if (!transaction.ok()) return transaction.error();
   auto project = Prepare(
       "SELECT name, (SELECT COUNT(*) FROM services WHERE project_id = ?1), "
-      "(SELECT group_concat(name, ', ') FROM volumes WHERE project_id = ?1) "
+      "(SELECT group_concat(name, ', ') FROM volumes WHERE project_id = ?1), "
+      "(SELECT COUNT(*) FROM snapshots WHERE project_id = ?1) "
       "FROM projects WHERE id = ?1 AND workspace_id = ?2",
       "delete project");
   if (!project.ok()) return project.error();
@@ -267,6 +268,13 @@ Status SqliteStore::DeleteProject(const std::string& workspace_id, const std::st
                               "), which hold data: delete each with `ink volumes delete NAME "
                               "--project " +
                               project->Text(0) + "` first");
+  }
+  if (int64_t snapshots = project->Int(3); snapshots > 0) {
+    return FailedPrecondition("project '" + project->Text(0) + "' still has " +
+                              std::to_string(snapshots) +
+                              " volume snapshot(s), which hold data: delete each with `ink "
+                              "volumes delete-snapshot ID --project " +
+                              project->Text(0) + "` first (see `ink volumes snapshots`)");
   }
   auto shared = Prepare("DELETE FROM project_variables WHERE project_id = ? AND workspace_id = ?",
                         "delete project");

@@ -87,6 +87,18 @@ class SqliteStore final : public Store {
   Result<Volume> GetVolume(const std::string& workspace_id, const std::string& project_id,
                            const std::string& id_or_name) override;
   Status DeleteVolume(const std::string& workspace_id, const std::string& volume_id) override;
+  Status SetVolumeSnapshotPolicy(const std::string& workspace_id, const std::string& volume_id,
+                                 int retention, const std::string& schedule) override;
+  Result<Snapshot> CreateSnapshot(Snapshot snapshot) override;
+  Status FinishSnapshot(const std::string& snapshot_id, bool ok, const std::string& error,
+                        int64_t size_bytes) override;
+  Result<std::vector<Snapshot>> ListSnapshots(const std::string& workspace_id,
+                                              const std::string& project_id,
+                                              const std::string& volume_id) override;
+  Result<Snapshot> GetSnapshot(const std::string& workspace_id, const std::string& project_id,
+                               const std::string& snapshot_id) override;
+  Status DeleteSnapshot(const std::string& workspace_id, const std::string& snapshot_id) override;
+  Result<int> FailPendingSnapshots(const std::string& why) override;
 
   Result<Event> AppendEvent(Event event) override;
   Result<std::vector<Event>> ListEvents(const std::string& workspace_id,

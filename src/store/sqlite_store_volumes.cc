@@ -10,7 +10,8 @@ namespace {
 
 constexpr char kVolumeColumns[] =
     "v.id, v.workspace_id, v.project_id, v.name, v.size_bytes, v.service_id, s.name, "
-    "v.mount_path, v.created_at FROM volumes v LEFT JOIN services s ON s.id = v.service_id";
+    "v.mount_path, v.created_at, v.snapshot_retention, v.snapshot_schedule FROM volumes v LEFT "
+    "JOIN services s ON s.id = v.service_id";
 
 Volume ReadVolume(const Statement& row) {
   Volume v;
@@ -23,6 +24,8 @@ Volume ReadVolume(const Statement& row) {
   v.service_name = row.Text(6);
   v.mount_path = row.Text(7);
   v.created_at = row.Int(8);
+  v.snapshot_retention = static_cast<int>(row.Int(9));
+  v.snapshot_schedule = row.Text(10);
   return v;
 }
 

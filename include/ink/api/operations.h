@@ -36,10 +36,16 @@ struct OperationDeps {
   BuildPipeline* builds = nullptr;  // builds from source (deploy git/archive, plan, build logs)
   // The service templates (list_templates, deploy_template); null = none.
   const templates::TemplateCatalog* templates = nullptr;
-  VolumeHost* volumes = nullptr;    // volume filesystems (create/delete_volume, used bytes)
+  VolumeHost* volumes = nullptr;  // volume filesystems (create/delete_volume, used bytes)
 };
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);
+
+// Takes every volume's daily snapshot that is due at `now_ms` (its schedule's slot passed since
+// its last scheduled one), then prunes by its retention; returns how many succeeded. Failures
+// are recorded on the snapshots (list_snapshots) and logged. inkd calls it every 30 s from one
+// thread.
+int RunScheduledSnapshots(OperationDeps& deps, int64_t now_ms);
 
 // Checks an image reference ("registry:port/name/path:tag" or "@sha256:..."), lowercase
 // repository, no spaces, at most 512 characters.

@@ -26,6 +26,12 @@ struct VolumeUsage {
   int64_t used_bytes = 0;  // in use (files and the filesystem's own metadata)
 };
 
+// What a snapshot copy took.
+struct SnapshotCopy {
+  int64_t size_bytes = 0;  // host disk the snapshot's image takes (sparse)
+  int64_t frozen_ms = 0;   // how long the volume's writers waited (its filesystem frozen)
+};
+
 class VolumeHost {
  public:
   virtual ~VolumeHost() = default;
@@ -41,10 +47,26 @@ class VolumeHost {
   // Unmounts volume `id` and deletes its image: the data is gone. Idempotent (a missing image is
   // fine). FailedPrecondition, changing nothing, while a process still uses the filesystem.
   virtual Status Remove(const std::string& id) = 0;
+
+  // Snapshots: copies of a volume's image kept beside the volumes (never inside one).
+  // CopyToSnapshot copies volume `id`'s image to snapshot `snapshot_id` while the volume's
+  // filesystem is frozen (fsfreeze: its writers wait, readers go on), so the copy is what a
+  // crash at that instant would leave; the filesystem is thawed whatever happens. AlreadyExists
+  // if the snapshot exists; nothing is left behind on failure.
+  virtual Result<SnapshotCopy> CopyToSnapshot(const std::string& id,
+                                              const std::string& snapshot_id) = 0;
+  // Makes new volume `id` from snapshot `snapshot_id` (a copy: the snapshot stays) and mounts
+  // it. AlreadyExists if the volume's image exists, NotFound if the snapshot's is missing,
+  // FailedPrecondition if the host lacks the space.
+  virtual Status RestoreSnapshot(const std::string& snapshot_id, const std::string& id) = 0;
+  // Deletes snapshot `snapshot_id`'s image. Idempotent.
+  virtual Status RemoveSnapshot(const std::string& snapshot_id) = 0;
 };
 
 struct LoopVolumeHostOptions {
   std::string dir;  // <data dir>/volumes: <id>.img and the mount point <id>/
+  // Where snapshots are kept (<snapshot id>.img); "" = "snapshots" beside `dir`.
+  std::string snapshots_dir;
   // What reads as the mount table (tests give a file of their own).
   std::string mountinfo = "/proc/self/mountinfo";
 };

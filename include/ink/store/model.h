@@ -66,6 +66,10 @@ struct ServiceSpec {
   // Volumes mounted into each replica. The store keeps each volume's attachment (at most one
   // service) in step with the service's spec, in the deploy's transaction.
   std::vector<VolumeMount> volumes;
+  // A command (argv) run in the running replica before its volumes are snapshotted, to make
+  // the data on disk consistent (PostgreSQL: CHECKPOINT); set from a template's snapshot_hook,
+  // empty for none.
+  std::vector<std::string> snapshot_hook;
 };
 
 struct Service {
@@ -125,6 +129,27 @@ struct Volume {
   std::string service_name;  // of that service
   std::string mount_path;    // where that service sees it, "" if detached
   int64_t created_at = 0;
+  int snapshot_retention = 7;     // snapshots kept (1-1000): the oldest ready ones are pruned
+  std::string snapshot_schedule;  // "HH:MM" (UTC) for a daily snapshot, "" for none
+};
+
+// A point-in-time copy of a volume's image, kept on inkd's host outside the volume. It outlives
+// its volume (a deleted volume's snapshots stay until delete_snapshot), so it names the volume
+// as it was.
+struct Snapshot {
+  std::string id;  // "snap_..."
+  std::string workspace_id;
+  std::string project_id;
+  std::string volume_id;  // the volume it was taken of (which may be gone)
+  std::string volume_name;
+  int64_t volume_size_bytes = 0;  // the size a restore gives the new volume
+  std::string label;              // the caller's, or "scheduled"
+  bool scheduled = false;         // taken by the daily schedule
+  std::string status;             // "pending", "ready" or "failed"
+  std::string error;              // why it failed ("" otherwise)
+  int64_t size_bytes = 0;         // host disk the copy takes (sparse)
+  int64_t created_at = 0;
+  int64_t completed_at = 0;  // 0 while pending
 };
 
 // One environment variable of a service (or of a deployment's snapshot). The value is sealed

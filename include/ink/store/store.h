@@ -189,6 +189,30 @@ class Store {
                                    const std::string& id_or_name) = 0;
   // Forgets a volume; FailedPrecondition (saying how to detach it) while it is attached.
   virtual Status DeleteVolume(const std::string& workspace_id, const std::string& volume_id) = 0;
+  // Sets a volume's snapshot retention (1-1000) and daily schedule ("HH:MM" or ""); the caller
+  // has checked them (the schema refuses a retention out of range).
+  virtual Status SetVolumeSnapshotPolicy(const std::string& workspace_id,
+                                         const std::string& volume_id, int retention,
+                                         const std::string& schedule) = 0;
+
+  // Snapshots. CreateSnapshot records a pending one (`id` filled in, `created_at` if it is 0,
+  // status "pending"); FinishSnapshot makes it "ready" (size_bytes) or "failed" (error). They
+  // outlive their volume; a project with snapshots is not deleted.
+  virtual Result<Snapshot> CreateSnapshot(Snapshot snapshot) = 0;
+  virtual Status FinishSnapshot(const std::string& snapshot_id, bool ok, const std::string& error,
+                                int64_t size_bytes) = 0;
+  // The project's snapshots, newest first; of one volume (by id) if `volume_id` is not "".
+  virtual Result<std::vector<Snapshot>> ListSnapshots(const std::string& workspace_id,
+                                                      const std::string& project_id,
+                                                      const std::string& volume_id) = 0;
+  virtual Result<Snapshot> GetSnapshot(const std::string& workspace_id,
+                                       const std::string& project_id,
+                                       const std::string& snapshot_id) = 0;
+  virtual Status DeleteSnapshot(const std::string& workspace_id,
+                                const std::string& snapshot_id) = 0;
+  // Marks every pending snapshot failed with `why` (inkd at start: a copy cut off by a crash is
+  // not a snapshot); returns how many.
+  virtual Result<int> FailPendingSnapshots(const std::string& why) = 0;
 
   // Events (bounded: keeps the newest 1,000 per service). AppendEvent fills in `id`, and
   // `created_at` if it is 0. NotFound if the service is not in `event.workspace_id`.

@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -565,9 +567,16 @@ int main(int argc, char** argv) {
   // Volumes: loop-mounted ext4 images under <data>/volumes. Nothing is mounted after a reboot
   // (and an unclean stop may have left some mounted): every volume is mounted again now,
   // idempotently, before the controller starts replicas that use them.
-  auto volume_host =
-      ink::MakeLoopVolumeHost({.dir = data_dir + "/volumes"}, ink::SystemProcessRunner());
+  auto volume_host = ink::MakeLoopVolumeHost(
+      {.dir = data_dir + "/volumes", .snapshots_dir = data_dir + "/snapshots"},
+      ink::SystemProcessRunner());
   MountVolumes(**store, *volume_host);
+  // A snapshot cut off by a crash is no snapshot: say so where list_snapshots shows it.
+  if (auto failed = (*store)->FailPendingSnapshots(
+          "inkd stopped while the snapshot was being taken; take it again");
+      failed.ok() && *failed > 0) {
+    ink::LogError("inkd", std::to_string(*failed) + " snapshot(s) were cut off by a stop");
+  }
 
   ink::ControllerOptions controller_options;
   controller_options.volumes = volume_host.get();
@@ -647,9 +656,28 @@ int main(int argc, char** argv) {
   ink::LogInfo("inkd", "ready (version " + std::string(kVersion) + ", instance " +
                            flags["instance-name"] + ")");
 
+  // Daily volume snapshots: one pass every 30 s (snapshot_schedule.h has the rules).
+  std::mutex schedule_mu;
+  std::condition_variable schedule_wake;
+  bool stopping = false;  // guarded by schedule_mu
+  std::thread scheduler([&] {
+    std::unique_lock lock(schedule_mu);
+    while (!schedule_wake.wait_for(lock, std::chrono::seconds(30), [&] { return stopping; })) {
+      lock.unlock();
+      ink::RunScheduledSnapshots(deps, ink::SystemClock().NowMillis());
+      lock.lock();
+    }
+  });
+
   int sig = 0;
   sigwait(&signals, &sig);
   ink::LogInfo("inkd", std::string("stopping on ") + strsignal(sig));
+  {
+    std::lock_guard lock(schedule_mu);
+    stopping = true;
+  }
+  schedule_wake.notify_all();
+  scheduler.join();
   mcp.Shutdown();  // ends MCP streams so the server's connection threads can finish
   (*server)->Stop();
   controller.Stop();
