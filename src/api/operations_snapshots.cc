@@ -118,10 +118,23 @@ Result<Taken> TakeSnapshot(OperationDeps& deps, const Volume& v, const std::stri
   row.created_at = now_ms;  // 0: the store's clock
   auto s = deps.store.CreateSnapshot(row);
   if (!s.ok()) return s.error();
+  // The attached service's journal (get_service's events) carries the outcome, so a failed
+  // scheduled snapshot shows where the agent looks, not only in list_snapshots and inkd's log.
+  auto journal = [&](const std::string& kind, const std::string& message) {
+    if (v.service_id.empty()) return;
+    Event e;
+    e.workspace_id = v.workspace_id;
+    e.service_id = v.service_id;
+    e.kind = kind;
+    e.message = message;
+    (void)deps.store.AppendEvent(e);
+  };
   auto fail = [&](const Error& error) -> Error {
     LogError("snapshots", "snapshot " + s->id + " of volume " + v.name + " (" + v.id +
                               ") failed: " + error.message);
     (void)deps.store.FinishSnapshot(s->id, false, error.message, 0);
+    journal("snapshot_failed",
+            "snapshot " + s->id + " of volume " + v.name + " failed: " + error.message);
     return Error{error.code, "snapshot " + s->id + " of volume '" + v.name +
                                  "' failed (list_snapshots keeps the error): " + error.message};
   };
@@ -135,6 +148,9 @@ Result<Taken> TakeSnapshot(OperationDeps& deps, const Volume& v, const std::stri
   LogInfo("snapshots", "snapshot " + s->id + " of volume " + v.name + " (" + v.id +
                            "): " + std::to_string(copy->size_bytes >> 20) +
                            " MiB, writers paused " + std::to_string(copy->frozen_ms) + " ms");
+  journal("snapshot_taken", "snapshot " + s->id + " of volume " + v.name + " (" +
+                                std::to_string(copy->size_bytes >> 20) + " MiB" +
+                                (scheduled ? ", scheduled" : "") + ")");
   auto stored = deps.store.GetSnapshot(v.workspace_id, v.project_id, s->id);
   if (!stored.ok()) return stored.error();
   return Taken{*stored, Prune(deps, v)};

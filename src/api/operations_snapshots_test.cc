@@ -2,7 +2,8 @@
 // new volume (rolling the attached service onto it through update_service, the old volume
 // kept), delete, the template hook run in the replica, failures recorded, and bad input
 // refused changing nothing.
-#include "src/api/fake_volume_host.h"
+#include <algorithm>
+
 #include "src/api/operations_test_fixture.h"
 
 namespace ink {
@@ -30,7 +31,7 @@ class SnapshotOperationsTest : public api_test::OperationsTest {
     return Json();
   }
 
-  FakeVolumeHost host_;
+  api_test::FakeVolumeHost host_;
 };
 
 TEST_F(SnapshotOperationsTest, SnapshotListRestoreDelete) {
@@ -148,6 +149,17 @@ TEST_F(SnapshotOperationsTest, TheServiceHookRunsInItsReplicaFirst) {
       << r.error().message;
   EXPECT_EQ(host_.snapshots.size(), 1u);
   EXPECT_EQ(Snapshots()[0]["status"], "failed");
+  // Both outcomes are in the service's journal, the failure with its reason.
+  auto events = store_->ListEvents(caller_.workspace_id, s->id, 50);
+  ASSERT_TRUE(events.ok());
+  std::vector<std::string> kinds;
+  std::string failed_message;
+  for (const auto& e : *events) {
+    kinds.push_back(e.kind);
+    if (e.kind == "snapshot_failed") failed_message = e.message;
+  }
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "snapshot_taken"), kinds.end());
+  EXPECT_NE(failed_message.find("psql: connection refused"), std::string::npos) << failed_message;
   (void)dep;
 }
 

@@ -92,7 +92,7 @@ class RecordingRuntime : public ContainerRuntime {
 };
 
 // A volume host that keeps sizes in a map (no filesystem); Create fails when fail_create is
-// set, Remove when busy is.
+// set, Remove when busy is; snapshots are map entries too (fail_copy, fail_restore).
 class FakeVolumeHost : public VolumeHost {
  public:
   Status Create(const std::string& id, int64_t size) override {
@@ -113,8 +113,29 @@ class FakeVolumeHost : public VolumeHost {
     images.erase(id);
     return {};
   }
+  Result<SnapshotCopy> CopyToSnapshot(const std::string& id,
+                                      const std::string& snapshot_id) override {
+    if (!images.count(id)) return NotFound("no image");
+    if (fail_copy) return Unavailable("cp: No space left on device");
+    snapshots[snapshot_id] = id;
+    return SnapshotCopy{.size_bytes = 1 << 20, .frozen_ms = 3};
+  }
+  Status RestoreSnapshot(const std::string& snapshot_id, const std::string& id) override {
+    if (!snapshots.count(snapshot_id)) return NotFound("no snapshot image");
+    if (images.count(id)) return AlreadyExists("image exists");
+    if (fail_restore) return Unavailable("cp failed");
+    images[id] = images.count(snapshots[snapshot_id]) ? images[snapshots[snapshot_id]] : 1;
+    restored_from[id] = snapshot_id;
+    return {};
+  }
+  Status RemoveSnapshot(const std::string& snapshot_id) override {
+    snapshots.erase(snapshot_id);
+    return {};
+  }
   std::map<std::string, int64_t> images;
-  bool fail_create = false, busy = false;
+  std::map<std::string, std::string> snapshots;      // snapshot id → the volume id copied
+  std::map<std::string, std::string> restored_from;  // volume id → snapshot id
+  bool fail_create = false, busy = false, fail_copy = false, fail_restore = false;
 };
 
 class OperationsTest : public ::testing::Test {

@@ -2,7 +2,6 @@
 // update_service, and every bad input refused with a clear error that changes nothing.
 #include <set>
 
-#include "src/api/fake_volume_host.h"
 #include "src/api/operations_test_fixture.h"
 
 namespace ink {

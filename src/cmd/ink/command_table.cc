@@ -347,6 +347,23 @@ std::vector<CommandSpec> BuildCommands() {
                       "--volumes on deploy); `--volumes '[]'` detaches."}));
   c.push_back(FromOperation("list_volumes", CommandId::kVolumesList));
   c.push_back(FromOperation("delete_volume", CommandId::kVolumesDelete));
+  c.push_back(FromOperation("update_volume", CommandId::kVolumesUpdate));
+  c.push_back(FromOperation(
+      "snapshot_volume", CommandId::kSnapshotCreate,
+      {.description = "Runs the attached service's snapshot hook if it has one (PostgreSQL: "
+                      "CHECKPOINT), then freezes the volume's filesystem for the copy: writers "
+                      "wait a fraction of a second, readers go on. Kept under inkd's data "
+                      "directory, `snapshot_retention` of them per volume (ink volumes update)."}));
+  c.push_back(FromOperation("list_snapshots", CommandId::kSnapshotsList));
+  c.push_back(FromOperation(
+      "restore_volume", CommandId::kSnapshotRestore,
+      {.flags = {kWaitFlag, kTimeoutFlag},
+       .description = "Copies snapshot SNAPSHOT into a NEW volume NAME; nothing existing is "
+                      "overwritten. If the snapshot's volume is attached to a service, the service "
+                      "is rolled onto NAME at the same mount path (--wait follows that rollout) "
+                      "and the old volume is kept, detached, until `ink volumes delete` removes "
+                      "it."}));
+  c.push_back(FromOperation("delete_snapshot", CommandId::kSnapshotDelete));
   c.push_back({.id = CommandId::kMcp,
                .path = {"mcp"},
                .summary = "serve MCP on stdin/stdout for an agent (forwards to inkd's /mcp)",

@@ -87,6 +87,11 @@ enum class CommandId {
   kVolumesCreate,
   kVolumesList,
   kVolumesDelete,
+  kVolumesUpdate,
+  kSnapshotCreate,
+  kSnapshotsList,
+  kSnapshotRestore,
+  kSnapshotDelete,
 };
 
 struct CommandSpec {

@@ -433,6 +433,16 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunVolumesList(session);
     case CommandId::kVolumesDelete:
       return RunVolumesDelete(session);
+    case CommandId::kVolumesUpdate:
+      return RunVolumesUpdate(session);
+    case CommandId::kSnapshotCreate:
+      return RunSnapshotCreate(session);
+    case CommandId::kSnapshotsList:
+      return RunSnapshotsList(session);
+    case CommandId::kSnapshotRestore:
+      return RunSnapshotRestore(session);
+    case CommandId::kSnapshotDelete:
+      return RunSnapshotDelete(session);
   }
   return kExitUsage;
 }

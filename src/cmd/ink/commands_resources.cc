@@ -1,4 +1,5 @@
-// Resource commands: projects, services, deployments, registry credentials.
+// Resource commands: projects, services, deployments, registry credentials, volumes and their
+// snapshots.
 #include <iterator>
 
 #include "output.h"
@@ -334,6 +335,112 @@ int RunVolumesDelete(Session& s) {
     s.PrintJson(*response);
   } else {
     s.out() << "Deleted volume " << Positional(s) << " and its data.\n";
+  }
+  return kExitOk;
+}
+
+int RunVolumesUpdate(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.CallOperation(s.Input());
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+  } else {
+    Json v = ObjectOf(*response, "volume");
+    std::string schedule = Field(v, "snapshot_schedule");
+    s.out() << "Volume " << Field(v, "name") << ": keeps " << Field(v, "snapshot_retention")
+            << " snapshots, "
+            << (schedule.empty() ? "no daily snapshot" : "a daily snapshot at " + schedule + " UTC")
+            << ".\n";
+  }
+  return kExitOk;
+}
+
+namespace {
+
+std::string SnapshotStatus(const Json& snapshot) {
+  std::string status = Field(snapshot, "status");
+  Json error = Member(snapshot, "error");
+  if (error.is_string()) status += ": " + error.get<std::string>();
+  return status;
+}
+
+}  // namespace
+
+int RunSnapshotCreate(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.CallOperation(s.Input());
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+    return kExitOk;
+  }
+  Json snap = ObjectOf(*response, "snapshot");
+  s.out() << "Snapshot " << Field(snap, "id") << " of volume " << Field(snap, "volume") << " ("
+          << FormatBytes(Member(snap, "size_bytes")) << ") is " << Field(snap, "status")
+          << ". Restore it into a new volume: ink volumes restore " << Field(snap, "id")
+          << " NEW_NAME --project " << Project(s) << "\n";
+  for (const Json& id : ListOf(*response, "pruned")) {
+    s.out() << "Deleted the oldest snapshot beyond the volume's retention: "
+            << (id.is_string() ? id.get<std::string>() : id.dump()) << "\n";
+  }
+  return kExitOk;
+}
+
+int RunSnapshotsList(Session& s) {
+  auto response = s.Answer();
+  if (!response) return s.exit_code();
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& snap : ListOf(*response, "snapshots")) {
+    rows.push_back({Field(snap, "id"), Field(snap, "volume"),
+                    FormatAge(Member(snap, "created_at"), s.NowMillis()),
+                    FormatBytes(Member(snap, "size_bytes")), SnapshotStatus(snap),
+                    Field(snap, "label")});
+  }
+  PrintTable(
+      s, {"ID", "VOLUME", "CREATED", "SIZE", "STATUS", "LABEL"}, rows,
+      "No snapshots yet. Take one with: ink volumes snapshot VOLUME --project " + Project(s));
+  return kExitOk;
+}
+
+int RunSnapshotRestore(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.CallOperation(s.Input());
+  if (!response) return s.exit_code();
+  Json service = Member(*response, "service");
+  Json volume = ObjectOf(*response, "volume");
+  if (!s.json()) {
+    s.out() << "Restored snapshot " << Positional(s) << " into new volume " << Field(volume, "name")
+            << " (" << FormatBytes(Member(volume, "size_bytes")) << ").\n";
+    if (service.is_object()) {
+      std::string old = Field(*response, "detached");
+      s.out() << "Volume " << old << " is kept, detached; delete it once you no longer need it: "
+              << "ink volumes delete " << old << " --project " << Project(s) << "\n";
+    }
+  }
+  if (!service.is_object()) {
+    if (s.json()) s.PrintJson(*response);
+    return kExitOk;
+  }
+  // The service rolls onto the new volume: reported (and followed with --wait) like a deploy;
+  // --json prints update_service's answer (deployment, service, url) with the restore's
+  // volume, snapshot and detached beside it.
+  Json rollout = service;
+  for (const char* key : {"volume", "snapshot", "detached"}) {
+    if (response->contains(key)) rollout[key] = (*response)[key];
+  }
+  std::string name = Field(ObjectOf(service, "service"), "name");
+  return ReportDeployment(s, rollout, name, Project(s));
+}
+
+int RunSnapshotDelete(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.CallOperation(s.Input());
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+  } else {
+    s.out() << "Deleted snapshot " << Positional(s) << ".\n";
   }
   return kExitOk;
 }

@@ -113,6 +113,12 @@ int RunExec(Session& s);
 int RunVolumesCreate(Session& s);
 int RunVolumesList(Session& s);
 int RunVolumesDelete(Session& s);
+int RunVolumesUpdate(Session& s);
+// ink volumes snapshot / snapshots / restore / delete-snapshot.
+int RunSnapshotCreate(Session& s);
+int RunSnapshotsList(Session& s);
+int RunSnapshotRestore(Session& s);
+int RunSnapshotDelete(Session& s);
 int RunGitRemote(Session& s);
 int RunWebhook(Session& s);
 int RunDeployKey(Session& s);  // deploy-key create / show / delete
