@@ -244,6 +244,12 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
   // env becomes sealed service variables, set in the deployment's transaction.
   auto variables = SealDeployEnv(deps, *project, name, input);
   if (!variables.ok()) return variables.error();
+  std::set<std::string> referencing;  // services whose variables use a value this env changes
+  if (existing.ok()) {
+    auto found = DeployEnvReferencing(deps, *project, *existing, input);
+    if (!found.ok()) return found.error();
+    referencing = std::move(*found);
+  }
   if (input.contains("cpu")) spec.cpu = input["cpu"];
   if (input.contains("memory")) {
     auto memory = MemoryInput(input["memory"]);
@@ -263,9 +269,11 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
       caller.workspace_id, project->id, name, spec, {.set_variables = std::move(*variables)});
   if (!created.ok()) return created.error();
   deps.controller.Wake();
-  return Json{{"deployment", DeploymentJson(created->deployment)},
-              {"service", ServiceJson(deps, created->service, project->name, false)},
-              {"url", ServiceUrl(deps, name, project->name)}};
+  return Json{
+      {"deployment", DeploymentJson(created->deployment)},
+      {"service", ServiceJson(deps, created->service, project->name, false)},
+      {"url", ServiceUrl(deps, name, project->name)},
+      {"redeployed_referencing", RedeployReferencing(deps, caller, *project, name, referencing)}};
 }
 
 // get_deployment: reads a deployment; with `wait` (seconds) it waits until the deployment has

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "ink/common/env_vars.h"
+#include "ink/common/log.h"
 #include "ink/common/variable_references.h"
 #include "ink/controller/project_env.h"
 #include "src/api/operations_internal.h"
@@ -162,6 +163,34 @@ Result<std::set<std::string>> CheckReferences(OperationDeps& deps, const Project
   return services;
 }
 
+// The specs to roll out for the services named in `referencing` (by service id; their names in
+// `names`): each running one's current release. A service that runs and rolls out nothing
+// resolves the new values when it is next deployed; one whose first deployment is still rolling
+// out gets a new one.
+Result<std::map<std::string, ServiceSpec>> SpecsOfReferencing(
+    OperationDeps& deps, const Caller& caller, const Project& project,
+    const std::set<std::string>& referencing, std::map<std::string, std::string>& names) {
+  std::map<std::string, ServiceSpec> specs;
+  for (const auto& name : referencing) {
+    auto s = deps.store.GetService(caller.workspace_id, project.id, name);
+    if (!s.ok()) return s.error();
+    if (s->active_deployment_id.empty()) {
+      auto deployments = deps.store.ListDeployments(caller.workspace_id, s->id);
+      if (!deployments.ok()) return deployments.error();
+      if (std::all_of(deployments->begin(), deployments->end(),
+                      [](const Deployment& d) { return IsFinished(d.status); })) {
+        continue;
+      }
+    }
+    auto spec = SpecToRedeploy(deps, caller, *s);
+    if (!spec.ok()) return spec.error();
+    INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), *spec));
+    specs[s->id] = *spec;
+    names[s->id] = s->name;
+  }
+  return specs;
+}
+
 // Applies a variable change (and the redeploys, unless opted out: of the scope's service, and
 // of the running services referencing a changed variable) and answers with what changed.
 Result<Json> ApplyChange(OperationDeps& deps, const Caller& caller, const Project& project,
@@ -179,25 +208,9 @@ Result<Json> ApplyChange(OperationDeps& deps, const Caller& caller, const Projec
       INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), *spec));  // before any change
       change.redeploy = *spec;
     }
-    for (const auto& name : referencing) {
-      auto s = deps.store.GetService(caller.workspace_id, project.id, name);
-      if (!s.ok()) return s.error();
-      // A service that runs and rolls out nothing resolves the new values when it is next
-      // deployed; one whose first deployment is still rolling out gets a new one.
-      if (s->active_deployment_id.empty()) {
-        auto deployments = deps.store.ListDeployments(caller.workspace_id, s->id);
-        if (!deployments.ok()) return deployments.error();
-        if (std::all_of(deployments->begin(), deployments->end(),
-                        [](const Deployment& d) { return IsFinished(d.status); })) {
-          continue;
-        }
-      }
-      auto spec = SpecToRedeploy(deps, caller, *s);
-      if (!spec.ok()) return spec.error();
-      INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), *spec));
-      change.redeploy_referencing[s->id] = *spec;
-      service_names[s->id] = s->name;
-    }
+    auto specs = SpecsOfReferencing(deps, caller, project, referencing, service_names);
+    if (!specs.ok()) return specs.error();
+    change.redeploy_referencing = std::move(*specs);
   }
   auto applied =
       scope.service
@@ -452,6 +465,59 @@ Result<std::vector<SealedVariable>> SealDeployEnv(OperationDeps& deps, const Pro
     sealed.push_back(SealedVariable{name, deps.secrets.Seal(value), 0});
   }
   return sealed;
+}
+
+Result<std::set<std::string>> DeployEnvReferencing(OperationDeps& deps, const Project& project,
+                                                   const Service& service, const Json& input) {
+  if (!input.contains("env")) return std::set<std::string>{};
+  auto parsed = ParseEnvObject(input["env"], "env");
+  if (!parsed.ok()) return parsed.error();
+  std::set<std::string> names;
+  for (const auto& [name, unused] : *parsed) names.insert(name);
+  auto list = deps.store.ListServiceVariables(service.workspace_id, service.id);
+  if (!list.ok()) return list.error();
+  auto stored = OpenVariables(deps, *list, names);
+  if (!stored.ok()) return stored.error();
+  PlainChange plain;
+  for (auto& [name, value] : *parsed) {
+    auto it = stored->find(name);
+    if (it == stored->end() || it->second != value) plain.set[name] = std::move(value);
+  }
+  if (plain.set.empty()) return std::set<std::string>{};
+  return CheckReferences(deps, project, Scope{service}, plain);
+}
+
+Json RedeployReferencing(OperationDeps& deps, const Caller& caller, const Project& project,
+                         const std::string& service, const std::set<std::string>& referencing) {
+  Json redeployed = Json::array();
+  std::map<std::string, std::string> names;
+  auto specs = SpecsOfReferencing(deps, caller, project, referencing, names);
+  if (!specs.ok()) {
+    LogError("env", "deploy of " + service +
+                        ": the services using its variables were not "
+                        "redeployed: " +
+                        specs.error().message);
+    return redeployed;
+  }
+  for (const auto& [id, spec] : *specs) {
+    auto created = deps.store.CreateOrUpdateServiceWithDeployment(caller.workspace_id, project.id,
+                                                                  names[id], spec, {});
+    if (!created.ok()) {
+      LogError("env", "redeploy of " + names[id] + " after deploy of " + service +
+                          " failed: " + created.error().message);
+      continue;
+    }
+    Event e;
+    e.workspace_id = caller.workspace_id;
+    e.service_id = id;
+    e.deployment_id = created->deployment.id;
+    e.kind = "redeploy";
+    e.message = "deploy of " + service + " changed variables that this service's variables use";
+    (void)deps.store.AppendEvent(e);
+    redeployed.push_back({{"service", names[id]}, {"deployment", created->deployment.id}});
+  }
+  if (!redeployed.empty()) deps.controller.Wake();
+  return redeployed;
 }
 
 Json VariableNames(const OperationDeps& deps, const Service& service) {

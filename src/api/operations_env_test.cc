@@ -310,5 +310,41 @@ TEST_F(EnvOperationsTest, ChangingAReferencedValueRedeploysTheServicesUsingIt) {
   EXPECT_TRUE(seen);
 }
 
+TEST_F(EnvOperationsTest, ADeployThatChangesAReferencedValueRedeploysTheServicesUsingIt) {
+  const std::string db = DeployActive("db", {{"URL", "u1"}, {"OTHER", "o1"}});
+  const std::string web = DeployActive("web", {{"DB", "${{db.URL}}"}});
+  auto count = [&](const std::string& id) {
+    return store_->ListDeployments(caller_.workspace_id, id)->size();
+  };
+  const size_t web_before = count(web);
+  auto deploy_db = [&](const Json& env) {
+    return MustCall("deploy",
+                    {{"service", "db"}, {"image", "localhost/ink/echo:test"}, {"env", env}});
+  };
+  // The same values again, or a change no one references: web is left alone.
+  EXPECT_TRUE(deploy_db({{"URL", "u1"}})["redeployed_referencing"].empty());
+  EXPECT_TRUE(deploy_db({{"OTHER", "o2"}})["redeployed_referencing"].empty());
+  EXPECT_EQ(count(web), web_before);
+  // A new value of db.URL: web gets a deployment that resolves it.
+  Json out = deploy_db({{"URL", "u2"}});
+  ASSERT_EQ(out["redeployed_referencing"].size(), 1u) << out.dump();
+  EXPECT_EQ(out["redeployed_referencing"][0]["service"], "web");
+  EXPECT_EQ(count(web), web_before + 1);
+  auto events = store_->ListEvents(caller_.workspace_id, web, 20);
+  ASSERT_TRUE(events.ok());
+  bool seen = false;
+  for (const auto& e : *events) {
+    seen = seen || e.message.find("deploy of db changed") != std::string::npos;
+    EXPECT_EQ(e.message.find("u2"), std::string::npos);
+  }
+  EXPECT_TRUE(seen);
+  // A deploy whose env would leave web's reference dangling is refused, changing nothing.
+  auto r = Call("deploy", {{"service", "db"},
+                           {"image", "localhost/ink/echo:test"},
+                           {"env", {{"URL", "${{nowhere.X}}"}}}});
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(count(web), web_before + 1);
+}
+
 }  // namespace
 }  // namespace ink

@@ -35,6 +35,14 @@ Result<std::map<std::string, std::string>> ParseEnvObject(const Json& object,
 Result<std::vector<SealedVariable>> SealDeployEnv(OperationDeps& deps, const Project& project,
                                                   const std::string& service, const Json& input);
 Json VariableNames(const OperationDeps& deps, const Service& service);
+// For a deploy of an existing `service` whose input.env changes a stored value: the other
+// services whose resolved variables use it (as set_env finds them), computed before the deploy;
+// RedeployReferencing rolls each running one out again after it (their new deployments resolve
+// the new values) and answers [{service, deployment}].
+Result<std::set<std::string>> DeployEnvReferencing(OperationDeps& deps, const Project& project,
+                                                   const Service& service, const Json& input);
+Json RedeployReferencing(OperationDeps& deps, const Caller& caller, const Project& project,
+                         const std::string& service, const std::set<std::string>& referencing);
 
 void RegisterEnvOperations(OperationTable& table, OperationDeps& deps);
 void RegisterLogOperations(OperationTable& table, OperationDeps& deps);

@@ -62,6 +62,7 @@ void DeclareTemplateOperations(std::vector<Operation>& ops) {
                                       {"kept", {{"type", "array"}}},
                                       {"publishes", {{"type", "array"}}},
                                       {"volumes", {{"type", "array"}}},
+                                      {"redeployed_referencing", {{"type", "array"}}},
                                       {"services", {{"type", "array"}}},
                                       {"url", {{"type", "string"}}}}),
        .success_status = 202,
