@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sodium.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,8 +24,6 @@
 #include "ink/common/subprocess.h"
 #include "src/api/pkt_line.h"
 #include "src/api/webhook_delivery.h"
-
-extern char** environ;
 
 namespace ink {
 namespace {
@@ -67,33 +64,24 @@ std::map<std::string, std::string> BranchHeads(const std::string& git, const std
 bool RunHttpBackend(const std::string& git, const std::vector<std::string>& env,
                     const http::ServerRequest& req, int64_t max_body, http::ResponseWriter& w,
                     const std::function<void(std::string_view)>& on_body) {
-  int in_pipe[2], out_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0) return false;
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-    ::close(in_pipe[0]), ::close(in_pipe[1]);
+  std::map<std::string, std::string> child_env;
+  for (const auto& e : env) {
+    size_t eq = e.find('=');
+    child_env[e.substr(0, eq)] = eq == std::string::npos ? "" : e.substr(eq + 1);
+  }
+  // stderr stays inkd's, as git's own messages to the client go through stdout.
+  auto started = Child::Start({.argv = {git, "http-backend"},
+                               .env = std::move(child_env),
+                               .in = ChildStream::Pipe(),
+                               .out = ChildStream::Pipe(),
+                               .err = ChildStream::Inherit()});
+  if (!started.ok()) {
+    SendError(w, 500, "internal", "cannot run git http-backend: " + started.error().message);
     return false;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  std::vector<char*> argv = {const_cast<char*>(git.c_str()), const_cast<char*>("http-backend"),
-                             nullptr};
-  std::vector<char*> envp;
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, git.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(in_pipe[0]);
-  ::close(out_pipe[1]);
-  if (rc != 0) {
-    ::close(in_pipe[1]), ::close(out_pipe[0]);
-    SendError(w, 500, "internal", std::string("cannot run git http-backend: ") + strerror(rc));
-    return false;
-  }
-  int to_child = in_pipe[1];
-  int from_child = out_pipe[0];
+  Child& child = *started;
+  int to_child = child.stdin_fd();
+  const int from_child = child.stdout_fd();
   ::fcntl(to_child, F_SETFL, O_NONBLOCK);
   std::string pending;  // body bytes read from the client, not yet written to git
   bool body_done = !req.read_body;
@@ -105,7 +93,7 @@ bool RunHttpBackend(const std::string& git, const std::vector<std::string>& env,
   char buf[65536];
   while (true) {
     if (body_done && pending.empty() && to_child >= 0) {
-      ::close(to_child);
+      child.CloseStdin();
       to_child = -1;
     }
     if (!body_done && pending.size() < sizeof buf) {
@@ -139,7 +127,7 @@ bool RunHttpBackend(const std::string& git, const std::vector<std::string>& env,
       if (wrote > 0) {
         pending.erase(0, static_cast<size_t>(wrote));
       } else if (errno != EAGAIN) {
-        ::close(to_child);  // git stopped reading: it will say why in its output
+        child.CloseStdin();  // git stopped reading: it will say why in its output
         to_child = -1;
         pending.clear();
         body_done = true;
@@ -189,12 +177,10 @@ bool RunHttpBackend(const std::string& git, const std::vector<std::string>& env,
       }
     }
   }
-  if (to_child >= 0) ::close(to_child);
-  ::close(from_child);
-  if (!ok || too_large) ::kill(pid, SIGKILL);
-  int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-  }
+  child.CloseStdin();
+  child.CloseStdout();
+  if (!ok || too_large) child.Signal(SIGKILL);
+  ChildExit exit = child.Wait();
   if (too_large && !head_sent) {
     SendError(w, 413, "payload_too_large",
               "the push is larger than the limit of " + std::to_string(max_body >> 20) +
@@ -205,7 +191,7 @@ bool RunHttpBackend(const std::string& git, const std::vector<std::string>& env,
     SendError(w, 500, "internal", "git http-backend ended without an answer");
     return false;
   }
-  return ok && !too_large && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+  return ok && !too_large && exit.ok();
 }
 
 // Collects the first bytes of a receive-pack request until its command list is complete.

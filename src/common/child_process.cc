@@ -69,7 +69,7 @@ struct Descriptors {
   };
   if (spec.new_session) {
     ::setsid();
-  } else {
+  } else if (!spec.keep_parent_group) {
     ::setpgid(0, 0);
   }
   if (spec.die_with_parent) {
@@ -172,7 +172,8 @@ Result<Child> Child::Start(const ChildSpec& spec) {
   if (pid == 0) {
     ExecChild(spec, source, d.report[1], parent, program.c_str(), args.data(), envp.data(), fsize);
   }
-  if (!spec.new_session) ::setpgid(pid, pid);  // also here, so the group exists before any kill
+  if (!spec.new_session && !spec.keep_parent_group)
+    ::setpgid(pid, pid);  // also here, so the group exists before any kill
   Child child;
   child.pid_ = pid;
   child.pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // CLOEXEC by default

@@ -241,18 +241,20 @@ TEST(Child, StopKillsWhatIgnoresTermAfterTheGrace) {
   child->Signal(SIGKILL);                // reaped: no signal to a pid now someone else's
 }
 
-TEST(Child, ANewSessionOrItsOwnGroup) {
-  for (bool session : {false, true}) {
+TEST(Child, ItsOwnGroupANewSessionOrInkdsGroup) {
+  enum Where { kOwnGroup, kSession, kParentGroup };
+  for (Where where : {kOwnGroup, kSession, kParentGroup}) {
     auto child = Child::Start({.argv = {"sh", "-c", "echo $$ $(cut -d' ' -f5,6 /proc/$$/stat)"},
                                .out = ChildStream::Pipe(),
-                               .new_session = session});
+                               .new_session = where == kSession,
+                               .keep_parent_group = where == kParentGroup});
     ASSERT_TRUE(child.ok()) << child.error().message;
     std::istringstream words(ReadAll(child->stdout_fd()));
     pid_t pid = 0, group = 0, sid = 0;
     words >> pid >> group >> sid;
     EXPECT_EQ(pid, child->pid());
-    EXPECT_EQ(group, pid);
-    EXPECT_EQ(sid == pid, session) << sid;
+    EXPECT_EQ(group, where == kParentGroup ? ::getpgrp() : pid) << where;
+    EXPECT_EQ(sid == pid, where == kSession) << sid;
     EXPECT_TRUE(child->Wait().ok());
   }
 }

@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -13,9 +11,8 @@
 #include <vector>
 
 #include "ink/common/log.h"
+#include "ink/common/subprocess.h"
 #include "ink/http/client.h"
-
-extern char** environ;
 
 namespace ink::runtime_internal {
 namespace {
@@ -29,11 +26,6 @@ std::string Tail(const std::string& path, size_t max_bytes) {
   ss << in.rdbuf();
   std::string all = ss.str();
   return all.size() > max_bytes ? all.substr(all.size() - max_bytes) : all;
-}
-
-bool Exited(pid_t pid) {
-  int status;
-  return ::waitpid(pid, &status, WNOHANG) == pid;
 }
 
 }  // namespace
@@ -73,41 +65,26 @@ Status PodmanServices::Spawn(Service& s) {
   std::vector<std::string> args = {
       options_.podman_binary,   "--runtime", s.runtime, "system", "service", "--time=0",
       "unix://" + s.socket_path};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, s.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  // None of inkd's other descriptors (asio's listeners are not O_CLOEXEC): the networks' DNS
-  // server (aardvark-dns) that the service starts outlives inkd and would keep its API port.
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  pid_t pid;
-  int rc =
-      posix_spawnp(&pid, options_.podman_binary.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    return Unavailable("cannot start '" + options_.podman_binary +
-                       " system service': " + std::strerror(rc) + " (is podman installed?)");
+  int log = ::open(s.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log < 0) {
+    return Unavailable("cannot open the podman service log " + s.log_path + ": " +
+                       std::strerror(errno));
   }
-  s.pid = pid;
+  // Not bound to inkd's life (as before the process runner): a service killed with inkd in the
+  // middle of a container operation left it half done, and the restarted inkd's deploy of it
+  // never became active (test_crash). It stays in inkd's process group.
+  auto started = Child::Start({.argv = args,
+                               .out = ChildStream::Fd(log),
+                               .err = ChildStream::SameAsStdout(),
+                               .die_with_parent = false,
+                               .keep_parent_group = true});
+  ::close(log);
+  if (!started.ok()) {
+    return Unavailable("cannot start '" + options_.podman_binary +
+                       " system service': " + started.error().message + " (is podman installed?)");
+  }
+  s.child = std::move(*started);
+  pid_t pid = s.child.pid();
   s.started = SteadyClock::now();
   LogInfo("runtime", "started podman service for class " + s.runtime_class + " (runtime " +
                          s.runtime + ", pid " + std::to_string(pid) + ") on " + s.socket_path);
@@ -124,8 +101,7 @@ Status PodmanServices::WaitReady(Service& s, std::chrono::milliseconds timeout) 
   while (SteadyClock::now() < deadline) {
     {
       std::lock_guard lock(mu_);
-      if (s.pid > 0 && Exited(s.pid)) {
-        s.pid = -1;
+      if (!s.child.Running()) {
         return Unavailable("podman service for runtime class '" + s.runtime_class +
                            "' exited during start-up; its log (" + s.log_path +
                            ") ends with: " + Tail(s.log_path, 600));
@@ -150,15 +126,15 @@ void PodmanServices::Supervise() {
   while (!stopping_) {
     auto now = SteadyClock::now();
     for (auto& [runtime_class, s] : services_) {
-      if (s.pid > 0 && Exited(s.pid)) {
-        s.pid = -1;
+      if (s.child.pid() > 0 && !s.child.Running()) {
+        s.child = Child();
         if (now - s.started > 60s) s.backoff = 500ms;  // it ran fine for a while
         s.restart_at = now + s.backoff;
         LogWarn("runtime", "podman service for class " + runtime_class + " exited; restarting in " +
                                std::to_string(s.backoff.count()) + " ms (log: " + s.log_path + ")");
         s.backoff = std::min<std::chrono::milliseconds>(s.backoff * 2, 30s);
       }
-      if (s.pid < 0 && now >= s.restart_at) {
+      if (s.child.pid() == 0 && now >= s.restart_at) {
         Status started = Spawn(s);
         if (!started.ok()) {
           LogError("runtime", started.error().message);
@@ -172,31 +148,20 @@ void PodmanServices::Supervise() {
 
 PodmanServices::~PodmanServices() {
   {
+    // The services are stopped under mu_: the supervisor restarts none once stopping_ is set.
     std::lock_guard lock(mu_);
     stopping_ = true;
+    for (auto& [runtime_class, s] : services_) s.child.Signal(SIGTERM);
+    auto deadline = SteadyClock::now() + 5s;
+    for (auto& [runtime_class, s] : services_) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+      s.child.Stop(std::max(left, std::chrono::milliseconds(0)));
+      std::filesystem::remove(s.socket_path);
+    }
   }
   stop_cv_.notify_all();
   if (supervisor_.joinable()) supervisor_.join();
-  std::lock_guard lock(mu_);
-  for (auto& [runtime_class, s] : services_) {
-    if (s.pid > 0) ::kill(s.pid, SIGTERM);
-  }
-  auto deadline = SteadyClock::now() + 5s;
-  for (auto& [runtime_class, s] : services_) {
-    while (s.pid > 0) {
-      if (Exited(s.pid)) {
-        s.pid = -1;
-      } else if (SteadyClock::now() > deadline) {
-        ::kill(s.pid, SIGKILL);
-        int status;
-        ::waitpid(s.pid, &status, 0);
-        s.pid = -1;
-      } else {
-        std::this_thread::sleep_for(20ms);
-      }
-    }
-    std::filesystem::remove(s.socket_path);
-  }
 }
 
 std::string PodmanServices::endpoint(const std::string& runtime_class) const {

@@ -4,7 +4,8 @@
 // each runtime class gets its own service started with `podman --runtime <name>`; a container is
 // created through the socket of its class. A supervisor thread restarts a service that exits
 // (exponential backoff 0.5 s .. 30 s). The destructor stops the services (SIGTERM, then SIGKILL
-// after 5 s). Thread-safe: socket_path() may be called from any thread.
+// after 5 s). Thread-safe: socket_path() may be
+// called from any thread.
 #pragma once
 
 #include <sys/types.h>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "ink/common/result.h"
+#include "ink/common/subprocess.h"
 #include "ink/runtime/runtime.h"
 
 namespace ink::runtime_internal {
@@ -39,10 +41,10 @@ class PodmanServices {
     std::string runtime;
     std::string socket_path;
     std::string log_path;
-    pid_t pid = -1;  // guarded by mu_
+    Child child;  // guarded by mu_; empty (pid 0) while waiting to restart
     std::chrono::steady_clock::time_point started;
     std::chrono::milliseconds backoff{500};
-    std::chrono::steady_clock::time_point restart_at;  // when pid == -1
+    std::chrono::steady_clock::time_point restart_at;  // when child is empty
   };
 
   explicit PodmanServices(PodmanOptions options) : options_(std::move(options)) {}

@@ -112,6 +112,9 @@ struct ChildSpec {
   // A new session (setsid) instead of a new process group: no terminal's signals reach it, for
   // a child meant to outlive inkd (with die_with_parent = false).
   bool new_session = false;
+  // Stays in inkd's process group (no group of its own): for a child that should get what
+  // inkd's group gets, like a terminal's Ctrl-C.
+  bool keep_parent_group = false;
   int64_t max_file_bytes = 0;  // RLIMIT_FSIZE of the child; 0 = unlimited
 };
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "ink/common/log.h"
+#include "ink/common/subprocess.h"
 
 namespace ink {
 namespace {
@@ -40,14 +41,10 @@ bool IsInkEdge(pid_t pid) {
 
 EdgeSupervisor::~EdgeSupervisor() { Stop(); }
 
-bool EdgeSupervisor::Alive() const {
+bool EdgeSupervisor::Alive() {
   pid_t pid = pid_;
   if (pid <= 0) return false;
-  if (child_) {
-    int status = 0;
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    return r == 0;
-  }
+  if (child_.pid() == pid) return child_.Running();
   return IsInkEdge(pid);
 }
 
@@ -56,26 +53,19 @@ Status EdgeSupervisor::Launch() {
   int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) return Internal("cannot open " + log_path + ": " + std::strerror(errno));
   off_t start_offset = ::lseek(log_fd, 0, SEEK_END);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(log_fd);
-    return Internal(std::string("fork: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
-    ::setsid();  // survives inkd's death and its terminal's signals
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    int null = ::open("/dev/null", O_RDONLY);
-    if (null >= 0) ::dup2(null, 0);
-    ::close_range(3, ~0U, 0);  // it outlives inkd: it must not hold inkd's sockets and files
-    ::execl(options_.binary.c_str(), options_.binary.c_str(), "--listen", options_.listen.c_str(),
-            "--routes", options_.routes_path.c_str(), static_cast<char*>(nullptr));
-    std::fprintf(stderr, "cannot run %s: %s\n", options_.binary.c_str(), std::strerror(errno));
-    ::_exit(127);
-  }
+  // Its own session, and not bound to inkd's life: it survives inkd's death and its terminal's
+  // signals. It holds none of inkd's sockets and files (Child closes them).
+  auto started = Child::Start(
+      {.argv = {options_.binary, "--listen", options_.listen, "--routes", options_.routes_path},
+       .out = ChildStream::Fd(log_fd),
+       .err = ChildStream::SameAsStdout(),
+       .die_with_parent = false,
+       .new_session = true});
   ::close(log_fd);
+  if (!started.ok()) return Unavailable(started.error().message);
+  child_ = std::move(*started);
+  pid_t pid = child_.pid();
   pid_ = pid;
-  child_ = true;
   // ink-edge prints "listening on HOST:PORT" once bound.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -104,7 +94,8 @@ Status EdgeSupervisor::Launch() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ::kill(pid, SIGKILL);
+  child_.Signal(SIGKILL);
+  child_.Wait();
   return Unavailable("ink-edge did not report its listening address within 10s; see " + log_path);
 }
 
@@ -116,7 +107,7 @@ Status EdgeSupervisor::Start() {
   pid_t recorded = std::atoi(pid_line.c_str());
   if (IsInkEdge(recorded) && !recorded_url.empty()) {
     pid_ = recorded;
-    child_ = false;
+    child_ = Child();
     url_ = recorded_url;
     std::string address = url_.substr(url_.find("//") + 2);
     size_t colon = address.rfind(':');
@@ -156,12 +147,15 @@ void EdgeSupervisor::Stop() {
   if (watcher_.joinable()) watcher_.join();
   pid_t pid = pid_;
   if (pid <= 0) return;
-  ::kill(pid, SIGTERM);
-  for (int i = 0; i < 50 && Alive(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (child_.pid() == pid) {
+    child_.Stop(std::chrono::seconds(5));
+  } else {  // adopted: not ours to reap
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 50 && Alive(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (Alive()) ::kill(pid, SIGKILL);
   }
-  if (Alive()) ::kill(pid, SIGKILL);
-  if (child_) ::waitpid(pid, nullptr, WNOHANG);
   ::unlink((options_.data_dir + "/edge.pid").c_str());
 }
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "ink/common/result.h"
+#include "ink/common/subprocess.h"
 
 namespace ink {
 
@@ -37,12 +38,12 @@ class EdgeSupervisor {
 
  private:
   Status Launch();
-  bool Alive() const;
+  bool Alive();
   void Watch();
 
   EdgeOptions options_;
   std::atomic<pid_t> pid_{0};
-  bool child_ = false;  // started by this inkd (reaped with waitpid) vs adopted
+  Child child_;  // the ink-edge this inkd started; empty for an adopted one
   std::string url_, host_;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
