@@ -3,7 +3,6 @@
 #include "ink/controller/route_publisher.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,6 +12,7 @@
 
 #include "ink/common/fake_clock.h"
 #include "ink/common/json.h"
+#include "ink/common/subprocess.h"
 
 namespace ink {
 namespace {
@@ -134,10 +134,10 @@ TEST_F(RoutePublisherTest, StatusSaysWhenTheEdgeIsSilentDeadBehindOrRefusesTheFi
       << publisher.Status().problem;
   EXPECT_EQ(publisher.Acknowledged(v2, "web-demo.localhost", nullptr), RouteAck::kPending);
 
-  pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  ASSERT_GT(child, 0);
-  ::waitpid(child, nullptr, 0);
+  auto exited = Child::Start({.argv = {"true"}});  // a pid that no longer runs
+  ASSERT_TRUE(exited.ok()) << exited.error().message;
+  pid_t child = exited->pid();
+  exited->Wait();
   EdgeReports(v2, Json::array(), "", child);
   EXPECT_NE(publisher.Status().problem.find("is not running"), std::string::npos);
 }

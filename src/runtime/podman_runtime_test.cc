@@ -1,6 +1,7 @@
 // Integration tests: PodmanRuntime against real podman with crun and gVisor (label
 // "integration"). Each test creates uniquely named containers/networks and removes them.
 #include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include "ink/common/subprocess.h"
 #include "ink/runtime/runtime.h"
 
 namespace ink {
@@ -434,13 +436,13 @@ TEST_F(PodmanRuntimeTest, PullFromRegistryWithCredentials) {
       << "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: " << dir
       << "/data\nhttp:\n  addr: " << address
       << "\nauth:\n  htpasswd:\n    realm: test\n    path: " << dir << "/htpasswd\n";
-  pid_t registry = fork();
-  if (registry == 0) {
-    if (!freopen((dir + "/registry.log").c_str(), "w", stderr) || dup2(2, 1) < 0) _exit(126);
-    execl("/usr/bin/docker-registry", "docker-registry", "serve", (dir + "/config.yml").c_str(),
-          nullptr);
-    _exit(127);
-  }
+  int log = ::open((dir + "/registry.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(log, 0);
+  auto registry = Child::Start({.argv = {"/usr/bin/docker-registry", "serve", dir + "/config.yml"},
+                                .out = ChildStream::Fd(log),
+                                .err = ChildStream::SameAsStdout()});
+  ::close(log);
+  ASSERT_TRUE(registry.ok()) << registry.error().message;
   std::string repo = address + "/ink/pulltest-" + suffix_;
   std::string image = repo + ":v1";
   std::this_thread::sleep_for(500ms);
@@ -471,8 +473,7 @@ TEST_F(PodmanRuntimeTest, PullFromRegistryWithCredentials) {
     EXPECT_TRUE(*exists);
     std::system(("podman rmi -f " + image + " >/dev/null 2>&1").c_str());
   }
-  kill(registry, SIGTERM);
-  waitpid(registry, nullptr, 0);
+  registry->Stop(std::chrono::seconds(5));
 }
 
 // Finds the pid of the podman service serving `socket` (started by this test's runtime).
