@@ -1,5 +1,7 @@
 // get_logs: a service's runtime logs (every replica, merged by time) or a deployment's build
 // log, as a bounded, filterable, pageable list or a followed stream.
+#include <re2/re2.h>
+
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <thread>
 
 #include "ink/build/pipeline.h"
+#include "ink/logs/log_store.h"
 #include "src/api/log_query.h"
 #include "src/api/operations_internal.h"
 
@@ -246,7 +249,106 @@ Result<Json> RuntimeLogsOf(OperationDeps& deps, const std::vector<Source>& sourc
               {"next_cursor", EncodeCursor('r', next)}};
 }
 
+// The store's answer to get_logs' runtime fields: since, until, tail, filter, regex, cursor.
+struct StoreRequest {
+  logs::LogQuery query;
+  std::unique_ptr<re2::RE2> regex;
+};
+
+Result<StoreRequest> StoreQuery(const Json& in, int64_t now) {
+  StoreRequest out;
+  logs::LogQuery& q = out.query;
+  q.tail = in.value("tail", kDefaultTail);
+  if (in.contains("since")) {
+    auto since = ParseSince(in["since"].get<std::string>(), now);
+    if (!since.ok()) return since.error();
+    q.since_nanos = *since;
+  }
+  if (in.contains("until")) {
+    auto until = ParseSince(in["until"].get<std::string>(), now);
+    if (!until.ok()) {
+      return InvalidArgument("until: " + until.error().message);
+    }
+    q.until_nanos = *until;
+  }
+  if (in.contains("cursor")) {
+    auto cursor = DecodeCursor(in["cursor"].get<std::string>(), 's');
+    if (!cursor.ok()) return cursor.error();
+    q.has_cursor = true;
+    q.after_seq = static_cast<uint64_t>(cursor->at);
+  }
+  std::string filter = in.value("filter", "");
+  if (in.contains("regex")) {
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(8 << 20);
+    out.regex = std::make_unique<re2::RE2>(in["regex"].get<std::string>(), options);
+    if (!out.regex->ok()) {
+      return InvalidArgument("regex '" + in["regex"].get<std::string>() +
+                             "' is not a valid RE2 expression: " + out.regex->error() +
+                             " (e.g. \"error|timeout\", \"^GET .* 5[0-9]{2}\")");
+    }
+  }
+  const re2::RE2* regex = out.regex.get();
+  if (!filter.empty() || regex != nullptr) {
+    q.match = [filter, regex](std::string_view text) {
+      if (!filter.empty() && text.find(filter) == std::string_view::npos) return false;
+      return regex == nullptr || re2::RE2::PartialMatch(text, *regex);
+    };
+  }
+  return out;
+}
+
+std::string Replica(const logs::LogRecord& r, const std::string& active) {
+  return r.deployment == active ? r.replica : r.replica + "@" + r.deployment;
+}
+
+std::string DropNote(const logs::LogRecord& r) {
+  return "[ink] " + r.text +
+         " lines dropped: this replica logged faster than its rate limit (inkd --log-rate)";
+}
+
+// get_logs from the log store: the service's lines (of `deployment` only when given).
+Result<Json> StoreLogsOf(OperationDeps& deps, const Service& service, const std::string& deployment,
+                         const Json& in) {
+  auto request = StoreQuery(in, UnixNanos());
+  if (!request.ok()) return request.error();
+  request->query.deployment = deployment;
+  auto log = deps.logs->Service(service.id);
+  if (!log.ok()) return log.error();
+  logs::LogPage page = (*log)->Query(request->query);
+  Json lines = Json::array();
+  for (const auto& r : page.lines) {
+    bool note = r.stream == logs::LogStream::kDropped;
+    lines.push_back({{"replica", Replica(r, service.active_deployment_id)},
+                     {"stream", note                                   ? "ink"
+                                : r.stream == logs::LogStream::kStderr ? "stderr"
+                                                                       : "stdout"},
+                     {"text", note ? DropNote(r) : r.text}});
+  }
+  Json out = {
+      {"lines", lines},
+      {"truncated", page.truncated},
+      {"dropped", page.dropped},
+      {"dropped_total", (*log)->Stats().dropped},
+      {"next_cursor", EncodeCursor('s', LogCursor{.at = static_cast<int64_t>(page.next_seq)})}};
+  if (page.lost) {
+    out["note"] =
+        "lines after the cursor were dropped by the log bound (inkd --log-max-bytes, "
+        "--log-max-age-hours); these are the oldest kept";
+  }
+  return out;
+}
+
 Result<Json> RuntimeLogs(OperationDeps& deps, const Caller& c, const Json& in) {
+  if (deps.logs != nullptr) {
+    if (auto s = NeedServiceFields(in); !s.ok()) return s.error();
+    auto project = FindProject(deps, c, in);
+    if (!project.ok()) return project.error();
+    auto service = FindService(deps, c, *project, in);
+    if (!service.ok()) return service.error();
+    return StoreLogsOf(deps, *service, "", in);
+  }
   auto sources = Sources(deps, c, in);
   if (!sources.ok()) return sources.error();
   return RuntimeLogsOf(deps, *sources, in);
@@ -303,13 +405,24 @@ Result<Json> DeploymentLogs(OperationDeps& deps, const Caller& c, const Json& in
              {"truncated", (*log)["truncated"]},
              {"building", (*log)["building"]}};
   }
-  auto sources = ContainerSources(deps, c, {kLabelDeployment, d->id}, d->id);
-  if (!sources.ok()) return sources.error();
   Json runtime;
-  auto output = RuntimeLogsOf(deps, *sources, in);
-  if (!output.ok()) return output.error();
-  runtime = {{"lines", (*output)["lines"]}, {"truncated", (*output)["truncated"]}};
-  if (sources->empty()) runtime["note"] = NoReplicasNote(*d);
+  if (deps.logs != nullptr) {
+    Json options = in;
+    options.erase("cursor");
+    auto output = StoreLogsOf(deps, *service, d->id, options);
+    if (!output.ok()) return output.error();
+    runtime = {{"lines", (*output)["lines"]},
+               {"truncated", (*output)["truncated"]},
+               {"dropped", (*output)["dropped"]}};
+    if (runtime["lines"].empty()) runtime["note"] = NoReplicasNote(*d);
+  } else {
+    auto sources = ContainerSources(deps, c, {kLabelDeployment, d->id}, d->id);
+    if (!sources.ok()) return sources.error();
+    auto output = RuntimeLogsOf(deps, *sources, in);
+    if (!output.ok()) return output.error();
+    runtime = {{"lines", (*output)["lines"]}, {"truncated", (*output)["truncated"]}};
+    if (sources->empty()) runtime["note"] = NoReplicasNote(*d);
+  }
   return Json{{"deployment", d->id},
               {"project", project->name},
               {"service", service->name},
@@ -328,6 +441,37 @@ struct FollowState {
   bool closed = false;  // the client went away
   int running = 0;      // streams still open
 };
+
+// Follows a service's stored log: the backlog, then every new batch, woken by the collector's
+// RuntimeLogKey notification (no polling); every 2 s without a line the client is checked.
+Status FollowStore(OperationDeps& deps, const Caller& c, const Json& in, const StreamSink& sink) {
+  auto project = FindProject(deps, c, in);
+  if (!project.ok()) return project.error();
+  auto service = FindService(deps, c, *project, in);
+  if (!service.ok()) return service.error();
+  auto changes = deps.store.changes().Subscribe({RuntimeLogKey(service->id)});
+  Json options = in;
+  options.erase("follow");
+  while (true) {
+    auto page = StoreLogsOf(deps, *service, "", options);
+    if (!page.ok()) return page.error();
+    std::string text;
+    for (const auto& line : (*page)["lines"]) {
+      text +=
+          "[" + line["replica"].get<std::string>() + "] " + line["text"].get<std::string>() + "\n";
+    }
+    bool more = (*page)["truncated"].get<bool>();
+    options["cursor"] = (*page)["next_cursor"];
+    options["tail"] = 10000;
+    options.erase("since");
+    if (!text.empty() && !sink(text)) return {};
+    if (more) continue;
+    if (!changes->Wait(deps.store.changes().clock().Steady() + std::chrono::seconds(2)) &&
+        !sink("")) {
+      return {};
+    }
+  }
+}
 
 }  // namespace
 
@@ -363,6 +507,7 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps) {
            return InvalidArgument("a followed runtime log takes tail, since and filter");
          }
          INK_RETURN_IF_ERROR(NeedServiceFields(in));
+         if (deps.logs != nullptr) return FollowStore(deps, c, in, sink);
          // The backlog as get_logs reads it (forward, whole lines), then each replica followed
          // from the backlog's cursor: lines before it, and those at its second already sent,
          // are skipped, so nothing is lost or repeated between the two.

@@ -13,7 +13,9 @@ void DeclareLogOperations(std::vector<Operation>& ops) {
            "`deployment` (project and service optional), that deployment's logs in two "
            "labelled parts: build_log (if built from source) and runtime_log (its replicas' "
            "output), e.g. after deploy failed or to see what a release printed. Narrow with "
-           "filter (substring) and since (\"10m\", RFC 3339). Output is bounded (~64 KB, "
+           "filter (substring), regex (RE2), since and until (\"10m\", RFC 3339). Lines over "
+           "the per-replica rate (500/s) are dropped and counted (dropped, and an [ink] line). "
+           "Output is bounded (~64 KB, "
            "truncated=true when cut); pass next_cursor back as cursor to get only newer lines. "
            "Use after a failed deploy (build=true) or when the app misbehaves.",
        .input_schema = ObjectSchema(
@@ -35,7 +37,12 @@ void DeclareLogOperations(std::vector<Operation>& ops) {
              StringField("runtime logs newer than this: a duration back (\"30s\", \"10m\", "
                          "\"2h\", \"1d\") or an RFC 3339 time",
                          64)},
+            {"until",
+             StringField("runtime logs up to this time: a duration back or an RFC 3339 time", 64)},
             {"filter", StringField("only lines containing this text (case-sensitive)", 256)},
+            {"regex", StringField("only lines matching this RE2 regular expression (e.g. "
+                                  "\"error|timeout\"); with filter, lines must match both",
+                                  256)},
             {"cursor",
              StringField("next_cursor of an earlier get_logs call: only newer lines", 64)},
             {"follow",

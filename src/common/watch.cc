@@ -84,4 +84,8 @@ std::string BuildLogKey(std::string_view deployment_id) {
   return "build-log/" + std::string(deployment_id);
 }
 
+std::string RuntimeLogKey(std::string_view service_id) {
+  return "runtime-log/" + std::string(service_id);
+}
+
 }  // namespace ink

@@ -384,6 +384,11 @@ class PodmanRuntime final : public ContainerRuntime {
     info.state = state.value("Status", "");
     info.exit_code = state.value("ExitCode", 0);
     info.pid = state.value("Pid", 0);
+    const Json host_config = j.value("HostConfig", Json::object());
+    if (host_config.is_object()) {
+      const Json log_config = host_config.value("LogConfig", Json::object());
+      if (log_config.is_object()) info.log_path = log_config.value("Path", "");
+    }
     info.started_at = ParseTimeMillis(state.value("StartedAt", ""));
     info.finished_at = ParseTimeMillis(state.value("FinishedAt", ""));
     const Json networks =

@@ -21,6 +21,9 @@
 #include "ink/templates/catalog.h"
 
 namespace ink {
+namespace logs {
+class LogStore;
+}
 
 struct OperationDeps {
   Store& store;
@@ -37,6 +40,8 @@ struct OperationDeps {
   // The service templates (list_templates, deploy_template); null = none.
   const templates::TemplateCatalog* templates = nullptr;
   VolumeHost* volumes = nullptr;  // volume filesystems (create/delete_volume, used bytes)
+  // The runtime log store get_logs reads (null: read podman's logs of the live containers).
+  logs::LogStore* logs = nullptr;
 };
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);

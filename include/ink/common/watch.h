@@ -81,5 +81,7 @@ std::string ServiceKey(std::string_view service_id);
 std::string ReplicasKey(std::string_view service_id);
 // A deployment's build log (the build pipeline notifies it for every line it writes).
 std::string BuildLogKey(std::string_view deployment_id);
+// A service's runtime log (the log collector notifies it after every batch it stores).
+std::string RuntimeLogKey(std::string_view service_id);
 
 }  // namespace ink

@@ -64,6 +64,7 @@ struct ContainerInfo {
   int64_t started_at = 0;   // ms since epoch, 0 if never
   int64_t finished_at = 0;
   int pid = 0;
+  std::string log_path;  // conmon's k8s-file log (from inspect only; "" from a list)
 };
 
 struct LogOptions {

@@ -33,6 +33,8 @@
 #include "ink/controller/project_env.h"
 #include "ink/controller/service_controller.h"
 #include "ink/http/server.h"
+#include "ink/logs/log_collector.h"
+#include "ink/logs/log_store.h"
 #include "ink/mcp/http_endpoint.h"
 #include "ink/runtime/runtime.h"
 #include "ink/runtime/volume_host.h"
@@ -92,6 +94,11 @@ Builds from source (git URL or uploaded directory; logs and plans in DATA/builds
   --max-source-bytes SIZE largest unpacked source tree or git checkout (default 2g)
   --max-source-files N    most files in a source tree (default 200000)
   --max-build-log-bytes SIZE  build log bound; past it the head and tail are kept (default 5m)
+  --log-max-bytes SIZE    runtime log kept per service under DATA/logs; the oldest segments
+                          are dropped first (default 64m)
+  --log-max-age-hours N   runtime log lines older than this are dropped (default 168, 7 days)
+  --log-rate N            lines per second each replica may log; more are dropped and counted
+                          (default 500, with a burst of --log-burst, default 5000)
   --keep-images N         built images kept per service for rollback (default 5)
   --pull-debian           FROM debian:bookworm (debian:12, -slim) pulls from the registry;
                           without it such builds use Ink's own Debian bookworm base image,
@@ -372,6 +379,10 @@ int main(int argc, char** argv) {
       {"max-source-bytes", "2g"},
       {"max-source-files", "200000"},
       {"max-build-log-bytes", "5m"},
+      {"log-max-bytes", "64m"},
+      {"log-max-age-hours", "168"},
+      {"log-rate", "500"},
+      {"log-burst", "5000"},
       {"keep-images", "5"},
       {"default-memory", "512m"},
       {"max-memory", "8g"},
@@ -591,6 +602,26 @@ int main(int argc, char** argv) {
   ink::ServiceController controller(**store, **runtime, *secrets, ink::SystemClock(),
                                     controller_options, &builds);
 
+  // Runtime logs: every replica's output copied into DATA/logs as it is written (log_store.h).
+  auto log_bytes = ParseSize("log-max-bytes", flags["log-max-bytes"]);
+  auto log_hours = ParseCount("log-max-age-hours", flags["log-max-age-hours"], 1);
+  auto log_rate = ParseCount("log-rate", flags["log-rate"], 1);
+  auto log_burst = ParseCount("log-burst", flags["log-burst"], 1);
+  for (const auto* r : {&log_bytes, &log_hours, &log_rate, &log_burst}) {
+    if (!r->ok()) {
+      std::cerr << "inkd: " << r->error().message << "; see inkd --help\n";
+      return 2;
+    }
+  }
+  ink::logs::LogStore log_store(
+      data_dir + "/logs",
+      {.max_bytes = *log_bytes, .max_age_nanos = *log_hours * 3600 * int64_t{1000000000}});
+  ink::logs::LogCollector log_collector(**runtime, log_store, (*store)->changes(),
+                                        {.instance = flags["instance-name"],
+                                         .rate = static_cast<double>(*log_rate),
+                                         .burst = static_cast<double>(*log_burst)});
+  log_collector.Start();
+
   ink::OperationTable table;
   ink::OperationDeps deps{**store,
                           **runtime,
@@ -604,6 +635,7 @@ int main(int argc, char** argv) {
   deps.builds = &builds;
   deps.templates = &*templates;
   deps.volumes = volume_host.get();
+  deps.logs = &log_store;
   ink::RegisterOperations(table, deps);
   // Push-to-deploy: a git remote per service and a signed webhook (docs/API.md).
   ink::GitRemote git_remote(**store, table,
@@ -681,6 +713,7 @@ int main(int argc, char** argv) {
   mcp.Shutdown();  // ends MCP streams so the server's connection threads can finish
   (*server)->Stop();
   controller.Stop();
+  log_collector.Stop();
   if (edge) edge->Stop();
   runtime->reset();
   return 0;
