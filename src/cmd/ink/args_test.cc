@@ -190,7 +190,8 @@ TEST(CommandTable, UsageLinesMatchTheContract) {
             "[--wait] [--timeout DURATION] [--service S] [--template NAME] [--json]");
   EXPECT_EQ(usage["logs"],
             "ink logs [SERVICE] [--cursor CURSOR] [--deployment DEPLOYMENT] [--filter TEXT] "
-            "[--project P] [--since WHEN] [--tail N] [--build DEPLOYMENT] [-f] [--json]");
+            "[--project P] [--regex REGEX] [--since WHEN] [--tail N] [--until UNTIL] "
+            "[--build DEPLOYMENT] [-f] [--json]");
   EXPECT_EQ(usage["registry login"],
             "ink registry login REGISTRY --username U --password-stdin [--json]");
   EXPECT_EQ(usage["login"],
