@@ -74,7 +74,8 @@ test('agent deploys a local git repository and reads its build and runtime logs'
       return l.lines.length === 1 && l;
     });
     assert.match(started.lines[0].text, /python fixture listening on \d+/);
-    assert.match(started.next_cursor, /^r1\./);
+    assert.equal(typeof started.next_cursor, 'string'); // opaque: the store's position
+    assert.ok(started.next_cursor.length > 0);
     const marker = `/ink-mcp-marker-${Date.now()}`;
     assert.equal((await edgeGet(deployed.url, marker)).status, 200);
     const fresh = await waitFor('the request line after the cursor', async () => {
