@@ -110,6 +110,29 @@ class ServiceController::Impl {
 
   void ForgetNetwork(const std::string& network) { garbage_.ForgetNetwork(network); }
 
+  // The replicas a rollout just activated, as they are now, in the observation get_service
+  // reads: the last pass may have listed the containers before the rollout created them, and
+  // an active release with no observed replica reads "crashed" until the next pass.
+  void ObserveActivated(const Service& s, const Deployment& d,
+                        const std::vector<std::string>& ids) {
+    std::vector<ReplicaStatus> seen;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto c = runtime_.InspectContainer(ids[i]);
+      if (!c.ok()) continue;  // the next pass tells what became of it
+      auto last = health_.Last(c->id);
+      seen.push_back(
+          controller_internal::Observe(*c, d, static_cast<int>(i), last && last->healthy));
+    }
+    std::lock_guard lock(mu_);
+    auto& list = observed_[s.id];
+    for (auto& r : seen) {
+      bool known = std::any_of(list.begin(), list.end(), [&](const ReplicaStatus& o) {
+        return o.container_id == r.container_id;
+      });
+      if (!known) list.push_back(std::move(r));
+    }
+  }
+
   std::vector<ReplicaStatus> Replicas(const std::string& service_id,
                                       const std::string& active_deployment_id) const {
     std::vector<ReplicaStatus> replicas;
@@ -347,7 +370,8 @@ class ServiceController::Impl {
         });
       }
       case Kind::kActivate:
-        return post([this, s, d, previous = r.machine.previous(), timings = r.machine.timings()] {
+        return post([this, s, d, previous = r.machine.previous(), timings = r.machine.timings(),
+                     ids = r.machine.replica_ids()] {
           {
             std::lock_guard lock(mu_);
             if (!previous.empty()) draining_.insert(previous);
@@ -356,6 +380,8 @@ class ServiceController::Impl {
           if (!st.ok()) {
             std::lock_guard lock(mu_);
             draining_.erase(previous);
+          } else {
+            ObserveActivated(s, d, ids);
           }
           Wake();  // rewrite the routes now
           return [st](Rollout& m, Clock::TimePoint t) { m.Activated(st, t); };
