@@ -11,6 +11,7 @@
 #include "ink/controller/health_prober.h"
 #include "ink/controller/route_publisher.h"
 #include "job_runner.h"
+#include "replica_observation.h"
 #include "replica_reconciler.h"
 #include "rollout.h"
 #include "rollout_actions.h"
@@ -21,6 +22,7 @@ namespace {
 
 using controller_internal::GarbageCollector;
 using controller_internal::JobRunner;
+using controller_internal::ReplicaObservation;
 using controller_internal::ReplicaReconciler;
 using controller_internal::Rollout;
 using controller_internal::RolloutActions;
@@ -110,60 +112,12 @@ class ServiceController::Impl {
 
   void ForgetNetwork(const std::string& network) { garbage_.ForgetNetwork(network); }
 
-  // The replicas a rollout just activated, as they are now, in the observation get_service
-  // reads: the last pass may have listed the containers before the rollout created them, and
-  // an active release with no observed replica reads "crashed" until the next pass.
-  void ObserveActivated(const Service& s, const Deployment& d,
-                        const std::vector<std::string>& ids) {
-    std::vector<ReplicaStatus> seen;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      auto c = runtime_.InspectContainer(ids[i]);
-      if (!c.ok()) continue;  // the next pass tells what became of it
-      auto last = health_.Last(c->id);
-      seen.push_back(
-          controller_internal::Observe(*c, d, static_cast<int>(i), last && last->healthy));
-    }
-    std::lock_guard lock(mu_);
-    auto& list = observed_[s.id];
-    for (auto& r : seen) {
-      bool known = std::any_of(list.begin(), list.end(), [&](const ReplicaStatus& o) {
-        return o.container_id == r.container_id;
-      });
-      if (!known) list.push_back(std::move(r));
-    }
-  }
-
   std::vector<ReplicaStatus> Replicas(const std::string& service_id,
                                       const std::string& active_deployment_id) const {
-    std::vector<ReplicaStatus> replicas;
-    {
+    return observation_.Read(service_id, active_deployment_id, [this](const std::string& id) {
       std::lock_guard lock(mu_);
-      auto it = observed_.find(service_id);
-      if (it == observed_.end()) return {};
-      replicas = it->second;
-    }
-    // Health as the prober has it now, not as the last pass read it: a pass that ran while
-    // the release was still starting saw no result yet, and the rollout has since recorded the
-    // replica ready (then activated it): get_service right after "active" must not call the
-    // service crashed.
-    for (auto& r : replicas) {
-      if (auto last = health_.Last(r.container_id)) {
-        r.healthy = last->healthy;
-        r.unprobed = false;
-      }
-    }
-    if (active_deployment_id.empty()) return replicas;
-    std::lock_guard lock(mu_);
-    for (auto& r : replicas) {
-      if (r.deployment_id == active_deployment_id) {
-        r.role = ReplicaRole::kServing;
-      } else if (rollout_service_.count(r.deployment_id)) {
-        r.role = ReplicaRole::kStarting;
-      } else {
-        r.role = ReplicaRole::kDraining;  // superseded: draining, or removed since the pass
-      }
-    }
-    return replicas;
+      return rollout_service_.count(id) > 0;
+    });
   }
 
   int ContainerCount() const {
@@ -381,7 +335,7 @@ class ServiceController::Impl {
             std::lock_guard lock(mu_);
             draining_.erase(previous);
           } else {
-            ObserveActivated(s, d, ids);
+            observation_.AddActivated(runtime_, s, d, ids);
           }
           Wake();  // rewrite the routes now
           return [st](Rollout& m, Clock::TimePoint t) { m.Activated(st, t); };
@@ -454,10 +408,7 @@ class ServiceController::Impl {
       if (d.ok()) others[d->id] = *d;
     }
     auto observed = replicas_.Reconcile(by_id, active, *containers, rolling, others);
-    {
-      std::lock_guard lock(mu_);
-      observed_.swap(observed);
-    }
+    observation_.Replace(std::move(observed));
     // deploy {wait} answers once the new release's replicas are seen (ServiceAfter, src/api).
     for (const auto& entry : by_id) store_.changes().Notify(ReplicasKey(entry.first));
     garbage_.Collect(by_id, active, *containers, keep);
@@ -575,6 +526,7 @@ class ServiceController::Impl {
   ReplicaReconciler replicas_;
   GarbageCollector garbage_;
   RouteReconciler routes_;
+  ReplicaObservation observation_{health_};
 
   // Loop thread only.
   std::map<std::string, Running> rollouts_;      // by deployment id
@@ -593,7 +545,6 @@ class ServiceController::Impl {
   std::map<std::string, std::string> stopped_previous_;
   std::set<std::string> draining_;  // superseded deployments still serving in-flight requests
   std::set<std::string> cancelled_builds_;  // deployments whose build must stop (aborted)
-  std::map<std::string, std::vector<ReplicaStatus>> observed_;
   std::map<std::string, Deployment> deployment_cache_;  // only .spec is read: it never changes
   int container_count_ = 0;
   Status runtime_status_;
