@@ -56,9 +56,9 @@ int HttpStatusOf(const std::string& ip, int port, const std::string& path,
 
 bool NetworkProber::Probe(const ProbeTarget& target, std::chrono::milliseconds timeout) {
   using std::chrono::milliseconds;
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = clock_.Steady();
   auto left = [&] {
-    auto spent = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+    auto spent = std::chrono::duration_cast<milliseconds>(clock_.Steady() - start);
     return std::max(milliseconds(1), timeout - spent);
   };
   if (!TcpConnects(target.address, target.port, std::min(timeout, milliseconds(300)))) {

@@ -206,7 +206,7 @@ TEST_F(HealthProberTest, StopRightAfterRequestsReturns) {
 }
 
 TEST_F(HealthProberTest, NetworkProberTellsOpenFromClosedPorts) {
-  NetworkProber network;
+  NetworkProber network(SystemClock());
   // Port 1 on loopback: nothing listens there in a test environment.
   EXPECT_FALSE(network.Probe({"g", "127.0.0.1", 1, ProbeTarget::Kind::kConnect, ""}, 300ms));
   EXPECT_FALSE(network.Probe({"g", "not-an-ip", 80, ProbeTarget::Kind::kConnect, ""}, 300ms));

@@ -45,6 +45,7 @@ class ServiceController::Impl {
         clock_(clock),
         options_(std::move(options)),
         publisher_(options_.routes_path, options_.edge_status_path, clock),
+        network_prober_(clock),
         prober_(prober != nullptr ? *prober : network_prober_),
         health_(prober_, clock, options_.probes, [this] { Wake(); }),
         readiness_(prober_, clock, ReadinessProberOptions(), [this] { Poke(); }),

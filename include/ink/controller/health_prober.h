@@ -58,10 +58,15 @@ class Prober {
   virtual bool Probe(const ProbeTarget& target, std::chrono::milliseconds timeout) = 0;
 };
 
-// Probes over the network: a TCP connect, and HTTP GETs for readiness (see ProbeTarget).
+// Probes over the network: a TCP connect, and HTTP GETs for readiness (see ProbeTarget). The
+// steps share the probe's `timeout`, measured on `clock`.
 class NetworkProber : public Prober {
  public:
+  explicit NetworkProber(Clock& clock) : clock_(clock) {}
   bool Probe(const ProbeTarget& target, std::chrono::milliseconds timeout) override;
+
+ private:
+  Clock& clock_;
 };
 
 struct ProbeResult {
