@@ -242,9 +242,31 @@ CREATE INDEX snapshots_by_volume ON snapshots(volume_id, created_at);
 CREATE INDEX snapshots_by_project ON snapshots(project_id, created_at);
 )sql";
 
+// v9: sandboxes, a workspace's throwaway gVisor containers. Live rows are 'starting' or
+// 'running'; an ended row keeps why it ended until the reaper purges it.
+constexpr char kSchemaV9[] = R"sql(
+CREATE TABLE sandboxes (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  image TEXT NOT NULL,
+  cpu REAL NOT NULL CHECK (cpu > 0),
+  memory_bytes INTEGER NOT NULL CHECK (memory_bytes > 0),
+  network TEXT NOT NULL CHECK (network IN ('none', 'on')),
+  container_id TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL
+    CHECK (status IN ('starting', 'running', 'expired', 'deleted', 'failed')),
+  end_reason TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX sandboxes_by_workspace ON sandboxes(workspace_id, created_at);
+CREATE INDEX sandboxes_by_status ON sandboxes(status, expires_at);
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4},
-    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
+    {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

@@ -100,6 +100,16 @@ class SqliteStore final : public Store {
   Status DeleteSnapshot(const std::string& workspace_id, const std::string& snapshot_id) override;
   Result<int> FailPendingSnapshots(const std::string& why) override;
 
+  Result<Sandbox> CreateSandbox(Sandbox sandbox) override;
+  Result<Sandbox> GetSandbox(const std::string& workspace_id, const std::string& id) override;
+  Result<std::vector<Sandbox>> ListSandboxes(const std::string& workspace_id) override;
+  Status MarkSandboxRunning(const std::string& id, const std::string& container_id) override;
+  Status SetSandboxExpiry(const std::string& workspace_id, const std::string& id,
+                          int64_t expires_at) override;
+  Result<bool> EndSandbox(const std::string& id, const std::string& status,
+                          const std::string& reason) override;
+  Result<int> PurgeEndedSandboxes(int64_t before_ms) override;
+
   Result<Event> AppendEvent(Event event) override;
   Result<std::vector<Event>> ListEvents(const std::string& workspace_id,
                                         const std::string& service_id, int limit) override;

@@ -152,6 +152,24 @@ struct Snapshot {
   int64_t completed_at = 0;  // 0 while pending
 };
 
+// A sandbox: a throwaway gVisor container of a workspace for running untrusted code (an agent's
+// scratch machine). It ends at its expiry (the sandbox reaper) or at delete_sandbox; an ended
+// row is kept a while so a late call is told why the sandbox is gone.
+struct Sandbox {
+  std::string id;  // "sbx_..."
+  std::string workspace_id;
+  std::string image;
+  double cpu = 0;            // cores
+  int64_t memory_bytes = 0;  // the memory limit
+  std::string network;       // "none" or "on" (its own bridge network)
+  std::string container_id;  // "" until its container was created
+  std::string status;        // "starting", "running", "expired", "deleted" or "failed"
+  std::string end_reason;    // why it ended ("" while live)
+  int64_t created_at = 0;
+  int64_t expires_at = 0;  // ms since epoch; the reaper destroys it from then on
+  int64_t ended_at = 0;    // 0 while live
+};
+
 // One environment variable of a service (or of a deployment's snapshot). The value is sealed
 // by the caller with SecretBox (nonce || ciphertext, base64): the store never sees plaintext
 // values nor the key. Names are POSIX-style (letters, digits, '_', not starting with a digit).

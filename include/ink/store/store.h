@@ -214,6 +214,27 @@ class Store {
   // not a snapshot); returns how many.
   virtual Result<int> FailPendingSnapshots(const std::string& why) = 0;
 
+  // Sandboxes (scoped to a workspace). A live one is "starting" or "running"; EndSandbox moves
+  // it to an ended status once (the caller that gets true destroys its container).
+  // CreateSandbox fills in `id` and `created_at`, status "starting"; NotFound for an unknown
+  // workspace.
+  virtual Result<Sandbox> CreateSandbox(Sandbox sandbox) = 0;
+  // Any status; NotFound saying how to list them.
+  virtual Result<Sandbox> GetSandbox(const std::string& workspace_id, const std::string& id) = 0;
+  // The workspace's live sandboxes (every workspace's if `workspace_id` is ""), oldest first.
+  virtual Result<std::vector<Sandbox>> ListSandboxes(const std::string& workspace_id) = 0;
+  // "starting" -> "running" with its container.
+  virtual Status MarkSandboxRunning(const std::string& id, const std::string& container_id) = 0;
+  // Sets a live sandbox's expiry; FailedPrecondition if it has ended.
+  virtual Status SetSandboxExpiry(const std::string& workspace_id, const std::string& id,
+                                  int64_t expires_at) = 0;
+  // Ends a live sandbox with `status` ("expired", "deleted", "failed") and `reason`: true if this
+  // call ended it, false if it had ended already.
+  virtual Result<bool> EndSandbox(const std::string& id, const std::string& status,
+                                  const std::string& reason) = 0;
+  // Forgets sandboxes that ended before `before_ms`; returns how many.
+  virtual Result<int> PurgeEndedSandboxes(int64_t before_ms) = 0;
+
   // Events (bounded: keeps the newest 1,000 per service). AppendEvent fills in `id`, and
   // `created_at` if it is 0. NotFound if the service is not in `event.workspace_id`.
   virtual Result<Event> AppendEvent(Event event) = 0;
