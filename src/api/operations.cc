@@ -504,6 +504,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterTemplateOperations(table, deps);
   RegisterVolumeOperations(table, deps);
   RegisterSnapshotOperations(table, deps);
+  RegisterSandboxOperations(table, deps);
 }
 
 }  // namespace ink

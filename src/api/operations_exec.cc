@@ -6,8 +6,6 @@
 #include "src/api/operations_internal.h"
 
 namespace ink::api_internal {
-namespace {
-
 // The command from input.command: non-empty, each argument a string without NUL bytes.
 Result<std::vector<std::string>> CommandInput(const Json& in) {
   const Json& command = in["command"];
@@ -33,7 +31,34 @@ Result<std::vector<std::string>> CommandInput(const Json& in) {
   return argv;
 }
 
-}  // namespace
+Result<ExecRequest> ExecRequestInput(const Json& in) {
+  auto argv = CommandInput(in);
+  if (!argv.ok()) return argv.error();
+  ExecRequest request;
+  request.argv = std::move(*argv);
+  request.stdin_data = in.value("stdin", "");
+  if (request.stdin_data.size() > kMaxExecStdinBytes) {  // the schema counts characters
+    return InvalidArgument("stdin is " + std::to_string(request.stdin_data.size()) +
+                           " bytes; at most " + std::to_string(kMaxExecStdinBytes));
+  }
+  request.timeout_seconds = in.value("timeout", kDefaultExecTimeoutSeconds);
+  if (request.timeout_seconds < 1 || request.timeout_seconds > kMaxExecTimeoutSeconds) {
+    return InvalidArgument("timeout " + std::to_string(request.timeout_seconds) +
+                           " is out of range 1-" + std::to_string(kMaxExecTimeoutSeconds) +
+                           " seconds");
+  }
+  request.max_output_bytes = kMaxExecOutputBytes;
+  return request;
+}
+
+Json ExecResultJson(const ExecResult& ran) {
+  return Json{{"exit_code", ran.exit_code},
+              {"stdout", ran.stdout_data},
+              {"stderr", ran.stderr_data},
+              {"stdout_truncated", ran.stdout_truncated},
+              {"stderr_truncated", ran.stderr_truncated},
+              {"timed_out", ran.timed_out}};
+}
 
 Result<Target> RunningReplica(OperationDeps& deps, const Caller& caller, const Service& service,
                               int wanted) {
@@ -72,41 +97,22 @@ Result<Target> RunningReplica(OperationDeps& deps, const Caller& caller, const S
 }
 
 void RegisterExecOperations(OperationTable& table, OperationDeps& deps) {
-  table.Add(Implement(
-      "exec", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-        auto argv = CommandInput(in);
-        if (!argv.ok()) return argv.error();
-        ExecRequest request;
-        request.argv = std::move(*argv);
-        request.stdin_data = in.value("stdin", "");
-        if (request.stdin_data.size() > kMaxExecStdinBytes) {  // the schema counts characters
-          return InvalidArgument("stdin is " + std::to_string(request.stdin_data.size()) +
-                                 " bytes; at most " + std::to_string(kMaxExecStdinBytes));
-        }
-        request.timeout_seconds = in.value("timeout", kDefaultExecTimeoutSeconds);
-        if (request.timeout_seconds < 1 || request.timeout_seconds > kMaxExecTimeoutSeconds) {
-          return InvalidArgument("timeout " + std::to_string(request.timeout_seconds) +
-                                 " is out of range 1-" + std::to_string(kMaxExecTimeoutSeconds) +
-                                 " seconds");
-        }
-        request.max_output_bytes = kMaxExecOutputBytes;
-        auto p = FindProject(deps, c, in);
-        if (!p.ok()) return p.error();
-        auto s = FindService(deps, c, *p, in);
-        if (!s.ok()) return s.error();
-        auto target = RunningReplica(deps, c, *s, in.value("replica", -1));
-        if (!target.ok()) return target.error();
-        auto ran = deps.runtime.Exec(target->container_id, request);
-        if (!ran.ok()) return ran.error();
-        return Json{{"exit_code", ran->exit_code},
-                    {"stdout", ran->stdout_data},
-                    {"stderr", ran->stderr_data},
-                    {"stdout_truncated", ran->stdout_truncated},
-                    {"stderr_truncated", ran->stderr_truncated},
-                    {"timed_out", ran->timed_out},
-                    {"replica", target->replica},
-                    {"deployment", s->active_deployment_id}};
-      }}));
+  table.Add(Implement("exec", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        auto request = ExecRequestInput(in);
+                        if (!request.ok()) return request.error();
+                        auto p = FindProject(deps, c, in);
+                        if (!p.ok()) return p.error();
+                        auto s = FindService(deps, c, *p, in);
+                        if (!s.ok()) return s.error();
+                        auto target = RunningReplica(deps, c, *s, in.value("replica", -1));
+                        if (!target.ok()) return target.error();
+                        auto ran = deps.runtime.Exec(target->container_id, *request);
+                        if (!ran.ok()) return ran.error();
+                        Json out = ExecResultJson(*ran);
+                        out["replica"] = target->replica;
+                        out["deployment"] = s->active_deployment_id;
+                        return out;
+                      }}));
 }
 
 }  // namespace ink::api_internal

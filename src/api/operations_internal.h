@@ -71,6 +71,13 @@ struct Target {
 Result<Target> RunningReplica(OperationDeps& deps, const Caller& caller, const Service& service,
                               int wanted);
 void RegisterExecOperations(OperationTable& table, OperationDeps& deps);
+// The exec core shared by exec and sandbox_exec: input.command, stdin and timeout checked into
+// a request (env and working_dir are the caller's), and a result's answer.
+Result<std::vector<std::string>> CommandInput(const Json& in);
+Result<ExecRequest> ExecRequestInput(const Json& in);
+Json ExecResultJson(const ExecResult& ran);
+// Sandboxes (operations_sandboxes.cc).
+void RegisterSandboxOperations(OperationTable& table, OperationDeps& deps);
 // Templates (operations_templates.cc): list_templates, deploy_template.
 void RegisterTemplateOperations(OperationTable& table, OperationDeps& deps);
 

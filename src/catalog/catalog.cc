@@ -111,6 +111,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareTemplateOperations(ops);
     DeclareVolumeOperations(ops);
     DeclareSnapshotOperations(ops);
+    DeclareSandboxOperations(ops);
     return ops;
   }();
   return catalog;

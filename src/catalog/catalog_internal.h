@@ -39,5 +39,6 @@ void DeclareExecOperations(std::vector<Operation>& ops);
 void DeclareTemplateOperations(std::vector<Operation>& ops);
 void DeclareVolumeOperations(std::vector<Operation>& ops);
 void DeclareSnapshotOperations(std::vector<Operation>& ops);
+void DeclareSandboxOperations(std::vector<Operation>& ops);
 
 }  // namespace ink::catalog_internal

@@ -453,6 +453,12 @@ class PodmanRuntime final : public ContainerRuntime {
                    {"AttachStdin", !request.stdin_data.empty()},
                    {"AttachStdout", true},
                    {"AttachStderr", true}};
+    if (!request.env.empty()) {
+      Json env = Json::array();
+      for (const auto& [k, v] : request.env) env.push_back(k + "=" + v);
+      create["Env"] = env;
+    }
+    if (!request.working_dir.empty()) create["WorkingDir"] = request.working_dir;
     auto created =
         Call("runc", "POST", "/containers/" + http::UrlEncode(id) + "/exec", create.dump(), 30s);
     if (!created.ok()) return created.error();

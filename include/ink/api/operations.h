@@ -42,6 +42,8 @@ struct OperationDeps {
   VolumeHost* volumes = nullptr;  // volume filesystems (create/delete_volume, used bytes)
   // The runtime log store get_logs reads (null: read podman's logs of the live containers).
   logs::LogStore* logs = nullptr;
+  std::string instance = "ink";  // inkd's --instance-name (labels of sandboxes)
+  std::string sandbox_image = "localhost/ink/base:bookworm";  // create_sandbox's default image
 };
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);

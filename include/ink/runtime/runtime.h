@@ -80,6 +80,8 @@ struct ExecRequest {
   std::string stdin_data;             // written to the command's stdin, which is then closed
   int timeout_seconds = 60;           // killed (SIGKILL) when it runs longer
   size_t max_output_bytes = 1 << 20;  // per stream; the rest is read and dropped
+  std::map<std::string, std::string> env;  // added to the container's environment
+  std::string working_dir;                 // "" = the container's
 };
 
 struct ExecResult {

@@ -364,6 +364,11 @@ std::vector<CommandSpec> BuildCommands() {
                       "and the old volume is kept, detached, until `ink volumes delete` removes "
                       "it."}));
   c.push_back(FromOperation("delete_snapshot", CommandId::kSnapshotDelete));
+  c.push_back(FromOperation("create_sandbox", CommandId::kSandboxCreate));
+  c.push_back(FromOperation("list_sandboxes", CommandId::kSandboxList));
+  c.push_back(FromOperation("delete_sandbox", CommandId::kSandboxDelete));
+  c.push_back(FromOperation("set_sandbox_timeout", CommandId::kSandboxTimeout));
+  c.push_back(FromOperation("sandbox_exec", CommandId::kSandboxExec));
   c.push_back({.id = CommandId::kMcp,
                .path = {"mcp"},
                .summary = "serve MCP on stdin/stdout for an agent (forwards to inkd's /mcp)",

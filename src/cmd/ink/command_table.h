@@ -92,6 +92,11 @@ enum class CommandId {
   kSnapshotsList,
   kSnapshotRestore,
   kSnapshotDelete,
+  kSandboxCreate,
+  kSandboxList,
+  kSandboxDelete,
+  kSandboxTimeout,
+  kSandboxExec,
 };
 
 struct CommandSpec {

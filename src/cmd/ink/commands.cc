@@ -443,6 +443,14 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunSnapshotRestore(session);
     case CommandId::kSnapshotDelete:
       return RunSnapshotDelete(session);
+    case CommandId::kSandboxCreate:
+    case CommandId::kSandboxTimeout:
+    case CommandId::kSandboxDelete:
+      return RunSandboxChange(session);
+    case CommandId::kSandboxList:
+      return RunSandboxList(session);
+    case CommandId::kSandboxExec:
+      return RunExec(session);  // the same answer as exec's
   }
   return kExitUsage;
 }

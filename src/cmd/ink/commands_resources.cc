@@ -445,4 +445,34 @@ int RunSnapshotDelete(Session& s) {
   return kExitOk;
 }
 
+// create, timeout, rm: the sandbox's id (what scripts need) or the JSON answer.
+int RunSandboxChange(Session& s) {
+  if (!s.Connect()) return s.exit_code();
+  auto response = s.CallOperation(s.Input());
+  if (!response) return s.exit_code();
+  if (s.json()) {
+    s.PrintJson(*response);
+  } else if (response->contains("sandbox")) {
+    Json sandbox = ObjectOf(*response, "sandbox");
+    s.out() << Field(sandbox, "id") << "\n";
+  } else {
+    s.out() << "Deleted sandbox " << Positional(s) << ".\n";
+  }
+  return kExitOk;
+}
+
+int RunSandboxList(Session& s) {
+  auto response = s.Answer();
+  if (!response) return s.exit_code();
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& v : ListOf(*response, "sandboxes")) {
+    rows.push_back({Field(v, "id"), Field(v, "image"), Field(v, "cpu"),
+                    FormatBytes(Member(v, "memory_bytes")), Field(v, "network"), Field(v, "status"),
+                    FormatAge(Member(v, "created_at"), s.NowMillis())});
+  }
+  PrintTable(s, {"ID", "IMAGE", "CPU", "MEMORY", "NETWORK", "STATUS", "CREATED"}, rows,
+             "No sandboxes. Create one with: ink sandbox create");
+  return kExitOk;
+}
+
 }  // namespace ink::cli

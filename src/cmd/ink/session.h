@@ -111,6 +111,8 @@ int RunRollback(Session& s);
 // ink exec SERVICE -- CMD...: prints the command's stdout and stderr, exits with its code.
 int RunExec(Session& s);
 int RunVolumesCreate(Session& s);
+int RunSandboxChange(Session& s);
+int RunSandboxList(Session& s);
 int RunVolumesList(Session& s);
 int RunVolumesDelete(Session& s);
 int RunVolumesUpdate(Session& s);

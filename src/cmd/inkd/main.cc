@@ -38,6 +38,7 @@
 #include "ink/mcp/http_endpoint.h"
 #include "ink/runtime/runtime.h"
 #include "ink/runtime/volume_host.h"
+#include "ink/sandbox/sandboxes.h"
 #include "ink/store/store.h"
 
 namespace {
@@ -64,6 +65,7 @@ Flags:
   --instance-name NAME    label put on every container (ink.instance) so several inkd
                           instances can share one podman (default "ink")
   --podman PATH           podman program (default podman)
+  --sandbox-image REF     create_sandbox's default image (default localhost/ink/base:bookworm)
   --templates DIR         the service templates (templates/<name>/template.json; default:
                           share/ink/templates next to inkd's directory, else the source
                           tree's templates/); inkd refuses to start if one is broken
@@ -365,6 +367,7 @@ int main(int argc, char** argv) {
       {"templates", ""},
       {"platform-domain", "localhost"},
       {"instance-name", "ink"},
+      {"sandbox-image", "localhost/ink/base:bookworm"},
       {"podman", "podman"},
       {"gvisor-runtime", "runsc-hostnet"},
       {"build-concurrency", "1"},
@@ -636,6 +639,8 @@ int main(int argc, char** argv) {
   deps.templates = &*templates;
   deps.volumes = volume_host.get();
   deps.logs = &log_store;
+  deps.instance = flags["instance-name"];
+  deps.sandbox_image = flags["sandbox-image"];
   ink::RegisterOperations(table, deps);
   // Push-to-deploy: a git remote per service and a signed webhook (docs/API.md).
   ink::GitRemote git_remote(**store, table,
@@ -701,6 +706,10 @@ int main(int argc, char** argv) {
     }
   });
 
+  // Sandboxes whose time to live ran out, and leftovers of a crash (ink/sandbox/sandboxes.h).
+  ink::SandboxReaper sandbox_reaper(**store, **runtime, ink::SystemClock(), deps.instance);
+  sandbox_reaper.Start(std::chrono::seconds(1));
+
   int sig = 0;
   sigwait(&signals, &sig);
   ink::LogInfo("inkd", std::string("stopping on ") + strsignal(sig));
@@ -710,6 +719,7 @@ int main(int argc, char** argv) {
   }
   schedule_wake.notify_all();
   scheduler.join();
+  sandbox_reaper.Stop();
   mcp.Shutdown();  // ends MCP streams so the server's connection threads can finish
   (*server)->Stop();
   controller.Stop();
