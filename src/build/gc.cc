@@ -8,7 +8,6 @@
 #include "ink/common/clock.h"
 #include "ink/common/file_lock.h"
 #include "ink/common/log.h"
-#include "ink/common/subprocess.h"
 #include "src/build/build_cgroup.h"
 #include "src/build/pipeline_impl.h"
 
@@ -61,21 +60,18 @@ void BuildPipeline::Impl::CollectGarbage(const Service& service, const std::stri
     janitor_cv_.notify_all();
     return;
   }
-  auto listed = RunProcess({options_.podman, "images", "--format", "{{.Repository}}:{{.Tag}}",
-                            "--filter", "reference=" + repo},
-                           std::chrono::seconds(60));
-  if (listed.ok() && listed->exit_code == 0) {
-    std::istringstream lines(listed->output);
-    std::string ref;
-    while (std::getline(lines, ref)) {
-      if (ref.rfind(repo + ":", 0) != 0 || keep_images.count(ref)) continue;
-      auto removed = RunProcess({options_.podman, "rmi", "--", ref}, std::chrono::seconds(60));
-      if (removed.ok() && removed->exit_code == 0) {
+  auto listed = options_.images != nullptr
+                    ? options_.images->ListImages(repo, {})
+                    : Result<std::vector<std::string>>(std::vector<std::string>{});
+  if (listed.ok()) {
+    for (const auto& ref : *listed) {
+      if (keep_images.count(ref)) continue;
+      Status removed = options_.images->RemoveImage(ref);
+      if (removed.ok()) {
         LogInfo("build", "removed old image " + ref);
       } else {
         // In use by a container (a replica still draining): the next build retries.
-        LogInfo("build", "kept image " + ref + " for now: " +
-                             (removed.ok() ? removed->output.substr(0, 200) : "podman failed"));
+        LogInfo("build", "kept image " + ref + " for now: " + removed.error().message);
       }
     }
   }
@@ -108,14 +104,11 @@ void BuildPipeline::Impl::ReapInstanceCgroups() {
 
 void BuildPipeline::Impl::SweepImages() {
   const std::string prefix = "localhost/ink/build/";
-  auto listed = RunProcess({options_.podman, "images", "--format", "{{.Repository}}:{{.Tag}}",
-                            "--filter", "label=ink.instance=" + options_.instance},
-                           std::chrono::seconds(60));
-  if (!listed.ok() || listed->exit_code != 0) return;
-  std::istringstream lines(listed->output);
-  std::string ref;
+  if (options_.images == nullptr) return;
+  auto listed = options_.images->ListImages("", {{"ink.instance", options_.instance}});
+  if (!listed.ok()) return;
   std::map<std::string, bool> exists;  // service id → still in the store
-  while (std::getline(lines, ref)) {
+  for (const auto& ref : *listed) {
     if (ref.rfind(prefix, 0) != 0) continue;
     std::string service_id = ref.substr(prefix.size(), ref.find(':') - prefix.size());
     if (!exists.count(service_id)) {
@@ -124,15 +117,12 @@ void BuildPipeline::Impl::SweepImages() {
       exists[service_id] = service.ok() || service.error().code != ErrorCode::kNotFound;
     }
     if (exists[service_id]) continue;
-    auto removed = RunProcess({options_.podman, "rmi", "--", ref}, std::chrono::seconds(60));
-    if (removed.ok() && removed->exit_code == 0) {
+    if (options_.images->RemoveImage(ref).ok()) {
       LogInfo("build", "removed " + ref + ": its service was deleted");
     }  // else a container still uses it: the next sweep retries
   }
   // Layers no image of this instance uses any more.
-  (void)RunProcess({options_.podman, "image", "prune", "--force", "--filter",
-                    "label=ink.instance=" + options_.instance},
-                   std::chrono::seconds(120));
+  (void)options_.images->PruneImages({{"ink.instance", options_.instance}});
 }
 
 void BuildPipeline::Impl::JanitorLoop() {

@@ -254,6 +254,53 @@ class PodmanRuntime final : public ContainerRuntime {
     return failed.error();
   }
 
+  Result<std::vector<std::string>> ListImages(
+      const std::string& repository,
+      const std::map<std::string, std::string>& label_filter) override {
+    Json filters = Json::object();
+    if (!repository.empty()) filters["reference"] = Json::array({repository});
+    Json labels = Json::array();
+    for (const auto& [key, value] : label_filter) labels.push_back(key + "=" + value);
+    if (!labels.empty()) filters["label"] = labels;
+    auto response =
+        Call("runc", "GET", "/images/json?filters=" + http::UrlEncode(filters.dump()), "", 60s);
+    if (!response.ok()) return response.error();
+    INK_RETURN_IF_ERROR(Check(*response, "listing images"));
+    auto parsed = Json::parse(response->body, nullptr, false);
+    if (!parsed.is_array()) return Internal("podman's image list is not a JSON array");
+    std::vector<std::string> references;
+    for (const auto& image : parsed) {
+      const Json& tags = image.contains("RepoTags") ? image["RepoTags"] : image["Names"];
+      if (!tags.is_array()) continue;
+      for (const auto& tag : tags) {
+        if (!tag.is_string()) continue;
+        std::string ref = tag.get<std::string>();
+        // podman's reference filter also matches by glob and by the last path component.
+        if (!repository.empty() && ref.rfind(repository + ":", 0) != 0) continue;
+        references.push_back(ref);
+      }
+    }
+    return references;
+  }
+
+  Status RemoveImage(const std::string& reference) override {
+    auto response = Call("runc", "DELETE", "/images/" + reference, "", 60s);
+    if (!response.ok()) return response.error();
+    if (response->status == 404) return {};
+    return Check(*response, "removing image " + reference);
+  }
+
+  Status PruneImages(const std::map<std::string, std::string>& label_filter) override {
+    Json labels = Json::array();
+    for (const auto& [key, value] : label_filter) labels.push_back(key + "=" + value);
+    Json filters = Json::object();
+    if (!labels.empty()) filters["label"] = labels;
+    auto response =
+        Call("runc", "POST", "/images/prune?filters=" + http::UrlEncode(filters.dump()), "", 120s);
+    if (!response.ok()) return response.error();
+    return Check(*response, "pruning images");
+  }
+
   Result<std::string> CreateContainer(const ContainerSpec& spec) override {
     std::string runtime;
     if (spec.runtime_class == "gvisor") {

@@ -42,6 +42,7 @@
 #include "ink/build/source.h"
 #include "ink/common/file_lock.h"
 #include "ink/common/json.h"
+#include "ink/runtime/runtime.h"
 #include "ink/store/store.h"
 
 namespace ink {
@@ -110,6 +111,10 @@ struct PipelineOptions {
   // build pulls what is missing itself (--pull=missing; unit tests). Not called for
   // localhost/ images (Ink's base images).
   std::function<Status(const std::string& workspace_id, const std::string& image)> pull_image;
+  // The image store the build GC lists, removes and prunes images through (inkd: its podman
+  // runtime, the same interface pulls and deploy's image check use). Unset: build images are
+  // never removed (unit tests).
+  ContainerRuntime* images = nullptr;
   // Values no build log may show besides the service's variables (inkd's admin token); each is
   // written as "[masked]". Unset = none.
   std::function<std::vector<std::string>()> log_secrets;

@@ -118,6 +118,24 @@ class ContainerRuntime {
   // does not answer.
   virtual Status CheckRegistryImage(const std::string& reference,
                                     const std::optional<RegistryAuth>& auth) = 0;
+  // Local images, as "repository:tag": the tags of `repository` ("localhost/ink/build/svc_x")
+  // when given, each carrying every label in `labels`.
+  virtual Result<std::vector<std::string>> ListImages(
+      const std::string& repository, const std::map<std::string, std::string>& labels) {
+    (void)repository, (void)labels;
+    return FailedPrecondition("this runtime keeps no local images");
+  }
+  // Removes one local image tag. FailedPrecondition while a container uses it; removing a
+  // missing image is not an error.
+  virtual Status RemoveImage(const std::string& reference) {
+    (void)reference;
+    return FailedPrecondition("this runtime keeps no local images");
+  }
+  // Removes the dangling images (layers no tag uses any more) carrying every label in `labels`.
+  virtual Status PruneImages(const std::map<std::string, std::string>& labels) {
+    (void)labels;
+    return FailedPrecondition("this runtime keeps no local images");
+  }
   // Creates (not starts) a container; returns its id.
   virtual Result<std::string> CreateContainer(const ContainerSpec& spec) = 0;
   virtual Status StartContainer(const std::string& id) = 0;

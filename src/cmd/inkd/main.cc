@@ -559,6 +559,7 @@ int main(int argc, char** argv) {
     return (*runtime)->EnsureNetwork(
         name, {{"ink.instance", flags["instance-name"]}, {"ink.network", "build"}});
   };
+  build_options->images = runtime->get();
   build_options->pull_image = [&](const std::string& workspace_id,
                                   const std::string& image) -> ink::Status {
     std::optional<ink::RegistryAuth> auth;
