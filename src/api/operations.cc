@@ -495,6 +495,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                         return GetDeployment(deps, c, in, p);
                       }}));
   RegisterLogOperations(table, deps);
+  RegisterEventOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);
   RegisterBuildOperations(table, deps);

@@ -1,4 +1,4 @@
-// The catalog: Logs: get_logs.
+// The catalog: Logs: get_logs, list_events (the project's journal).
 #include "src/catalog/catalog_internal.h"
 
 namespace ink::catalog_internal {
@@ -60,6 +60,43 @@ void DeclareLogOperations(std::vector<Operation>& ops) {
                .positionals = {"service"},
                .flags = {},
                .summary = "print a service's logs as `[replica] text`, or a build log"}});
+  ops.push_back(
+      {.name = "list_events",
+       .description =
+           "Read a project's journal, oldest first: deploys (redeploy, built, deployed, "
+           "deploy_failed), crashes with their exit code (crashed), OOM kills (oom_killed), "
+           "restarts with their backoff (restarted, restart_failed), env changes, volume "
+           "snapshots. Narrow with service, kind (comma-separated, e.g. \"crashed,oom_killed\") "
+           "and since (\"1h\", RFC 3339); pass next_cursor back as cursor for only newer "
+           "events. Use to see why a service restarted or failed.",
+       .input_schema = ObjectSchema(
+           {{"project", NameField("project name")},
+            {"service", NameField("only this service's events")},
+            {"kind",
+             StringField("only these kinds, comma-separated (e.g. \"crashed,oom_killed\")", 256)},
+            {"since", StringField("events newer than this: a duration back (\"30s\", \"10m\", "
+                                  "\"2h\", \"1d\") or an RFC 3339 time",
+                                  64)},
+            {"cursor",
+             StringField("next_cursor of an earlier list_events call: only newer events", 64)},
+            {"limit",
+             {{"type", "integer"},
+              {"minimum", 1},
+              {"maximum", 1000},
+              {"description",
+               "newest events to return (default 100); after a cursor, at most "
+               "this many of the events that follow it"}}}},
+           {"project"}),
+       .output_schema = ObjectSchema({{"events", {{"type", "array"}}},
+                                      {"truncated", {{"type", "boolean"}}},
+                                      {"next_cursor", {{"type", "string"}}}}),
+       .read_only = true,
+       .idempotent = true,
+       .rest = {{"GET", "/v1/projects/{project}/events"}},
+       .cli = {.command = {"events"},
+               .positionals = {"service"},
+               .flags = {},
+               .summary = "print a project's journal (deploys, crashes, OOM kills, restarts)"}});
 }
 
 }  // namespace ink::catalog_internal
