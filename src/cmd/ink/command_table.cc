@@ -364,6 +364,7 @@ std::vector<CommandSpec> BuildCommands() {
                       "and the old volume is kept, detached, until `ink volumes delete` removes "
                       "it."}));
   c.push_back(FromOperation("delete_snapshot", CommandId::kSnapshotDelete));
+  c.push_back(FromOperation("list_events", CommandId::kEventsList));
   c.push_back(FromOperation("create_sandbox", CommandId::kSandboxCreate));
   c.push_back(FromOperation("list_sandboxes", CommandId::kSandboxList));
   c.push_back(FromOperation("delete_sandbox", CommandId::kSandboxDelete));

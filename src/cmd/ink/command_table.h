@@ -97,6 +97,7 @@ enum class CommandId {
   kSandboxDelete,
   kSandboxTimeout,
   kSandboxExec,
+  kEventsList,
 };
 
 struct CommandSpec {

@@ -439,6 +439,8 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunSnapshotCreate(session);
     case CommandId::kSnapshotsList:
       return RunSnapshotsList(session);
+    case CommandId::kEventsList:
+      return RunEventsList(session);
     case CommandId::kSnapshotRestore:
       return RunSnapshotRestore(session);
     case CommandId::kSnapshotDelete:

@@ -403,6 +403,23 @@ int RunSnapshotsList(Session& s) {
   return kExitOk;
 }
 
+int RunEventsList(Session& s) {
+  auto response = s.Answer();
+  if (!response) return s.exit_code();
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& e : ListOf(*response, "events")) {
+    rows.push_back({FormatAge(Member(e, "created_at"), s.NowMillis()), Field(e, "service"),
+                    Field(e, "kind"), Field(e, "message")});
+  }
+  PrintTable(s, {"WHEN", "SERVICE", "KIND", "MESSAGE"}, rows,
+             "No events yet in project " + Project(s) + ".");
+  if (Member(*response, "truncated") == Json(true)) {
+    s.out() << "More: ink events --project " << Project(s) << " --cursor "
+            << Field(*response, "next_cursor") << "\n";
+  }
+  return kExitOk;
+}
+
 int RunSnapshotRestore(Session& s) {
   if (!s.Connect()) return s.exit_code();
   auto response = s.CallOperation(s.Input());

@@ -119,6 +119,7 @@ int RunVolumesUpdate(Session& s);
 // ink volumes snapshot / snapshots / restore / delete-snapshot.
 int RunSnapshotCreate(Session& s);
 int RunSnapshotsList(Session& s);
+int RunEventsList(Session& s);
 int RunSnapshotRestore(Session& s);
 int RunSnapshotDelete(Session& s);
 int RunGitRemote(Session& s);
