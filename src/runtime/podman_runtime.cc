@@ -116,6 +116,13 @@ bool Contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
+// libpod's `filters` query value: {"label": ["k=v", ...]} (every pair must match), or {}.
+Json LabelFilters(const std::map<std::string, std::string>& labels) {
+  Json filters = Json::object();
+  for (const auto& [key, value] : labels) filters["label"].push_back(key + "=" + value);
+  return filters;
+}
+
 class PodmanRuntime final : public ContainerRuntime {
  public:
   PodmanRuntime(PodmanOptions options, std::unique_ptr<PodmanServices> services)
@@ -257,11 +264,8 @@ class PodmanRuntime final : public ContainerRuntime {
   Result<std::vector<std::string>> ListImages(
       const std::string& repository,
       const std::map<std::string, std::string>& label_filter) override {
-    Json filters = Json::object();
+    Json filters = LabelFilters(label_filter);
     if (!repository.empty()) filters["reference"] = Json::array({repository});
-    Json labels = Json::array();
-    for (const auto& [key, value] : label_filter) labels.push_back(key + "=" + value);
-    if (!labels.empty()) filters["label"] = labels;
     auto response =
         Call("runc", "GET", "/images/json?filters=" + http::UrlEncode(filters.dump()), "", 60s);
     if (!response.ok()) return response.error();
@@ -291,12 +295,9 @@ class PodmanRuntime final : public ContainerRuntime {
   }
 
   Status PruneImages(const std::map<std::string, std::string>& label_filter) override {
-    Json labels = Json::array();
-    for (const auto& [key, value] : label_filter) labels.push_back(key + "=" + value);
-    Json filters = Json::object();
-    if (!labels.empty()) filters["label"] = labels;
-    auto response =
-        Call("runc", "POST", "/images/prune?filters=" + http::UrlEncode(filters.dump()), "", 120s);
+    auto response = Call(
+        "runc", "POST",
+        "/images/prune?filters=" + http::UrlEncode(LabelFilters(label_filter).dump()), "", 120s);
     if (!response.ok()) return response.error();
     return Check(*response, "pruning images");
   }
@@ -388,10 +389,7 @@ class PodmanRuntime final : public ContainerRuntime {
 
   Result<std::vector<ContainerInfo>> ListContainers(
       const std::map<std::string, std::string>& label_filter) override {
-    Json labels = Json::array();
-    for (const auto& [key, value] : label_filter) labels.push_back(key + "=" + value);
-    Json filters = Json::object();
-    if (!labels.empty()) filters["label"] = labels;
+    Json filters = LabelFilters(label_filter);
     auto response =
         Call("runc", "GET", "/containers/json?all=true&filters=" + http::UrlEncode(filters.dump()),
              "", 30s);
