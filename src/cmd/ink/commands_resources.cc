@@ -414,8 +414,14 @@ int RunEventsList(Session& s) {
   PrintTable(s, {"WHEN", "SERVICE", "KIND", "MESSAGE"}, rows,
              "No events yet in project " + Project(s) + ".");
   if (Member(*response, "truncated") == Json(true)) {
-    s.out() << "More: ink events --project " << Project(s) << " --cursor "
-            << Field(*response, "next_cursor") << "\n";
+    // Without a cursor the answer is the newest events; after one, the oldest that follow it.
+    if (s.Input().contains("cursor")) {
+      s.out() << "More events follow: run the same command with --cursor "
+              << Field(*response, "next_cursor") << "\n";
+    } else {
+      s.out() << "Older events were left out: narrow with --since or --kind, or raise --limit "
+                 "(up to 1000).\n";
+    }
   }
   return kExitOk;
 }
