@@ -56,6 +56,13 @@ Json LimitsJson(const OperationDeps& deps, const ServiceSpec& spec) {
           {"defaults", spec.memory_bytes == 0 || spec.cpu == 0}};
 }
 
+Json EventJson(const Event& e) {
+  return {{"kind", e.kind},
+          {"message", e.message},
+          {"deployment_id", e.deployment_id},
+          {"created_at", e.created_at}};
+}
+
 Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string& project_name,
                  bool details) {
   // Roles are told against the active deployment just read, not the controller's last pass.
@@ -111,10 +118,7 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
     auto list = deps.store.ListEvents(s.workspace_id, s.id, 20);
     if (list.ok()) {
       for (const auto& e : *list) {
-        events.push_back({{"kind", e.kind},
-                          {"message", e.message},
-                          {"deployment_id", e.deployment_id},
-                          {"created_at", e.created_at}});
+        events.push_back(EventJson(e));
       }
     }
     out["events"] = events;

@@ -1,7 +1,5 @@
 // list_events: a project's journal (every service's events, or one service's), filtered by
 // kind and time and paged by a cursor. The rules are pure, in event_query.h.
-#include <chrono>
-
 #include "src/api/event_query.h"
 #include "src/api/log_query.h"
 #include "src/api/operations_internal.h"
@@ -11,7 +9,7 @@ namespace {
 
 constexpr int kDefaultLimit = 100;
 
-Result<EventFilter> Filter(const Json& in) {
+Result<EventFilter> Filter(const Json& in, int64_t now_nanos) {
   EventFilter f;
   f.limit = in.value("limit", kDefaultLimit);
   if (in.contains("kind")) {
@@ -20,10 +18,7 @@ Result<EventFilter> Filter(const Json& in) {
     f.kinds = *kinds;
   }
   if (in.contains("since")) {
-    int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-    auto since = ParseSince(in["since"].get<std::string>(), now);
+    auto since = ParseSince(in["since"].get<std::string>(), now_nanos);
     if (!since.ok()) return since.error();
     f.since_millis = *since / 1000000;
   }
@@ -45,7 +40,7 @@ Result<EventFilter> Filter(const Json& in) {
 void RegisterEventOperations(OperationTable& table, OperationDeps& deps) {
   table.Add(Implement(
       "list_events", {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
-        auto filter = Filter(in);
+        auto filter = Filter(in, deps.clock.NowMillis() * 1'000'000);
         if (!filter.ok()) return filter.error();
         auto project = FindProject(deps, c, in);
         if (!project.ok()) return project.error();
@@ -70,12 +65,10 @@ void RegisterEventOperations(OperationTable& table, OperationDeps& deps) {
         EventPage page = SelectEvents(std::move(all), *filter);
         Json events = Json::array();
         for (const auto& e : page.events) {
-          events.push_back({{"id", e.id},
-                            {"service", names[e.service_id]},
-                            {"kind", e.kind},
-                            {"message", e.message},
-                            {"deployment_id", e.deployment_id},
-                            {"created_at", e.created_at}});
+          Json event = EventJson(e);
+          event["id"] = e.id;
+          event["service"] = names[e.service_id];
+          events.push_back(std::move(event));
         }
         return Json{{"project", project->name},
                     {"events", events},

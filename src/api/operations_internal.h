@@ -18,6 +18,8 @@ std::string ServiceUrl(const OperationDeps& deps, const std::string& service,
 Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string& project_name,
                  bool details);
 Json DeploymentJson(const Deployment& d);
+// An event as get_service and list_events show it: kind, message, deployment_id, created_at.
+Json EventJson(const Event& e);
 
 // Resolves {project} / {service} from input, scoped to the caller's workspace, with errors
 // that say how to find the right name.
