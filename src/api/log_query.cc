@@ -163,14 +163,15 @@ Result<LogCursor> DecodeCursor(std::string_view cursor, char kind) {
         "cursor is not one get_logs gave out: pass the next_cursor of an earlier get_logs call "
         "unchanged, or leave it out to read the newest lines");
   };
-  if (cursor.size() < 4 || cursor.substr(1, 2) != "1." ||
-      (cursor[0] != 'b' && cursor[0] != 'r' && cursor[0] != 's')) {
-    return bad();
-  }
+  if (cursor.size() < 4 || cursor.substr(1, 2) != "1.") return bad();
   if (cursor[0] == 'r' && kind == 's') {
     return InvalidArgument(
         "this cursor came from an older inkd that read podman's logs; ask again without a cursor");
   }
+  // Build and store cursors are told apart; any other kind (list_events' 'e') is only itself.
+  auto is_log = [](char k) { return k == 'b' || k == 'r' || k == 's'; };
+  const bool logs = is_log(kind) && is_log(cursor[0]);
+  if (cursor[0] != kind && !logs) return bad();
   if (cursor[0] != kind) {
     return InvalidArgument(std::string("this cursor came from ") +
                            (kind == 'b' ? "runtime" : "build") + " logs; it cannot page " + what +

@@ -49,6 +49,10 @@ TEST(LogQuery, CursorsRoundTripAndAreChecked) {
     EXPECT_FALSE(DecodeCursor(bad, 'r').ok()) << bad;
   }
   EXPECT_FALSE(DecodeCursor("b1.5.0=1", 'b').ok());
+  // Another kind (list_events' 'e') reads its own cursors and no log's, nor a log its.
+  EXPECT_EQ(DecodeCursor(EncodeCursor('e', LogCursor{.at = 9}), 'e')->at, 9);
+  EXPECT_FALSE(DecodeCursor("s1.9", 'e').ok());
+  EXPECT_FALSE(DecodeCursor("e1.9", 's').ok());
 }
 
 std::vector<LogLine> Lines(int n) {
