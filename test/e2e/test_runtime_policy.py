@@ -153,6 +153,16 @@ class GvisorOnlyByDefault(InkTestCase):
         events = [e["kind"] for e in inkd.get_service(self.project, "bomb")["events"]]
         harness.log(f"bomb events: {events}")
         self.assertTrue({"crashed", "oom_killed"} & set(events), events)
+        # The project's journal says the same, filtered by service and kind, paged by cursor.
+        journal = inkd.api_ok("GET", f"/v1/projects/{self.project}/events"
+                                     "?service=bomb&kind=crashed,oom_killed")
+        kinds = [e["kind"] for e in journal["events"]]
+        self.assertTrue(kinds and set(kinds) <= {"crashed", "oom_killed"}, journal)
+        self.assertGreaterEqual(len(kinds), sum(k in ("crashed", "oom_killed") for k in events))
+        self.assertTrue(all(e["service"] == "bomb" for e in journal["events"]), journal)
+        after = inkd.api_ok("GET", f"/v1/projects/{self.project}/events?service=bomb"
+                                   f"&kind=crashed,oom_killed&cursor={journal['next_cursor']}")
+        self.assertEqual(after["events"], [], after)
         status, _, text = inkd.get_url(self.urls["plain"])
         self.assertEqual((status, text.strip()), (200, "plain"))
 
