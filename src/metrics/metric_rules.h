@@ -12,23 +12,9 @@
 
 #include "ink/common/result.h"
 #include "ink/metrics/metrics_store.h"
+#include "ink/metrics/sampler.h"
 
 namespace ink::metrics {
-
-// Raw counters of one container read at one instant (cgroup and network namespace).
-struct ContainerCounters {
-  int64_t at_ms = 0;
-  bool has_cpu = false;
-  uint64_t cpu_usage_ns = 0;  // total CPU time (v1 cpuacct.usage; v2 cpu.stat usage_usec*1000)
-  double cpu_limit = 0;       // cores (cfs quota / period); 0 = unlimited
-  bool has_memory = false;
-  int64_t memory_bytes = 0;  // usage
-  int64_t memory_limit = 0;  // 0 = unlimited
-  uint64_t oom_kills = 0;    // the memory cgroup's oom_kill counter
-  bool has_network = false;
-  uint64_t rx_bytes = 0;  // summed over the namespace's interfaces but lo
-  uint64_t tx_bytes = 0;
-};
 
 // What one container contributed over an interval.
 struct ContainerRates {

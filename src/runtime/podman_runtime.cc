@@ -446,6 +446,7 @@ class PodmanRuntime final : public ContainerRuntime {
         }
       }
     }
+    info.cgroup_path = state.value("CgroupPath", "");
     if (info.pid > 0 && !oom_.Watching(info.id)) {
       WatchMemoryCgroup(info.id, state.value("CgroupPath", ""), info.pid);
     }

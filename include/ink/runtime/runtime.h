@@ -65,6 +65,9 @@ struct ContainerInfo {
   int64_t finished_at = 0;
   int pid = 0;
   std::string log_path;  // conmon's k8s-file log (from inspect only; "" from a list)
+  // The container's cgroup, relative to each hierarchy's root ("/libpod_parent/libpod-<id>";
+  // from inspect only, while it runs): where its CPU and memory counters are (metrics).
+  std::string cgroup_path;
 };
 
 struct LogOptions {

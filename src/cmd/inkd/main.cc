@@ -36,6 +36,7 @@
 #include "ink/logs/log_collector.h"
 #include "ink/logs/log_store.h"
 #include "ink/mcp/http_endpoint.h"
+#include "ink/metrics/sampler.h"
 #include "ink/runtime/runtime.h"
 #include "ink/runtime/volume_host.h"
 #include "ink/sandbox/sandboxes.h"
@@ -101,6 +102,9 @@ Builds from source (git URL or uploaded directory; logs and plans in DATA/builds
   --log-max-age-hours N   runtime log lines older than this are dropped (default 168, 7 days)
   --log-rate N            lines per second each replica may log; more are dropped and counted
                           (default 500, with a burst of --log-burst, default 5000)
+  --metrics-interval N    seconds between resource samples of every replica (cgroup CPU,
+                          memory, network; kept 1 h at this resolution, 30 days per minute;
+                          default 10)
   --keep-images N         built images kept per service for rollback (default 5)
   --pull-debian           FROM debian:bookworm (debian:12, -slim) pulls from the registry;
                           without it such builds use Ink's own Debian bookworm base image,
@@ -386,6 +390,7 @@ int main(int argc, char** argv) {
       {"log-max-age-hours", "168"},
       {"log-rate", "500"},
       {"log-burst", "5000"},
+      {"metrics-interval", "10"},
       {"keep-images", "5"},
       {"default-memory", "512m"},
       {"max-memory", "8g"},
@@ -626,6 +631,18 @@ int main(int argc, char** argv) {
                                          .burst = static_cast<double>(*log_burst)});
   log_collector.Start();
 
+  // Metrics: one sample per service every --metrics-interval into bounded rings (sampler.h).
+  auto metrics_interval = ParseCount("metrics-interval", flags["metrics-interval"], 1);
+  if (!metrics_interval.ok()) {
+    std::cerr << "inkd: " << metrics_interval.error().message << "; see inkd --help\n";
+    return 2;
+  }
+  ink::metrics::MetricsStore metrics_store;
+  ink::metrics::MetricsSampler metrics_sampler(
+      **runtime, metrics_store, ink::SystemClock(),
+      {.instance = flags["instance-name"], .interval = std::chrono::seconds(*metrics_interval)});
+  metrics_sampler.Start();
+
   ink::OperationTable table;
   ink::OperationDeps deps{**store,
                           **runtime,
@@ -725,6 +742,7 @@ int main(int argc, char** argv) {
   (*server)->Stop();
   controller.Stop();
   log_collector.Stop();
+  metrics_sampler.Stop();
   if (edge) edge->Stop();
   runtime->reset();
   return 0;
