@@ -18,11 +18,8 @@
 namespace ink::api_internal {
 namespace {
 
-int64_t UnixNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// Now on the injected clock, in the nanoseconds log lines are stamped with.
+int64_t UnixNanos(const OperationDeps& deps) { return deps.clock.NowMillis() * 1'000'000; }
 
 // The newest lines kept per replica while reading (a filter searches this far back).
 constexpr int kScanLines = 20000;
@@ -178,7 +175,7 @@ Result<Json> BuildLogs(OperationDeps& deps, const Caller& c, const Json& in) {
 // The output of the containers in `sources`, merged by time (see get_logs).
 Result<Json> RuntimeLogsOf(OperationDeps& deps, const std::vector<Source>& sources,
                            const Json& in) {
-  int64_t now = UnixNanos();
+  int64_t now = UnixNanos(deps);
   int64_t since = 0;
   if (in.contains("since")) {
     auto parsed = ParseSince(in["since"].get<std::string>(), now);
@@ -311,7 +308,7 @@ std::string DropNote(const logs::LogRecord& r) {
 // get_logs from the log store: the service's lines (of `deployment` only when given).
 Result<Json> StoreLogsOf(OperationDeps& deps, const Service& service, const std::string& deployment,
                          const Json& in) {
-  auto request = StoreQuery(in, UnixNanos());
+  auto request = StoreQuery(in, UnixNanos(deps));
   if (!request.ok()) return request.error();
   request->query.deployment = deployment;
   auto log = deps.logs->Service(service.id);
