@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <strings.h>
 
+#include "ink/common/encoding.h"
 #include "ink/common/names.h"
 
 namespace ink {
@@ -23,18 +24,6 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
 }
 
-std::string Base64Decode(std::string_view in) {
-  std::string out(in.size(), '\0');
-  size_t length = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(),
-                        in.size(), nullptr, &length, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return "";
-  }
-  out.resize(length);
-  return out;
-}
-
 }  // namespace
 
 Result<std::string> TokenFromAuthorization(std::string_view authorization, AuthScheme scheme) {
@@ -46,7 +35,8 @@ Result<std::string> TokenFromAuthorization(std::string_view authorization, AuthS
     token = std::string(authorization.substr(7));
   } else if (scheme == AuthScheme::kBearerOrBasic &&
              StartsWithIgnoreCase(authorization, "Basic ")) {
-    std::string pair = Base64Decode(authorization.substr(6));
+    auto decoded = Base64Decode(authorization.substr(6));
+    std::string pair = decoded.ok() ? *decoded : "";
     size_t colon = pair.find(':');
     std::string password = colon == std::string::npos ? "" : pair.substr(colon + 1);
     token = !password.empty() ? password : pair.substr(0, colon);

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "ink/common/encoding.h"
+
 namespace ink {
 namespace {
 
@@ -17,32 +19,6 @@ std::string Printable(std::string_view name) {
   }
   if (name.size() > 64) out += "...";
   return out;
-}
-
-// Length of the UTF-8 sequence starting at text[i], or 0 if it is not valid UTF-8.
-size_t Utf8Length(std::string_view text, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t n = 0;
-  uint32_t code = 0;
-  if ((c & 0xe0) == 0xc0) {
-    n = 2, code = c & 0x1f;
-  } else if ((c & 0xf0) == 0xe0) {
-    n = 3, code = c & 0x0f;
-  } else if ((c & 0xf8) == 0xf0) {
-    n = 4, code = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > text.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    code = (code << 6) | (byte(i + k) & 0x3f);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code < kMin[n] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
-  return n;
 }
 
 Error LineError(int line, const std::string& message) {
@@ -76,7 +52,7 @@ Status ValidateVariableValue(std::string_view name, std::string_view value, size
     if (value[i] == '\0') {
       return InvalidArgument(which + " contains a NUL byte, which an environment cannot hold");
     }
-    size_t n = Utf8Length(value, i);
+    size_t n = Utf8SequenceLength(value, i);
     if (n == 0) {
       return InvalidArgument(which + " is not valid UTF-8 (byte " + std::to_string(i) +
                              "); encode binary data, e.g. as base64");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "exec_stream.h"
+#include "ink/common/encoding.h"
 #include "ink/common/image_reference.h"
 #include "ink/common/json.h"
 #include "ink/common/log.h"
@@ -104,7 +105,7 @@ int64_t ParseTimeMillis(const std::string& text) {
 }
 
 std::string Base64Url(const std::string& data) {
-  std::string out = runtime_internal::Base64(data);
+  std::string out = Base64Encode(data);
   for (char& c : out) {
     if (c == '+') c = '-';
     if (c == '/') c = '_';

@@ -1,11 +1,11 @@
 #include "registry_check.h"
 
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 
+#include "ink/common/encoding.h"
 #include "ink/common/image_reference.h"
 #include "ink/common/json.h"
 
@@ -22,7 +22,7 @@ class AuthFile {
     int fd = ::mkstemp(path);  // mode 0600
     if (fd < 0) return;
     std::string doc =
-        Json{{"auths", {{registry, {{"auth", Base64(auth.username + ":" + auth.password)}}}}}}
+        Json{{"auths", {{registry, {{"auth", Base64Encode(auth.username + ":" + auth.password)}}}}}}
             .dump();
     bool written = ::write(fd, doc.data(), doc.size()) == static_cast<ssize_t>(doc.size());
     ::close(fd);
@@ -48,15 +48,6 @@ std::string Head(const std::string& text, size_t n) {
 }
 
 }  // namespace
-
-std::string Base64(const std::string& data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(n);
-  return out;
-}
 
 Status CheckRegistryImage(ProcessRunner& runner, const std::string& reference,
                           const std::optional<RegistryAuth>& auth) {

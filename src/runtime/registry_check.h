@@ -23,7 +23,4 @@ namespace ink::runtime_internal {
 Status CheckRegistryImage(ProcessRunner& runner, const std::string& reference,
                           const std::optional<RegistryAuth>& auth);
 
-// Standard base64 (with padding), as registry auth files hold "user:password".
-std::string Base64(const std::string& data);
-
 }  // namespace ink::runtime_internal
