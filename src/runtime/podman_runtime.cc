@@ -317,6 +317,10 @@ class PodmanRuntime final : public ContainerRuntime {
                  {"labels", spec.labels}, {"init", spec.init},   {"privileged", false},
                  {"oci_runtime", runtime}};  // ignored by podman 4.3; the socket decides
     if (!spec.command.empty()) body["command"] = spec.command;
+    if (options_.container_log_max_bytes > 0) {
+      body["log_configuration"] = {{"driver", "k8s-file"},
+                                   {"size", options_.container_log_max_bytes}};
+    }
     if (!spec.mounts.empty()) {
       Json mounts = Json::array();
       for (const auto& m : spec.mounts) {

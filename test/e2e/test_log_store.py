@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import harness
-from harness import INK, InkTestCase, log, unique, wait_until
+from harness import INK, InkTestCase, log, podman_json, unique, wait_until
 
 FLOOD_APP = harness.FIXTURES / "log-flood"
 MAX_BYTES = 512 << 10
@@ -121,6 +121,14 @@ class LogStore(InkTestCase):
         self.assertLessEqual(rss_peak, RSS_BUDGET_KIB)
         if TIMING:
             self.assertGreaterEqual(ratio, 0.9, (without, with_collection))
+
+        # podman's own log file of the replica is rotated (inkd --container-log-max, 16m by
+        # default): the flood wrote ~50 MB through it.
+        rep = self.inkd.get_service(self.project, "flood")["replicas_observed"][0]
+        log_path = podman_json("inspect", rep["container_id"])[0]["HostConfig"]["LogConfig"]["Path"]
+        ctr_log = os.path.getsize(log_path)
+        log(f"podman's log file {log_path}: {ctr_log} bytes")
+        self.assertLessEqual(ctr_log, 17 << 20)
 
         # The store stayed within its bound, and the drops are counted and shown.
         svc_id = self.inkd.get_service(self.project, "flood")["id"]

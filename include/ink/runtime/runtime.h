@@ -169,6 +169,10 @@ struct PodmanOptions {
   std::string gvisor_runtime = "runsc-hostnet";  // podman runtime name for class "gvisor"
   std::string runc_runtime = "crun";             // podman runtime name for class "runc"
   std::string memory_cgroup_root = "/sys/fs/cgroup/memory";  // cgroup v1 memory hierarchy
+  // conmon's k8s-file log of each container is rotated past this size (conmon --log-size-max:
+  // it writes a new file and renames it over the old one), so a chatty app cannot fill the
+  // disk; inkd's log store keeps the history. 0: unbounded.
+  int64_t container_log_max_bytes = int64_t{16} << 20;
 };
 
 // Starts (and keeps restarting) one `podman system service` per runtime class, and returns a

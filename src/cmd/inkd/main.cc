@@ -99,6 +99,8 @@ Builds from source (git URL or uploaded directory; logs and plans in DATA/builds
   --max-build-log-bytes SIZE  build log bound; past it the head and tail are kept (default 5m)
   --log-max-bytes SIZE    runtime log kept per service under DATA/logs; the oldest segments
                           are dropped first (default 64m)
+  --container-log-max SIZE  podman's own log file of a container is rotated past this size
+                          (the log store above keeps the history; default 16m, 0 = unbounded)
   --log-max-age-hours N   runtime log lines older than this are dropped (default 168, 7 days)
   --log-rate N            lines per second each replica may log; more are dropped and counted
                           (default 500, with a burst of --log-burst, default 5000)
@@ -387,6 +389,7 @@ int main(int argc, char** argv) {
       {"max-source-files", "200000"},
       {"max-build-log-bytes", "5m"},
       {"log-max-bytes", "64m"},
+      {"container-log-max", "16m"},
       {"log-max-age-hours", "168"},
       {"log-rate", "500"},
       {"log-burst", "5000"},
@@ -514,6 +517,16 @@ int main(int argc, char** argv) {
   podman.podman_binary = flags["podman"];
   podman.socket_dir = data_dir;
   podman.gvisor_runtime = flags["gvisor-runtime"];
+  if (flags["container-log-max"] != "0") {
+    auto container_log = ParseSize("container-log-max", flags["container-log-max"]);
+    if (!container_log.ok()) {
+      std::cerr << "inkd: " << container_log.error().message << "; see inkd --help\n";
+      return 2;
+    }
+    podman.container_log_max_bytes = *container_log;
+  } else {
+    podman.container_log_max_bytes = 0;
+  }
   auto runtime = ink::StartPodmanRuntime(podman);
   if (!runtime.ok()) return fail("starting podman", runtime.error());
 
