@@ -220,13 +220,42 @@ void ServiceLog::RetainLocked(int64_t now_nanos) {
   size_t drop = logs_internal::SegmentsToDrop(summaries, limits_, now_nanos);
   if (drop == 0) return;
   bool all = drop == segments_.size();
-  for (size_t i = 0; i < drop; ++i) ::unlink(segments_[i]->path.c_str());
+  int64_t dropped = 0;
+  for (size_t i = 0; i < drop; ++i) {
+    dropped += segments_[i]->dropped;
+    ::unlink(segments_[i]->path.c_str());
+  }
   segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(drop));
+  if (dropped > 0) {
+    // The drops counted in the segments that went, kept as a checkpoint (re-written at the
+    // front of every new segment) so dropped_total stays whole.
+    checkpoints_[kDroppedBeforeKey] = std::to_string(DroppedBeforeLocked() + dropped);
+  }
   if (all) {
     ::close(fd_);
     fd_ = -1;
     (void)StartSegmentLocked(next_seq_);  // keeps next_seq_ (and the checkpoints) on disk
+  } else if (dropped > 0) {
+    LogRecord r{.seq = next_seq_,
+                .nanos = now_nanos,
+                .stream = LogStream::kCheckpoint,
+                .text = std::string(kDroppedBeforeKey) + " " + checkpoints_[kDroppedBeforeKey]};
+    std::string bytes;
+    AppendEncoded(r, bytes);
+    Segment& last = *segments_.back();
+    if (WriteAll(fd_, bytes).ok()) {
+      last.Add(r, last.bytes, bytes.size());
+      ++next_seq_;
+    } else if (::ftruncate(fd_, static_cast<off_t>(last.bytes)) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
   }
+}
+
+int64_t ServiceLog::DroppedBeforeLocked() const {
+  auto it = checkpoints_.find(kDroppedBeforeKey);
+  return it == checkpoints_.end() ? 0 : std::atoll(it->second.c_str());
 }
 
 std::map<std::string, std::string> ServiceLog::Checkpoints() const {
@@ -247,6 +276,7 @@ LogStats ServiceLog::Stats() const {
     out.bytes += s->bytes;
     out.dropped += s->dropped;
   }
+  out.dropped += DroppedBeforeLocked();
   if (!segments_.empty()) out.first_seq = segments_.front()->first_seq;
   out.last_seq = next_seq_ - 1;
   return out;

@@ -215,6 +215,26 @@ TEST_F(LogStoreTest, DropNotesPassTextFiltersAndAreCounted) {
   EXPECT_EQ(log->Stats().dropped, 4500);
 }
 
+TEST_F(LogStoreTest, DroppedTotalCountsTheDropsOfSegmentsThatWentAndSurvivesReopen) {
+  LogLimits limits{.max_bytes = 64 << 10, .segment_bytes = 8 << 10};
+  std::string text(200, 'd');
+  {
+    auto log = Open(limits);
+    for (int i = 0; i < 2000; ++i) {
+      LogRecord note{.nanos = kNow, .stream = LogStream::kDropped, .text = "3"};
+      ASSERT_TRUE(log->Append({Line(text), note}, kNow).ok());
+    }
+    EXPECT_GT(log->Stats().first_seq, 1u);  // segments went
+    EXPECT_EQ(log->Stats().dropped, 6000);
+  }
+  auto log = Open(limits);
+  EXPECT_EQ(log->Stats().dropped, 6000);
+  ASSERT_TRUE(
+      log->Append({{.nanos = kNow, .stream = LogStream::kDropped, .text = "1"}}, kNow).ok());
+  EXPECT_EQ(log->Stats().dropped, 6001);
+  EXPECT_EQ(log->Checkpoints().count(kDroppedBeforeKey), 1u);
+}
+
 TEST_F(LogStoreTest, AnswerIsBoundedInBytesAndLongLinesAreCut) {
   auto log = Open();
   std::vector<LogRecord> batch;

@@ -82,8 +82,12 @@ struct LogStats {
   int segments = 0;
   uint64_t first_seq = 0;  // the oldest line kept (0: none)
   uint64_t last_seq = 0;
-  int64_t dropped = 0;  // lines dropped by the rate limit, among the kept segments
+  int64_t dropped = 0;  // lines dropped by the rate limit since the log began (the kept
+                        // segments' notes plus those counted in the segments dropped since)
 };
+
+// The checkpoint key under which a log keeps the drops of its dropped segments.
+inline constexpr const char* kDroppedBeforeKey = "ink:dropped_before";
 
 // One service's log: its directory of segments.
 class ServiceLog {
@@ -112,6 +116,7 @@ class ServiceLog {
   Status OpenSegmentsLocked();
   Status StartSegmentLocked(uint64_t first_seq);
   void RetainLocked(int64_t now_nanos);
+  int64_t DroppedBeforeLocked() const;
 
   const std::string dir_;
   const LogLimits limits_;
