@@ -500,6 +500,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
                       }}));
   RegisterLogOperations(table, deps);
   RegisterEventOperations(table, deps);
+  RegisterMetricsOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);
   RegisterBuildOperations(table, deps);

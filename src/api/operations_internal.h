@@ -49,6 +49,8 @@ Json RedeployReferencing(OperationDeps& deps, const Caller& caller, const Projec
 void RegisterEnvOperations(OperationTable& table, OperationDeps& deps);
 void RegisterLogOperations(OperationTable& table, OperationDeps& deps);
 void RegisterEventOperations(OperationTable& table, OperationDeps& deps);
+// get_metrics (operations_metrics.cc).
+void RegisterMetricsOperations(OperationTable& table, OperationDeps& deps);
 void RegisterAdminOperations(OperationTable& table, OperationDeps& deps);
 // A `memory` input (a size string or a byte count) in bytes, parsed by ParseMemoryLimit; "0"
 // or 0 is 0 (inkd's default limit).

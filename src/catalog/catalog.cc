@@ -112,6 +112,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareVolumeOperations(ops);
     DeclareSnapshotOperations(ops);
     DeclareSandboxOperations(ops);
+    DeclareMetricsOperations(ops);
     return ops;
   }();
   return catalog;

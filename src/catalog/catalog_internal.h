@@ -40,5 +40,6 @@ void DeclareTemplateOperations(std::vector<Operation>& ops);
 void DeclareVolumeOperations(std::vector<Operation>& ops);
 void DeclareSnapshotOperations(std::vector<Operation>& ops);
 void DeclareSandboxOperations(std::vector<Operation>& ops);
+void DeclareMetricsOperations(std::vector<Operation>& ops);
 
 }  // namespace ink::catalog_internal

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "src/metrics/metric_rules.h"
+#include "ink/metrics/metric_rules.h"
 
 namespace ink::metrics {
 

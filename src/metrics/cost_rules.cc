@@ -6,7 +6,7 @@
 
 #include "ink/common/json.h"
 #include "ink/common/resources.h"
-#include "src/metrics/metric_rules.h"
+#include "ink/metrics/metric_rules.h"
 
 namespace ink::metrics {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/metrics/metric_rules.h"
+#include "ink/metrics/metric_rules.h"
 
 #include <gtest/gtest.h>
 

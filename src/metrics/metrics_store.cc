@@ -1,6 +1,6 @@
 #include "ink/metrics/metrics_store.h"
 
-#include "src/metrics/metric_rules.h"
+#include "ink/metrics/metric_rules.h"
 
 namespace ink::metrics {
 
@@ -56,6 +56,7 @@ std::map<std::string, Sample> MetricsStore::Latest() const {
   std::lock_guard lock(mu_);
   std::map<std::string, Sample> out;
   for (const auto& [id, s] : series_) {
+    if (id.find('/') != std::string::npos) continue;  // a replica's series
     if (!s.fine.empty()) out[id] = s.fine.back();
   }
   return out;

@@ -1,8 +1,8 @@
 #include "ink/metrics/sampler.h"
 
 #include "ink/common/log.h"
+#include "ink/metrics/metric_rules.h"
 #include "src/metrics/cgroup_reader.h"
-#include "src/metrics/metric_rules.h"
 
 namespace ink::metrics {
 namespace {
@@ -54,6 +54,7 @@ void MetricsSampler::SampleOnce() {
   struct PerService {
     std::vector<ContainerRates> rates;
     std::vector<ContainerCounters> readings;
+    std::vector<std::string> replicas;  // each reading's replica label
   };
   std::map<std::string, PerService> services;
   std::map<std::string, Tracked> seen;
@@ -75,6 +76,7 @@ void MetricsSampler::SampleOnce() {
     if (baseline) {
       services[service].rates.push_back(RatesBetween(t.last, now_counters));
       services[service].readings.push_back(now_counters);
+      services[service].replicas.push_back(Label(c, "ink.replica"));
     }
     t.last = now_counters;
     seen[c.id] = std::move(t);
@@ -91,6 +93,12 @@ void MetricsSampler::SampleOnce() {
       traffic = EdgeDelta(before == last_edge_.end() ? nullptr : &before->second, e->second);
     }
     store_.Record(service, ServiceSample(now, interval_s, p.rates, p.readings, traffic));
+    // Each replica's own series (no traffic: the edge counts by service).
+    for (size_t i = 0; i < p.readings.size(); ++i) {
+      if (p.replicas[i].empty()) continue;
+      store_.Record(ReplicaSeriesKey(service, p.replicas[i]),
+                    ServiceSample(now, interval_s, {p.rates[i]}, {p.readings[i]}, {}));
+    }
   }
   last_edge_ = std::move(edge);
   last_sample_ms_ = now;

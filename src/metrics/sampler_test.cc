@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "ink/common/fake_clock.h"
+#include "ink/metrics/metric_rules.h"
 #include "ink/runtime/fake_runtime.h"
-#include "src/metrics/metric_rules.h"
 
 namespace ink::metrics {
 namespace {
@@ -62,6 +62,13 @@ TEST(MetricsSamplerTest, CpuFromDeltasPerServiceAndEdgeTraffic) {
   EXPECT_FLOAT_EQ(s.requests, 50);
   EXPECT_GT(s.latency_p50_ms, 5);
   EXPECT_LE(s.latency_p50_ms, 10);
+  // Each replica has its own series too (for get_metrics' breakdown), not listed as a service.
+  EXPECT_EQ(latest.size(), 1u);
+  auto replica = store.Range(ReplicaSeriesKey("svc_web", "1"), clock.NowMillis(), 3600'000);
+  ASSERT_EQ(replica.size(), 1u);
+  EXPECT_NEAR(replica[0].cpu_cores, 0.4, 1e-5);
+  EXPECT_FLOAT_EQ(replica[0].replicas, 1);
+  EXPECT_FLOAT_EQ(replica[0].requests, 0);
 }
 
 }  // namespace

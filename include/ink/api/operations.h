@@ -24,6 +24,9 @@ namespace ink {
 namespace logs {
 class LogStore;
 }
+namespace metrics {
+class MetricsStore;
+}
 
 struct OperationDeps {
   Store& store;
@@ -42,6 +45,8 @@ struct OperationDeps {
   VolumeHost* volumes = nullptr;  // volume filesystems (create/delete_volume, used bytes)
   // The runtime log store get_logs reads (null: read podman's logs of the live containers).
   logs::LogStore* logs = nullptr;
+  // The sampled resource and traffic figures get_metrics reads (null: get_metrics refuses).
+  metrics::MetricsStore* metrics = nullptr;
   std::string instance = "ink";  // inkd's --instance-name (labels of sandboxes)
   std::string sandbox_image = "localhost/ink/base:bookworm";  // create_sandbox's default image
 };

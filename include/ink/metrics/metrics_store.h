@@ -44,6 +44,12 @@ inline constexpr int64_t kCoarseRetentionMs = 30LL * 24 * 3600 * 1000;  // 30 da
 inline constexpr size_t kFineCapacity = 3600;     // 1 h at 1 s (the smallest interval)
 inline constexpr size_t kCoarseCapacity = 43200;  // 30 days of minutes
 
+// The key of one replica's own series beside its service's ("<service_id>/r<replica>"), for
+// get_metrics' replica breakdown; /metrics and the service view skip keys with a '/'.
+inline std::string ReplicaSeriesKey(const std::string& service_id, const std::string& replica) {
+  return service_id + "/r" + replica;
+}
+
 class MetricsStore {
  public:
   // Appends `sample` (at_ms increasing per service) for `service_id`; closes the minute it
@@ -52,7 +58,7 @@ class MetricsStore {
   // Samples of the service in (now_ms - window_ms, now_ms], oldest first: the fine ones when
   // the window fits in the last hour, else the coarse ones. Empty if none.
   std::vector<Sample> Range(const std::string& service_id, int64_t now_ms, int64_t window_ms) const;
-  // The newest sample of every service (for /metrics).
+  // The newest sample of every service, without the replicas' series (for /metrics).
   std::map<std::string, Sample> Latest() const;
   // Drops services not sampled since `cutoff_ms`.
   void DropIdle(int64_t cutoff_ms);

@@ -365,6 +365,12 @@ std::vector<CommandSpec> BuildCommands() {
                       "it."}));
   c.push_back(FromOperation("delete_snapshot", CommandId::kSnapshotDelete));
   c.push_back(FromOperation("list_events", CommandId::kEventsList));
+  c.push_back(FromOperation(
+      "get_metrics", CommandId::kMetrics,
+      {.description = "Draws one sparkline per series over the window (CPU and memory scaled to "
+                      "their limits) with now, p95 and max, then the hints. --json prints "
+                      "get_metrics' answer (add --series for the points, --replicas for each "
+                      "replica)."}));
   c.push_back(FromOperation("create_sandbox", CommandId::kSandboxCreate));
   c.push_back(FromOperation("list_sandboxes", CommandId::kSandboxList));
   c.push_back(FromOperation("delete_sandbox", CommandId::kSandboxDelete));

@@ -98,6 +98,7 @@ enum class CommandId {
   kSandboxTimeout,
   kSandboxExec,
   kEventsList,
+  kMetrics,
 };
 
 struct CommandSpec {

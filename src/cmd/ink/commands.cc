@@ -441,6 +441,8 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunSnapshotsList(session);
     case CommandId::kEventsList:
       return RunEventsList(session);
+    case CommandId::kMetrics:
+      return RunMetrics(session);
     case CommandId::kSnapshotRestore:
       return RunSnapshotRestore(session);
     case CommandId::kSnapshotDelete:

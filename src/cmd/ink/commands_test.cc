@@ -310,6 +310,47 @@ TEST_F(CommandsTest, ServicesListAndGet) {
   EXPECT_NE(out_.str().find("killed: out of memory"), std::string::npos) << out_.str();
 }
 
+TEST_F(CommandsTest, MetricsDrawsSparklinesWithLimitsAndHints) {
+  Json dist = {{"current", 0.5}, {"p50", 0.25}, {"p95", 0.5}, {"max", 0.5}};
+  Reply(200, {{"project", "demo"},
+              {"service", "web"},
+              {"window", "1h"},
+              {"points", 4},
+              {"replicas", 1},
+              {"cpu", {{"cores", dist}, {"limit_cores", 0.5}}},
+              {"memory",
+               {{"bytes", {{"current", 1048576}, {"p50", 0}, {"p95", 1048576}, {"max", 2097152}}},
+                {"limit_bytes", 2097152}}},
+              {"network", {{"rx_bytes_per_s", dist}, {"tx_bytes_per_s", dist}}},
+              {"restarts", 0},
+              {"oom_kills", 2},
+              {"requests", {{"total", 0}}},
+              {"hints", {"memory at 50% of limit"}},
+              {"series",
+               {{"cpu_cores", {0, 0.25, 0.5, 0.5}},
+                {"memory_bytes", {0, 0, 1048576, 2097152}},
+                {"rx_bytes_per_s", {0, 0, 0, 0}},
+                {"tx_bytes_per_s", {0, 0, 0, 0}}}}});
+  ASSERT_EQ(Run({"metrics", "web", "--project", "demo", "--window", "1h"}), 0);
+  EXPECT_EQ(script_.sent.back().target,
+            "/v1/projects/demo/services/web/metrics?series=true&window=1h");
+  std::string out = out_.str();
+  EXPECT_NE(out.find("CPU       ▁▅██  now 0.50 cores, p95 0.50 cores, max 0.50 cores (limit 0.50 "
+                     "cores)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("memory    ▁▁▅█  now 1.0 MiB"), std::string::npos) << out;
+  EXPECT_NE(out.find("(limit 2.0 MiB)"), std::string::npos) << out;
+  EXPECT_NE(out.find("OOM kills 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("hint: memory at 50% of limit"), std::string::npos) << out;
+  EXPECT_EQ(out.find("requests "), std::string::npos) << out;  // none through the edge
+
+  // --json: the operation's answer as it is, without the chart's series.
+  Reply(200, {{"service", "web"}, {"hints", Json::array()}});
+  ASSERT_EQ(Run({"metrics", "web", "--project", "demo", "--json"}), 0);
+  EXPECT_EQ(script_.sent.back().target, "/v1/projects/demo/services/web/metrics");
+}
+
 TEST_F(CommandsTest, DeploymentsListTruncatesLongMessages) {
   Reply(200, {{"deployments",
                {{{"id", "dep_1"},

@@ -1,6 +1,7 @@
 #include "output.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <optional>
 
@@ -173,6 +174,19 @@ std::string ApiErrorCode(std::string_view body) {
     if (code != error->end() && code->is_string()) return code->get<std::string>();
   }
   return "";
+}
+
+std::string Sparkline(const std::vector<double>& values, double top) {
+  static const char* const kBars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  if (top <= 0) {
+    for (double v : values) top = std::max(top, v);
+  }
+  std::string line;
+  for (double v : values) {
+    int level = top > 0 ? static_cast<int>(std::lround(std::clamp(v / top, 0.0, 1.0) * 7)) : 0;
+    line += kBars[level];
+  }
+  return line;
 }
 
 }  // namespace ink::cli

@@ -50,4 +50,8 @@ std::string ApiErrorMessage(int status, std::string_view body);
 // The error code of an API error response ("not_found"), or "" when the body has none.
 std::string ApiErrorCode(std::string_view body);
 
+// One unicode block (▁ to █) per value, scaled to `top` (values above it are full); top <= 0
+// scales to the values' max. "" for no values.
+std::string Sparkline(const std::vector<double>& values, double top);
+
 }  // namespace ink::cli

@@ -94,5 +94,13 @@ TEST(ApiErrorMessage, FromErrorEnvelopeOrRawBody) {
   EXPECT_EQ(ApiErrorCode("nope"), "");
 }
 
+TEST(Sparkline, ScalesToTheLimitOrTheMax) {
+  EXPECT_EQ(Sparkline({0, 0.25, 0.5}, 0.5), "▁▅█");
+  EXPECT_EQ(Sparkline({1, 2, 4, 8}, 0), "▂▃▅█");
+  EXPECT_EQ(Sparkline({9}, 4), "█");  // above the limit: full
+  EXPECT_EQ(Sparkline({0, 0}, 0), "▁▁");
+  EXPECT_EQ(Sparkline({}, 1), "");
+}
+
 }  // namespace
 }  // namespace ink::cli

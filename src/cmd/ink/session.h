@@ -140,6 +140,7 @@ bool SourceBody(Session& s, Json& body);
 int RunEnvList(Session& s);
 int RunEnvSet(Session& s);
 int RunEnvUnset(Session& s);
-int RunMcp(Session& s);  // mcp_stdio.cc
+int RunMcp(Session& s);      // mcp_stdio.cc
+int RunMetrics(Session& s);  // commands_metrics.cc: ink metrics SERVICE
 
 }  // namespace ink::cli

@@ -670,6 +670,7 @@ int main(int argc, char** argv) {
   deps.templates = &*templates;
   deps.volumes = volume_host.get();
   deps.logs = &log_store;
+  deps.metrics = &metrics_store;
   deps.instance = flags["instance-name"];
   deps.sandbox_image = flags["sandbox-image"];
   ink::RegisterOperations(table, deps);
