@@ -23,7 +23,12 @@ std::string Fixed(double v, int digits) {
 std::string PromValue(double v) {
   if (!std::isfinite(v)) return "0";
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.6g", v);
+  // Whole numbers (bytes, counts) exactly; fractions to 6 significant digits.
+  if (v == std::floor(v) && std::fabs(v) < 9e15) {
+    std::snprintf(buf, sizeof(buf), "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.6g", v);
+  }
   return buf;
 }
 

@@ -22,6 +22,7 @@
 #include "edge_supervisor.h"
 #include "ink/api/git_http.h"
 #include "ink/api/operations.h"
+#include "ink/api/prometheus_endpoint.h"
 #include "ink/api/rest.h"
 #include "ink/build/pipeline.h"
 #include "ink/common/image_reference.h"
@@ -36,6 +37,7 @@
 #include "ink/logs/log_collector.h"
 #include "ink/logs/log_store.h"
 #include "ink/mcp/http_endpoint.h"
+#include "ink/metrics/process_figures.h"
 #include "ink/metrics/sampler.h"
 #include "ink/runtime/runtime.h"
 #include "ink/runtime/volume_host.h"
@@ -681,6 +683,8 @@ int main(int argc, char** argv) {
   // MCP tools over Streamable HTTP at /mcp, bound to the same operation table (docs/MCP.md).
   ink::mcp::Dispatcher mcp_dispatcher(table, {.version = kVersion});
   ink::mcp::McpHttpEndpoint mcp(mcp_dispatcher, ink::mcp::StoreAuthenticator(**store));
+  // GET /metrics: Prometheus text of the token's workspace's services and of inkd itself.
+  ink::PrometheusEndpoint prometheus(**store, metrics_store, ink::metrics::ReadProcessFigures);
 
   auto server_options = ServerOptionsFromFlags(flags);
   if (!server_options.ok()) {
@@ -692,15 +696,17 @@ int main(int argc, char** argv) {
   server_options->admit = [&](const ink::http::ServerRequest& head) {
     if (auto admission = mcp.Admit(head)) return std::move(*admission);
     if (auto admission = git_remote.Admit(head)) return std::move(*admission);
+    if (auto admission = prometheus.Admit(head)) return std::move(*admission);
     return ink::AdmitRestRequest(table, **store, head);
   };
   auto server = ink::http::HttpServer::Start(
       *server_options,
       ink::mcp::WithMcp(
-          mcp, [&git_remote,
+          mcp, [&git_remote, &prometheus,
                 rest = ink::MakeRestHandler(table, **store, ink::MakeArchiveUploadHandler(deps))](
                    const ink::http::ServerRequest& req, ink::http::ResponseWriter& w) {
             if (git_remote.Handles(req)) return git_remote.Serve(req, w);
+            if (prometheus.Handles(req)) return prometheus.Serve(req, w);
             rest(req, w);
           }));
   if (!server.ok()) return fail("starting the API server", server.error());
