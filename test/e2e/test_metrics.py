@@ -1,0 +1,138 @@
+"""Metrics (issue 11): what get_metrics, `ink metrics` and /metrics show of real workloads.
+
+Services built by Ink from test/fixtures/metrics-app (a perl app on Ink's local base image),
+with inkd sampling every second (--metrics-interval 1):
+  burn  MODE=burn, --cpu 0.5 (gVisor): two processes spin; get_metrics shows about 0.5 cores
+        (0.3-0.65) against a limit of 0.5, and the "CPU at ..% of its limit" hint
+  hog   MODE=hog, --memory 48m (runc): grows 2 MiB every 250 ms; memory rises, then the kernel
+        kills it: an oom_killed (or crashed) event in list_events, and get_metrics counts it
+  net   MODE=idle: 200 downloads of 100 KB through the edge raise its tx bytes/s
+Then /metrics (admin token as bearer) lists the three services and inkd itself, and
+`promtool check metrics` accepts it; without a token it is a 401.
+"""
+
+import shutil
+import subprocess
+import time
+
+import harness
+from harness import InkTestCase, http_request, log, unique, wait_until
+
+APP = harness.FIXTURES / "metrics-app"
+
+
+class Metrics(InkTestCase):
+    inkd_args = ("--metrics-interval", "1")
+
+    def metrics(self, service, **query):
+        q = "&".join(f"{k}={v}" for k, v in query.items())
+        return self.inkd.api_ok(
+            "GET", f"/v1/projects/{self.project}/services/{service}/metrics?{q}")
+
+    def deploy(self, service, *flags):
+        out = self.ink("deploy", self.src, "--project", self.project, "--service", service,
+                       *flags, "--wait", timeout=300)
+        self.assertEqual(out.json["deployment"]["status"], "active", out.json)
+
+    def test_metrics(self):
+        started = time.monotonic()
+        self.project = unique("metrics")
+        self.inkd.create_project(self.project)
+        self.src = self.inkd.tmp / "metrics-app"
+        shutil.copytree(APP, self.src)
+        self.deploy("burn", "--env", "MODE=burn", "--cpu", "0.5")
+        self.deploy("hog", "--env", "MODE=hog", "--memory", "48m", "--runtime", "runc")
+        self.deploy("net", "--env", "MODE=idle")
+        log(f"deployed in {time.monotonic() - started:.1f}s")
+
+        # Network: 20 MB out through the edge (100 KB answers: 1 MB ones came back cut at
+        # 169,577 bytes through the edge; left for the edge's owner).
+        host = self.inkd.service_host("net", self.project)
+        received = 0
+        for _ in range(200):
+            status, _, body = self.inkd.edge_get(host, "/bytes/100000", timeout=20)
+            self.assertEqual(status, 200)
+            received += len(body)
+        log(f"net: received {received} bytes through the edge")
+
+        # CPU: a few seconds of samples at the limit.
+        def burning():
+            m = self.metrics("burn", window="5m")
+            return m if m["points"] >= 5 else False
+        burn = wait_until(burning, timeout=60, what="5 samples of burn")
+        log(f"burn: {burn['cpu']} hints {burn['hints']}")
+        cores = burn["cpu"]["cores"]
+        self.assertEqual(burn["cpu"]["limit_cores"], 0.5)
+        self.assertGreaterEqual(cores["p50"], 0.3, burn)
+        self.assertLessEqual(cores["max"], 0.65, burn)
+        self.assertTrue(any("CPU at" in h for h in burn["hints"]), burn["hints"])
+
+        # Memory: rising, then killed at the limit.
+        def oom_event():
+            events = self.inkd.api_ok(
+                "GET", f"/v1/projects/{self.project}/events?service=hog&kind=oom_killed,crashed")
+            return events["events"] or False
+        events = wait_until(oom_event, timeout=90, what="hog's OOM event")
+        log(f"hog events: {[(e['kind'], e['message']) for e in events]}")
+        hog = self.metrics("hog", window="5m", series="true")
+        log(f"hog: memory {hog['memory']} oom_kills {hog['oom_kills']} hints {hog['hints']}")
+        self.assertEqual(hog["memory"]["limit_bytes"], 48 << 20)
+        memory = hog["series"]["memory_bytes"]
+        self.assertGreater(max(memory), 20 << 20, memory)
+        self.assertLess(min(memory), max(memory) / 2, memory)  # it rose
+        self.assertGreaterEqual(hog["oom_kills"] + hog["restarts"], 1, hog)
+        if any(e["kind"] == "oom_killed" for e in events):
+            self.assertGreaterEqual(hog["oom_kills"], 1, hog)
+
+        net = self.metrics("net", window="5m")
+        log(f"net: {net['network']} requests {net['requests']}")
+        if received > 2_000_000:
+            self.assertGreater(net["network"]["tx_bytes_per_s"]["max"], 100_000, net)
+        self.assertGreater(net["network"]["tx_bytes_per_s"]["max"], 0, net)
+        if net["requests"]["total"] > 0:  # the edge reports per-service counters
+            self.assertGreaterEqual(net["requests"]["total"], 200, net)
+            self.assertIn("latency_ms", net["requests"])
+
+        # Bad input changes nothing and says what to give.
+        status, err = self.inkd.api(
+            "GET", f"/v1/projects/{self.project}/services/burn/metrics?window=1y")
+        self.assertEqual(status, 400, err)
+        self.assertIn("24h", err["error"]["message"])
+        status, err = self.inkd.api("GET", f"/v1/projects/{self.project}/services/nope/metrics")
+        self.assertEqual(status, 404, err)
+
+        # The CLI: a chart and the hints; --json is the operation's answer.
+        chart = self.ink("metrics", "burn", "--project", self.project, "--window", "5m",
+                         json=False)
+        log("ink metrics burn:\n" + chart.stdout)
+        self.assertIn("CPU ", chart.stdout)
+        self.assertIn("(limit 0.50 cores)", chart.stdout)
+        self.assertTrue(any(c in chart.stdout for c in "▁▂▃▄▅▆▇█"), chart.stdout)
+        self.assertIn("hint: CPU at", chart.stdout)
+        as_json = self.ink("metrics", "burn", "--project", self.project)
+        self.assertEqual(as_json.json["service"], "burn")
+
+        # /metrics: Prometheus text, with the bearer token; promtool accepts it.
+        status, _, text = http_request(self.inkd.api_host, self.inkd.api_port, "GET", "/metrics",
+                                       headers={"Authorization": f"Bearer {self.inkd.token}"})
+        self.assertEqual(status, 200, text)
+        for service in ("burn", "hog", "net"):
+            self.assertIn(f'ink_service_cpu_cores{{project="{self.project}",service="{service}"}}',
+                          text)
+        self.assertIn("ink_process_resident_memory_bytes ", text)
+        self.assertIn("ink_process_cpu_seconds_total ", text)
+        promtool = shutil.which("promtool")
+        if promtool:
+            check = subprocess.run([promtool, "check", "metrics"], input=text,
+                                   capture_output=True, text=True, timeout=30)
+            log(f"promtool: rc={check.returncode} {check.stdout.strip()} {check.stderr.strip()}")
+            self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        else:
+            log("promtool not installed (scripts/prepare-host.sh installs prometheus): skipped")
+        status, _, _ = http_request(self.inkd.api_host, self.inkd.api_port, "GET", "/metrics")
+        self.assertEqual(status, 401)
+        log(f"test_metrics took {time.monotonic() - started:.1f}s")
+
+
+if __name__ == "__main__":
+    harness.main()
