@@ -501,6 +501,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterLogOperations(table, deps);
   RegisterEventOperations(table, deps);
   RegisterMetricsOperations(table, deps);
+  RegisterCostOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);
   RegisterBuildOperations(table, deps);

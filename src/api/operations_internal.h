@@ -51,6 +51,8 @@ void RegisterLogOperations(OperationTable& table, OperationDeps& deps);
 void RegisterEventOperations(OperationTable& table, OperationDeps& deps);
 // get_metrics (operations_metrics.cc).
 void RegisterMetricsOperations(OperationTable& table, OperationDeps& deps);
+// get_cost (operations_cost.cc).
+void RegisterCostOperations(OperationTable& table, OperationDeps& deps);
 void RegisterAdminOperations(OperationTable& table, OperationDeps& deps);
 // A `memory` input (a size string or a byte count) in bytes, parsed by ParseMemoryLimit; "0"
 // or 0 is 0 (inkd's default limit).

@@ -113,6 +113,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareSnapshotOperations(ops);
     DeclareSandboxOperations(ops);
     DeclareMetricsOperations(ops);
+    DeclareCostOperations(ops);
     return ops;
   }();
   return catalog;

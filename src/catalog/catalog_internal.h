@@ -41,5 +41,6 @@ void DeclareVolumeOperations(std::vector<Operation>& ops);
 void DeclareSnapshotOperations(std::vector<Operation>& ops);
 void DeclareSandboxOperations(std::vector<Operation>& ops);
 void DeclareMetricsOperations(std::vector<Operation>& ops);
+void DeclareCostOperations(std::vector<Operation>& ops);
 
 }  // namespace ink::catalog_internal

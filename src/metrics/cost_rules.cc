@@ -1,4 +1,4 @@
-#include "src/metrics/cost_rules.h"
+#include "ink/metrics/cost_rules.h"
 
 #include <algorithm>
 #include <cmath>

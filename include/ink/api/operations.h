@@ -26,6 +26,7 @@ class LogStore;
 }
 namespace metrics {
 class MetricsStore;
+struct PriceTable;
 }
 
 struct OperationDeps {
@@ -47,6 +48,8 @@ struct OperationDeps {
   logs::LogStore* logs = nullptr;
   // The sampled resource and traffic figures get_metrics reads (null: get_metrics refuses).
   metrics::MetricsStore* metrics = nullptr;
+  // The prices get_cost estimates with (inkd --prices; null: get_cost refuses).
+  const metrics::PriceTable* prices = nullptr;
   std::string instance = "ink";  // inkd's --instance-name (labels of sandboxes)
   std::string sandbox_image = "localhost/ink/base:bookworm";  // create_sandbox's default image
 };

@@ -365,6 +365,7 @@ std::vector<CommandSpec> BuildCommands() {
                       "it."}));
   c.push_back(FromOperation("delete_snapshot", CommandId::kSnapshotDelete));
   c.push_back(FromOperation("list_events", CommandId::kEventsList));
+  c.push_back(FromOperation("get_cost", CommandId::kCost));
   c.push_back(FromOperation(
       "get_metrics", CommandId::kMetrics,
       {.description = "Draws one sparkline per series over the window (CPU and memory scaled to "

@@ -99,6 +99,7 @@ enum class CommandId {
   kSandboxExec,
   kEventsList,
   kMetrics,
+  kCost,
 };
 
 struct CommandSpec {

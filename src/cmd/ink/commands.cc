@@ -443,6 +443,8 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunEventsList(session);
     case CommandId::kMetrics:
       return RunMetrics(session);
+    case CommandId::kCost:
+      return RunCost(session);
     case CommandId::kSnapshotRestore:
       return RunSnapshotRestore(session);
     case CommandId::kSnapshotDelete:

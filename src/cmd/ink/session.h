@@ -142,5 +142,6 @@ int RunEnvSet(Session& s);
 int RunEnvUnset(Session& s);
 int RunMcp(Session& s);      // mcp_stdio.cc
 int RunMetrics(Session& s);  // commands_metrics.cc: ink metrics SERVICE
+int RunCost(Session& s);     // commands_cost.cc: ink cost [SERVICE]
 
 }  // namespace ink::cli

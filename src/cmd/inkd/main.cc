@@ -37,6 +37,7 @@
 #include "ink/logs/log_collector.h"
 #include "ink/logs/log_store.h"
 #include "ink/mcp/http_endpoint.h"
+#include "ink/metrics/cost_rules.h"
 #include "ink/metrics/process_figures.h"
 #include "ink/metrics/sampler.h"
 #include "ink/runtime/runtime.h"
@@ -106,6 +107,9 @@ Builds from source (git URL or uploaded directory; logs and plans in DATA/builds
   --log-max-age-hours N   runtime log lines older than this are dropped (default 168, 7 days)
   --log-rate N            lines per second each replica may log; more are dropped and counted
                           (default 500, with a burst of --log-burst, default 5000)
+  --prices FILE           get_cost's price table, JSON: {"currency": "USD", "vcpu_hour": 0.0274,
+                          "memory_gib_hour": 0.0137, "volume_gib_month": 0.15, "egress_gib":
+                          0.05}; keys left out keep these defaults (Railway's public rates)
   --metrics-interval N    seconds between resource samples of every replica (cgroup CPU,
                           memory, network; kept 1 h at this resolution, 30 days per minute;
                           default 10)
@@ -396,6 +400,7 @@ int main(int argc, char** argv) {
       {"log-rate", "500"},
       {"log-burst", "5000"},
       {"metrics-interval", "10"},
+      {"prices", ""},
       {"keep-images", "5"},
       {"default-memory", "512m"},
       {"max-memory", "8g"},
@@ -652,6 +657,20 @@ int main(int argc, char** argv) {
     std::cerr << "inkd: " << metrics_interval.error().message << "; see inkd --help\n";
     return 2;
   }
+  ink::metrics::PriceTable prices;
+  if (!flags["prices"].empty()) {
+    std::ifstream file(flags["prices"]);
+    std::stringstream text;
+    text << file.rdbuf();
+    auto parsed = file ? ink::metrics::ParsePriceTable(text.str())
+                       : ink::Result<ink::metrics::PriceTable>(
+                             ink::InvalidArgument("cannot read " + flags["prices"]));
+    if (!parsed.ok()) {
+      std::cerr << "inkd: --prices: " << parsed.error().message << "; see inkd --help\n";
+      return 2;
+    }
+    prices = *parsed;
+  }
   ink::metrics::MetricsStore metrics_store;
   ink::metrics::MetricsSampler metrics_sampler(
       **runtime, metrics_store, ink::SystemClock(),
@@ -673,6 +692,7 @@ int main(int argc, char** argv) {
   deps.volumes = volume_host.get();
   deps.logs = &log_store;
   deps.metrics = &metrics_store;
+  deps.prices = &prices;
   deps.instance = flags["instance-name"];
   deps.sandbox_image = flags["sandbox-image"];
   ink::RegisterOperations(table, deps);
