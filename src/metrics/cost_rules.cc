@@ -158,7 +158,9 @@ Usage UsageOf(const std::vector<Sample>& samples, int64_t oom_kill_events) {
   if (u.covered_s > 0) {
     u.cpu_cores_mean /= u.covered_s;
     u.memory_bytes_mean /= u.covered_s;
-    u.egress_bytes_per_s /= u.covered_s;
+    // Bytes sent over at least kMinCoveredSecondsForSuggestion: a burst in a service's first
+    // minutes is not priced as if it went on all month.
+    u.egress_bytes_per_s /= std::max(u.covered_s, kMinCoveredSecondsForSuggestion);
   }
   u.cpu_cores_p95 = Percentile(std::move(cpu), 0.95);
   u.oom_kills = std::max(oom_kill_events, static_cast<int64_t>(std::lround(counted_ooms)));

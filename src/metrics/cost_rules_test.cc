@@ -54,7 +54,9 @@ TEST(CostRulesTest, UsageIsTimeWeightedAndKeepsTheLargerOomCount) {
   EXPECT_DOUBLE_EQ(u.covered_s, 50);
   EXPECT_DOUBLE_EQ(u.cpu_cores_mean, 20.0 / 50);
   EXPECT_DOUBLE_EQ(u.memory_bytes_max, 100 * kMiB);
-  EXPECT_DOUBLE_EQ(u.egress_bytes_per_s, 20'000.0 / 50);
+  // 20,000 bytes sent in 50 s are spread over 10 minutes, not priced as a sustained rate.
+  EXPECT_DOUBLE_EQ(u.egress_bytes_per_s, 20'000.0 / kMinCoveredSecondsForSuggestion);
+  EXPECT_DOUBLE_EQ(UsageOf(Steady(120, 0, 0, 1000), 0).egress_bytes_per_s, 1000);
   EXPECT_EQ(u.oom_kills, 2);
   EXPECT_EQ(UsageOf(s, 5).oom_kills, 5);
   EXPECT_DOUBLE_EQ(UsageOf({}, 0).cpu_cores_mean, 0);

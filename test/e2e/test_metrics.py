@@ -112,6 +112,26 @@ class Metrics(InkTestCase):
         as_json = self.ink("metrics", "burn", "--project", self.project)
         self.assertEqual(as_json.json["service"], "burn")
 
+        # get_cost: burn reserves 0.5 cores and inkd's default 512m; at the default prices
+        # ($20 per vCPU-month, $10 per GiB-month) that is $10 + $5 a month; measured CPU is
+        # what it burned. Too few minutes sampled for a suggestion: the note says so.
+        cost = self.ink("cost", "burn", "--project", self.project, "--window", "1h").json
+        log(f"ink cost burn: {cost}")
+        row = cost["services"][0]
+        self.assertEqual(row["service"], "burn")
+        self.assertAlmostEqual(row["reserved"]["monthly_by_resource"]["cpu"], 10.0, places=2)
+        self.assertAlmostEqual(row["reserved"]["monthly_by_resource"]["memory"], 5.0, places=2)
+        self.assertGreater(row["measured"]["monthly_by_resource"]["cpu"], 0.3 * 20 * 0.5, row)
+        self.assertLessEqual(row["measured"]["monthly_by_resource"]["cpu"], 0.65 * 20, row)
+        self.assertIn("suggestions need 10 min", row["note"])
+        table = self.ink("cost", "--project", self.project, json=False).stdout
+        log("ink cost:\n" + table)
+        for service in ("burn", "hog", "net"):
+            self.assertIn(service, table)
+        self.assertIn("Total: reserved $", table)
+        status, err = self.inkd.api("GET", f"/v1/projects/{self.project}/cost?window=forever")
+        self.assertEqual(status, 400, err)
+
         # /metrics: Prometheus text, with the bearer token; promtool accepts it.
         status, _, text = http_request(self.inkd.api_host, self.inkd.api_port, "GET", "/metrics",
                                        headers={"Authorization": f"Bearer {self.inkd.token}"})

@@ -52,7 +52,7 @@ struct Usage {
   double cpu_cores_p95 = 0;
   double memory_bytes_mean = 0;  // summed over replicas
   double memory_bytes_max = 0;
-  double egress_bytes_per_s = 0;  // mean network sent
+  double egress_bytes_per_s = 0;  // mean network sent (over 10 minutes at least)
   int64_t oom_kills = 0;
 };
 Usage UsageOf(const std::vector<Sample>& samples, int64_t oom_kill_events);
