@@ -221,24 +221,32 @@ Result<Json> ApplyChange(OperationDeps& deps, const Caller& caller, const Projec
   out[operation == "set_env" ? "set" : "unset"] = names;
   out["redeployed"] = applied->deployment.has_value();
   out["referencing"] = referencing;
-  auto record = [&](const Deployment& d, const std::string& message) {
+  auto record = [&](const std::string& service_id, const std::string& deployment_id,
+                    const std::string& kind, const std::string& message) {
     Event e;
     e.workspace_id = caller.workspace_id;
-    e.service_id = d.service_id;
-    e.deployment_id = d.id;
-    e.kind = "redeploy";
+    e.service_id = service_id;
+    e.deployment_id = deployment_id;
+    e.kind = kind;
     e.message = message;  // names only
     (void)deps.store.AppendEvent(e);
   };
+  // The service's own variables changed: env_changed (whether or not it was rolled out now);
+  // services redeployed because their variables use a changed one: redeploy.
+  if (scope.service) {
+    const auto& d = applied->deployment;
+    record(scope.service->id, d ? d->id : "", "env_changed",
+           operation + ": " + list +
+               (d ? "" : " (not rolled out; the next deployment picks the change up)"));
+  }
   if (applied->deployment.has_value()) {
-    const Deployment& d = *applied->deployment;
-    record(d, operation + ": " + list);
-    out["deployment"] = DeploymentJson(d);
+    out["deployment"] = DeploymentJson(*applied->deployment);
     out["url"] = ServiceUrl(deps, scope.service->name, project.name);
   }
   Json redeployed = Json::array();
   for (const auto& d : applied->referencing) {
-    record(d, operation + " of " + scope.Name() + " (" + list + "), which its variables use");
+    record(d.service_id, d.id, "redeploy",
+           operation + " of " + scope.Name() + " (" + list + "), which its variables use");
     redeployed.push_back({{"service", service_names[d.service_id]}, {"deployment", d.id}});
   }
   out["redeployed_referencing"] = std::move(redeployed);

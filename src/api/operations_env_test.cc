@@ -102,6 +102,38 @@ TEST_F(EnvOperationsTest, ValuesAreSealedOpenByteExactAndNeverReturned) {
   for (const auto& e : *events) ExpectNoValueIn(e.message);
 }
 
+TEST_F(EnvOperationsTest, AServicesOwnChangeIsEnvChangedAndItsDependentsAreRedeploy) {
+  const std::string db = DeployActive("db", {{"URL", "u1"}});
+  const std::string web = DeployActive("web", {{"DB", "${{db.URL}}"}});
+  auto kinds = [&](const std::string& id) {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto events = store_->ListEvents(caller_.workspace_id, id, 0);
+    EXPECT_TRUE(events.ok());
+    if (events.ok()) {
+      for (const auto& e : *events) out.emplace_back(e.kind, e.message);
+    }
+    return out;
+  };
+  const size_t db_before = kinds(db).size(), web_before = kinds(web).size();
+  MustCall("set_env", {{"service", "db"}, {"variables", {{"URL", "u2"}, {"X", "x"}}}});
+  auto db_events = kinds(db);
+  ASSERT_EQ(db_events.size(), db_before + 1);
+  EXPECT_EQ(db_events.back().first, "env_changed");
+  EXPECT_EQ(db_events.back().second, "set_env: URL, X");
+  auto web_events = kinds(web);
+  ASSERT_EQ(web_events.size(), web_before + 1);
+  EXPECT_EQ(web_events.back().first, "redeploy");  // a dependent: its own env did not change
+  // Not rolled out: still env_changed, saying so; unchanged values record nothing.
+  MustCall("unset_env", {{"service", "db"}, {"names", {"X"}}, {"redeploy", false}});
+  db_events = kinds(db);
+  ASSERT_EQ(db_events.size(), db_before + 2);
+  EXPECT_EQ(db_events.back().first, "env_changed");
+  EXPECT_NE(db_events.back().second.find("unset_env: X (not rolled out"), std::string::npos)
+      << db_events.back().second;
+  MustCall("set_env", {{"service", "web"}, {"variables", {{"DB", "${{db.URL}}"}}}});
+  EXPECT_EQ(kinds(web).size(), web_before + 1);
+}
+
 TEST_F(EnvOperationsTest, SettingTheSameValuesAgainChangesNothing) {
   MustCall("deploy",
            {{"service", "web"}, {"image", "localhost/ink/echo:test"}, {"env", NastyJson()}});

@@ -40,7 +40,12 @@ void DeclareLifecycleOperations(std::vector<Operation>& ops) {
        .cli = {.command = {"services", "update"},
                .positionals = {"service"},
                .flags = {{"runtime_class", "--runtime"}, {"health_check_path", "--health-path"}},
-               .summary = "change a service's settings and roll them out (no rebuild)"}});
+               .summary = "change a service's settings and roll them out (no rebuild)",
+               .shortcuts = {{.command = {"scale"},
+                              .positionals = {"service"},
+                              .fields = {"project", "replicas", "cpu", "memory"},
+                              .summary = "change a service's replicas, CPU or memory (rolled "
+                                         "out with zero downtime)"}}}});
   ops.push_back(
       {.name = "restart_service",
        .description = "Restart a service: roll out its current release again (new "

@@ -63,10 +63,12 @@ void DeclareLogOperations(std::vector<Operation>& ops) {
   ops.push_back(
       {.name = "list_events",
        .description =
-           "Read a project's journal, oldest first: deploys (redeploy, built, deployed, "
-           "deploy_failed), crashes with their exit code (crashed), OOM kills (oom_killed), "
-           "restarts with their backoff (restarted, restart_failed), env changes, volume "
-           "snapshots. Narrow with service, kind (comma-separated, e.g. \"crashed,oom_killed\") "
+           "Read a project's journal, oldest first: deploys (deploy_started, redeploy, built, "
+           "deployed, deploy_failed), crashes with their exit code (crashed), OOM kills "
+           "(oom_killed), restarts with their backoff (restarted, restart_failed), replicas or "
+           "resources changed (scale), env changes (env_changed), volumes (volume_attached, "
+           "volume_detached, snapshot_taken), health checks (unhealthy, recovered). Narrow with "
+           "service, kind (comma-separated, e.g. \"crashed,oom_killed\") "
            "and since (\"1h\", RFC 3339); pass next_cursor back as cursor for only newer "
            "events. Use to see why a service restarted or failed.",
        .input_schema = ObjectSchema(

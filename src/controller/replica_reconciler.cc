@@ -139,6 +139,15 @@ std::map<std::string, std::vector<ReplicaStatus>> ReplicaReconciler::Reconcile(
         auto last = health_.Last(c->id);
         healthy = last && last->healthy;
         unprobed = !last;
+        if (last) {
+          if (auto kind = health_events_.Observe(c->id, healthy)) {
+            hooks_.event(s, d.id, *kind,
+                         "replica " + std::to_string(i) +
+                             (healthy ? " passes its health check again"
+                                      : " fails its health check (port " +
+                                            std::to_string(d.spec.port) + " does not accept)"));
+          }
+        }
       }
       if (healthy && c->started_at > 0 && clock_.NowMillis() - c->started_at > 60'000) {
         backoff.failures = 0;
@@ -164,6 +173,7 @@ std::map<std::string, std::vector<ReplicaStatus>> ReplicaReconciler::Reconcile(
   }
   std::erase_if(crashes_seen_, [&](const std::string& cid) { return !exited.count(cid); });
   health_.Retain(probed);
+  health_events_.Retain(probed);
   return observed;
 }
 

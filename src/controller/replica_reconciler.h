@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "health_events.h"
 #include "ink/common/clock.h"
 #include "ink/controller/health_prober.h"
 #include "ink/controller/service_controller.h"
@@ -93,6 +94,7 @@ class ReplicaReconciler {
   std::map<std::string, Backoff> backoff_;  // "service/replica" → restart backoff
   std::map<std::string, int> restarts_;     // "service/replica" → restarts so far
   std::set<std::string> crashes_seen_;      // ids of exited containers already counted
+  HealthTransitions health_events_;         // serving replicas' liveness, for the journal
 };
 
 }  // namespace ink::controller_internal

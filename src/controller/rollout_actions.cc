@@ -1,5 +1,6 @@
 #include "rollout_actions.h"
 
+#include <optional>
 #include <utility>
 
 #include "ink/common/image_reference.h"
@@ -8,6 +9,7 @@
 #include "ink/controller/project_env.h"
 #include "ink/controller/service_controller.h"
 #include "replica_reconciler.h"
+#include "spec_change_events.h"
 
 namespace ink::controller_internal {
 
@@ -171,6 +173,15 @@ Status RolloutActions::Activate(const Service& s, const Deployment& d, const std
   LogInfo("controller", d.id + " rollout: " + timings);
   hooks_.event(s, d.id, "deployed",
                d.spec.image + " is live with " + std::to_string(d.spec.replicas) + " replica(s)");
+  // `s` is the service as the rollout found it: its active release is the one `d` replaces.
+  std::optional<ServiceSpec> before;
+  if (!s.active_deployment_id.empty() && s.active_deployment_id != d.id) {
+    auto previous = store_.GetDeployment(s.workspace_id, s.active_deployment_id);
+    if (previous.ok()) before = previous->spec;
+  }
+  for (const auto& note : SpecChangeEvents(before ? &*before : nullptr, d.spec)) {
+    hooks_.event(s, d.id, note.kind, note.message);
+  }
   return {};
 }
 

@@ -16,10 +16,12 @@
 #include "rollout.h"
 #include "rollout_actions.h"
 #include "route_reconciler.h"
+#include "spec_change_events.h"
 
 namespace ink {
 namespace {
 
+using controller_internal::DeployStartedMessage;
 using controller_internal::GarbageCollector;
 using controller_internal::JobRunner;
 using controller_internal::ReplicaObservation;
@@ -480,11 +482,11 @@ class ServiceController::Impl {
         }
         if (!s.ok()) continue;  // the store hiccuped: look again next pass
       }
-      controller_internal::RolloutTimeouts timeouts;
-      timeouts.health = options_.health_timeout;
-      timeouts.route = options_.route_timeout;
-      timeouts.drain = options_.drain;
+      const controller_internal::RolloutTimeouts timeouts{.health = options_.health_timeout,
+                                                          .route = options_.route_timeout,
+                                                          .drain = options_.drain};
       rollouts_.emplace(d.id, Running{*s, Rollout(d, s->active_deployment_id, timeouts, now)});
+      Event(*s, d.id, "deploy_started", DeployStartedMessage(d, s->active_deployment_id));
       std::lock_guard lock(mu_);
       rollout_service_[d.id] = service_id;
     }

@@ -182,14 +182,34 @@ Status OperationTable::CheckCli(const Operation& op) const {
   const std::string where = "operation " + op.name + " (CLI): ";
   const Json& properties = op.input_schema["properties"];
   if (cli.command.empty()) {
-    if (!cli.positionals.empty() || !cli.flags.empty()) {
+    if (!cli.positionals.empty() || !cli.flags.empty() || !cli.shortcuts.empty()) {
       return InvalidArgument(where + "positionals or flags without command words");
     }
     return {};
   }
-  for (const auto& existing : operations_) {
-    if (existing.cli.command == cli.command) {
-      return InvalidArgument(where + existing.name + " has the same command words");
+  std::vector<std::vector<std::string>> words = {cli.command};
+  for (const auto& shortcut : cli.shortcuts) words.push_back(shortcut.command);
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i].empty()) return InvalidArgument(where + "a shortcut without command words");
+    for (size_t j = 0; j < i; ++j) {
+      if (words[j] == words[i]) return InvalidArgument(where + "two commands with the same words");
+    }
+    for (const auto& existing : operations_) {
+      bool same = existing.cli.command == words[i];
+      for (const auto& other : existing.cli.shortcuts) same = same || other.command == words[i];
+      if (same) return InvalidArgument(where + existing.name + " has the same command words");
+    }
+  }
+  for (const auto& shortcut : cli.shortcuts) {
+    for (const auto& field : shortcut.positionals) {
+      if (!properties.contains(field)) {
+        return InvalidArgument(where + "shortcut positional '" + field + "' is not an input field");
+      }
+    }
+    for (const auto& field : shortcut.fields) {
+      if (!properties.contains(field)) {
+        return InvalidArgument(where + "shortcut flag field '" + field + "' is not an input field");
+      }
     }
   }
   std::set<std::string> positionals;

@@ -128,6 +128,31 @@ TEST(Table, RefusesInconsistentEntries) {
   refused(open_schema, "additionalProperties: false");
 }
 
+TEST(Table, ChecksCliShortcuts) {
+  OperationTable table;
+  Operation update = Routed("update", {});
+  update.cli = {.command = {"things", "update"},
+                .shortcuts = {{.command = {"scale"}, .positionals = {"name"}, .fields = {"port"}}}};
+  table.Add(update);
+  auto refusal = [&](CliBinding cli) {
+    Operation op = Routed("other", {});
+    op.cli = std::move(cli);
+    auto status = table.CheckNew(op);
+    return status.ok() ? std::string() : status.error().message;
+  };
+  EXPECT_NE(refusal({.command = {"scale"}}).find("update has the same command words"),
+            std::string::npos);
+  EXPECT_NE(refusal({.command = {"x"}, .shortcuts = {{.command = {"things", "update"}}}})
+                .find("update has the same command words"),
+            std::string::npos);
+  EXPECT_NE(refusal({.command = {"x"}, .shortcuts = {{.command = {"y"}, .fields = {"nope"}}}})
+                .find("'nope' is not an input field"),
+            std::string::npos);
+  EXPECT_NE(refusal({.command = {"x"}, .shortcuts = {{.command = {"x"}}}}).find("same words"),
+            std::string::npos);
+  EXPECT_EQ(refusal({.command = {"x"}, .shortcuts = {{.command = {"y"}, .fields = {"port"}}}}), "");
+}
+
 TEST(Table, DescribeListsRestBindings) {
   OperationTable table;
   table.Add(Routed("make", {{"POST", "/v1/things/{name}"}}));

@@ -57,11 +57,22 @@ struct RestBinding {
 // field not given positionally is a flag named after it ("health_check_path" →
 // "--health-check-path") unless `flags` renames it; the flag's value type, range, enum and help
 // text come from the field's schema, so the CLI checks what the server would before sending.
+// A second, narrower command for the same operation (`ink scale SERVICE --replicas N` for
+// update_service): it offers only `fields` (besides the positionals) as flags, named as the
+// operation's own command names them. Not a second capability: it sends the same input.
+struct CliShortcut {
+  std::vector<std::string> command;      // {"scale"}
+  std::vector<std::string> positionals;  // input fields given as positional arguments, in order
+  std::vector<std::string> fields;       // the other input fields it offers as flags
+  std::string summary;                   // one line for `ink --help`
+};
+
 struct CliBinding {
   std::vector<std::string> command;          // {"services", "update"}; empty: no CLI command
   std::vector<std::string> positionals;      // input fields given as positional arguments, in order
   std::map<std::string, std::string> flags;  // field → flag name ("--runtime") where renamed
   std::string summary;                       // one line for `ink --help`
+  std::vector<CliShortcut> shortcuts;        // narrower commands for the same operation
 };
 
 struct Operation {

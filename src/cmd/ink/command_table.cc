@@ -40,6 +40,8 @@ struct Extras {
   std::vector<FlagSpec> flags;
   std::vector<std::string> optional_positionals;  // the CLI's own (DIR), after the operation's
   std::string description;                        // default: the operation's description
+  // The words of one of the operation's CLI shortcuts: that narrower command instead.
+  std::vector<std::string> shortcut;
 };
 
 std::string Upper(std::string text) {
@@ -140,13 +142,29 @@ CommandSpec FromOperation(std::string_view name, CommandId id, Extras extras = {
                    .summary = op->cli.summary,
                    .description = extras.description.empty() ? op->description : extras.description,
                    .operation = op};
+  const std::vector<std::string>* positionals = &op->cli.positionals;
+  const std::vector<std::string>* offered = nullptr;  // null: every field
+  if (!extras.shortcut.empty()) {
+    auto shortcut =
+        std::find_if(op->cli.shortcuts.begin(), op->cli.shortcuts.end(),
+                     [&](const CliShortcut& s) { return s.command == extras.shortcut; });
+    if (shortcut == op->cli.shortcuts.end()) {
+      std::fprintf(stderr, "ink: %.*s has no CLI shortcut %s\n", static_cast<int>(name.size()),
+                   name.data(), extras.shortcut.front().c_str());
+      std::abort();  // a bug in this table, caught by every test
+    }
+    spec.path = shortcut->command;
+    spec.summary = shortcut->summary;
+    positionals = &shortcut->positionals;
+    offered = &shortcut->fields;
+  }
   const Json& properties = op->input_schema["properties"];
   std::set<std::string> required;
   if (op->input_schema.contains("required")) {
     for (const auto& field : op->input_schema["required"])
       required.insert(field.get<std::string>());
   }
-  for (const std::string& field : op->cli.positionals) {
+  for (const std::string& field : *positionals) {
     const Json& schema = properties[field];
     std::string shown = PositionalName(field, schema);
     if (required.count(field) != 0 && spec.optional_positionals.empty()) {
@@ -163,8 +181,11 @@ CommandSpec FromOperation(std::string_view name, CommandId id, Extras extras = {
   }
   std::vector<FlagSpec> flags;
   for (const auto& [field, schema] : properties.items()) {
-    if (std::find(op->cli.positionals.begin(), op->cli.positionals.end(), field) !=
-        op->cli.positionals.end()) {
+    if (std::find(positionals->begin(), positionals->end(), field) != positionals->end()) {
+      continue;
+    }
+    if (offered != nullptr &&
+        std::find(offered->begin(), offered->end(), field) == offered->end()) {
       continue;
     }
     const std::string& name = field;  // clang 14 cannot capture a structured binding
@@ -250,6 +271,14 @@ std::vector<CommandSpec> BuildCommands() {
   c.push_back(FromOperation("delete_service", CommandId::kServicesDelete));
   c.push_back(FromOperation("update_service", CommandId::kServicesUpdate,
                             {.flags = {kWaitFlag, kTimeoutFlag}}));
+  c.push_back(FromOperation(
+      "update_service", CommandId::kScale,
+      {.flags = {kWaitFlag, kTimeoutFlag},
+       .description = "The same as `ink services update SERVICE` with only these flags: "
+                      "replicas, CPU and memory, rolled out as a new deployment of the same "
+                      "release (no rebuild; new replicas take traffic once healthy, old ones "
+                      "leave the route before they stop). Workspace quotas apply.",
+       .shortcut = {"scale"}}));
   c.push_back(FromOperation("restart_service", CommandId::kServicesRestart,
                             {.flags = {kWaitFlag, kTimeoutFlag}}));
   c.push_back(FromOperation(

@@ -100,6 +100,7 @@ enum class CommandId {
   kEventsList,
   kMetrics,
   kCost,
+  kScale,
 };
 
 struct CommandSpec {

@@ -379,6 +379,8 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunServicesUpdate(session);
     case CommandId::kServicesRestart:
       return RunServicesRestart(session);
+    case CommandId::kScale:
+      return RunScale(session);
     case CommandId::kRollback:
       return RunRollback(session);
     case CommandId::kGitRemote:

@@ -9,20 +9,37 @@
 
 namespace ink::cli {
 
-int RunServicesUpdate(Session& s) {
+namespace {
+
+// Sends update_service's input and reports the deployment it started.
+int UpdateAndReport(Session& s, const Json& input) {
   const Invocation& inv = s.invocation();
-  Json input = s.Input();
-  if (input.size() <= 2) {  // project and service only
-    return s.UsageFail(
-        "nothing to update: give at least one of --port, --replicas, --cpu, --memory, "
-        "--runtime, --health-path");
-  }
   if (!s.Connect()) return s.exit_code();
   std::string project = *inv.Get("--project");
   std::string service = inv.positionals.at(0);
   auto response = s.CallOperation(input);
   if (!response) return s.exit_code();
   return ReportDeployment(s, *response, service, project);
+}
+
+}  // namespace
+
+int RunServicesUpdate(Session& s) {
+  Json input = s.Input();
+  if (input.size() <= 2) {  // project and service only
+    return s.UsageFail(
+        "nothing to update: give at least one of --port, --replicas, --cpu, --memory, "
+        "--runtime, --health-path");
+  }
+  return UpdateAndReport(s, input);
+}
+
+int RunScale(Session& s) {
+  Json input = s.Input();
+  if (!input.contains("replicas") && !input.contains("cpu") && !input.contains("memory")) {
+    return s.UsageFail("nothing to scale: give at least one of --replicas, --cpu, --memory");
+  }
+  return UpdateAndReport(s, input);
 }
 
 int RunServicesRestart(Session& s) {

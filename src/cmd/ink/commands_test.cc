@@ -479,6 +479,27 @@ TEST_F(CommandsTest, HelpAndVersionNeedNoServer) {
   EXPECT_TRUE(script_.connected.empty());
 }
 
+TEST_F(CommandsTest, ScaleIsUpdateServiceWithReplicasCpuAndMemoryOnly) {
+  Reply(202, {{"deployment", {{"id", "dep_2"}, {"status", "pending"}}},
+              {"service", {{"name", "web"}}},
+              {"url", "http://web-demo.localhost"}});
+  ASSERT_EQ(Run({"scale", "web", "--project", "demo", "--replicas", "3", "--cpu", "0.5", "--memory",
+                 "512m"}),
+            0)
+      << err_.str();
+  ASSERT_EQ(script_.sent.size(), 1u);
+  EXPECT_EQ(script_.sent[0].method, "PATCH");
+  EXPECT_EQ(script_.sent[0].target, "/v1/projects/demo/services/web");
+  EXPECT_EQ(script_.sent[0].body, (Json{{"replicas", 3}, {"cpu", 0.5}, {"memory", "512m"}}));
+  EXPECT_NE(out_.str().find("dep_2"), std::string::npos) << out_.str();
+  // Nothing to scale, another setting, or a value out of range: usage errors, nothing sent.
+  EXPECT_EQ(Run({"scale", "web", "--project", "demo"}), 2);
+  EXPECT_NE(err_.str().find("nothing to scale"), std::string::npos) << err_.str();
+  EXPECT_EQ(Run({"scale", "web", "--project", "demo", "--port", "80"}), 2);
+  EXPECT_EQ(Run({"scale", "web", "--project", "demo", "--replicas", "0"}), 2);
+  EXPECT_EQ(script_.sent.size(), 1u);
+}
+
 }  // namespace
 }  // namespace ink::cli
 

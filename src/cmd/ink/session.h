@@ -107,6 +107,7 @@ int RunTemplatesList(Session& s);
 int RunTemplatesDeploy(Session& s);
 int RunServicesUpdate(Session& s);
 int RunServicesRestart(Session& s);
+int RunScale(Session& s);
 int RunRollback(Session& s);
 // ink exec SERVICE -- CMD...: prints the command's stdout and stderr, exits with its code.
 int RunExec(Session& s);
