@@ -104,7 +104,7 @@ int RunCost(Session& s) {
         s.out() << "  - " << (reason.is_string() ? reason.get<std::string>() : reason.dump())
                 << "\n";
       }
-      s.out() << "  apply: ink services update " << Field(svc, "service") << ScaleFlags(suggestion)
+      s.out() << "  apply: ink scale " << Field(svc, "service") << ScaleFlags(suggestion)
               << " --project " << Field(r, "project") << "\n";
     } else if (Member(svc, "note").is_string()) {
       s.out() << "\n" << Field(svc, "service") << ": " << Field(svc, "note") << "\n";
