@@ -1,7 +1,11 @@
-// Sandbox operations: create_sandbox, list_sandboxes, delete_sandbox, set_sandbox_timeout and
-// sandbox_exec (the exec core of operations_exec.cc), scoped to the caller's workspace.
+// Sandbox operations: create_sandbox, list_sandboxes, delete_sandbox, set_sandbox_timeout,
+// sandbox_exec (the exec core of operations_exec.cc) and the file operations
+// (sandbox_files.h), scoped to the caller's workspace.
+#include "ink/common/encoding.h"
 #include "ink/common/names.h"
+#include "ink/common/sandbox_file_limits.h"
 #include "ink/controller/runtime_policy.h"
+#include "ink/sandbox/sandbox_files.h"
 #include "ink/sandbox/sandboxes.h"
 #include "src/api/operations_internal.h"
 
@@ -32,6 +36,16 @@ Result<Sandbox> LiveSandbox(OperationDeps& deps, const Caller& caller, const Jso
     return FailedPrecondition("sandbox '" + s->id + "' has ended (" + s->status + ": " +
                               s->end_reason +
                               "); create a new one with `ink sandbox create` (create_sandbox)");
+  }
+  return s;
+}
+
+// A live sandbox of the caller's whose container runs (what exec and the file operations need).
+Result<Sandbox> RunningSandbox(OperationDeps& deps, const Caller& caller, const Json& in) {
+  auto s = LiveSandbox(deps, caller, in);
+  if (!s.ok()) return s.error();
+  if (s->status != "running") {
+    return FailedPrecondition("sandbox '" + s->id + "' is still starting; retry");
   }
   return s;
 }
@@ -88,6 +102,101 @@ Result<Json> CreateSandbox(OperationDeps& deps, const Caller& c, const Json& in)
   return Json{{"sandbox", SandboxJson(*s)}};
 }
 
+// sandbox_write_file's bytes: content_base64 or content (exactly one), at most the limit.
+Result<std::string> WriteContentInput(const Json& in) {
+  bool base64 = in.contains("content_base64"), text = in.contains("content");
+  if (base64 == text) {
+    return InvalidArgument(
+        "give the file's bytes as content_base64 (any bytes) or content (UTF-8 text), not " +
+        std::string(base64 ? "both" : "neither"));
+  }
+  std::string data;
+  if (base64) {
+    auto decoded = Base64Decode(in["content_base64"].get<std::string>(), "content_base64");
+    if (!decoded.ok()) return decoded.error();
+    data = std::move(*decoded);
+  } else {
+    data = in["content"].get<std::string>();
+  }
+  if (data.size() > kMaxSandboxFileBytes) {
+    return Error{ErrorCode::kPayloadTooLarge,
+                 "the file is " + std::to_string(data.size()) + " bytes; a write takes at most " +
+                     std::to_string(kMaxSandboxFileBytes) +
+                     " (10 MiB); nothing was written. Write larger files from inside the "
+                     "sandbox (sandbox_exec), or in parts"};
+  }
+  return data;
+}
+
+Result<Json> WriteFile(OperationDeps& deps, const Caller& c, const Json& in) {
+  auto path = NormalizeSandboxPath(in.value("path", ""));
+  if (!path.ok()) return path.error();
+  auto mode = ParseFileMode(in.value("mode", "0644"));
+  if (!mode.ok()) return mode.error();
+  auto data = WriteContentInput(in);
+  if (!data.ok()) return data.error();
+  auto s = RunningSandbox(deps, c, in);
+  if (!s.ok()) return s.error();
+  size_t size = data->size();
+  INK_RETURN_IF_ERROR(WriteSandboxFile(deps.runtime, s->container_id,
+                                       {.path = *path,
+                                        .content = std::move(*data),
+                                        .mode = *mode,
+                                        .make_parents = in.value("make_parents", true)}));
+  return Json{{"path", *path}, {"size", size}, {"mode", FormatFileMode(*mode)}};
+}
+
+Result<Json> ReadFile(OperationDeps& deps, const Caller& c, const Json& in) {
+  auto path = NormalizeSandboxPath(in.value("path", ""));
+  if (!path.ok()) return path.error();
+  int64_t offset = in.value("offset", int64_t{0});
+  int64_t length = in.value("length", int64_t{-1});
+  if (offset < 0) return InvalidArgument("offset " + std::to_string(offset) + " is negative");
+  std::string encoding = in.value("encoding", "base64");
+  auto s = RunningSandbox(deps, c, in);
+  if (!s.ok()) return s.error();
+  auto read = ReadSandboxFile(deps.runtime, s->container_id,
+                              {.path = *path, .offset = offset, .length = length});
+  if (!read.ok()) return read.error();
+  Json out = {
+      {"path", *path},    {"size", read->size},          {"mode", FormatFileMode(read->mode)},
+      {"offset", offset}, {"length", read->data.size()}, {"encoding", encoding}};
+  if (encoding == "text") {
+    size_t bad = FirstInvalidUtf8(read->data);
+    if (bad != std::string::npos) {
+      return FailedPrecondition(*path + " is not UTF-8 text (byte " + std::to_string(offset + bad) +
+                                " is not); read it with encoding base64");
+    }
+    out["content"] = std::move(read->data);
+  } else {
+    out["content_base64"] = Base64Encode(read->data);
+  }
+  return out;
+}
+
+Result<Json> ListFiles(OperationDeps& deps, const Caller& c, const Json& in) {
+  auto path = NormalizeSandboxPath(in.value("path", ""));
+  if (!path.ok()) return path.error();
+  int depth = in.value("depth", 1);
+  if (depth < 1 || depth > kMaxSandboxListDepth) {
+    return InvalidArgument("depth " + std::to_string(depth) + " is out of range 1-" +
+                           std::to_string(kMaxSandboxListDepth));
+  }
+  auto s = RunningSandbox(deps, c, in);
+  if (!s.ok()) return s.error();
+  auto listing = ListSandboxFiles(deps.runtime, s->container_id, *path, depth);
+  if (!listing.ok()) return listing.error();
+  Json entries = Json::array();
+  for (const auto& e : listing->entries) {
+    entries.push_back({{"path", e.path},
+                       {"type", e.type},
+                       {"mode", FormatFileMode(e.mode)},
+                       {"size", e.size},
+                       {"modified_at", e.modified_at}});
+  }
+  return Json{{"path", *path}, {"entries", entries}, {"truncated", listing->truncated}};
+}
+
 }  // namespace
 
 void RegisterSandboxOperations(OperationTable& table, OperationDeps& deps) {
@@ -139,15 +248,24 @@ void RegisterSandboxOperations(OperationTable& table, OperationDeps& deps) {
           return InvalidArgument("cwd '" + cwd.substr(0, 64) + "' is not absolute; give e.g. /tmp");
         }
         request->working_dir = cwd;
-        auto s = LiveSandbox(deps, c, in);
+        auto s = RunningSandbox(deps, c, in);
         if (!s.ok()) return s.error();
-        if (s->status != "running") {
-          return FailedPrecondition("sandbox '" + s->id + "' is still starting; retry");
-        }
         auto ran = deps.runtime.Exec(s->container_id, *request);
         if (!ran.ok()) return ran.error();
         return ExecResultJson(*ran);
       }}));
+  table.Add(Implement("sandbox_write_file",
+                      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        return WriteFile(deps, c, in);
+                      }}));
+  table.Add(Implement("sandbox_read_file",
+                      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        return ReadFile(deps, c, in);
+                      }}));
+  table.Add(Implement("sandbox_list_files",
+                      {.handler = [&deps](const Caller& c, const Json& in) -> Result<Json> {
+                        return ListFiles(deps, c, in);
+                      }}));
 }
 
 }  // namespace ink::api_internal

@@ -1,6 +1,7 @@
 #include "ink/api/rest.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "ink/auth/authenticate.h"
 #include "ink/common/log.h"
@@ -236,6 +237,20 @@ http::Admission AdmitRestRequest(const OperationTable& table, Store& store,
         ErrorBody(caller.error()));
   }
   if (RestStreamsBody(head)) return http::Admission::Stream(*caller);
+  if (!bodyless && op->max_request_bytes > 0) limit = op->max_request_bytes;
+  // A declared body too large is refused by name now, before any of it is read or done.
+  uint64_t declared = 0;
+  const std::string length = head.header("content-length");
+  if (!length.empty() &&
+      std::from_chars(length.data(), length.data() + length.size(), declared).ec == std::errc() &&
+      declared > limit) {
+    return http::Admission::Reject(
+        413, kJson,
+        ErrorBody(Error{ErrorCode::kPayloadTooLarge,
+                        "the request body is " + std::to_string(declared) + " bytes; " + op->name +
+                            " accepts at most " + std::to_string(limit) +
+                            " (see its description for the limit); nothing was done"}));
+  }
   return http::Admission::Read(limit, *caller);
 }
 

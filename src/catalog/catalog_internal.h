@@ -42,5 +42,6 @@ void DeclareSnapshotOperations(std::vector<Operation>& ops);
 void DeclareSandboxOperations(std::vector<Operation>& ops);
 void DeclareMetricsOperations(std::vector<Operation>& ops);
 void DeclareCostOperations(std::vector<Operation>& ops);
+void DeclareSandboxFileOperations(std::vector<Operation>& ops);
 
 }  // namespace ink::catalog_internal

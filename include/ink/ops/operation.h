@@ -97,6 +97,9 @@ struct Operation {
   // The REST routes of the operation (usually one; empty: not on REST).
   std::vector<RestBinding> rest;
   CliBinding cli;
+  // The largest request body REST and MCP accept for it; 0: the transport's default (1 MiB).
+  // A larger body is refused (413) before it is read.
+  size_t max_request_bytes = 0;
 };
 
 // The CLI flag of an input field: the binding's rename, else "--" + the field with '-' for '_'.

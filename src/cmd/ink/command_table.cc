@@ -406,6 +406,36 @@ std::vector<CommandSpec> BuildCommands() {
   c.push_back(FromOperation("delete_sandbox", CommandId::kSandboxDelete));
   c.push_back(FromOperation("set_sandbox_timeout", CommandId::kSandboxTimeout));
   c.push_back(FromOperation("sandbox_exec", CommandId::kSandboxExec));
+  c.push_back(FromOperation("sandbox_list_files", CommandId::kSandboxFiles));
+  c.push_back(FromOperation(
+      "sandbox_write_file", CommandId::kSandboxWrite,
+      {.flags = {{.name = "--file",
+                  .value_name = "FILE",
+                  .help = "send the bytes of local FILE (- for standard input), at most 10 MiB",
+                  .field = "content_base64"},
+                 {.name = "--no-make-parents",
+                  .kind = FlagKind::kSwitch,
+                  .help = "fail if the parent directory is missing (default: create it)",
+                  .field = "make_parents"}}}));
+  c.push_back(FromOperation(
+      "sandbox_read_file", CommandId::kSandboxRead,
+      {.description = "Prints the file's bytes as they are (with --json: the answer, "
+                      "content_base64 or with --encoding text content). At most 10 MiB per "
+                      "read: give --offset and --length for a part of a larger file."}));
+  c.push_back(
+      {.id = CommandId::kSandboxCopy,
+       .path = {"sandbox", "cp"},
+       .positionals = {"SRC", "DEST"},
+       .flags = {{.name = "--mode",
+                  .value_name = "MODE",
+                  .help = "octal mode of the file in the sandbox (default: the local file's)"}},
+       .summary = "copy a file into or out of a sandbox (at most 10 MiB)",
+       .description =
+           "One side is SANDBOX:PATH, the other a local path or - (standard input/output):\n"
+           "  ink sandbox cp ./data.bin sbx_abc:/tmp/data.bin\n"
+           "  ink sandbox cp sbx_abc:/tmp/out.txt .\n"
+           "A PATH ending in / (or a local directory) keeps the file's name. Either side is "
+           "replaced atomically; a file larger than 10 MiB is refused before anything is sent."});
   c.push_back({.id = CommandId::kMcp,
                .path = {"mcp"},
                .summary = "serve MCP on stdin/stdout for an agent (forwards to inkd's /mcp)",

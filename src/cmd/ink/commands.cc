@@ -459,6 +459,14 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunSandboxList(session);
     case CommandId::kSandboxExec:
       return RunExec(session);  // the same answer as exec's
+    case CommandId::kSandboxFiles:
+      return RunSandboxFiles(session);
+    case CommandId::kSandboxCopy:
+      return RunSandboxCopy(session);
+    case CommandId::kSandboxWrite:
+      return RunSandboxWrite(session);
+    case CommandId::kSandboxRead:
+      return RunSandboxRead(session);
   }
   return kExitUsage;
 }

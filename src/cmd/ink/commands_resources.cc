@@ -498,4 +498,19 @@ int RunSandboxList(Session& s) {
   return kExitOk;
 }
 
+int RunSandboxFiles(Session& s) {
+  auto response = s.Answer();
+  if (!response) return s.exit_code();
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& v : ListOf(*response, "entries")) {
+    rows.push_back({Field(v, "mode"), Field(v, "type"), Field(v, "size"),
+                    FormatAge(Member(v, "modified_at"), s.NowMillis()), Field(v, "path")});
+  }
+  PrintTable(s, {"MODE", "TYPE", "SIZE", "MODIFIED", "PATH"}, rows, "The directory is empty.");
+  if (Member(*response, "truncated") == true) {
+    s.err() << "ink: more entries than one answer holds; list a subdirectory\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace ink::cli

@@ -114,6 +114,11 @@ int RunExec(Session& s);
 int RunVolumesCreate(Session& s);
 int RunSandboxChange(Session& s);
 int RunSandboxList(Session& s);
+int RunSandboxFiles(Session& s);
+// ink sandbox cp LOCAL SANDBOX:PATH, ink sandbox cp SANDBOX:PATH LOCAL (commands_sandbox_files.cc).
+int RunSandboxCopy(Session& s);
+int RunSandboxWrite(Session& s);
+int RunSandboxRead(Session& s);
 int RunVolumesList(Session& s);
 int RunVolumesDelete(Session& s);
 int RunVolumesUpdate(Session& s);

@@ -702,7 +702,13 @@ int main(int argc, char** argv) {
   git_remote.RegisterOperations(table);
   // MCP tools over Streamable HTTP at /mcp, bound to the same operation table (docs/MCP.md).
   ink::mcp::Dispatcher mcp_dispatcher(table, {.version = kVersion});
-  ink::mcp::McpHttpEndpoint mcp(mcp_dispatcher, ink::mcp::StoreAuthenticator(**store));
+  // A tool call carries the same input as its REST request, in a JSON-RPC envelope: the
+  // largest operation's body limit (sandbox_write_file's) bounds an MCP message too.
+  ink::mcp::HttpEndpointOptions mcp_options;
+  for (const auto& op : table.All()) {
+    mcp_options.max_message_bytes = std::max(mcp_options.max_message_bytes, op.max_request_bytes);
+  }
+  ink::mcp::McpHttpEndpoint mcp(mcp_dispatcher, ink::mcp::StoreAuthenticator(**store), mcp_options);
   // GET /metrics: Prometheus text of the token's workspace's services and of inkd itself.
   ink::PrometheusEndpoint prometheus(**store, metrics_store, ink::metrics::ReadProcessFigures);
 
