@@ -126,8 +126,9 @@ Result<PriceTable> ParsePriceTable(const std::string& json_text) {
       table.currency = value.get<std::string>();
       continue;
     }
+    const std::string name = key;  // a structured binding cannot be captured (clang 14)
     auto* slot = std::find_if(std::begin(prices), std::end(prices),
-                              [&](const auto& p) { return key == p.first; });
+                              [&name](const auto& p) { return name == p.first; });
     if (slot == std::end(prices)) {
       return InvalidArgument("price table: unknown key \"" + key +
                              "\"; known: currency, vcpu_hour, memory_gib_hour, volume_gib_month, "

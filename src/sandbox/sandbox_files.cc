@@ -101,6 +101,8 @@ Result<ExecResult> RunScript(ContainerRuntime& runtime, const std::string& conta
     case kExitWrongType:
     case kExitTooLarge:
       return FailedPrecondition(message);
+    case kExitFailed:
+      return FailedPrecondition(what + " failed: " + (message.empty() ? "no message" : message));
     case kExitShort:
       return Internal(what + " was cut short (" + message + "); nothing was written, retry");
     case 127:
