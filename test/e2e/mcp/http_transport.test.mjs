@@ -71,7 +71,8 @@ test('transport-level errors', async () => {
   assert.equal(batch.json.error.code, -32600);
   assert.match(batch.json.error.message, /batch/i);
 
-  assert.equal(await oversizedPostStatus(2 << 20), 413);
+  // Past the largest operation's request limit (sandbox_write_file: 10 MiB as base64).
+  assert.equal(await oversizedPostStatus(32 << 20), 413);
 
   const headers = await session();
   const wrongVersion = await rawPost({ jsonrpc: '2.0', id: 2, method: 'ping' },
