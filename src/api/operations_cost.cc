@@ -45,27 +45,21 @@ Json SuggestionJson(const metrics::Suggestion& s) {
   return out;
 }
 
-int64_t OomKillsSince(OperationDeps& deps, const Caller& c, const Service& s, int64_t since_ms) {
-  auto events = deps.store.ListEvents(c.workspace_id, s.id, 0);
-  if (!events.ok()) return 0;
-  return std::count_if(events->begin(), events->end(), [&](const Event& e) {
-    return e.created_at > since_ms && e.kind == "oom_killed";
-  });
-}
-
 struct Totals {
   double reserved_hourly = 0, measured_hourly = 0;
 };
 
-Json ServiceCostJson(OperationDeps& deps, const Caller& c, const Service& s, double volume_bytes,
-                     int64_t now, int64_t window, Totals& totals) {
+Result<Json> ServiceCostJson(OperationDeps& deps, const Caller& c, const Service& s,
+                             double volume_bytes, int64_t now, int64_t window, Totals& totals) {
   ContainerLimits limits = LimitsFor(deps.controller.policy(), s.spec);
   metrics::Reservation reserved{.cpu_cores = limits.cpu,
                                 .memory_bytes = static_cast<double>(limits.memory_bytes),
                                 .replicas = std::max(1, s.spec.replicas),
                                 .volume_bytes = volume_bytes};
   auto samples = deps.metrics->Range(s.id, now, window);
-  metrics::Usage used = metrics::UsageOf(samples, OomKillsSince(deps, c, s, now - window));
+  auto events = CountEvents(deps, c, s, now - window);
+  if (!events.ok()) return events.error();
+  metrics::Usage used = metrics::UsageOf(samples, events->oom_kills);
   metrics::CostEstimate e = metrics::EstimateCost(reserved, used, *deps.prices);
   totals.reserved_hourly += e.reserved_hourly.Total();
   totals.measured_hourly += e.measured_hourly.Total();
@@ -118,7 +112,9 @@ void RegisterCostOperations(OperationTable& table, OperationDeps& deps) {
         Totals totals;
         Json rows = Json::array();
         for (const Service& s : services) {
-          rows.push_back(ServiceCostJson(deps, c, s, volume_bytes[s.id], now, *window, totals));
+          auto row = ServiceCostJson(deps, c, s, volume_bytes[s.id], now, *window, totals);
+          if (!row.ok()) return row.error();
+          rows.push_back(std::move(*row));
         }
         Json out = {{"project", project->name},
                     {"window", metrics::FormatWindow(*window)},

@@ -49,6 +49,12 @@ Json RedeployReferencing(OperationDeps& deps, const Caller& caller, const Projec
 void RegisterEnvOperations(OperationTable& table, OperationDeps& deps);
 void RegisterLogOperations(OperationTable& table, OperationDeps& deps);
 void RegisterEventOperations(OperationTable& table, OperationDeps& deps);
+// Restarts and OOM kills the journal recorded for `s` after `since_ms` (get_metrics, get_cost).
+struct EventCounts {
+  int64_t restarts = 0, oom_kills = 0;
+};
+Result<EventCounts> CountEvents(OperationDeps& deps, const Caller& c, const Service& s,
+                                int64_t since_ms);
 // get_metrics (operations_metrics.cc).
 void RegisterMetricsOperations(OperationTable& table, OperationDeps& deps);
 // get_cost (operations_cost.cc).

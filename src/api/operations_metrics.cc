@@ -93,23 +93,6 @@ Json SeriesJson(const std::vector<metrics::Sample>& samples) {
           {"requests_per_s", requests}};
 }
 
-// Restarts and OOM kills the journal recorded for the service in the window.
-struct EventCounts {
-  int64_t restarts = 0, oom_kills = 0;
-};
-Result<EventCounts> CountEvents(OperationDeps& deps, const Caller& c, const Service& s,
-                                int64_t since_ms) {
-  auto events = deps.store.ListEvents(c.workspace_id, s.id, 0);
-  if (!events.ok()) return events.error();
-  EventCounts counts;
-  for (const auto& e : *events) {
-    if (e.created_at <= since_ms) continue;
-    if (e.kind == "restarted") ++counts.restarts;
-    if (e.kind == "oom_killed") ++counts.oom_kills;
-  }
-  return counts;
-}
-
 // Each running replica's own figures, by replica number.
 Result<Json> ReplicaBreakdown(OperationDeps& deps, const Service& s, int64_t now_ms,
                               int64_t window_ms) {
@@ -135,6 +118,19 @@ Result<Json> ReplicaBreakdown(OperationDeps& deps, const Service& s, int64_t now
 }
 
 }  // namespace
+
+Result<EventCounts> CountEvents(OperationDeps& deps, const Caller& c, const Service& s,
+                                int64_t since_ms) {
+  auto events = deps.store.ListEvents(c.workspace_id, s.id, 0);
+  if (!events.ok()) return events.error();
+  EventCounts counts;
+  for (const auto& e : *events) {
+    if (e.created_at <= since_ms) continue;
+    if (e.kind == "restarted") ++counts.restarts;
+    if (e.kind == "oom_killed") ++counts.oom_kills;
+  }
+  return counts;
+}
 
 void RegisterMetricsOperations(OperationTable& table, OperationDeps& deps) {
   table.Add(Implement(

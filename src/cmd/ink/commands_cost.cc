@@ -12,15 +12,6 @@
 namespace ink::cli {
 namespace {
 
-double Number(const Json& object, std::initializer_list<const char*> path) {
-  const Json* at = &object;
-  for (const char* key : path) {
-    if (!at->is_object() || !at->contains(key)) return 0;
-    at = &(*at)[key];
-  }
-  return at->is_number() ? at->get<double>() : 0;
-}
-
 // "$12.30", "€0.0042", "CHF 3.00": cents, or three significant digits under a cent.
 std::string Money(double amount, const std::string& currency) {
   std::string symbol = currency == "USD"   ? "$"
@@ -47,7 +38,7 @@ std::string Change(const Json& suggestion, const std::string& currency) {
     if (!out.empty()) out += ", ";
     out += std::string(key) + " " + Field(suggestion, key);
   }
-  double change = Number(suggestion, {"monthly_change"});
+  double change = NumberAt(suggestion, {"monthly_change"});
   return out + " (" + (change > 0 ? "+" : "") + Money(change, currency) + "/mo)";
 }
 
@@ -72,8 +63,8 @@ int RunCost(Session& s) {
   if (!services.is_array()) services = Json::array();
   for (const Json& svc : services) {
     rows.push_back({Field(svc, "service"), Field(svc, "replicas"), Field(svc, "cpu"),
-                    Field(svc, "memory"), Money(Number(svc, {"reserved", "monthly"}), currency),
-                    Money(Number(svc, {"measured", "monthly"}), currency),
+                    Field(svc, "memory"), Money(NumberAt(svc, {"reserved", "monthly"}), currency),
+                    Money(NumberAt(svc, {"measured", "monthly"}), currency),
                     Change(Member(svc, "suggestion"), currency)});
   }
   if (rows.empty()) {
@@ -83,18 +74,18 @@ int RunCost(Session& s) {
   s.out() << FormatTable(
       {"SERVICE", "REPLICAS", "CPU", "MEMORY", "RESERVED/MO", "MEASURED/MO", "SUGGESTION"}, rows);
   if (Member(r, "detached_volumes").is_object()) {
-    s.out() << "Detached volumes: " << Money(Number(r, {"detached_volumes", "monthly"}), currency)
+    s.out() << "Detached volumes: " << Money(NumberAt(r, {"detached_volumes", "monthly"}), currency)
             << "/mo\n";
   }
-  s.out() << "Total: reserved " << Money(Number(r, {"total", "reserved_monthly"}), currency)
-          << "/mo (" << Money(Number(r, {"total", "reserved_hourly"}), currency)
+  s.out() << "Total: reserved " << Money(NumberAt(r, {"total", "reserved_monthly"}), currency)
+          << "/mo (" << Money(NumberAt(r, {"total", "reserved_hourly"}), currency)
           << "/h), measured over " << Field(r, "window") << " "
-          << Money(Number(r, {"total", "measured_monthly"}), currency) << "/mo\n";
+          << Money(NumberAt(r, {"total", "measured_monthly"}), currency) << "/mo\n";
   const Json prices = Member(r, "prices");
-  s.out() << "Prices: " << Money(Number(prices, {"vcpu_hour"}) * 730, currency)
-          << " per vCPU-month, " << Money(Number(prices, {"memory_gib_hour"}) * 730, currency)
-          << " per GiB-month of memory, " << Money(Number(prices, {"volume_gib_month"}), currency)
-          << " per GiB-month of volume, " << Money(Number(prices, {"egress_gib"}), currency)
+  s.out() << "Prices: " << Money(NumberAt(prices, {"vcpu_hour"}) * 730, currency)
+          << " per vCPU-month, " << Money(NumberAt(prices, {"memory_gib_hour"}) * 730, currency)
+          << " per GiB-month of memory, " << Money(NumberAt(prices, {"volume_gib_month"}), currency)
+          << " per GiB-month of volume, " << Money(NumberAt(prices, {"egress_gib"}), currency)
           << " per GiB of egress (inkd --prices)\n";
   for (const Json& svc : services) {
     Json suggestion = Member(svc, "suggestion");

@@ -44,15 +44,6 @@ std::vector<double> Values(const Json& series, const char* name) {
   return out;
 }
 
-double Get(const Json& object, std::initializer_list<const char*> path) {
-  const Json* at = &object;
-  for (const char* key : path) {
-    if (!at->is_object() || !at->contains(key)) return 0;
-    at = &(*at)[key];
-  }
-  return at->is_number() ? at->get<double>() : 0;
-}
-
 struct Row {
   std::string label;
   std::vector<double> values;
@@ -84,8 +75,8 @@ int RunMetrics(Session& s) {
   Json rx = Member(network, "rx_bytes_per_s"), tx = Member(network, "tx_bytes_per_s");
   Json rps = Member(requests, "per_second"), p95 = Member(Member(requests, "latency_ms"), "p95");
   std::vector<Row> rows = {
-      {"CPU", Values(series, "cpu_cores"), &cpu, Get(m, {"cpu", "limit_cores"}), cores},
-      {"memory", Values(series, "memory_bytes"), &memory, Get(m, {"memory", "limit_bytes"}),
+      {"CPU", Values(series, "cpu_cores"), &cpu, NumberAt(m, {"cpu", "limit_cores"}), cores},
+      {"memory", Values(series, "memory_bytes"), &memory, NumberAt(m, {"memory", "limit_bytes"}),
        [](double v) { return Bytes(v); }},
       {"net rx", Values(series, "rx_bytes_per_s"), &rx, 0, rate},
       {"net tx", Values(series, "tx_bytes_per_s"), &tx, 0, rate},
@@ -102,19 +93,19 @@ int RunMetrics(Session& s) {
     std::string line = row.label + std::string(10 - std::min<size_t>(row.label.size(), 9), ' ');
     std::string chart = Sparkline(row.values, row.limit);
     line += chart + std::string(chart_width - row.values.size(), ' ') + "  ";
-    line += "now " + row.format(Get(*row.distribution, {"current"})) + ", p95 " +
-            row.format(Get(*row.distribution, {"p95"})) + ", max " +
-            row.format(Get(*row.distribution, {"max"}));
+    line += "now " + row.format(NumberAt(*row.distribution, {"current"})) + ", p95 " +
+            row.format(NumberAt(*row.distribution, {"p95"})) + ", max " +
+            row.format(NumberAt(*row.distribution, {"max"}));
     if (row.limit > 0) line += " (limit " + row.format(row.limit) + ")";
     s.out() << line << "\n";
   }
   if (p95.is_object()) {
-    s.out() << "latency   p50 " << ms(Get(requests, {"latency_ms", "p50", "p95"})) << ", p95 "
-            << ms(Get(p95, {"p95"})) << ", p99 " << ms(Get(requests, {"latency_ms", "p99", "p95"}))
-            << " (p95 over the window)\n";
+    s.out() << "latency   p50 " << ms(NumberAt(requests, {"latency_ms", "p50", "p95"})) << ", p95 "
+            << ms(NumberAt(p95, {"p95"})) << ", p99 "
+            << ms(NumberAt(requests, {"latency_ms", "p99", "p95"})) << " (p95 over the window)\n";
   }
   s.out() << "restarts  " << Field(m, "restarts") << ", OOM kills " << Field(m, "oom_kills");
-  if (Get(requests, {"total"}) > 0) {
+  if (NumberAt(requests, {"total"}) > 0) {
     s.out() << ", requests " << Field(requests, "total") << " (5xx "
             << Field(Member(requests, "status"), "5xx") << ")";
   }

@@ -97,6 +97,15 @@ Json Member(const Json& object, std::string_view key) {
   return it == object.end() ? Json(nullptr) : *it;
 }
 
+double NumberAt(const Json& object, std::initializer_list<const char*> path) {
+  const Json* at = &object;
+  for (const char* key : path) {
+    if (!at->is_object() || !at->contains(key)) return 0;
+    at = &(*at)[key];
+  }
+  return at->is_number() ? at->get<double>() : 0;
+}
+
 std::string Field(const Json& object, std::string_view key) {
   if (!object.is_object()) return "-";
   auto it = object.find(std::string(key));

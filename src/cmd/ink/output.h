@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,10 @@ std::string FormatKeyValues(const std::vector<std::pair<std::string, std::string
 // Member `key` of `object`, or null when `object` is not an object or has no such member.
 // (Unlike Json::value it never throws on unexpected shapes from the server.)
 Json Member(const Json& object, std::string_view key);
+
+// The number at `path` inside `object` ({"cpu", "cores", "p95"}), or 0 when a member is
+// missing or is not a number.
+double NumberAt(const Json& object, std::initializer_list<const char*> path);
 
 // A field of a JSON object as display text: strings as-is, numbers and booleans printed,
 // arrays of scalars joined with ", ", missing/null/empty as "-".
