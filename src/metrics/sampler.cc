@@ -47,7 +47,7 @@ MetricsSampler::~MetricsSampler() { Stop(); }
 void MetricsSampler::SampleOnce() {
   auto containers = runtime_.ListContainers({{"ink.instance", options_.instance}});
   if (!containers.ok()) {
-    LogDebug("metrics", "listing containers: " + containers.error().message);
+    LogWarn("metrics", "no sample this pass: listing containers: " + containers.error().message);
     return;
   }
   int64_t now = clock_.NowMillis();
@@ -67,9 +67,8 @@ void MetricsSampler::SampleOnce() {
     if (baseline) {
       t = std::move(it->second);
     } else {
-      auto info = runtime_.InspectContainer(c.id);
-      if (!info.ok() || info->pid <= 0) continue;
-      t.info = *info;
+      if (c.pid <= 0) continue;  // ListContainers answers each container's inspect
+      t.info = c;
       t.service_id = service;
     }
     ContainerCounters now_counters = options_.read_counters(t.info, now);
@@ -108,9 +107,21 @@ void MetricsSampler::SampleOnce() {
 void MetricsSampler::Start() {
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
+    Clock::TimePoint warned{};
     while (!stopping_) {
       lock.unlock();
+      Clock::TimePoint began = clock_.Steady();
       SampleOnce();
+      // A pass longer than the interval means sparser samples than asked for: say so (once a
+      // minute), with how long the runtime took.
+      auto took = clock_.Steady() - began;
+      if (took > options_.interval && clock_.Steady() - warned > std::chrono::minutes(1)) {
+        warned = clock_.Steady();
+        LogWarn("metrics", "a sampling pass took " +
+                               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  took).count()) +
+                               " ms, more than the interval");
+      }
       lock.lock();
       WaitUntil(clock_, lock, wake_, clock_.Steady() + options_.interval,
                 [this] { return stopping_; });

@@ -632,6 +632,15 @@ class InkTestCase(unittest.TestCase):
             cls.tearDownClass()
             raise
 
+    def run(self, result=None):
+        """Runs the test; when it fails, prints the tail of inkd's log (what inkd saw then)."""
+        bad = (lambda r: len(r.failures) + len(r.errors)) if result is not None else None
+        before = bad(result) if bad else 0
+        outcome = super().run(result)
+        if bad and bad(result) > before and self.inkd:
+            log(f"inkd log at the failure of {self.id()}:\n{self.inkd.log_tail(150)}")
+        return outcome
+
     @classmethod
     def tearDownClass(cls):
         if cls.inkd:

@@ -3,7 +3,8 @@
 Services built by Ink from test/fixtures/metrics-app (a perl app on Ink's local base image),
 with inkd sampling every second (--metrics-interval 1):
   burn  MODE=burn, --cpu 0.5 (gVisor): two processes spin; get_metrics shows about 0.5 cores
-        (0.3-0.65) against a limit of 0.5, and the "CPU at ..% of its limit" hint
+        (0.2-0.65: less when the host is saturated) against a limit of 0.5, and the "CPU at ..%
+        of its limit" hint when it is at 90% of it
   hog   MODE=hog, --memory 48m (runc): grows 2 MiB every 250 ms; memory rises, then the kernel
         kills it: an oom_killed (or crashed) event in list_events, and get_metrics counts it
   net   MODE=idle: 200 downloads of 100 KB through the edge raise its tx bytes/s
@@ -47,6 +48,10 @@ class Metrics(InkTestCase):
 
         # Network: 20 MB out through the edge (100 KB answers: 1 MB ones came back cut at
         # 169,577 bytes through the edge; left for the edge's owner).
+        # A rate needs two readings: wait until the sampler has net's baseline (under CI load a
+        # sampling pass can take seconds), so the downloads fall inside a sampled interval.
+        wait_until(lambda: self.metrics("net", window="5m")["points"] >= 1, timeout=60,
+                   what="a first sample of net")
         host = self.inkd.service_host("net", self.project)
         received = 0
         for _ in range(200):
@@ -63,9 +68,13 @@ class Metrics(InkTestCase):
         log(f"burn: {burn['cpu']} hints {burn['hints']}")
         cores = burn["cpu"]["cores"]
         self.assertEqual(burn["cpu"]["limit_cores"], 0.5)
-        self.assertGreaterEqual(cores["p50"], 0.3, burn)
+        # The limit is a ceiling: on a host saturated by other work (CI runs e2e tests side by
+        # side on 2 cores) the burner gets less than it, so the floor is lower than the limit
+        # and the hint (given at 90% of the limit) is asserted when the figures call for it.
+        self.assertGreaterEqual(cores["p50"], 0.2, burn)
         self.assertLessEqual(cores["max"], 0.65, burn)
-        self.assertTrue(any("CPU at" in h for h in burn["hints"]), burn["hints"])
+        at_limit = max(cores["p95"], cores["current"]) >= 0.9 * 0.5
+        self.assertEqual(any("CPU at" in h for h in burn["hints"]), at_limit, burn)
 
         # Memory: rising, then killed at the limit.
         def oom_event():
@@ -84,11 +93,12 @@ class Metrics(InkTestCase):
         if any(e["kind"] == "oom_killed" for e in events):
             self.assertGreaterEqual(hog["oom_kills"], 1, hog)
 
-        net = self.metrics("net", window="5m")
+        # The interval holding the downloads is sampled at the next pass.
+        def net_sent():
+            m = self.metrics("net", window="5m")
+            return m if m["network"]["tx_bytes_per_s"]["max"] > 100_000 else False
+        net = wait_until(net_sent, timeout=60, what="net's tx bytes/s after 20 MB out")
         log(f"net: {net['network']} requests {net['requests']}")
-        if received > 2_000_000:
-            self.assertGreater(net["network"]["tx_bytes_per_s"]["max"], 100_000, net)
-        self.assertGreater(net["network"]["tx_bytes_per_s"]["max"], 0, net)
         if net["requests"]["total"] > 0:  # the edge reports per-service counters
             self.assertGreaterEqual(net["requests"]["total"], 200, net)
             self.assertIn("latency_ms", net["requests"])
@@ -108,7 +118,12 @@ class Metrics(InkTestCase):
         self.assertIn("CPU ", chart.stdout)
         self.assertIn("(limit 0.50 cores)", chart.stdout)
         self.assertTrue(any(c in chart.stdout for c in "▁▂▃▄▅▆▇█"), chart.stdout)
-        self.assertIn("hint: CPU at", chart.stdout)
+        # Hints are printed under the chart: hog's OOM kills give one whatever the host's load.
+        hog_chart = self.ink("metrics", "hog", "--project", self.project, "--window", "5m",
+                             json=False).stdout
+        log("ink metrics hog:\n" + hog_chart)
+        self.assertIn("hint: ", hog_chart)
+        self.assertTrue("OOM kill" in hog_chart or "restart" in hog_chart, hog_chart)
         as_json = self.ink("metrics", "burn", "--project", self.project)
         self.assertEqual(as_json.json["service"], "burn")
 
@@ -142,13 +157,11 @@ class Metrics(InkTestCase):
         self.assertIn("ink_process_resident_memory_bytes ", text)
         self.assertIn("ink_process_cpu_seconds_total ", text)
         promtool = shutil.which("promtool")
-        if promtool:
-            check = subprocess.run([promtool, "check", "metrics"], input=text,
-                                   capture_output=True, text=True, timeout=30)
-            log(f"promtool: rc={check.returncode} {check.stdout.strip()} {check.stderr.strip()}")
-            self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
-        else:
-            log("promtool not installed (scripts/prepare-host.sh installs prometheus): skipped")
+        self.assertTrue(promtool, "promtool missing: scripts/prepare-host.sh installs prometheus")
+        check = subprocess.run([promtool, "check", "metrics"], input=text,
+                               capture_output=True, text=True, timeout=30)
+        log(f"promtool: rc={check.returncode} {check.stdout.strip()} {check.stderr.strip()}")
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
         status, _, _ = http_request(self.inkd.api_host, self.inkd.api_port, "GET", "/metrics")
         self.assertEqual(status, 401)
         log(f"test_metrics took {time.monotonic() - started:.1f}s")
