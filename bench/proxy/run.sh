@@ -78,7 +78,7 @@ PIDS+=($!)
 
 # --- ink-edge ----------------------------------------------------------------------------------
 cat >"$WORK/routes.json" <<JSON
-{"version": 1, "routes": [{"host": "$HOST", "service": "bench", "project": "demo",
+{"version": 1, "routes": [{"host": "$HOST", "service": "bench", "project": "demo", "service_id": "svc_bench",
   "backends": [{"address": "127.0.0.1", "port": $BACKEND_PORT}]}]}
 JSON
 EDGE_PORTS=(); EDGE_PIDS=()

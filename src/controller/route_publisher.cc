@@ -64,8 +64,12 @@ Result<int64_t> RoutePublisher::Publish(const std::vector<RouteEntry>& routes) {
   for (const auto& r : routes) {
     Json backends = Json::array();
     for (const auto& b : r.backends) backends.push_back({{"address", b.address}, {"port", b.port}});
-    list.push_back(
-        {{"host", r.host}, {"service", r.service}, {"project", r.project}, {"backends", backends}});
+    // service_id keys the edge's request counters (edge-stats.json, read by the sampler).
+    list.push_back({{"host", r.host},
+                    {"service", r.service},
+                    {"project", r.project},
+                    {"service_id", r.service_id},
+                    {"backends", backends}});
     owners[r.host] = {r.service_id, r.workspace_id};
   }
   std::string body = list.dump();

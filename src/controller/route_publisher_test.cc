@@ -62,6 +62,7 @@ TEST_F(RoutePublisherTest, WritesOnlyChangesUnderIncreasingVersions) {
   EXPECT_EQ(doc["routes"][0]["host"], "web-demo.localhost");
   EXPECT_EQ(doc["routes"][0]["backends"][0]["address"], "10.0.0.2");
   EXPECT_EQ(doc["routes"][0]["backends"][0]["port"], 8080);
+  EXPECT_EQ(doc["routes"][0]["service_id"], "svc_web");  // the edge counts requests by it
   EXPECT_FALSE(doc["routes"][0].contains("workspace_id"));  // tenants' ids stay in inkd
 
   clock_.Advance(std::chrono::milliseconds(1000));

@@ -107,6 +107,7 @@ class EdgeServerImpl : public EdgeServer {
     int per_worker = options_.max_connections / workers;
     if (per_worker < 1) per_worker = 1;
     uint16_t port = options_.listen_port;
+    for (int i = 0; i < workers; ++i) traffic_.push_back(std::make_unique<internal::WorkerTraffic>());
     for (int i = 0; i < workers; ++i) {
       auto fd = Listen(options_, port, i == 0);
       if (!fd.ok()) return fd.error();
@@ -120,7 +121,7 @@ class EdgeServerImpl : public EdgeServer {
         port_ = port;
       }
       workers_.push_back(
-          std::make_unique<internal::Worker>(options_, policy, routes_, *fd, per_worker));
+          std::make_unique<internal::Worker>(options_, policy, routes_, *traffic_[i], *fd, per_worker));
     }
     for (auto& w : workers_) {
       internal::Worker* worker = w.get();
@@ -131,6 +132,11 @@ class EdgeServerImpl : public EdgeServer {
 
   uint16_t port() const override { return port_; }
   int max_connections() const override { return options_.max_connections; }
+  TrafficByService Traffic() const override {
+    TrafficByService sum;
+    for (const auto& t : traffic_) t->AddTo(&sum);
+    return sum;
+  }
 
   void Stop(std::chrono::milliseconds drain) override {
     for (auto& w : workers_) w->RequestStop(drain.count());
@@ -147,6 +153,9 @@ class EdgeServerImpl : public EdgeServer {
   internal::CidrSet trusted_;                     // read by every worker, never changed
   internal::ClientConnectionLimiter per_client_;  // shared by the workers (atomics)
   uint16_t port_ = 0;
+  // One per worker, filled before the workers start and never resized: Traffic() reads them
+  // from any thread, and they outlive the workers so the counts survive Stop.
+  std::vector<std::unique_ptr<internal::WorkerTraffic>> traffic_;
   std::vector<std::unique_ptr<internal::Worker>> workers_;
   std::vector<std::thread> threads_;
 };

@@ -19,10 +19,14 @@
 
 namespace ink::edge::testing {
 
+// `service_id` "" leaves the field out (a route file of an older inkd).
 inline std::string RouteJson(const std::string& host, const std::string& service,
-                             const std::string& project, const std::vector<uint16_t>& ports) {
+                             const std::string& project, const std::vector<uint16_t>& ports,
+                             const std::string& service_id = "") {
   std::string j = R"({"host": ")" + host + R"(", "service": ")" + service + R"(", "project": ")" +
-                  project + R"(", "backends": [)";
+                  project + "\", ";
+  if (!service_id.empty()) j += R"("service_id": ")" + service_id + "\", ";
+  j += R"("backends": [)";
   for (size_t i = 0; i < ports.size(); ++i) {
     if (i) j += ",";
     j += R"({"address": "127.0.0.1", "port": )" + std::to_string(ports[i]) + "}";

@@ -139,6 +139,7 @@ void Worker::ResetForNextRequest(Session* s) {
   s->json_errors = s->to_tunnel = s->upstream_eof = false;
   s->response_started = s->lingering = s->shut_client = s->shut_upstream = false;
   s->status = 0;
+  s->counters = nullptr;
   s->deadline_ms = now_ms_ + (s->in.end == 0 ? options_.keepalive_timeout.count()
                                              : options_.header_timeout.count());
 }
@@ -215,7 +216,7 @@ void Worker::RejectRequest(Session* s, ParseError error) {
 void Worker::StartRequest(Session* s) {
   const HeadInfo& h = s->head;
   const char* base = s->in.data.get();
-  s->started_ms = now_ms_;
+  s->started_us = now_us_;
   s->http10 = h.minor_version == 0;
   s->keepalive = h.keep_alive;
   s->upgrade = h.upgrade;
@@ -257,6 +258,8 @@ void Worker::StartRequest(Session* s) {
                    d + "); check the service name, the project name and that it is deployed");
     return;
   }
+  size_t index = table_->IndexOf(s->route);
+  s->counters = route_counters_[index];  // from here on the request is the service's
   if (s->route->backends.empty()) {
     LocalError(
         s, 503, "unavailable",
@@ -266,7 +269,6 @@ void Worker::StartRequest(Session* s) {
   RequestHeadInput in{method,       target,          s->http10,           s->upgrade,
                       s->client_ip, s->peer_trusted, h.target_needs_slash};
   BuildUpstreamRequestHead(base, s->headers, in, &s->upstream_head);
-  size_t index = table_->IndexOf(s->route);
   s->rr_start = round_robin_[index]++;
   ConnectUpstream(s);
 }

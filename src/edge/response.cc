@@ -192,6 +192,7 @@ void Worker::OnResponseComplete(Session* s) {
 
 void Worker::FinishExchange(Session* s) {
   Upstream* up = s->up;
+  CountRequest(s);
   if (s->to_tunnel) {
     s->phase = Phase::kTunnel;
     s->in.begin = s->in.parsed;  // bytes after the request head are already the new protocol
@@ -244,7 +245,10 @@ bool Worker::StepLocal(Session* s) {
     }
     return r == IoResult::kDone;
   }
-  if (!s->lingering && options_.access_log) WriteAccessLog(s);
+  if (!s->lingering) {
+    CountRequest(s);
+    if (options_.access_log) WriteAccessLog(s);
+  }
   if (!s->close_after) {
     s->table.reset();
     ResetForNextRequest(s);
@@ -315,7 +319,7 @@ bool Worker::StepTunnel(Session* s) {
 void Worker::WriteAccessLog(Session* s) {
   char line[512];
   int n = std::snprintf(line, sizeof line, "%s %s %d %lldms %s\n", s->client_ip, s->log_line,
-                        s->status, static_cast<long long>(now_ms_ - s->started_ms),
+                        s->status, static_cast<long long>((now_us_ - s->started_us) / 1000),
                         s->backend ? s->backend->key.c_str() : "-");
   if (n > 0) {
     ssize_t ignored = write(1, line, static_cast<size_t>(n) < sizeof line ? n : sizeof line - 1);

@@ -107,6 +107,13 @@ Status ParseRoute(const Json& j, const std::string& where, Route* out) {
   out->host = std::string(normalized);
   out->service = j["service"].get<std::string>();
   out->project = j["project"].get<std::string>();
+  if (auto id = j.find("service_id"); id != j.end()) {
+    if (!id->is_string() || id->get_ref<const std::string&>().size() > kMaxServiceIdBytes) {
+      return InvalidArgument(where + ".service_id must be a string of at most " +
+                             std::to_string(kMaxServiceIdBytes) + " bytes (or absent)");
+    }
+    out->service_id = id->get<std::string>();
+  }
   auto backends = j.find("backends");
   if (backends == j.end()) return {};  // no replicas yet: requests get 503
   if (!backends->is_array()) return InvalidArgument(where + ".backends must be an array");

@@ -46,6 +46,22 @@ TEST(ParseRouteTableTest, ParsesRoutesAndFindsByHost) {
   EXPECT_EQ((*t)->Find("nope.localhost"), nullptr);
 }
 
+TEST(ParseRouteTableTest, ServiceIdIsOptionalButMustBeAString) {
+  auto f = ParseRouteFile(R"({"version": 2, "routes": [
+    {"host": "web-demo.localhost", "service": "web", "project": "demo", "service_id": "svc_1"},
+    {"host": "old-demo.localhost", "service": "old", "project": "demo"},
+    {"host": "num-demo.localhost", "service": "num", "project": "demo", "service_id": 7},
+    {"host": "big-demo.localhost", "service": "big", "project": "demo",
+     "service_id": ")" + std::string(256, 'x') + R"("}]})");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(f->table->Find("web-demo.localhost")->service_id, "svc_1");
+  EXPECT_EQ(f->table->Find("old-demo.localhost")->service_id, "");  // an older inkd's file
+  ASSERT_EQ(f->rejected.size(), 2u);
+  EXPECT_EQ(f->rejected[0].reason,
+            "routes[2].service_id must be a string of at most 255 bytes (or absent)");
+  EXPECT_EQ(f->rejected[1].host, "big-demo.localhost");
+}
+
 TEST(ParseRouteTableTest, FileLevelErrorsNameTheProblem) {
   auto bad_json = ParseRouteTable("{not json");
   ASSERT_FALSE(bad_json.ok());

@@ -1,8 +1,8 @@
 // libFuzzer target for the route file (ParseRouteFile), which the edge reads from disk and inkd
 // writes from tenant-chosen names. Beyond "no crash", it checks what the watcher relies on:
-// every loaded route has a normalized host that finds itself and no host is loaded twice;
-// rejected entries are reported in file order with a reason and a bounded host; and a file that
-// parses keeps parsing the same way when read again.
+// every loaded route has a normalized host that finds itself, no host is loaded twice and service
+// ids are bounded; rejected entries are reported in file order with a reason and a bounded host;
+// and a file that parses keeps parsing the same way when read again.
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CHECK_PROPERTY(ink::edge::NormalizeHost(route.host, buf, sizeof buf) == route.host);
     CHECK_PROPERTY(table.Find(route.host) == &route);
     CHECK_PROPERTY(hosts.insert(route.host).second);
+    CHECK_PROPERTY(route.service_id.size() <= ink::edge::kMaxServiceIdBytes);
     for (const auto& backend : route.backends) {
       CHECK_PROPERTY(backend.port > 0 && backend.sockaddr_len > 0 && !backend.key.empty());
     }

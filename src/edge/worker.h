@@ -4,7 +4,9 @@
 // connection (Session) it accepted, and a pool of upstream connections per backend with passive
 // health marks. All of it is touched only by the worker's thread; the only cross-thread inputs
 // are the RouteTableHolder (polled lock-free, fetched under its mutex only when the generation
-// changes) and RequestStop (an eventfd write).
+// changes) and RequestStop (an eventfd write); the only cross-thread output is its
+// WorkerTraffic (traffic.h): per-service request counts that only this thread writes and the
+// stats writer reads, one relaxed load+store per counter and no lock per request.
 //
 // Sockets are non-blocking and edge-triggered; each connection remembers whether it is
 // readable/writable until a call returns EAGAIN, and Drive() makes all the progress it can.
@@ -35,6 +37,7 @@
 #include "http_head.h"
 #include "ink/edge/edge_server.h"
 #include "ink/edge/route_table.h"
+#include "traffic.h"
 
 namespace ink::edge::internal {
 
@@ -129,15 +132,17 @@ struct Session : Connection {
   bool lingering = false;         // error sent, write side shut, draining input before close
   bool shut_client = false, shut_upstream = false;  // tunnel half-closes done
   int status = 0;
-  int64_t started_ms = 0;
+  int64_t started_us = 0;              // loop clock when the request head was parsed
+  ServiceCounters* counters = nullptr;  // the route's service until the request is counted
   char client_ip[48] = {};
   char log_line[256] = {};  // "host METHOD target" when access logging
 };
 
 class Worker {
  public:
+  // `traffic` receives this worker's request counts and must outlive it.
   Worker(const EdgeOptions& options, const SharedPolicy& policy, RouteTableHolder& routes,
-         int listen_fd, int max_sessions);
+         WorkerTraffic& traffic, int listen_fd, int max_sessions);
   ~Worker();
   // Runs the loop until RequestStop's drain finishes. Call on the worker's own thread.
   void Run();
@@ -189,10 +194,17 @@ class Worker {
   bool StepTunnel(Session* s);
   void LocalError(Session* s, int status, const char* code, const std::string& message);
   void WriteAccessLog(Session* s);
+  // Counts the request in its service's counters (once; nothing without a route or a status).
+  void CountRequest(Session* s) {
+    if (s->counters == nullptr || s->status == 0) return;
+    s->counters->Count(s->status, now_us_ - s->started_us);
+    s->counters = nullptr;
+  }
 
   const EdgeOptions& options_;
   SharedPolicy policy_;
   RouteTableHolder& routes_;
+  WorkerTraffic& traffic_;
   int reserve_fd_ = -1;  // spare descriptor, closed to shed a connection on EMFILE
   int64_t accept_paused_until_ms_ = 0;
   int64_t last_fd_warning_ms_ = -1000000;
@@ -204,6 +216,7 @@ class Worker {
   int max_sessions_;
   int sessions_ = 0;
   int64_t now_ms_ = 0;
+  int64_t now_us_ = 0;  // the same instant as now_ms_, in microseconds (request latencies)
   int64_t next_sweep_ms_ = 0;
   std::atomic<int64_t> stop_drain_ms_{-1};
   bool stopping_ = false;
@@ -212,6 +225,7 @@ class Worker {
   uint64_t table_generation_ = 0;
   std::shared_ptr<const RouteTable> table_;
   std::vector<uint32_t> round_robin_;  // per route index of table_
+  std::vector<ServiceCounters*> route_counters_;  // per route index of table_ (null: no id)
   std::unordered_map<std::string, BackendState, StringHash, std::equal_to<>> backends_;
 
   Connection live_{
@@ -225,6 +239,8 @@ class Worker {
 };
 
 int64_t MonotonicMillis();
+// CLOCK_MONOTONIC in microseconds (the worker loop reads it once per wakeup).
+int64_t MonotonicMicros();
 
 // The retry rule (RFC 9110 9.2.2): after a failure, may the request go to a backend again?
 // Always when none of its bytes reached the backend; otherwise only for an idempotent method,

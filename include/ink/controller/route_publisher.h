@@ -33,7 +33,8 @@ struct RouteEntry {
   std::string host;  // "web-demo.localhost"
   std::string service;
   std::string project;
-  // Not written to the file: who the route belongs to, to tell each tenant about its own.
+  // Who the route belongs to, to tell each tenant about its own. The service id is also
+  // written to the file (the edge counts requests by it); the workspace id is not.
   std::string service_id;
   std::string workspace_id;
   std::vector<RouteBackend> backends;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ink/common/result.h"
+#include "ink/edge/edge_stats.h"
 #include "ink/edge/route_table.h"
 
 namespace ink::edge {
@@ -60,6 +61,9 @@ class EdgeServer {
   virtual uint16_t port() const = 0;
   // The connection limit in force (options.max_connections, lowered to fit the file limit).
   virtual int max_connections() const = 0;
+  // Requests counted per service id since Start, summed over the workers (edge_stats.h). Any
+  // thread, also during and after Stop.
+  virtual TrafficByService Traffic() const = 0;
   // Stops accepting, lets in-flight requests finish for up to `drain`, closes everything and
   // joins the workers. Idempotent.
   virtual void Stop(std::chrono::milliseconds drain) = 0;

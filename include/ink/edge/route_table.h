@@ -2,7 +2,9 @@
 //
 // inkd writes the table as a JSON file (write temp + rename):
 //   {"version": 7, "routes": [{"host": "web-demo.localhost", "service": "web", "project": "demo",
+//                              "service_id": "svc_1a2b",
 //                              "backends": [{"address": "10.89.0.5", "port": 8080}]}]}
+// "service_id" (optional: files of older inkd have none) keys the edge's request counters.
 // ParseRouteTable turns that text into a RouteTable; RouteTableHolder publishes the current
 // snapshot to the proxy workers. A RouteTable is never modified after it is built, so any number
 // of threads may read one concurrently (it is shared as std::shared_ptr<const RouteTable>).
@@ -37,6 +39,7 @@ struct Route {
   std::string host;  // normalized (see NormalizeHost)
   std::string service;
   std::string project;
+  std::string service_id;  // "" when the file has none: the route's requests are not counted
   std::vector<Backend> backends;  // may be empty: the service has no healthy replica
 };
 
@@ -79,6 +82,8 @@ struct RouteFile {
 
 // Most entries a route file may hold; entries past it are rejected.
 inline constexpr size_t kMaxRouteEntries = 100000;
+// Longest "service_id" an entry may carry.
+inline constexpr size_t kMaxServiceIdBytes = 255;
 
 // Parses the JSON route file. One bad entry never stops the others: it is skipped and listed in
 // `rejected` (a host that appears twice keeps its first entry). The file as a whole fails (and

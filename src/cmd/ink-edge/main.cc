@@ -11,6 +11,7 @@
 
 #include "ink/common/log.h"
 #include "ink/edge/edge_server.h"
+#include "ink/edge/edge_stats.h"
 #include "ink/edge/route_watcher.h"
 
 namespace {
@@ -25,6 +26,9 @@ Ink's HTTP/1.1 reverse proxy: routes each request by its Host header
                          "listening on ADDR:PORT".
   --routes FILE          route table JSON written by inkd; watched and reloaded on change
                          (a malformed file is logged and the last good table kept)
+  --stats FILE           where to write the request counters per service every second
+                         (temp + rename; default edge-stats.json beside the --routes file,
+                         none without --routes); inkd's get_metrics reads them
   --workers N            worker threads, one event loop each (default 1)
   --domain D             platform domain shown in 404 pages (default localhost)
   --access-log           print one line per request on stdout (off by default)
@@ -71,6 +75,7 @@ int Fail(const std::string& message) {
 int main(int argc, char** argv) {
   ink::edge::EdgeOptions options;
   std::string routes_path;
+  std::string stats_path;
   long drain_ms = 5000;
   for (int i = 1; i < argc; ++i) {
     std::string_view flag = argv[i];
@@ -94,6 +99,10 @@ int main(int argc, char** argv) {
       const char* v = value("--routes");
       if (!v) return Fail("--routes needs a file path");
       routes_path = v;
+    } else if (flag == "--stats") {
+      const char* v = value("--stats");
+      if (!v || !*v) return Fail("--stats needs a file path");
+      stats_path = v;
     } else if (flag == "--domain") {
       const char* v = value("--domain");
       if (!v) return Fail("--domain needs a domain such as localhost");
@@ -183,6 +192,22 @@ int main(int argc, char** argv) {
   std::string host = options.listen_host.find(':') != std::string::npos
                          ? "[" + options.listen_host + "]"
                          : options.listen_host;
+  if (stats_path.empty() && !routes_path.empty()) {
+    size_t slash = routes_path.rfind('/');
+    stats_path = (slash == std::string::npos ? "" : routes_path.substr(0, slash + 1)) +
+                 "edge-stats.json";
+  }
+  std::unique_ptr<ink::edge::EdgeStatsWriter> stats;
+  if (!stats_path.empty()) {
+    ink::edge::EdgeServer* edge = server->get();
+    stats = std::make_unique<ink::edge::EdgeStatsWriter>(stats_path,
+                                                         [edge] { return edge->Traffic(); });
+    // Serving matters more than counting: a stats file that cannot be written is a warning
+    // (the writer keeps trying), never a reason not to start.
+    if (auto st = stats->Start(); !st.ok()) {
+      ink::LogWarn("edge", st.error().message + " (--stats); request counters are not reported");
+    }
+  }
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>((*server)->port()));
   std::fflush(stdout);
   ink::LogInfo("edge", "open-file limit " + std::to_string(file_limit) + "; at most " +
@@ -194,6 +219,7 @@ int main(int argc, char** argv) {
   ink::LogInfo("edge", std::string("got ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
                            ": draining for up to " + std::to_string(drain_ms) + " ms");
   (*server)->Stop(std::chrono::milliseconds(drain_ms));
+  if (stats) stats->Stop();  // writes the counts of the drained requests too
   if (watcher) watcher->Stop();
   return 0;
 }
