@@ -7,7 +7,8 @@ with inkd sampling every second (--metrics-interval 1):
         of its limit" hint when it is at 90% of it
   hog   MODE=hog, --memory 48m (runc): grows 2 MiB every 250 ms; memory rises, then the kernel
         kills it: an oom_killed (or crashed) event in list_events, and get_metrics counts it
-  net   MODE=idle: 200 downloads of 100 KB through the edge raise its tx bytes/s
+  net   MODE=idle: 200 downloads of 100 KB through the edge raise its tx bytes/s, and the
+        edge's request counters: at least 200 requests, 200 of them 2xx, with latencies
 Then /metrics (admin token as bearer) lists the three services and inkd itself, and
 `promtool check metrics` accepts it; without a token it is a 401.
 """
@@ -99,9 +100,17 @@ class Metrics(InkTestCase):
             return m if m["network"]["tx_bytes_per_s"]["max"] > 100_000 else False
         net = wait_until(net_sent, timeout=60, what="net's tx bytes/s after 20 MB out")
         log(f"net: {net['network']} requests {net['requests']}")
-        if net["requests"]["total"] > 0:  # the edge reports per-service counters
-            self.assertGreaterEqual(net["requests"]["total"], 200, net)
-            self.assertIn("latency_ms", net["requests"])
+        # The edge counts each request per service (edge-stats.json, written every second and
+        # read by the sampler's next pass): all 200 downloads, with latencies.
+        def net_counted():
+            m = self.metrics("net", window="5m")
+            if m["requests"]["total"] < 200:
+                raise ValueError(f"requests so far: {m['requests']}")
+            return m
+        net = wait_until(net_counted, timeout=30, what="net's 200 requests counted by the edge")
+        log(f"net: requests {net['requests']}")
+        self.assertGreaterEqual(net["requests"]["status"]["2xx"], 200, net)
+        self.assertIn("latency_ms", net["requests"])
 
         # Bad input changes nothing and says what to give.
         status, err = self.inkd.api(

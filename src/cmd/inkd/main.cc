@@ -38,6 +38,7 @@
 #include "ink/logs/log_store.h"
 #include "ink/mcp/http_endpoint.h"
 #include "ink/metrics/cost_rules.h"
+#include "ink/metrics/edge_stats_reader.h"
 #include "ink/metrics/process_figures.h"
 #include "ink/metrics/sampler.h"
 #include "ink/runtime/runtime.h"
@@ -672,9 +673,15 @@ int main(int argc, char** argv) {
     prices = *parsed;
   }
   ink::metrics::MetricsStore metrics_store;
+  // Requests per service: ink-edge writes its counters beside the route file every second
+  // (also an ink-edge run by hand with --no-edge and --routes DATA/routes.json).
   ink::metrics::MetricsSampler metrics_sampler(
       **runtime, metrics_store, ink::SystemClock(),
-      {.instance = flags["instance-name"], .interval = std::chrono::seconds(*metrics_interval)});
+      {.instance = flags["instance-name"],
+       .interval = std::chrono::seconds(*metrics_interval),
+       .edge_counters = [path = data_dir + "/edge-stats.json"] {
+         return ink::metrics::ReadEdgeStatsFile(path);
+       }});
   metrics_sampler.Start();
 
   ink::OperationTable table;
