@@ -27,6 +27,8 @@ PACKAGES=(
   nodejs
   # promtool (test/e2e/test_metrics.py checks inkd's /metrics with `promtool check metrics`)
   prometheus
+  # domains (issue 13): PowerDNS with its sqlite3 backend, and dig (src/dns integration test)
+  pdns-server pdns-backend-sqlite3 dnsutils
 )
 
 missing=()
@@ -44,9 +46,9 @@ if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 
-# Debian starts the packaged registry/nginx/haproxy/ssh/prometheus services on install; Ink's tests start their
+# Debian starts the packaged registry/nginx/haproxy/ssh/prometheus/pdns services on install; Ink's tests start their
 # own.
-for svc in docker-registry nginx haproxy ssh prometheus; do
+for svc in docker-registry nginx haproxy ssh prometheus pdns; do
   if command -v service >/dev/null && service "$svc" status >/dev/null 2>&1; then
     service "$svc" stop >/dev/null 2>&1 || true
   fi
