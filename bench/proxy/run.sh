@@ -207,3 +207,9 @@ for key in "${ORDER[@]}"; do
   echo "| $name | $conns | $(echo "${RPS[$key]}" | median) | $(echo "${P50[$key]}" | median) |" \
     "$(echo "${P99[$key]}" | median) | $(echo "${CPU[$key]}" | median) |${CPU[$key]} |${ERRS[$key]:+ ${ERRS[$key]}}"
 done
+# An ink-edge that counts requests writes them beside the route file (the last one to write wins
+# when several do): shows that the counting was on while it was measured.
+if [[ -f "$WORK/edge-stats.json" ]]; then
+  echo
+  python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["services"].get("svc_bench", {}).get("status", {}); print("edge-stats.json: svc_bench", s)' "$WORK/edge-stats.json"
+fi

@@ -24,6 +24,7 @@ TEST(NormalizeHostTest, RejectsGarbage) {
   EXPECT_EQ(Norm("<script>"), "");
   EXPECT_EQ(Norm("host:80x"), "");
   EXPECT_EQ(Norm("[::1"), "");
+  EXPECT_EQ(Norm("web-demo.localhost.."), "");  // an empty label (normalized again, it changed)
   EXPECT_EQ(Norm(std::string(300, 'a')), "");
 }
 
