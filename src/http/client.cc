@@ -1,7 +1,11 @@
 // HttpClient over Boost.Beast. Every socket operation is asynchronous underneath and driven by a
 // private io_context with a deadline, which is how a blocking call gets a timeout without threads.
+// https wraps the same socket in an Asio ssl::stream (OpenSSL); everything above the byte stream
+// (request writing, response parsing, limits, retries) is shared by both.
 #include "ink/http/client.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -11,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -25,6 +30,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using Socket = asio::generic::stream_protocol::socket;
 using Clock = std::chrono::steady_clock;
 
@@ -52,13 +58,49 @@ struct Deadline {
 
 }  // namespace
 
+// The trust of https endpoints: TLS 1.2+, peer verification on, roots from `ca_file` or the
+// system's. `error` says why the context is unusable ("" when it is fine).
+struct TlsContext {
+  ssl::context context{ssl::context::tls_client};
+  std::string error;
+
+  explicit TlsContext(const TlsOptions& options) {
+    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+    context.set_verify_mode(ssl::verify_peer);
+    beast::error_code ec;
+    if (options.ca_file.empty()) {
+      context.set_default_verify_paths(ec);
+      if (ec) error = "cannot load the system's CA bundle: " + ec.message();
+    } else {
+      context.load_verify_file(options.ca_file, ec);
+      if (ec) {
+        error = "cannot load the CA bundle '" + options.ca_file + "': " + ec.message() +
+                " (it must be a readable PEM file of certificates)";
+      }
+    }
+  }
+};
+
 struct HttpClient::Connection {
   asio::io_context io;
   Socket socket{io};
+  std::unique_ptr<TlsContext> tls_context;  // for https endpoints
+  std::optional<ssl::stream<Socket&>> tls;  // over `socket` once the handshake is done
   beast::flat_buffer buffer;
   bool reused = false;  // a previous exchange completed on this socket
 
+  // Calls `op(stream)` with the byte stream of the connection: TLS over the socket, or the socket.
+  template <class Op>
+  void WithStream(Op&& op) {
+    if (tls) {
+      op(*tls);
+    } else {
+      op(socket);
+    }
+  }
+
   void Close() {
+    tls.reset();  // no close_notify: the socket is closed either way and nothing more is read
     beast::error_code ignored;
     socket.close(ignored);
     buffer.clear();
@@ -101,6 +143,7 @@ struct HttpClient::Connection {
   }
 
   Status Connect(const Endpoint& endpoint, const Deadline& deadline);
+  Status Handshake(const Endpoint& endpoint, const Deadline& deadline);
 };
 
 Result<Endpoint> Endpoint::Parse(std::string_view url) {
@@ -114,11 +157,14 @@ Result<Endpoint> Endpoint::Parse(std::string_view url) {
     }
     return e;
   }
-  if (!url.starts_with("http://")) {
+  if (url.starts_with("https://")) {
+    e.tls = true;
+    e.port = 443;
+  } else if (!url.starts_with("http://")) {
     return InvalidArgument("endpoint '" + std::string(url) +
-                           "' must start with http:// or unix:// (https is not supported here)");
+                           "' must start with http://, https:// or unix://");
   }
-  std::string_view rest = url.substr(7);
+  std::string_view rest = url.substr(e.tls ? 8 : 7);
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   if (slash != std::string_view::npos) {
@@ -158,7 +204,8 @@ Result<Endpoint> Endpoint::Parse(std::string_view url) {
 std::string Endpoint::describe() const {
   if (is_unix) return "unix://" + unix_path;
   bool v6 = host.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + path_prefix;
+  return (tls ? "https://" : "http://") + (v6 ? "[" + host + "]" : host) + ":" +
+         std::to_string(port) + path_prefix;
 }
 
 std::string ClientResponse::header(const std::string& name) const {
@@ -199,7 +246,7 @@ Status HttpClient::Connection::Connect(const Endpoint& endpoint, const Deadline&
       c.Close();
       return DeadlineExceeded("connecting to " + endpoint.describe() + " timed out");
     }
-    if (!last) return {};
+    if (!last) return endpoint.tls ? Handshake(endpoint, deadline) : Status{};
   }
   c.Close();
   std::string hint = endpoint.is_unix ? " (is the server running and the socket path right?)"
@@ -207,8 +254,55 @@ Status HttpClient::Connection::Connect(const Endpoint& endpoint, const Deadline&
   return Unavailable("cannot connect to " + endpoint.describe() + ": " + last.message() + hint);
 }
 
-HttpClient::HttpClient(Endpoint endpoint)
-    : endpoint_(std::move(endpoint)), connection_(std::make_unique<Connection>()) {}
+// The TLS handshake over the connected socket: SNI and the name (or IP address) the certificate
+// must carry are the endpoint's host.
+Status HttpClient::Connection::Handshake(const Endpoint& endpoint, const Deadline& deadline) {
+  if (!tls_context->error.empty()) {
+    Close();
+    return FailedPrecondition(tls_context->error);
+  }
+  tls.emplace(socket, tls_context->context);
+  SSL* session = tls->native_handle();
+  beast::error_code not_ip;
+  asio::ip::make_address(endpoint.host, not_ip);
+  bool named = false;
+  if (not_ip) {
+    named = SSL_set_tlsext_host_name(session, endpoint.host.c_str()) == 1 &&
+            SSL_set1_host(session, endpoint.host.c_str()) == 1;
+  } else {
+    named = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(session), endpoint.host.c_str()) == 1;
+  }
+  if (!named) {
+    Close();
+    return InvalidArgument("cannot verify certificates for host '" + endpoint.host + "' of " +
+                           endpoint.describe());
+  }
+  bool timed_out = false;
+  beast::error_code ec = Run(deadline, timed_out, [&](auto handler) {
+    tls->async_handshake(ssl::stream_base::client, std::move(handler));
+  });
+  if (timed_out) {
+    Close();
+    return DeadlineExceeded("the TLS handshake with " + endpoint.describe() + " timed out");
+  }
+  if (ec) {
+    long verdict = SSL_get_verify_result(session);
+    std::string why = verdict != X509_V_OK
+                          ? std::string("its certificate was refused: ") +
+                                X509_verify_cert_error_string(verdict) +
+                                " (is the CA bundle the one that signed it, and does it name '" +
+                                endpoint.host + "'?)"
+                          : ec.message();
+    Close();
+    return Unavailable("the TLS handshake with " + endpoint.describe() + " failed: " + why);
+  }
+  return {};
+}
+
+HttpClient::HttpClient(Endpoint endpoint, TlsOptions tls)
+    : endpoint_(std::move(endpoint)), connection_(std::make_unique<Connection>()) {
+  if (endpoint_.tls) connection_->tls_context = std::make_unique<TlsContext>(tls);
+}
 
 HttpClient::~HttpClient() = default;
 
@@ -293,11 +387,13 @@ Status HttpClient::Exchange(const ClientRequest& request, std::optional<size_t> 
     if (from_file) INK_RETURN_IF_ERROR(open_file());
     bool timed_out = false;
     beast::error_code ec = c.Run(deadline, timed_out, [&](auto handler) {
-      if (from_file) {
-        bhttp::async_write(c.socket, file_out, std::move(handler));
-      } else {
-        bhttp::async_write(c.socket, out, std::move(handler));
-      }
+      c.WithStream([&](auto& stream) {
+        if (from_file) {
+          bhttp::async_write(stream, file_out, std::move(handler));
+        } else {
+          bhttp::async_write(stream, out, std::move(handler));
+        }
+      });
     });
     if (timed_out) return timeout_error();
     std::string send_failure;
@@ -321,7 +417,9 @@ Status HttpClient::Exchange(const ClientRequest& request, std::optional<size_t> 
     parser.body_limit(max_body_bytes.value_or(std::numeric_limits<std::uint64_t>::max()));
     if (request.method == "HEAD") parser.skip(true);
     ec = c.Run(deadline, timed_out, [&](auto handler) {
-      bhttp::async_read_header(c.socket, c.buffer, parser, std::move(handler));
+      c.WithStream([&](auto& stream) {
+        bhttp::async_read_header(stream, c.buffer, parser, std::move(handler));
+      });
     });
     if (timed_out) return timeout_error();
     if (ec == bhttp::error::body_limit) {  // Content-Length already says it is too big
@@ -330,7 +428,8 @@ Status HttpClient::Exchange(const ClientRequest& request, std::optional<size_t> 
     }
     if (ec) {
       bool nothing_received = ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-                              ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+                              ec == asio::error::connection_reset ||
+                              ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated;
       c.Close();
       if (may_retry && nothing_received) continue;
       if (!send_failure.empty()) return Unavailable(send_failure);
@@ -357,7 +456,9 @@ Status HttpClient::Exchange(const ClientRequest& request, std::optional<size_t> 
       parser.get().body().data = chunk;
       parser.get().body().size = sizeof(chunk);
       ec = c.Run(deadline, timed_out, [&](auto handler) {
-        bhttp::async_read_some(c.socket, c.buffer, parser, std::move(handler));
+        c.WithStream([&](auto& stream) {
+          bhttp::async_read_some(stream, c.buffer, parser, std::move(handler));
+        });
       });
       if (timed_out) return timeout_error();
       if (ec == bhttp::error::need_buffer) ec = {};

@@ -1,10 +1,11 @@
-// HttpClient: a small blocking HTTP/1.1 client over TCP or a unix socket.
+// HttpClient: a small blocking HTTP/1.1 client over TCP, TLS (https) or a unix socket.
 //
-// Used by the podman runtime (libpod REST API on a unix socket), the ink CLI (inkd's REST API)
-// and tools. One HttpClient holds one keep-alive connection and reconnects when the server
-// closed it; it is NOT thread-safe: use one per thread (or guard it). Bodies are bounded by
-// `max_body_bytes` unless streamed through `Stream`. Errors (connect refused, timeout,
-// malformed response) are Unavailable/DeadlineExceeded errors naming the endpoint.
+// Used by the podman runtime (libpod REST API on a unix socket), the ink CLI (inkd's REST API),
+// the DNS provider and the ACME client (https only: every CA speaks TLS). One HttpClient holds
+// one keep-alive connection and reconnects when the server closed it; it is NOT thread-safe: use
+// one per thread (or guard it). Bodies are bounded by `max_body_bytes` unless streamed through
+// `Stream`. Errors (connect refused, timeout, a certificate refused, malformed response) are
+// Unavailable/DeadlineExceeded errors naming the endpoint.
 #pragma once
 
 #include <chrono>
@@ -19,14 +20,16 @@
 
 namespace ink::http {
 
-// Where to connect: "unix:///path/to.sock", "http://host:port" (host may be an IPv4/IPv6
-// literal or a name). The path part of an http URL is a prefix for every request target.
+// Where to connect: "unix:///path/to.sock", "http://host:port", "https://host:port" (host may
+// be an IPv4/IPv6 literal or a name). The path part of an http(s) URL is a prefix for every
+// request target.
 struct Endpoint {
   static Result<Endpoint> Parse(std::string_view url);
   bool is_unix = false;
-  std::string unix_path;  // when is_unix
-  std::string host;       // when !is_unix
-  int port = 80;
+  std::string unix_path;         // when is_unix
+  bool tls = false;              // https
+  std::string host;              // when !is_unix
+  int port = 80;                 // 443 for https when the URL names none
   std::string path_prefix;       // "/api" from "http://host/api/" (no trailing slash); "" if none
   std::string describe() const;  // for error messages
 };
@@ -49,9 +52,18 @@ struct ClientResponse {
   std::string header(const std::string& name) const;
 };
 
+// How an https endpoint is trusted. The server's certificate must chain to a root of the bundle
+// and name the endpoint's host (a DNS name SAN, or an IP address SAN for an IP literal); there is
+// deliberately no switch to turn verification off. TLS 1.2 or later.
+struct TlsOptions {
+  std::string ca_file;  // PEM file of trusted roots; "" = the system's bundle (OpenSSL's default)
+};
+
 class HttpClient {
  public:
-  explicit HttpClient(Endpoint endpoint);
+  // `tls` is used only when `endpoint.tls`. A CA bundle that cannot be loaded is reported by
+  // every request (the constructor cannot fail).
+  explicit HttpClient(Endpoint endpoint, TlsOptions tls = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
