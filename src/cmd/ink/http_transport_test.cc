@@ -105,7 +105,8 @@ TEST_F(HttpTransportTest, UnreachableAndBadUrls) {
   auto transport = NewHttpTransport({"http://127.0.0.1:" + std::to_string(port), "t"});
   ASSERT_TRUE(transport.ok());
   EXPECT_FALSE((*transport)->Send("GET", "/v1/status", std::nullopt).ok());
-  EXPECT_FALSE(NewHttpTransport({"https://example", "t"}).ok());
+  EXPECT_FALSE(NewHttpTransport({"ftp://example", "t"}).ok());
+  EXPECT_TRUE(NewHttpTransport({"https://example", "t"}).ok());  // the system CA bundle
   EXPECT_EQ(EncodeSegment("a b/c"), "a%20b%2Fc");
 }
 
