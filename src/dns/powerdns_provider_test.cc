@@ -1,19 +1,15 @@
 // Integration test: MakePowerDnsProvider against a real PowerDNS (pdns_server with the sqlite3
-// backend, Debian's pdns-server + pdns-backend-sqlite3) started on loopback ports for the test,
-// and dig to see what it serves.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+// backend, Debian's pdns-server + pdns-backend-sqlite3) started on loopback ports for the test
+// (test_powerdns.h), and dig to see what it serves.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <thread>
 
 #include "ink/common/subprocess.h"
 #include "ink/dns/dns_provider.h"
+#include "src/dns/test_powerdns.h"
 
 namespace ink::dns {
 namespace {
@@ -21,58 +17,19 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-int FreePort(int type) {
-  int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 class PowerDnsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("ink-pdns-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    auto schema = RunProcess({"sh", "-c",
-                              "sqlite3 '" + (dir_ / "pdns.sqlite3").string() +
-                                  "' < /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql"},
-                             30s);
-    ASSERT_TRUE(schema.ok() && schema->ok())
-        << "pdns-backend-sqlite3 and sqlite3 are needed (scripts/prepare-host.sh installs them)";
-    dns_port_ = FreePort(SOCK_DGRAM);
-    api_port_ = FreePort(SOCK_STREAM);
-    std::ofstream conf(dir_ / "pdns.conf");
-    conf << "launch=gsqlite3\ngsqlite3-database=" << (dir_ / "pdns.sqlite3").string()
-         << "\nlocal-address=127.0.0.1\nlocal-port=" << dns_port_
-         << "\napi=yes\napi-key=secret-key\nwebserver=yes\nwebserver-address=127.0.0.1"
-         << "\nwebserver-port=" << api_port_ << "\nwebserver-allow-from=127.0.0.1\nsocket-dir="
-         << dir_.string() << "\ndaemon=no\nguardian=no\ndisable-syslog=yes\nsecurity-poll-suffix=\n";
-    conf.close();
-    auto child = Child::Start({.argv = {"pdns_server", "--config-dir=" + dir_.string()},
-                               .out = ChildStream::Null(),
-                               .err = ChildStream::Null()});
-    ASSERT_TRUE(child.ok()) << child.error().message;
-    pdns_ = std::move(*child);
-    auto provider = MakePowerDnsProvider(
-        {.api_url = "http://127.0.0.1:" + std::to_string(api_port_), .api_key = "secret-key"});
-    ASSERT_TRUE(provider.ok()) << provider.error().message;
-    provider_ = std::move(*provider);
-    // Up when the API answers (a missing zone is an answer).
-    for (int i = 0; i < 100; ++i) {
-      auto r = provider_->List("probe.test");
-      if (r.ok() || r.error().code == ErrorCode::kNotFound) return;
-      std::this_thread::sleep_for(100ms);
-    }
-    FAIL() << "PowerDNS did not answer on port " << api_port_;
+    Status started = pdns_.Start(dir_);
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    provider_ = &pdns_.provider();
+    api_port_ = pdns_.api_port();
+    dns_port_ = pdns_.dns_port();
   }
   void TearDown() override {
-    if (pdns_.pid() > 0) pdns_.Stop(5s);
+    pdns_.Stop();
     fs::remove_all(dir_);
   }
 
@@ -100,8 +57,8 @@ class PowerDnsTest : public ::testing::Test {
 
   fs::path dir_;
   int dns_port_ = 0, api_port_ = 0;
-  Child pdns_;
-  std::unique_ptr<DnsProvider> provider_;
+  testing::TestPowerDns pdns_;
+  DnsProvider* provider_ = nullptr;
 };
 
 TEST_F(PowerDnsTest, ZoneRecordsAreConvergedAndServed) {
@@ -153,7 +110,8 @@ TEST_F(PowerDnsTest, ErrorsSayWhatWasRefused) {
 
   ASSERT_TRUE(provider_->EnsureZone("apps.example.test").ok());
   // A name outside the zone: PowerDNS refuses it (422) and says why.
-  Status outside = provider_->Replace("apps.example.test", {"web.other.test", "A", 60, {"127.0.0.1"}});
+  Status outside =
+      provider_->Replace("apps.example.test", {"web.other.test", "A", 60, {"127.0.0.1"}});
   ASSERT_FALSE(outside.ok());
   EXPECT_EQ(outside.error().code, ErrorCode::kInvalidArgument) << outside.error().message;
   EXPECT_NE(outside.error().message.find("PowerDNS refused setting web.other.test A"),
