@@ -2,6 +2,8 @@
 #include "src/http/test_certificates.h"
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 #include "ink/common/subprocess.h"
 
@@ -37,6 +39,17 @@ Status MakeTestServerCert(const std::filesystem::path& dir, const std::string& c
                name + ".key -out " + name + ".csr -subj '/CN=" + name +
                "' 2>&1 && openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca +
                ".key -CAcreateserial -days 2 -extfile " + name + ".ext -out " + name + ".pem 2>&1");
+}
+
+Result<std::string> MakeTestChain(const std::filesystem::path& dir,
+                                  const std::string& subject_alt_names) {
+  std::filesystem::create_directories(dir);
+  INK_RETURN_IF_ERROR(MakeTestCa(dir, "chain-ca"));
+  INK_RETURN_IF_ERROR(MakeTestServerCert(dir, "chain-ca", "chain-leaf", subject_alt_names));
+  std::stringstream chain;
+  chain << std::ifstream(dir / "chain-leaf.pem").rdbuf()
+        << std::ifstream(dir / "chain-ca.pem").rdbuf();
+  return chain.str();
 }
 
 }  // namespace ink::http::testing

@@ -19,4 +19,9 @@ Status MakeTestCa(const std::filesystem::path& dir, const std::string& name);
 Status MakeTestServerCert(const std::filesystem::path& dir, const std::string& ca,
                           const std::string& name, const std::string& subject_alt_names);
 
+// A chain (leaf PEM, then its CA's) for `subject_alt_names`, made under `dir` (created) by the
+// two functions above: for code that reads certificates rather than serving them.
+Result<std::string> MakeTestChain(const std::filesystem::path& dir,
+                                  const std::string& subject_alt_names);
+
 }  // namespace ink::http::testing
