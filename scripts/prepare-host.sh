@@ -27,8 +27,9 @@ PACKAGES=(
   nodejs
   # promtool (test/e2e/test_metrics.py checks inkd's /metrics with `promtool check metrics`)
   prometheus
-  # domains (issue 13): PowerDNS with its sqlite3 backend, and dig (src/dns integration test)
-  pdns-server pdns-backend-sqlite3 dnsutils
+  # domains (issue 13): PowerDNS with its sqlite3 backend, and dig (src/dns integration test);
+  # pebble, the ACME test server the ACME client's integration test issues certificates from
+  pdns-server pdns-backend-sqlite3 dnsutils pebble
 )
 
 missing=()
