@@ -79,7 +79,8 @@ void DeclareSandboxFileOperations(std::vector<Operation>& ops) {
        .cli = {.command = {"sandbox", "read"},
                .positionals = {"sandbox", "path"},
                .flags = {},
-               .summary = "print a file of a sandbox: ink sandbox read ID PATH"}});
+               .summary = "print a file of a sandbox: ink sandbox read ID PATH"},
+       .max_result_bytes = kMaxSandboxReadResultBytes});
   ops.push_back(
       {.name = "sandbox_list_files",
        .description = "List a directory in a sandbox: each entry's path (relative to it), type "

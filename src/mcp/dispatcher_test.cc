@@ -176,6 +176,31 @@ TEST_F(DispatcherTest, CallReturnsStructuredContentAndTheSameJsonAsText) {
   EXPECT_EQ(last_caller_, "ws_1");  // the session's caller is the operation's caller
 }
 
+TEST_F(DispatcherTest, ResultsOverTheLimitAreToolErrorsUnlessTheOperationRaisesIt) {
+  info_.max_tool_result_bytes = 1000;
+  auto big = [](size_t limit) {
+    return Operation{.name = "big_" + std::to_string(limit),
+                     .description = "A large answer.",
+                     .input_schema = Schema(Json::object()),
+                     .output_schema = Schema({{"data", {{"type", "string"}}}}),
+                     .read_only = true,
+                     .handler = [](const Caller&, const Json&) -> Result<Json> {
+                       return Json{{"data", std::string(5000, 'x')}};
+                     },
+                     .max_result_bytes = limit};
+  };
+  table_.Add(big(0));       // the server's limit (1000 here)
+  table_.Add(big(10'000));  // its own, larger one
+  Json refused = CallTool("big_0", Json::object());
+  EXPECT_EQ(refused["result"]["isError"], true);
+  EXPECT_NE(
+      refused["result"]["content"][0]["text"].get<std::string>().find("over the limit of 1000"),
+      std::string::npos);
+  Json allowed = CallTool("big_10000", Json::object());
+  EXPECT_EQ(allowed["result"]["isError"], false);
+  EXPECT_EQ(allowed["result"]["structuredContent"]["data"].get<std::string>().size(), 5000u);
+}
+
 TEST_F(DispatcherTest, UnknownToolIsAProtocolError) {
   Json r = CallTool("deploy_everything", Json::object());
   EXPECT_EQ(r["error"]["code"], -32602);

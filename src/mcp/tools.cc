@@ -151,12 +151,14 @@ Json Dispatcher::CallTool(Session& session, const Message& request, RequestConte
   }
   Json structured = result->is_object() ? std::move(*result) : Json{{"result", *result}};
   std::string text = Serialize(structured);
-  if (text.size() > info_.max_tool_result_bytes) {
+  const size_t limit =
+      op->max_result_bytes > 0 ? op->max_result_bytes : info_.max_tool_result_bytes;
+  if (text.size() > limit) {
     return ResultResponse(
-        request.id, internal::ToolErrorResult(
-                        "The result of " + name + " is " + std::to_string(text.size()) +
-                        " bytes, over the limit of " + std::to_string(info_.max_tool_result_bytes) +
-                        "; ask for less (e.g. a smaller tail for get_logs)."));
+        request.id,
+        internal::ToolErrorResult("The result of " + name + " is " + std::to_string(text.size()) +
+                                  " bytes, over the limit of " + std::to_string(limit) +
+                                  "; ask for less (e.g. a smaller tail for get_logs)."));
   }
   return ResultResponse(request.id, {{"content", Json::array({{{"type", "text"}, {"text", text}}})},
                                      {"structuredContent", std::move(structured)},

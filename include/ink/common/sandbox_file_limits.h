@@ -16,6 +16,9 @@ inline constexpr size_t kMaxSandboxFileBase64Chars = (kMaxSandboxFileBytes + 2) 
 // room for the other fields and JSON-RPC's envelope); a bigger body is refused (413) before it
 // is read.
 inline constexpr size_t kMaxSandboxFileRequestBytes = kMaxSandboxFileBase64Chars + (64 << 10);
+// The largest answer sandbox_read_file gives (kMaxSandboxFileBytes as base64 and its other
+// fields): its MCP result limit (the default, 256 KiB, would refuse most reads).
+inline constexpr size_t kMaxSandboxReadResultBytes = kMaxSandboxFileBase64Chars + (64 << 10);
 // An absolute path inside a sandbox: at most this many bytes.
 inline constexpr size_t kMaxSandboxPathBytes = 4096;
 // sandbox_list_files: entries in one answer, and the deepest it descends.

@@ -100,6 +100,11 @@ struct Operation {
   // The largest request body REST and MCP accept for it; 0: the transport's default (1 MiB).
   // A larger body is refused (413) before it is read.
   size_t max_request_bytes = 0;
+  // The largest result (as JSON) MCP returns for it; 0: the server's default
+  // (mcp::ServerInfo::max_tool_result_bytes, 256 KiB). An operation whose answers are bounded
+  // by their own input limits (sandbox_read_file's 10 MiB) raises it; a larger result becomes an
+  // isError result asking for less.
+  size_t max_result_bytes = 0;
 };
 
 // The CLI flag of an input field: the binding's rename, else "--" + the field with '-' for '_'.
