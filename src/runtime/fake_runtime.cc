@@ -74,6 +74,13 @@ Result<std::string> FakeRuntime::CreateContainer(const ContainerSpec& spec) {
   return id;
 }
 
+Status FakeRuntime::BringUpLoopback(const std::string& id) {
+  INK_RETURN_IF_ERROR(Enter("BringUpLoopback", id));
+  std::lock_guard lock(mu_);
+  if (!containers_.count(id)) return NotFound("no such container " + id);
+  return {};
+}
+
 Status FakeRuntime::StartContainer(const std::string& id) {
   INK_RETURN_IF_ERROR(Enter("StartContainer", id));
   std::lock_guard lock(mu_);

@@ -18,6 +18,7 @@
 #include "ink/http/client.h"
 #include "ink/runtime/runtime.h"
 #include "log_frames.h"
+#include "loopback.h"
 #include "network_isolation.h"
 #include "oom_watcher.h"
 #include "podman_services.h"
@@ -412,6 +413,14 @@ class PodmanRuntime final : public ContainerRuntime {
       out.push_back(std::move(*info));
     }
     return out;
+  }
+
+  Status BringUpLoopback(const std::string& id) override {
+    auto info = InspectContainer(id);
+    if (!info.ok()) return info.error();
+    Status up = runtime_internal::BringUpLoopback(info->pid);
+    if (!up.ok()) return Internal("container " + id + "'s loopback: " + up.error().message);
+    return up;
   }
 
   Result<ContainerInfo> InspectContainer(const std::string& id) override {

@@ -68,10 +68,30 @@ TEST_F(SandboxTest, StartsAGvisorContainerWithItsLimitsLabelsAndNetwork) {
   EXPECT_TRUE(runtime_.networks().empty());
 }
 
-TEST_F(SandboxTest, NetworkNoneHasNoNetwork) {
+TEST_F(SandboxTest, NetworkNoneHasNoNetworkButItsLoopbackIsBroughtUp) {
   Start("none", 60);
   EXPECT_EQ(runtime_.specs().begin()->second.network, "");
   EXPECT_TRUE(runtime_.networks().empty());
+  EXPECT_EQ(runtime_.calls()["BringUpLoopback"], 1);
+  Start("on", 60);  // a bridge network's namespace has lo up already
+  EXPECT_EQ(runtime_.calls()["BringUpLoopback"], 1);
+}
+
+TEST_F(SandboxTest, ALoopbackThatCannotBeBroughtUpFailsTheStart) {
+  runtime_.SetHook([](const std::string& call, const std::string&) -> Status {
+    if (call == "BringUpLoopback") return Internal("bringing lo up: Operation not permitted");
+    return {};
+  });
+  Sandbox request{.workspace_id = workspace_,
+                  .image = "localhost/ink/base:bookworm",
+                  .cpu = 0.5,
+                  .memory_bytes = 256 << 20,
+                  .network = "none",
+                  .expires_at = clock_.NowMillis() + 60'000};
+  auto s = StartSandbox(*store_, runtime_, policy_, "ink", request);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("lo up"), std::string::npos) << s.error().message;
+  EXPECT_TRUE(runtime_.containers().empty());
 }
 
 TEST_F(SandboxTest, AFailedStartLeavesNothingAndEndsTheRow) {

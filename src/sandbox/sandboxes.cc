@@ -59,6 +59,11 @@ Result<Sandbox> StartSandbox(Store& store, ContainerRuntime& runtime, const Runt
   auto id = runtime.CreateContainer(SandboxContainerSpec(policy, instance, s));
   if (!id.ok()) return fail(id.error());
   if (Status started = runtime.StartContainer(*id); !started.ok()) return fail(started.error());
+  // Without a network the namespace's lo is down: bring it up so a server and its client inside
+  // can talk over 127.0.0.1 (nothing outside is reachable either way).
+  if (s.network == "none") {
+    if (Status lo = runtime.BringUpLoopback(*id); !lo.ok()) return fail(lo.error());
+  }
   if (Status marked = store.MarkSandboxRunning(s.id, *id); !marked.ok()) {
     return fail(marked.error());
   }

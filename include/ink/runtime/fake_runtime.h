@@ -55,6 +55,8 @@ class FakeRuntime : public ContainerRuntime {
   // Answers with the SetExec function's result (default: exit 0, argv joined by spaces on
   // stdout) for a running container; NotFound / FailedPrecondition otherwise.
   Result<ExecResult> Exec(const std::string& id, const ExecRequest& request) override;
+  // Counted as a call (and hooked); NotFound for an unknown container.
+  Status BringUpLoopback(const std::string& id) override;
 
   // Test controls.
   using ExecFunction =

@@ -154,6 +154,13 @@ class ContainerRuntime {
   // container goes away.
   virtual Status StreamLogs(const std::string& id, const LogOptions& options,
                             const LogLineCallback& on_line) = 0;
+  // Brings up the loopback interface of running container `id`'s network namespace (network
+  // "none" leaves it down, and gVisor then cannot reach even 127.0.0.1). A runtime without
+  // namespaces of its own has nothing to do.
+  virtual Status BringUpLoopback(const std::string& id) {
+    (void)id;
+    return {};
+  }
   // Runs `request.argv` in running container `id` and waits for it (at most the timeout, then
   // kills it). NotFound: no such container; FailedPrecondition: not running, or the command
   // does not exist in it. A command's non-zero exit is a result, not an error.

@@ -2,7 +2,8 @@
 //
 // A sandbox is one container, always of the gvisor runtime class, running `sleep infinity`
 // under catatonit, with the runtime policy's memory, CPU and pids limits, no-new-privileges and
-// the policy's reduced capabilities. Its network is "none" (no interface but loopback) or "on":
+// the policy's reduced capabilities. Its network is "none" (no interface but loopback, which
+// StartSandbox brings up: podman leaves it down) or "on":
 // a bridge network of its own, put in Ink's isolation table (network_isolation.h), so it reaches
 // the outside but not inkd, the host's own addresses, the metadata address or any other
 // project or sandbox network. Its container and network carry ink.instance, ink.workspace and
@@ -54,7 +55,8 @@ Status DestroySandbox(ContainerRuntime& runtime, const std::string& instance,
 
 // The reaper: destroys sandboxes whose time to live passed, removes containers of this instance
 // labelled as sandboxes that are no longer live (an inkd crash between the two steps of a
-// create or delete), ends live rows whose container vanished (a host restart), and purges rows
+// create or delete), ends live rows whose container vanished (a host restart) or stopped (the
+// sandbox died: ended "failed" with the exit code as its reason), and purges rows
 // that ended more than a day ago. Time comes from `clock`.
 class SandboxReaper {
  public:
