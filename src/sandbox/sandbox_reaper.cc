@@ -13,6 +13,18 @@ namespace {
 // gone only if the row is older than this (a create may finish between the two reads).
 constexpr int64_t kVanishedGraceMillis = 60'000;
 
+// A sandbox's container that stopped: its `sleep infinity` under catatonit never exits by
+// itself, so the sandbox died (gVisor's sentry killed by a bomb, an OOM kill, a `podman stop`).
+bool Dead(const ContainerInfo& c) {
+  return c.state == "exited" || c.state == "stopped" || c.state == "dead";
+}
+
+std::string DeathReason(const ContainerInfo& c) {
+  std::string reason = "its container stopped (exit code " + std::to_string(c.exit_code);
+  if (c.oom_killed) reason += ", killed for memory";
+  return reason + "): something in it ended the sandbox; create a new one";
+}
+
 }  // namespace
 
 SandboxReaper::SandboxReaper(Store& store, ContainerRuntime& runtime, Clock& clock,
@@ -35,10 +47,10 @@ int SandboxReaper::Sweep() {
     return 0;
   }
   const int64_t now = clock_.NowMillis();
-  std::set<std::string> with_container;
+  std::map<std::string, const ContainerInfo*> with_container;  // sandbox id → its container
   for (const auto& c : *containers) {
     auto label = c.labels.find(kLabelSandbox);
-    if (label != c.labels.end()) with_container.insert(label->second);
+    if (label != c.labels.end()) with_container[label->second] = &c;
   }
   int removed = 0;
   std::set<std::string> keep;
@@ -51,6 +63,10 @@ int SandboxReaper::Sweep() {
                s.created_at + kVanishedGraceMillis < now) {
       status = "failed";
       reason = "its container is gone (the host or podman restarted)";
+    } else if (auto c = with_container.find(s.id);
+               s.status == "running" && c != with_container.end() && Dead(*c->second)) {
+      status = "failed";
+      reason = DeathReason(*c->second);
     }
     keep.insert(s.id);  // live, or destroyed below
     if (status.empty()) continue;
@@ -64,7 +80,7 @@ int SandboxReaper::Sweep() {
     }
     ++removed;
   }
-  for (const auto& id : with_container) {
+  for (const auto& [id, container] : with_container) {
     if (keep.count(id)) continue;
     if (DestroySandbox(runtime_, instance_, id).ok()) {
       LogInfo("sandbox", "reaper: removed the leftover container of ended sandbox " + id);

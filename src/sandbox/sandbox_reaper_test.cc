@@ -147,6 +147,21 @@ TEST_F(SandboxTest, ReaperRemovesOrphansAndEndsVanishedOnes) {
   EXPECT_EQ(store_->GetSandbox(workspace_, vanished.id)->status, "failed");
 }
 
+TEST_F(SandboxTest, ReaperEndsASandboxWhoseContainerDiedAsFailedWithTheReason) {
+  Sandbox dead = Start("none", 1000);
+  Sandbox alive = Start("none", 1000);
+  runtime_.Crash(dead.container_id, 137, /*oom=*/true);
+  SandboxReaper reaper(*store_, runtime_, clock_, "ink");
+  EXPECT_EQ(reaper.Sweep(), 1);
+  auto ended = store_->GetSandbox(workspace_, dead.id);
+  EXPECT_EQ(ended->status, "failed");
+  EXPECT_NE(ended->end_reason.find("exit code 137"), std::string::npos) << ended->end_reason;
+  EXPECT_NE(ended->end_reason.find("memory"), std::string::npos) << ended->end_reason;
+  EXPECT_EQ(store_->GetSandbox(workspace_, alive.id)->status, "running");
+  EXPECT_EQ(runtime_.containers().size(), 1u) << "the dead container was removed";
+  EXPECT_EQ(reaper.Sweep(), 0);
+}
+
 TEST_F(SandboxTest, ReaperThreadSweepsOnTheClock) {
   Start("none", 5);
   SandboxReaper reaper(*store_, runtime_, clock_, "ink");
