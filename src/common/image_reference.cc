@@ -100,8 +100,11 @@ Result<ImageReference> ParseImageReference(std::string_view text) {
                            "only lowercase");
   }
   const std::string_view repo = ref.repository;
+  // A ':' is the tag's separator or the registry's port, never part of the repository
+  // ("app::1", "host/a:b/c": podman refuses them as "invalid reference format").
   bool bad_component = repo.empty() || repo.front() == '/' || repo.back() == '/' ||
-                       repo.find("//") != std::string_view::npos;
+                       repo.find("//") != std::string_view::npos ||
+                       repo.find(':') != std::string_view::npos;
   const std::string_view name = text.substr(0, text.find('@'));
   bool bad_tag = name.empty() || name.back() == ':';
   if (text.front() == '-' || text.front() == '/' || text.front() == '.' ||

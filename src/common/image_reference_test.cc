@@ -53,9 +53,10 @@ TEST(ParseImageReference, LocalOnlyMeansNoRegistryOrLocalhost) {
 }
 
 TEST(ParseImageReference, RefusesWhatNoRegistryAccepts) {
-  for (const char* bad : {"", "a b", "--upload-pack=x", "-x", "/abs", "./rel", "ghcr.io/../etc",
-                          "ghcr.io//app", "app:", "app/", "app@", "app@sha256", "ghcr.io/",
-                          "app:@sha256:00", "a;b", "ghcr.io/Acme/Web:1"}) {
+  for (const char* bad :
+       {"", "a b", "--upload-pack=x", "-x", "/abs", "./rel", "ghcr.io/../etc", "ghcr.io//app",
+        "app:", "app/", "app@", "app@sha256", "ghcr.io/", "app:@sha256:00", "a;b",
+        "ghcr.io/Acme/Web:1", "UPPER/case::bad", "ghcr.io/app::1", "ghcr.io/a:b/c"}) {
     auto ref = ParseImageReference(bad);
     EXPECT_FALSE(ref.ok()) << "accepted '" << bad << "'";
     if (!ref.ok()) {
