@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -386,6 +387,27 @@ TEST_F(AcmeClientTest, NonCanonicalNamesAreRefusedBeforeAnyRequest) {
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(client.Issue({}, certificate_key_).error().code, ErrorCode::kInvalidArgument);
   EXPECT_TRUE(ca_.posts.empty());
+}
+
+TEST(DirectoryHttp01ResponderTest, OneFilePerTokenWithdrawnAfter) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("ink-acme-http01-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto responder = MakeDirectoryHttp01Responder((dir / "challenges").string());
+  ASSERT_TRUE(responder->Publish("tok_1-A", "tok_1-A.thumb").ok());
+  std::ifstream file(dir / "challenges" / "tok_1-A");
+  std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "tok_1-A.thumb");
+  EXPECT_EQ(fs::status(dir / "challenges" / "tok_1-A").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                fs::perms::others_read);
+  for (const char* bad : {"../escape", "a/b", "", "tok.1"}) {
+    EXPECT_EQ(responder->Publish(bad, "x").error().code, ErrorCode::kInvalidArgument) << bad;
+  }
+  responder->Withdraw("tok_1-A");
+  responder->Withdraw("tok_1-A");  // twice is fine
+  EXPECT_TRUE(fs::is_empty(dir / "challenges"));
+  fs::remove_all(dir);
 }
 
 }  // namespace

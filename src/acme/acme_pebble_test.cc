@@ -20,6 +20,7 @@
 
 #include "ink/acme/acme_client.h"
 #include "ink/common/subprocess.h"
+#include "ink/edge/edge_server.h"
 #include "src/dns/test_powerdns.h"
 #include "src/http/test_certificates.h"
 
@@ -246,6 +247,26 @@ TEST_F(PebbleTest, Http01IssuesACertificateThatChainsToPebblesRoot) {
   EcKey other = EcKey::Generate().value();
   AcmeClient stranger(*transport, other, SystemClock(), options);
   EXPECT_NE(*stranger.Account(), *account);
+}
+
+// The way inkd will answer HTTP-01: files in a directory that ink-edge serves before routing.
+TEST_F(PebbleTest, Http01IsAnsweredByInkEdge) {
+  edge::RouteTableHolder routes;  // no routes: the challenge path is answered before routing
+  edge::EdgeOptions edge_options;
+  edge_options.listen_port = static_cast<uint16_t>(http01_port_);
+  edge_options.acme_challenge_dir = (*dir_ / "acme-challenge").string();
+  auto edge = edge::EdgeServer::Start(edge_options, routes);
+  ASSERT_TRUE(edge.ok()) << edge.error().message;
+  auto responder = MakeDirectoryHttp01Responder(edge_options.acme_challenge_dir);
+  auto transport = MakeHttpsTransport(Trust());
+  AcmeOptions options = Options();
+  options.http01 = responder.get();
+  AcmeClient client(*transport, account_, SystemClock(), options);
+  auto issued = client.Issue({"app.example.test"}, certificate_key_);
+  (*edge)->Stop(1s);
+  ASSERT_TRUE(issued.ok()) << issued.error().message << "\npebble: " << Read(*dir_ / "pebble.log");
+  ExpectVerifiedChain(*issued, "DNS:app.example.test");
+  EXPECT_TRUE(fs::is_empty(edge_options.acme_challenge_dir));  // withdrawn
 }
 
 TEST_F(PebbleTest, Dns01IssuesAWildcardAndRemovesTheRecord) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -325,6 +326,44 @@ TEST_F(EdgeTest, StopDrainsInFlightRequests) {
   EXPECT_EQ(slow.headers["connection"], "close");
   TestClient after(port_);
   EXPECT_FALSE(after.connected());
+}
+
+TEST_F(EdgeTest, AnswersAcmeChallengesBeforeRouting) {
+  namespace fs = std::filesystem;
+  TestBackend a("a");
+  WriteRoutes(1, {RouteJson("web-demo.localhost", "web", "demo", {a.port()})});
+  const fs::path challenges = fs::path(dir_) / "acme-challenge";
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() { fs::remove_all(dir); }
+  } cleanup{challenges};
+  fs::create_directories(challenges);
+  std::ofstream(challenges / "tok_1-A") << "tok_1-A.thumbprint";
+  fs::create_symlink(path_, challenges / "linked");  // a link is never followed
+  EdgeOptions options;
+  options.acme_challenge_dir = challenges.string();
+  StartEdge(options);
+
+  for (const char* host : {"shop.example.test", "web-demo.localhost"}) {  // any host
+    Response r = Get(port_, host, "/.well-known/acme-challenge/tok_1-A");
+    ASSERT_TRUE(r.ok);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "tok_1-A.thumbprint");
+    EXPECT_EQ(r.headers["content-type"], "text/plain");
+  }
+  // Tokens without a file, and names that are not tokens, go to the route as usual.
+  Response r = Get(port_, "web-demo.localhost", "/.well-known/acme-challenge/other");
+  EXPECT_EQ(r.body, "backend=a path=/.well-known/acme-challenge/other");
+  for (const char* path :
+       {"/.well-known/acme-challenge/other", "/.well-known/acme-challenge/linked",
+        "/.well-known/acme-challenge/../routes.json", "/.well-known/acme-challenge/",
+        "/.well-known/acme-challenge/tok_1-A?x"}) {
+    r = Get(port_, "shop.example.test", path);
+    EXPECT_EQ(r.status, 404) << path;
+  }
+  // Withdrawn: the file is gone, the answer too.
+  fs::remove(challenges / "tok_1-A");
+  EXPECT_EQ(Get(port_, "shop.example.test", "/.well-known/acme-challenge/tok_1-A").status, 404);
 }
 
 }  // namespace

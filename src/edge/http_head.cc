@@ -207,6 +207,8 @@ void BuildClientResponseHead(const char* base, const HeaderList& headers,
 
 std::string_view ReasonPhrase(int status) {
   switch (status) {
+    case 200:
+      return "OK";
     case 400:
       return "Bad Request";
     case 404:
@@ -288,11 +290,17 @@ void BuildErrorResponse(int status, std::string_view code, std::string_view mess
     AppendEscaped(&body, message, false);
     body.append("</p>\n<hr><small>ink-edge</small></body></html>\n");
   }
+  BuildLocalResponse(status, json ? "application/json" : "text/html; charset=utf-8", body, close,
+                     head_only, out);
+}
+
+void BuildLocalResponse(int status, std::string_view content_type, std::string_view body,
+                        bool close, bool head_only, std::string* out) {
   out->append("HTTP/1.1 " + std::to_string(status) + " ");
-  out->append(reason);
-  out->append(json ? "\r\nContent-Type: application/json\r\n"
-                   : "\r\nContent-Type: text/html; charset=utf-8\r\n");
-  out->append("Content-Length: " + std::to_string(body.size()) + "\r\n");
+  out->append(ReasonPhrase(status));
+  out->append("\r\nContent-Type: ");
+  out->append(content_type);
+  out->append("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n");
   out->append("Cache-Control: no-store\r\n");
   if (close) out->append("Connection: close\r\n");
   out->append("\r\n");

@@ -77,6 +77,9 @@ void BuildClientResponseHead(const char* base, const HeaderList& headers,
 // `json`. `head_only` omits the body (HEAD requests) but keeps Content-Length.
 void BuildErrorResponse(int status, std::string_view code, std::string_view message, bool json,
                         bool close, bool head_only, std::string* out);
+// Appends a complete response the edge answers itself: `body` as `content_type`, not cached.
+void BuildLocalResponse(int status, std::string_view content_type, std::string_view body,
+                        bool close, bool head_only, std::string* out);
 
 // Reason phrase for the statuses the edge produces itself.
 std::string_view ReasonPhrase(int status);

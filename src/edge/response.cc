@@ -215,24 +215,42 @@ void Worker::FinishExchange(Session* s) {
   ResetForNextRequest(s);
 }
 
-void Worker::LocalError(Session* s, int status, const char* code, const std::string& message) {
+bool Worker::BeginLocal(Session* s, int status, bool* close) {
   if (s->up) {
     CloseUpstream(s->up);
     s->up = nullptr;
   }
   if (s->response_started) {
     CloseSession(s);
-    return;
+    return false;
   }
   s->status = status;
   s->out.clear();
   s->out_sent = 0;
-  bool close = !s->req_done || !s->keepalive || stopping_ || s->upgrade || status == 400 ||
-               status == 408 || status == 431;
-  BuildErrorResponse(status, code, message, s->json_errors, close, s->is_head, &s->out);
+  *close = !s->req_done || !s->keepalive || stopping_ || s->upgrade || status == 400 ||
+           status == 408 || status == 431;
+  return true;
+}
+
+void Worker::FinishLocal(Session* s, bool close) {
   s->close_after = close;
   s->phase = Phase::kLocal;
   s->deadline_ms = now_ms_ + options_.upstream_timeout.count();
+}
+
+void Worker::LocalError(Session* s, int status, const char* code, const std::string& message) {
+  bool close = false;
+  if (!BeginLocal(s, status, &close)) return;
+  BuildErrorResponse(status, code, message, s->json_errors, close, s->is_head, &s->out);
+  FinishLocal(s, close);
+}
+
+void Worker::LocalResponse(Session* s, int status, std::string_view content_type,
+                           std::string_view body) {
+  bool close = false;
+  if (!BeginLocal(s, status, &close)) return;
+  BuildLocalResponse(status, content_type, body, close, s->is_head, &s->out);
+  FinishLocal(s, close);
 }
 
 bool Worker::StepLocal(Session* s) {

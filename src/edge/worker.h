@@ -193,6 +193,15 @@ class Worker {
   bool StepLocal(Session* s);
   bool StepTunnel(Session* s);
   void LocalError(Session* s, int status, const char* code, const std::string& message);
+  // Answers `s` with `body` from the edge itself (status 200 etc.).
+  void LocalResponse(Session* s, int status, std::string_view content_type, std::string_view body);
+  // Starts a local answer (false if the session had to close instead); `close` says whether the
+  // connection ends after it. FinishLocal hands the built s->out to StepLocal.
+  bool BeginLocal(Session* s, int status, bool* close);
+  void FinishLocal(Session* s, bool close);
+  // GET/HEAD /.well-known/acme-challenge/<token> with a file of that name in
+  // options_.acme_challenge_dir: answered with its content (true). Otherwise false.
+  bool AnswerAcmeChallenge(Session* s, std::string_view method, std::string_view target);
   void WriteAccessLog(Session* s);
   // Counts the request in its service's counters (once; nothing without a route or a status).
   void CountRequest(Session* s) {

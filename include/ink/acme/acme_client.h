@@ -58,6 +58,12 @@ class Http01Responder {
   virtual void Withdraw(const std::string& token) = 0;
 };
 
+// The responder ink-edge serves (ink-edge --acme-challenge-dir DIR): one file per token, named by
+// the token and holding the key authorization, written to a temp file and renamed (mode 0644:
+// the answer is public by design). A token that is not base64url is refused. Created with DIR
+// (made if missing); any thread.
+std::unique_ptr<Http01Responder> MakeDirectoryHttp01Responder(std::string dir);
+
 struct AcmeOptions {
   std::string directory_url;  // "https://acme-v02.api.letsencrypt.org/directory"
   std::string contact_email;  // the account's contact ("" = none)

@@ -30,6 +30,11 @@ struct EdgeOptions {
   int workers = 1;
   bool access_log = false;                    // one line per request on stdout
   std::string platform_domain = "localhost";  // only used to explain URLs in 404 pages
+  // ACME HTTP-01 answers (inkd's certificate manager writes one file per token, named by the
+  // token, holding the key authorization): GET /.well-known/acme-challenge/<token> is answered
+  // from here for any host, before routing; a token without a file goes to the route as usual.
+  // "" = none.
+  std::string acme_challenge_dir;
   // Client connections over all workers; 0: what the file-descriptor limit allows (two
   // descriptors per connection: client and upstream), at most 10000. Start() lowers a larger
   // value to what the limit allows, with a warning; see RaiseFileLimit.

@@ -31,6 +31,10 @@ Ink's HTTP/1.1 reverse proxy: routes each request by its Host header
                          none without --routes); inkd's get_metrics reads them
   --workers N            worker threads, one event loop each (default 1)
   --domain D             platform domain shown in 404 pages (default localhost)
+  --acme-challenge-dir DIR
+                         answer GET /.well-known/acme-challenge/TOKEN for any host from the
+                         file DIR/TOKEN (ACME HTTP-01; inkd writes them); other tokens are
+                         routed as usual (default: none)
   --access-log           print one line per request on stdout (off by default)
   --max-connections N    client connections over all workers. ink-edge raises its open-file
                          limit to the hard limit at start; the default is what that limit
@@ -103,6 +107,10 @@ int main(int argc, char** argv) {
       const char* v = value("--stats");
       if (!v || !*v) return Fail("--stats needs a file path");
       stats_path = v;
+    } else if (flag == "--acme-challenge-dir") {
+      const char* v = value("--acme-challenge-dir");
+      if (!v || !*v) return Fail("--acme-challenge-dir needs a directory");
+      options.acme_challenge_dir = v;
     } else if (flag == "--domain") {
       const char* v = value("--domain");
       if (!v) return Fail("--domain needs a domain such as localhost");

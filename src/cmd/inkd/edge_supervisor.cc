@@ -56,7 +56,9 @@ Status EdgeSupervisor::Launch() {
   // Its own session, and not bound to inkd's life: it survives inkd's death and its terminal's
   // signals. It holds none of inkd's sockets and files (Child closes them).
   auto started = Child::Start(
-      {.argv = {options_.binary, "--listen", options_.listen, "--routes", options_.routes_path},
+      {.argv = {options_.binary, "--listen", options_.listen, "--routes", options_.routes_path,
+                // ACME HTTP-01 answers, written there by the certificate manager (issue 13)
+                "--acme-challenge-dir", options_.data_dir + "/acme-challenge"},
        .out = ChildStream::Fd(log_fd),
        .err = ChildStream::SameAsStdout(),
        .die_with_parent = false,
