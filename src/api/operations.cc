@@ -269,8 +269,11 @@ Result<Json> Deploy(OperationDeps& deps, const Caller& caller, const Json& input
     INK_RETURN_IF_ERROR(ValidateHealthPath(spec.health_check_path));
   }
   if (!spec.image.empty()) INK_RETURN_IF_ERROR(CheckImage(deps, caller, spec.image));
+  auto admitted = AdmitServiceSpec(deps, caller, *project, name, spec, "deploy");
+  if (!admitted.ok()) return admitted.error();
   auto created = deps.store.CreateOrUpdateServiceWithDeployment(
       caller.workspace_id, project->id, name, spec, {.set_variables = std::move(*variables)});
+  admitted->unlock();
   if (!created.ok()) return created.error();
   deps.controller.Wake();
   return Json{
@@ -502,6 +505,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterEventOperations(table, deps);
   RegisterMetricsOperations(table, deps);
   RegisterCostOperations(table, deps);
+  RegisterQuotaOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);
   RegisterBuildOperations(table, deps);

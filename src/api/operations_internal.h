@@ -3,6 +3,7 @@
 
 #include <ios>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,21 @@ void RegisterMetricsOperations(OperationTable& table, OperationDeps& deps);
 // get_cost (operations_cost.cc).
 void RegisterCostOperations(OperationTable& table, OperationDeps& deps);
 void RegisterAdminOperations(OperationTable& table, OperationDeps& deps);
+// Quotas (operations_quota.cc): get/set_workspace_quota, and the admission checks. Each Admit*
+// refuses (FailedPrecondition, saying what is in use) a change that would take the caller's
+// workspace past a cap, else answers the workspace's admission lock: hold it until the row
+// that reserves the capacity is written, then let it go. AdmitServiceSpec: service `service`
+// of `project` will run `spec` (replacing what it reserved); `what` is "deploy", "scale"...
+using QuotaAdmission = std::unique_lock<std::mutex>;
+void RegisterQuotaOperations(OperationTable& table, OperationDeps& deps);
+Result<QuotaAdmission> AdmitServiceSpec(OperationDeps& deps, const Caller& caller,
+                                        const Project& project, const std::string& service,
+                                        const ServiceSpec& spec, const std::string& what);
+Result<QuotaAdmission> AdmitVolumeBytes(OperationDeps& deps, const Caller& caller,
+                                        const Project& project, const std::string& volume,
+                                        int64_t size_bytes);
+Result<QuotaAdmission> AdmitSandbox(OperationDeps& deps, const Caller& caller, double cpu,
+                                    int64_t memory_bytes);
 // A `memory` input (a size string or a byte count) in bytes, parsed by ParseMemoryLimit; "0"
 // or 0 is 0 (inkd's default limit).
 Result<int64_t> MemoryInput(const Json& memory);

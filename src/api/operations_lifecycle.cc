@@ -14,9 +14,12 @@ Result<Json> Redeploy(OperationDeps& deps, const Caller& caller, const Project& 
                       const std::string& variables_from = "") {
   INK_RETURN_IF_ERROR(AdmitSpec(deps.controller.policy(), spec));
   INK_RETURN_IF_ERROR(CheckVolumeReplicas(spec));
+  auto admitted = AdmitServiceSpec(deps, caller, project, service.name, spec, why);
+  if (!admitted.ok()) return admitted.error();
   auto created = deps.store.CreateOrUpdateServiceWithDeployment(
       caller.workspace_id, project.id, service.name, spec,
       {.variables_from_deployment = variables_from});
+  admitted->unlock();
   if (!created.ok()) return created.error();
   Event e;
   e.workspace_id = caller.workspace_id;

@@ -97,7 +97,10 @@ Result<Json> CreateSandbox(OperationDeps& deps, const Caller& c, const Json& in)
                               " live sandboxes, the most it may hold; delete some with `ink "
                               "sandbox rm ID` (see `ink sandbox ls`)");
   }
-  auto s = StartSandbox(deps.store, deps.runtime, policy, deps.instance, std::move(request));
+  auto admitted = AdmitSandbox(deps, c, request.cpu, request.memory_bytes);
+  if (!admitted.ok()) return admitted.error();
+  auto s = StartSandbox(deps.store, deps.runtime, policy, deps.instance, std::move(request),
+                        [&admitted] { admitted->unlock(); });
   if (!s.ok()) return s.error();
   return Json{{"sandbox", SandboxJson(*s)}};
 }

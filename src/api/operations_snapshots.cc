@@ -261,7 +261,10 @@ void RegisterSnapshotOperations(OperationTable& table, OperationDeps& deps) {
                                     "; only a ready snapshot can be restored");
         }
         // The row claims the name (AlreadyExists if taken, before anything is copied).
+        auto admitted = AdmitVolumeBytes(deps, c, *p, name, s->volume_size_bytes);
+        if (!admitted.ok()) return admitted.error();
         auto v = deps.store.CreateVolume(c.workspace_id, p->id, name, s->volume_size_bytes);
+        admitted->unlock();
         if (!v.ok()) return v.error();
         if (Status restored = deps.volumes->RestoreSnapshot(s->id, v->id); !restored.ok()) {
           (void)deps.store.DeleteVolume(c.workspace_id, v->id);

@@ -147,7 +147,10 @@ Result<Volume> CreateVolume(OperationDeps& deps, const Caller& caller, const Pro
   INK_RETURN_IF_ERROR(NeedVolumeHost(deps));
   INK_RETURN_IF_ERROR(ValidateName("volume name", name));
   // The row first: it claims the name (unique per project), so two creates cannot both format.
+  auto admitted = AdmitVolumeBytes(deps, caller, project, name, size_bytes);
+  if (!admitted.ok()) return admitted.error();
   auto v = deps.store.CreateVolume(caller.workspace_id, project.id, name, size_bytes);
+  admitted->unlock();
   if (!v.ok()) return v.error();
   if (Status made = deps.volumes->Create(v->id, size_bytes); !made.ok()) {
     (void)deps.store.DeleteVolume(caller.workspace_id, v->id);

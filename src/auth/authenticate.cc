@@ -66,7 +66,7 @@ Result<Caller> Authenticate(Store& store, std::string_view authorization, AuthSc
         "the API token is not valid (revoked or mistyped); use the token from inkd's "
         "admin-token file, e.g. `ink login --token-file DATA/admin-token`, or create a new one");
   }
-  return Caller{found->workspace_id, found->id, found->name};
+  return Caller{found->workspace_id, found->id, found->name, found->admin};
 }
 
 }  // namespace ink

@@ -114,6 +114,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareSandboxOperations(ops);
     DeclareMetricsOperations(ops);
     DeclareCostOperations(ops);
+    DeclareQuotaOperations(ops);
     DeclareSandboxFileOperations(ops);
     return ops;
   }();

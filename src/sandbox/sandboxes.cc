@@ -38,11 +38,13 @@ ContainerSpec SandboxContainerSpec(const RuntimePolicy& policy, const std::strin
 }  // namespace
 
 Result<Sandbox> StartSandbox(Store& store, ContainerRuntime& runtime, const RuntimePolicy& policy,
-                             const std::string& instance, Sandbox request) {
+                             const std::string& instance, Sandbox request,
+                             const std::function<void()>& recorded) {
   auto have = runtime.ImageExists(request.image);
   if (!have.ok()) return have.error();
   if (!*have) INK_RETURN_IF_ERROR(runtime.PullImage(request.image, std::nullopt));
   auto row = store.CreateSandbox(std::move(request));
+  if (recorded) recorded();
   if (!row.ok()) return row.error();
   Sandbox s = *row;
   auto fail = [&](const Error& error) -> Error {

@@ -264,9 +264,26 @@ CREATE INDEX sandboxes_by_workspace ON sandboxes(workspace_id, created_at);
 CREATE INDEX sandboxes_by_status ON sandboxes(status, expires_at);
 )sql";
 
+// v10: workspace quotas and admin tokens. A quota row holds a workspace's own caps (-2: inkd's
+// default, -1: unlimited, else the cap); no row means every cap is inkd's default. Only an admin
+// token may set quotas: the bootstrap token (the first one, named "admin") becomes one.
+constexpr char kSchemaV10[] = R"sql(
+CREATE TABLE workspace_quotas (
+  workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+  cpu REAL NOT NULL CHECK (cpu = -2 OR cpu >= -1),
+  memory_bytes INTEGER NOT NULL CHECK (memory_bytes >= -2),
+  replicas INTEGER NOT NULL CHECK (replicas >= -2),
+  volume_bytes INTEGER NOT NULL CHECK (volume_bytes >= -2),
+  updated_at INTEGER NOT NULL
+) STRICT;
+ALTER TABLE api_tokens ADD COLUMN admin INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1));
+UPDATE api_tokens SET admin = 1
+  WHERE name = 'admin' AND rowid = (SELECT MIN(rowid) FROM api_tokens);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
-    {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9},
+    {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

@@ -20,7 +20,7 @@ Project ReadProject(const Statement& row) {
   return Project{row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Int(4)};
 }
 
-constexpr char kTokenColumns[] = "id, workspace_id, name, hash, created_at";
+constexpr char kTokenColumns[] = "id, workspace_id, name, hash, created_at, admin";
 
 constexpr char kCredentialColumns[] =
     "id, workspace_id, registry, username, sealed_password, created_at";
@@ -157,10 +157,12 @@ Result<ApiToken> SqliteStore::CreateToken(ApiToken token) {
   std::lock_guard lock(mu_);
   INK_RETURN_IF_ERROR(RequireWorkspace(token.workspace_id, "create token"));
   auto insert = Prepare(
-      "INSERT INTO api_tokens (id, workspace_id, name, hash, created_at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO api_tokens (id, workspace_id, name, hash, created_at, admin) "
+      "VALUES (?, ?, ?, ?, ?, ?)",
       "create token");
   if (!insert.ok()) return insert.error();
-  insert->BindAll(token.id, token.workspace_id, token.name, token.hash, token.created_at);
+  insert->BindAll(token.id, token.workspace_id, token.name, token.hash, token.created_at,
+                  int64_t{token.admin ? 1 : 0});
   if (Status status = insert->Run(); !status.ok()) {
     if (insert->FailedOnUniqueConstraint()) {
       return AlreadyExists("a token with this hash already exists; generate a new secret");
@@ -178,7 +180,41 @@ Result<ApiToken> SqliteStore::FindTokenByHash(const std::string& hash) {
   auto row = query->Bind(hash).Step();
   if (!row.ok()) return row.error();
   if (!*row) return NotFound("no API token matches; check the token or create a new one");
-  return ApiToken{query->Text(0), query->Text(1), query->Text(2), query->Text(3), query->Int(4)};
+  return ApiToken{query->Text(0), query->Text(1), query->Text(2),
+                  query->Text(3), query->Int(4),  query->Int(5) == 1};
+}
+
+Result<WorkspaceQuota> SqliteStore::GetWorkspaceQuota(const std::string& workspace_id) {
+  std::lock_guard lock(mu_);
+  INK_RETURN_IF_ERROR(RequireWorkspace(workspace_id, "read quota"));
+  auto query = Prepare(
+      "SELECT cpu, memory_bytes, replicas, volume_bytes, updated_at FROM workspace_quotas "
+      "WHERE workspace_id = ?",
+      "read quota");
+  if (!query.ok()) return query.error();
+  auto row = query->Bind(workspace_id).Step();
+  if (!row.ok()) return row.error();
+  if (!*row) return WorkspaceQuota{};
+  return WorkspaceQuota{query->Double(0), query->Int(1), query->Int(2), query->Int(3),
+                        query->Int(4)};
+}
+
+Result<WorkspaceQuota> SqliteStore::SetWorkspaceQuota(const std::string& workspace_id,
+                                                      WorkspaceQuota quota) {
+  quota.updated_at = clock_.NowMillis();
+  std::lock_guard lock(mu_);
+  INK_RETURN_IF_ERROR(RequireWorkspace(workspace_id, "set quota"));
+  auto upsert = Prepare(
+      "INSERT INTO workspace_quotas (workspace_id, cpu, memory_bytes, replicas, volume_bytes, "
+      "updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id) DO UPDATE SET "
+      "cpu = excluded.cpu, memory_bytes = excluded.memory_bytes, replicas = excluded.replicas, "
+      "volume_bytes = excluded.volume_bytes, updated_at = excluded.updated_at",
+      "set quota");
+  if (!upsert.ok()) return upsert.error();
+  upsert->BindAll(workspace_id, quota.cpu, quota.memory_bytes, quota.replicas, quota.volume_bytes,
+                  quota.updated_at);
+  INK_RETURN_IF_ERROR(upsert->Run());
+  return quota;
 }
 
 // ---- Projects ----

@@ -100,6 +100,9 @@ class SqliteStore final : public Store {
   Status DeleteSnapshot(const std::string& workspace_id, const std::string& snapshot_id) override;
   Result<int> FailPendingSnapshots(const std::string& why) override;
 
+  Result<WorkspaceQuota> GetWorkspaceQuota(const std::string& workspace_id) override;
+  Result<WorkspaceQuota> SetWorkspaceQuota(const std::string& workspace_id,
+                                           WorkspaceQuota quota) override;
   Result<Sandbox> CreateSandbox(Sandbox sandbox) override;
   Result<Sandbox> GetSandbox(const std::string& workspace_id, const std::string& id) override;
   Result<std::vector<Sandbox>> ListSandboxes(const std::string& workspace_id) override;

@@ -90,6 +90,44 @@ TEST_F(TokenTest, RejectsUnknownWorkspaceDuplicateHashAndEmptyHash) {
   EXPECT_EQ(empty.error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST_F(TokenTest, AdminFlagIsStored) {
+  std::string workspace = NewWorkspace("default");
+  ApiToken admin{"", workspace, "admin", std::string(64, 'c'), 0, true};
+  ASSERT_TRUE(store_->CreateToken(admin).ok());
+  ApiToken tenant{"", workspace, "ci", std::string(64, 'd'), 0, false};
+  ASSERT_TRUE(store_->CreateToken(tenant).ok());
+  EXPECT_TRUE(store_->FindTokenByHash(std::string(64, 'c'))->admin);
+  EXPECT_FALSE(store_->FindTokenByHash(std::string(64, 'd'))->admin);
+}
+
+using QuotaTest = StoreTest;
+
+TEST_F(QuotaTest, UnsetIsEveryDefaultThenSetReplacesAndOthersAreUntouched) {
+  std::string a = NewWorkspace("a"), b = NewWorkspace("b");
+  auto none = store_->GetWorkspaceQuota(a);
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_EQ(none->cpu, kQuotaDefault);
+  EXPECT_EQ(none->memory_bytes, kQuotaDefault);
+  EXPECT_EQ(none->updated_at, 0);
+  WorkspaceQuota q{.cpu = 2.5, .memory_bytes = 1 << 30, .replicas = kQuotaUnlimited,
+                   .volume_bytes = 0};
+  ASSERT_TRUE(store_->SetWorkspaceQuota(a, q).ok());
+  q.cpu = 3;
+  ASSERT_TRUE(store_->SetWorkspaceQuota(a, q).ok());
+  auto got = store_->GetWorkspaceQuota(a);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->cpu, 3);
+  EXPECT_EQ(got->memory_bytes, 1 << 30);
+  EXPECT_EQ(got->replicas, kQuotaUnlimited);
+  EXPECT_EQ(got->volume_bytes, 0);
+  EXPECT_EQ(got->updated_at, clock_.NowMillis());
+  EXPECT_EQ(store_->GetWorkspaceQuota(b)->cpu, kQuotaDefault);
+  EXPECT_EQ(store_->GetWorkspaceQuota("wsp_nope").error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(store_->SetWorkspaceQuota("wsp_nope", q).ok());
+  q.memory_bytes = -7;  // the schema's CHECK refuses what no caller should send
+  EXPECT_FALSE(store_->SetWorkspaceQuota(a, q).ok());
+}
+
 using ProjectTest = StoreTest;
 
 TEST_F(ProjectTest, CreateGetByIdOrNameAndList) {

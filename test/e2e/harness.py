@@ -18,6 +18,7 @@ Environment knobs:
                        registries insecure (plain HTTP) - a workaround, see README.md
 """
 
+import collections
 import fcntl
 import hashlib
 import http.client
@@ -30,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -594,6 +596,61 @@ class Inkd:
                 if v == want:
                     return f"{k}={v}"
         raise AssertionError(f"no label carries service id {svc['id']}: {labels}")
+
+
+class EdgeLoad:
+    """Sends GET `path` through the edge from a few threads (half keep-alive, half a connection
+    per request) until stopped; counts successes, each body seen and every failure."""
+
+    def __init__(self, port, host, threads=4, path="/"):
+        self.port, self.host, self.path = port, host, path
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.ok = 0
+        self.failures = []
+        self.bodies = collections.Counter()
+        self.threads = [threading.Thread(target=self.run, args=(i % 2 == 0,), daemon=True)
+                        for i in range(threads)]
+
+    def run(self, keep_alive):
+        conn = None
+        while not self.stop.is_set():
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                conn.request("GET", self.path, headers={"Host": self.host})
+                resp = conn.getresponse()
+                body = resp.read().decode(errors="replace").strip()
+                with self.lock:
+                    if resp.status == 200:
+                        self.ok += 1
+                        self.bodies[body] += 1
+                    else:
+                        self.failures.append(f"{resp.status} {body[:200]}")
+                if not keep_alive or resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+            except Exception as e:  # noqa: BLE001 - every failure counts
+                with self.lock:
+                    self.failures.append(repr(e))
+                if conn is not None:
+                    conn.close()
+                conn = None
+            time.sleep(0.005)
+
+    def snapshot(self):
+        with self.lock:
+            return self.ok, list(self.failures), collections.Counter(self.bodies)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=20)
 
 
 class InkTestCase(unittest.TestCase):

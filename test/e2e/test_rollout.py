@@ -2,8 +2,6 @@
 release serving; rollback returns to an earlier release without a rebuild; update/restart roll
 out new deployments."""
 
-import http.client
-import threading
 import time
 
 import harness
@@ -13,56 +11,6 @@ from harness import InkTestCase, unique, wait_deployment
 def serving(svc):
     """Container ids of the replicas serving the service (its active release)."""
     return {r["container_id"] for r in svc["replicas_observed"] if r["role"] == "serving"}
-
-
-class Load:
-    """Sends requests through the edge from a few threads until stopped; counts outcomes."""
-
-    def __init__(self, port, host, threads=4):
-        self.port, self.host = port, host
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.ok = 0
-        self.failures = []
-        self.bodies = set()
-        self.threads = [threading.Thread(target=self.run, args=(i % 2 == 0,), daemon=True)
-                        for i in range(threads)]
-
-    def run(self, keep_alive):
-        conn = None
-        while not self.stop.is_set():
-            try:
-                if conn is None:
-                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-                conn.request("GET", "/", headers={"Host": self.host})
-                resp = conn.getresponse()
-                body = resp.read().decode(errors="replace").strip()
-                with self.lock:
-                    if resp.status == 200:
-                        self.ok += 1
-                        self.bodies.add(body)
-                    else:
-                        self.failures.append(f"{resp.status} {body[:200]}")
-                if not keep_alive or resp.getheader("Connection", "").lower() == "close":
-                    conn.close()
-                    conn = None
-            except Exception as e:  # noqa: BLE001 - every failure counts
-                with self.lock:
-                    self.failures.append(repr(e))
-                if conn is not None:
-                    conn.close()
-                conn = None
-            time.sleep(0.005)
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=20)
 
 
 class Rollout(InkTestCase):
@@ -79,7 +27,7 @@ class Rollout(InkTestCase):
         self.assertEqual(dep["status"], "active", dep)
         self.inkd.wait_serving(out["url"], body="release-one")
         host = self.inkd.service_host("web", project)
-        with Load(self.inkd.edge_port, host) as load:
+        with harness.EdgeLoad(self.inkd.edge_port, host) as load:
             time.sleep(1.0)
             _, second = self.deploy_wait(project, "web", "release-two")
             self.assertEqual(second["status"], "active", second)

@@ -8,6 +8,9 @@
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "ink/build/pipeline.h"
@@ -28,6 +31,14 @@ namespace metrics {
 class MetricsStore;
 struct PriceTable;
 }
+
+// One admission mutex per workspace: held from a quota check until the write that reserves the
+// capacity (a deploy's row, a volume's, a sandbox's), so two concurrent changes cannot both
+// take the last of a quota; another workspace's changes never wait on it. `mu` guards the map.
+struct QuotaLocks {
+  std::mutex mu;
+  std::map<std::string, std::unique_ptr<std::mutex>> by_workspace;
+};
 
 struct OperationDeps {
   Store& store;
@@ -52,6 +63,12 @@ struct OperationDeps {
   const metrics::PriceTable* prices = nullptr;
   std::string instance = "ink";  // inkd's --instance-name (labels of sandboxes)
   std::string sandbox_image = "localhost/ink/base:bookworm";  // create_sandbox's default image
+  // inkd's --quota-* caps for every workspace without its own (kQuotaUnlimited: no cap).
+  WorkspaceQuota default_quota{.cpu = kQuotaUnlimited,
+                               .memory_bytes = kQuotaUnlimited,
+                               .replicas = kQuotaUnlimited,
+                               .volume_bytes = kQuotaUnlimited};
+  std::shared_ptr<QuotaLocks> quota_locks = std::make_shared<QuotaLocks>();
 };
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);

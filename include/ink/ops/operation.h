@@ -24,6 +24,7 @@ struct Caller {
   std::string workspace_id;
   std::string token_id;
   std::string token_name;
+  bool admin = false;  // an admin token: may set any workspace's quotas
 };
 
 // Receives a streamed operation's output piece by piece; returns false when the client is gone.

@@ -19,6 +19,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -46,9 +47,12 @@ std::string SandboxContainerName(const std::string& instance, const std::string&
 std::string SandboxNetworkName(const std::string& instance, const std::string& id);
 
 // Records `request` (workspace_id, image, cpu, memory_bytes, network, expires_at: checked by
-// the caller) and starts its container; returns the running sandbox.
+// the caller) and starts its container; returns the running sandbox. `recorded` (if set) is
+// called once, right after the row is written or its write failed (the caller's quota
+// admission ends there).
 Result<Sandbox> StartSandbox(Store& store, ContainerRuntime& runtime, const RuntimePolicy& policy,
-                             const std::string& instance, Sandbox request);
+                             const std::string& instance, Sandbox request,
+                             const std::function<void()>& recorded = {});
 // Removes sandbox `id`'s container (found by its label) and its network, if any.
 Status DestroySandbox(ContainerRuntime& runtime, const std::string& instance,
                       const std::string& id);

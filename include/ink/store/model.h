@@ -26,6 +26,19 @@ struct ApiToken {
   std::string name;
   std::string hash;  // hex SHA-256 of the whole token string
   int64_t created_at = 0;
+  bool admin = false;  // may manage every workspace's quotas (the bootstrap token)
+};
+
+// A workspace's own quota caps (set_workspace_quota). Each field is kQuotaDefault (inkd's
+// --quota-* default applies), kQuotaUnlimited, or the cap (cores, bytes, a count).
+inline constexpr int64_t kQuotaDefault = -2;
+inline constexpr int64_t kQuotaUnlimited = -1;
+struct WorkspaceQuota {
+  double cpu = kQuotaDefault;
+  int64_t memory_bytes = kQuotaDefault;
+  int64_t replicas = kQuotaDefault;
+  int64_t volume_bytes = kQuotaDefault;
+  int64_t updated_at = 0;  // 0: never set
 };
 
 struct Project {

@@ -39,6 +39,11 @@ class Store {
   virtual Result<ApiToken> CreateToken(ApiToken token) = 0;
   // Finds a token by the SHA-256 hex of its secret; NotFound if none.
   virtual Result<ApiToken> FindTokenByHash(const std::string& hash) = 0;
+  // A workspace's own quota caps (every field kQuotaDefault when never set); NotFound for an
+  // unknown workspace. SetWorkspaceQuota replaces them (updated_at is filled in).
+  virtual Result<WorkspaceQuota> GetWorkspaceQuota(const std::string& workspace_id) = 0;
+  virtual Result<WorkspaceQuota> SetWorkspaceQuota(const std::string& workspace_id,
+                                                   WorkspaceQuota quota) = 0;
 
   // Projects. CreateProject fails with AlreadyExists on a duplicate name in the workspace.
   // Names are stored as given: callers validate them (ValidateName).

@@ -231,7 +231,15 @@ ParseResult ParseCommandLine(const std::vector<std::string>& args, const EnvLook
     return ParseCommandLine(rest, env);
   }
   std::vector<std::string_view> path{word};
-  if (IsGroup(word)) {
+  // A group may also be a command of its own (`ink quota` beside `ink quota set`): the word
+  // alone, or followed by flags or a word that is not one of its subcommands, is that command.
+  const auto* alone = IsGroup(word) ? FindCommand(path) : nullptr;
+  bool sub_named = IsGroup(word) && i + 1 < args.size() && !IsFlagLike(args[i + 1]) &&
+                   FindCommand({word, args[i + 1]}) != nullptr;
+  if (alone != nullptr && !sub_named) {
+    invocation.command = alone;
+    i += 1;
+  } else if (IsGroup(word)) {
     const std::string group_usage = GroupHelp(word);
     bool has_sub = i + 1 < args.size() && !IsFlagLike(args[i + 1]);
     if (!has_sub) {

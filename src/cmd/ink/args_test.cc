@@ -105,6 +105,14 @@ TEST(ParseCommandLine, GroupsPositionalsAndShortFlags) {
   EXPECT_TRUE(create.json);
   EXPECT_EQ(create.positionals, std::vector<std::string>{"demo"});
 
+  // A group that is also a command: `ink quota` alone or with flags, `ink quota set` its own.
+  EXPECT_EQ(MustParse({"quota"}).command->id, CommandId::kQuota);
+  EXPECT_EQ(MustParse({"quota", "--workspace", "default"}).command->id, CommandId::kQuota);
+  Invocation set = MustParse({"quota", "set", "--cpu", "4"});
+  EXPECT_EQ(set.command->id, CommandId::kQuotaSet);
+  EXPECT_EQ(set.Get("--cpu"), "4");
+  EXPECT_EQ(ErrorOf({"quota", "sett"}), "unexpected argument 'sett' for `ink quota`");
+
   // After "--" a dash-leading word is a positional.
   Invocation odd = MustParse({"deployments", "get", "--", "-weird"});
   EXPECT_EQ(odd.positionals, std::vector<std::string>{"-weird"});

@@ -395,6 +395,11 @@ std::vector<CommandSpec> BuildCommands() {
   c.push_back(FromOperation("delete_snapshot", CommandId::kSnapshotDelete));
   c.push_back(FromOperation("list_events", CommandId::kEventsList));
   c.push_back(FromOperation("get_cost", CommandId::kCost));
+  c.push_back(FromOperation("get_workspace_quota", CommandId::kQuota));
+  c.push_back(FromOperation(
+      "set_workspace_quota", CommandId::kQuotaSet,
+      {.description = "Example: ink quota set --cpu 8 --memory 16g --replicas 20 --volume 100g\n"
+                      "Only an admin token may change quotas (inkd's DATA/admin-token)."}));
   c.push_back(FromOperation(
       "get_metrics", CommandId::kMetrics,
       {.description = "Draws one sparkline per series over the window (CPU and memory scaled to "

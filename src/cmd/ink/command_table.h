@@ -104,6 +104,8 @@ enum class CommandId {
   kEventsList,
   kMetrics,
   kCost,
+  kQuota,
+  kQuotaSet,
   kScale,
 };
 

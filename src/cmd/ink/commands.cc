@@ -447,6 +447,9 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunMetrics(session);
     case CommandId::kCost:
       return RunCost(session);
+    case CommandId::kQuota:
+    case CommandId::kQuotaSet:
+      return RunQuota(session);
     case CommandId::kSnapshotRestore:
       return RunSnapshotRestore(session);
     case CommandId::kSnapshotDelete:

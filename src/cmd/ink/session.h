@@ -149,5 +149,6 @@ int RunEnvUnset(Session& s);
 int RunMcp(Session& s);      // mcp_stdio.cc
 int RunMetrics(Session& s);  // commands_metrics.cc: ink metrics SERVICE
 int RunCost(Session& s);     // commands_cost.cc: ink cost [SERVICE]
+int RunQuota(Session& s);    // commands_quota.cc: ink quota, ink quota set
 
 }  // namespace ink::cli

@@ -84,6 +84,12 @@ App containers (a service may ask for other limits, up to the maximums):
   --default-cpu CORES     CPU limit when a service names none (default 1)
   --max-cpu CORES         largest CPU limit a service may ask for (default: this host's CPUs)
   --default-pids N        processes and threads per container (default 512)
+  --quota-cpu CORES       each workspace's total CPU (services' limits times replicas, plus
+                          live sandboxes; default unlimited); an admin token changes one
+                          workspace's with `ink quota set`
+  --quota-memory SIZE     each workspace's total memory, counted the same way (default unlimited)
+  --quota-replicas N      each workspace's total replicas of all services (default unlimited)
+  --quota-volume SIZE     each workspace's total volume size (default unlimited)
   Every container also runs with no-new-privileges and a reduced capability set.
 
 Builds from source (git URL or uploaded directory; logs and plans in DATA/builds):
@@ -231,6 +237,7 @@ ink::Status Bootstrap(ink::Store& store, const std::string& data_dir) {
   ink::ApiToken row;
   row.workspace_id = workspace->id;
   row.name = "admin";
+  row.admin = true;
   row.hash = ink::Sha256Hex(token);
   auto saved = store.CreateToken(row);
   if (!saved.ok()) return saved.error();
@@ -296,6 +303,40 @@ ink::Result<ink::RuntimePolicy> PolicyFromFlags(std::map<std::string, std::strin
   policy.pids_limit = *pids;
   INK_RETURN_IF_ERROR(policy.Validate());
   return policy;
+}
+
+// Every workspace's default caps from --quota-*: "unlimited", or cores, a size, a count.
+ink::Result<ink::WorkspaceQuota> QuotaFromFlags(std::map<std::string, std::string>& flags) {
+  ink::WorkspaceQuota q;
+  auto unlimited = [&flags](const char* flag) { return flags[flag] == "unlimited"; };
+  if (unlimited("quota-cpu")) {
+    q.cpu = ink::kQuotaUnlimited;
+  } else {
+    auto cores = ink::ParseCpuCores(flags["quota-cpu"], "--quota-cpu");
+    if (!cores.ok()) return cores.error();
+    q.cpu = *cores;
+  }
+  for (auto [flag, out] : {std::pair{"quota-memory", &q.memory_bytes},
+                           std::pair{"quota-volume", &q.volume_bytes}}) {
+    if (unlimited(flag)) {
+      *out = ink::kQuotaUnlimited;
+      continue;
+    }
+    auto bytes = ink::ParseMemoryLimit(flags[flag]);
+    if (!bytes.ok()) {
+      return ink::InvalidArgument("--" + std::string(flag) + ": " + bytes.error().message +
+                                  " (or \"unlimited\")");
+    }
+    *out = *bytes;
+  }
+  if (unlimited("quota-replicas")) {
+    q.replicas = ink::kQuotaUnlimited;
+  } else {
+    auto n = ParseCount("quota-replicas", flags["quota-replicas"], 1);
+    if (!n.ok()) return n.error();
+    q.replicas = *n;
+  }
+  return q;
 }
 
 ink::Result<ink::PipelineOptions> BuildOptions(std::map<std::string, std::string>& flags,
@@ -409,6 +450,10 @@ int main(int argc, char** argv) {
       {"max-cpu", std::to_string(std::clamp(std::thread::hardware_concurrency(), 1u,
                                             static_cast<unsigned>(ink::kMaxCpuCores)))},
       {"default-pids", "512"},
+      {"quota-cpu", "unlimited"},
+      {"quota-memory", "unlimited"},
+      {"quota-replicas", "unlimited"},
+      {"quota-volume", "unlimited"},
       {"http-head-timeout", "10"},
       {"http-body-timeout", "10"},
       {"http-max-pending", "1024"},
@@ -658,6 +703,11 @@ int main(int argc, char** argv) {
     std::cerr << "inkd: " << metrics_interval.error().message << "; see inkd --help\n";
     return 2;
   }
+  auto default_quota = QuotaFromFlags(flags);
+  if (!default_quota.ok()) {
+    std::cerr << "inkd: " << default_quota.error().message << "; see inkd --help\n";
+    return 2;
+  }
   ink::metrics::PriceTable prices;
   if (!flags["prices"].empty()) {
     std::ifstream file(flags["prices"]);
@@ -702,6 +752,7 @@ int main(int argc, char** argv) {
   deps.prices = &prices;
   deps.instance = flags["instance-name"];
   deps.sandbox_image = flags["sandbox-image"];
+  deps.default_quota = *default_quota;
   ink::RegisterOperations(table, deps);
   // Push-to-deploy: a git remote per service and a signed webhook (docs/API.md).
   ink::GitRemote git_remote(**store, table,
