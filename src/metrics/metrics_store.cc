@@ -1,5 +1,7 @@
 #include "ink/metrics/metrics_store.h"
 
+#include <cstdint>
+
 #include "ink/metrics/metric_rules.h"
 
 namespace ink::metrics {
@@ -15,6 +17,7 @@ void MetricsStore::Record(const std::string& service_id, const Sample& sample) {
     int64_t end = (minute_of(s.minute.back().at_ms) + 1) * kCoarseStepMs;
     s.coarse.push_back(Rollup(s.minute, end));
     s.minute.clear();
+    if (coarse_sink_) coarse_sink_(service_id, s.coarse.back());
   }
   s.minute.push_back(sample);
   s.fine.push_back(sample);
@@ -70,6 +73,39 @@ void MetricsStore::DropIdle(int64_t cutoff_ms) {
         s.fine.empty() ? (s.coarse.empty() ? 0 : s.coarse.back().at_ms) : s.fine.back().at_ms;
     it = newest < cutoff_ms ? series_.erase(it) : std::next(it);
   }
+}
+
+void MetricsStore::SetCoarseSink(CoarseSink sink) {
+  std::lock_guard lock(mu_);
+  coarse_sink_ = std::move(sink);
+}
+
+void MetricsStore::RestoreCoarse(const std::string& series, const std::vector<Sample>& points) {
+  if (points.empty()) return;
+  std::lock_guard lock(mu_);
+  Series& s = series_[series];
+  const int64_t newest = points.back().at_ms;
+  std::deque<Sample> restored;
+  for (const Sample& p : points) {
+    if (p.at_ms <= newest - kCoarseRetentionMs) continue;
+    if (!restored.empty() && p.at_ms <= restored.back().at_ms) continue;  // out of order
+    restored.push_back(p);
+  }
+  // Points the store already has (recorded since the restart) stay; older ones go before them.
+  const int64_t first_own = s.coarse.empty() ? INT64_MAX : s.coarse.front().at_ms;
+  while (!restored.empty() && restored.back().at_ms >= first_own) restored.pop_back();
+  for (auto it = s.coarse.begin(); it != s.coarse.end(); ++it) restored.push_back(*it);
+  while (restored.size() > kCoarseCapacity) restored.pop_front();
+  s.coarse = std::move(restored);
+}
+
+std::map<std::string, std::vector<Sample>> MetricsStore::CoarsePoints() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, std::vector<Sample>> out;
+  for (const auto& [id, s] : series_) {
+    if (!s.coarse.empty()) out[id] = std::vector<Sample>(s.coarse.begin(), s.coarse.end());
+  }
+  return out;
 }
 
 size_t MetricsStore::BytesUsed() const {

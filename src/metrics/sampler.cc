@@ -102,6 +102,7 @@ void MetricsSampler::SampleOnce() {
   last_edge_ = std::move(edge);
   last_sample_ms_ = now;
   store_.DropIdle(now - kCoarseRetentionMs);
+  if (options_.after_pass) options_.after_pass();
 }
 
 void MetricsSampler::Start() {

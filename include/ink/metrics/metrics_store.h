@@ -5,13 +5,16 @@
 // for 30 days. Both rings are fixed in length, so a service costs at most
 // kFineCapacity + kCoarseCapacity samples (sizeof(Sample) each: about 3.2 MB after 30 days,
 // ~25 KB after its first hour; the coarse ring grows as minutes pass). Services not sampled for
-// 30 days are dropped. get_metrics and /metrics read it.
+// 30 days are dropped. get_metrics and /metrics read it. The minute points outlive inkd through
+// a MetricsJournal (metrics_journal.h): each closed minute goes to the coarse sink, and a
+// restarted inkd restores them with RestoreCoarse (the last hour's fine samples are not kept).
 //
 // Thread contract: every method may be called from any thread (one mutex guards the rings).
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -65,6 +68,16 @@ class MetricsStore {
   // Bytes the rings hold now (for the bench and /metrics).
   size_t BytesUsed() const;
 
+  // Called with each minute point as it closes (under the store's lock: keep it quick, and do
+  // not call back into the store). Set before the first Record.
+  using CoarseSink = std::function<void(const std::string& series, const Sample& point)>;
+  void SetCoarseSink(CoarseSink sink);
+  // Puts back minute points of `series` recorded before a restart (oldest first; older than the
+  // retention or not before the series' own points are skipped).
+  void RestoreCoarse(const std::string& series, const std::vector<Sample>& points);
+  // Every series' minute points (for rewriting the journal), oldest first.
+  std::map<std::string, std::vector<Sample>> CoarsePoints() const;
+
  private:
   struct Series {
     std::deque<Sample> fine;
@@ -73,6 +86,7 @@ class MetricsStore {
   };
   mutable std::mutex mu_;
   std::map<std::string, Series> series_;  // guarded by mu_
+  CoarseSink coarse_sink_;                // guarded by mu_
 };
 
 }  // namespace ink::metrics

@@ -57,6 +57,8 @@ struct SamplerOptions {
   std::function<ContainerCounters(const ContainerInfo&, int64_t now_ms)> read_counters;
   // The edge's counters by service id. Unset: no traffic figures.
   std::function<std::map<std::string, EdgeServiceCounters>()> edge_counters;
+  // Run after every pass on the sampler's thread (inkd: the metrics journal's compaction).
+  std::function<void()> after_pass;
 };
 
 class MetricsSampler {

@@ -41,6 +41,7 @@
 #include "ink/metrics/edge_stats_reader.h"
 #include "ink/metrics/process_figures.h"
 #include "ink/metrics/sampler.h"
+#include "ink/metrics/metrics_journal.h"
 #include "ink/runtime/runtime.h"
 #include "ink/runtime/volume_host.h"
 #include "ink/sandbox/sandboxes.h"
@@ -723,6 +724,31 @@ int main(int argc, char** argv) {
     prices = *parsed;
   }
   ink::metrics::MetricsStore metrics_store;
+  // Minute points outlive a restart: restored from the journal, then each new one appended.
+  ink::metrics::MetricsJournal metrics_journal;
+  {
+    std::error_code dir_ec;
+    std::filesystem::create_directories(data_dir + "/metrics", dir_ec);
+    auto restored = metrics_journal.Open(data_dir + "/metrics/coarse.journal",
+                                         ink::SystemClock().NowMillis());
+    if (!restored.ok()) {
+      ink::LogError("inkd", "metrics history is not kept: " + restored.error().message);
+    } else {
+      size_t points = 0;
+      for (const auto& [series, list] : *restored) {
+        metrics_store.RestoreCoarse(series, list);
+        points += list.size();
+      }
+      if (points > 0) {
+        ink::LogInfo("inkd", "restored " + std::to_string(points) + " minute point(s) of " +
+                                 std::to_string(restored->size()) + " metrics series");
+      }
+      metrics_store.SetCoarseSink(
+          [&metrics_journal](const std::string& series, const ink::metrics::Sample& point) {
+            metrics_journal.Append(series, point);
+          });
+    }
+  }
   // Requests per service: ink-edge writes its counters beside the route file every second
   // (also an ink-edge run by hand with --no-edge and --routes DATA/routes.json).
   ink::metrics::MetricsSampler metrics_sampler(
@@ -731,6 +757,9 @@ int main(int argc, char** argv) {
        .interval = std::chrono::seconds(*metrics_interval),
        .edge_counters = [path = data_dir + "/edge-stats.json"] {
          return ink::metrics::ReadEdgeStatsFile(path);
+       },
+       .after_pass = [&metrics_journal, &metrics_store] {
+         metrics_journal.MaybeCompact([&metrics_store] { return metrics_store.CoarsePoints(); });
        }});
   metrics_sampler.Start();
 
