@@ -281,9 +281,31 @@ UPDATE api_tokens SET admin = 1
   WHERE name = 'admin' AND rowid = (SELECT MIN(rowid) FROM api_tokens);
 )sql";
 
+// v11: domains a service is also served at (issue 13). A name is canonical (CanonicalName) and
+// belongs to one service of one workspace: UNIQUE on the name, so two workspaces can never claim
+// the same domain. kind: "platform" (under inkd's --platform-domain: verified at once) or
+// "custom" (verified when its TXT _ink-challenge.<name> holds the token and it points at Ink).
+constexpr char kSchemaV11[] = R"sql(
+CREATE TABLE domains (
+  name TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('platform', 'custom')),
+  token TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending_dns', 'verified', 'failed')),
+  reason TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  verified_at INTEGER NOT NULL DEFAULT 0,
+  FOREIGN KEY (service_id, workspace_id) REFERENCES services(id, workspace_id)
+) STRICT;
+CREATE INDEX domains_by_service ON domains(workspace_id, service_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
     {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10},
+    {11, kSchemaV11},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

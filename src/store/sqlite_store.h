@@ -100,6 +100,16 @@ class SqliteStore final : public Store {
   Status DeleteSnapshot(const std::string& workspace_id, const std::string& snapshot_id) override;
   Result<int> FailPendingSnapshots(const std::string& why) override;
 
+  Result<Domain> CreateDomain(Domain domain) override;
+  Result<Domain> GetDomain(const std::string& workspace_id, const std::string& name) override;
+  Result<std::vector<Domain>> ListDomains(const std::string& workspace_id,
+                                          const std::string& project_id,
+                                          const std::string& service_id) override;
+  Result<std::vector<Domain>> ListVerifiedDomains() override;
+  Result<Domain> SetDomainStatus(const std::string& workspace_id, const std::string& name,
+                                 const std::string& status, const std::string& reason) override;
+  Status DeleteDomain(const std::string& workspace_id, const std::string& name) override;
+
   Result<WorkspaceQuota> GetWorkspaceQuota(const std::string& workspace_id) override;
   Result<WorkspaceQuota> SetWorkspaceQuota(const std::string& workspace_id,
                                            WorkspaceQuota quota) override;

@@ -225,6 +225,7 @@ Status SqliteStore::DeleteService(const std::string& workspace_id, const std::st
                           "service_id = ? AND workspace_id = ?",
                           "DELETE FROM events WHERE service_id = ? AND workspace_id = ?",
                           "DELETE FROM hostnames WHERE service_id = ? AND workspace_id = ?",
+                          "DELETE FROM domains WHERE service_id = ? AND workspace_id = ?",
                           "DELETE FROM deployment_variables WHERE service_id = ? AND "
                           "workspace_id = ?",
                           "DELETE FROM service_variables WHERE service_id = ? AND workspace_id = ?",

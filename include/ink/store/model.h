@@ -165,6 +165,23 @@ struct Snapshot {
   int64_t completed_at = 0;  // 0 while pending
 };
 
+// A domain a service is also served at (issue 13): a canonical name (CanonicalName) held by one
+// service across all workspaces. "platform": under inkd's --platform-domain (Ink owns the zone,
+// so it is verified at once); "custom": verified once DNS holds TXT _ink-challenge.<name> with
+// `token` and the name points at Ink.
+struct Domain {
+  std::string name;
+  std::string workspace_id;
+  std::string project_id;
+  std::string service_id;
+  std::string kind;    // "platform" or "custom"
+  std::string token;   // the ownership token the TXT record must hold
+  std::string status;  // "pending_dns", "verified" or "failed"
+  std::string reason;  // why it failed (or what is still missing); "" when verified
+  int64_t created_at = 0;
+  int64_t verified_at = 0;  // 0 until verified
+};
+
 // A sandbox: a throwaway gVisor container of a workspace for running untrusted code (an agent's
 // scratch machine). It ends at its expiry (the sandbox reaper) or at delete_sandbox; an ended
 // row is kept a while so a late call is told why the sandbox is gone.

@@ -95,6 +95,21 @@ class Store {
   // Every claim, ordered by label (the controller routes only services that hold theirs).
   virtual Result<std::vector<HostnameClaim>> ListHostnameClaims() = 0;
 
+  // Domains (sqlite_store_domains.cc). CreateDomain fails with AlreadyExists when anyone holds
+  // the name (never saying who); created_at is filled in. GetDomain/ListDomains are scoped to
+  // the workspace (`service_id` "" = every service of the project); SetDomainStatus sets status
+  // and reason (verified_at when verified). DeleteService removes its service's domains.
+  virtual Result<Domain> CreateDomain(Domain domain) = 0;
+  virtual Result<Domain> GetDomain(const std::string& workspace_id, const std::string& name) = 0;
+  virtual Result<std::vector<Domain>> ListDomains(const std::string& workspace_id,
+                                                  const std::string& project_id,
+                                                  const std::string& service_id) = 0;
+  // Every verified domain of every workspace, ordered by name (the controller's routes).
+  virtual Result<std::vector<Domain>> ListVerifiedDomains() = 0;
+  virtual Result<Domain> SetDomainStatus(const std::string& workspace_id, const std::string& name,
+                                         const std::string& status, const std::string& reason) = 0;
+  virtual Status DeleteDomain(const std::string& workspace_id, const std::string& name) = 0;
+
   // Ordered by name; NotFound if the project is not in the workspace.
   virtual Result<std::vector<Service>> ListServices(const std::string& workspace_id,
                                                     const std::string& project_id) = 0;
