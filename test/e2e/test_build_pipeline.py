@@ -430,9 +430,16 @@ class BuildPipeline(InkTestCase):
         repo = f"localhost/ink/build/{sid}"
 
         def images():
-            out = podman("images", "--format", "{{.Repository}}:{{.Tag}}", "--filter",
-                         f"label=ink.instance={self.inkd.name}").stdout.split()
-            return [ref for ref in out if ref.startswith(repo + ":")]
+            # Another test removing an image while podman lists them makes the listing fail
+            # with "image not known" (podman reads each image it filters): list again.
+            for _ in range(10):
+                p = podman("images", "--format", "{{.Repository}}:{{.Tag}}", "--filter",
+                           f"label=ink.instance={self.inkd.name}", check=False)
+                if p.returncode == 0:
+                    return [ref for ref in p.stdout.split() if ref.startswith(repo + ":")]
+                self.assertIn("image not known", p.stderr, p.stderr)
+                time.sleep(0.5)
+            self.fail("podman images kept failing: " + p.stderr)
 
         self.assertTrue(images(), f"{victim} has no image to begin with")
         self.inkd.api_ok("DELETE", f"/v1/projects/{self.project}/services/{victim}")
