@@ -78,8 +78,11 @@ class Volumes(InkTestCase):
         self.assertNotIn("rc=0", res.stdout, res)
         allocated = os.stat(image).st_blocks * 512
         self.assertLessEqual(allocated, (64 << 20) + (1 << 20), allocated)
+        # The image's allocation is the bound; the host's free space is only logged, since the
+        # e2e tests beside this one write to the same disk (CI once saw 86 MB go meanwhile).
         host = os.statvfs(self.inkd.data_dir)
-        self.assertGreater(host.f_bavail * host.f_frsize, host_free - (80 << 20))
+        harness.log(f"[volumes] host free changed by "
+                    f"{(host_free - host.f_bavail * host.f_frsize) >> 20} MiB during the fill")
         used = self.volumes(project)["data"]["used_bytes"]
         self.assertGreater(used, 40 << 20, used)
         res = sh("rm /data/big && cat /data/a.txt")
