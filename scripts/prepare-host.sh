@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # build toolchain and libraries (headers only where Debian ships them so)
   g++ cmake ninja-build ccache pkg-config libboost-dev nlohmann-json3-dev libsqlite3-dev libsodium-dev
-  libssl-dev libgtest-dev libgmock-dev libhttp-parser-dev
+  libssl-dev libidn2-dev libgtest-dev libgmock-dev libhttp-parser-dev
   # get_logs regex: RE2 (linear time whatever the pattern and the hostile log text)
   libre2-dev
   # sanitizer build and libFuzzer targets (build-san, scripts/test.sh)

@@ -63,6 +63,17 @@ Json EventJson(const Event& e) {
           {"created_at", e.created_at}};
 }
 
+void JournalEvent(OperationDeps& deps, const std::string& workspace_id,
+                  const std::string& service_id, const std::string& kind,
+                  const std::string& message) {
+  Event e;
+  e.workspace_id = workspace_id;
+  e.service_id = service_id;
+  e.kind = kind;
+  e.message = message;
+  (void)deps.store.AppendEvent(e);
+}
+
 Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string& project_name,
                  bool details) {
   // Roles are told against the active deployment just read, not the controller's last pass.
@@ -506,6 +517,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterMetricsOperations(table, deps);
   RegisterCostOperations(table, deps);
   RegisterQuotaOperations(table, deps);
+  RegisterDomainOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);
   RegisterBuildOperations(table, deps);

@@ -21,6 +21,11 @@ Json ServiceJson(const OperationDeps& deps, const Service& s, const std::string&
 Json DeploymentJson(const Deployment& d);
 // An event as get_service and list_events show it: kind, message, deployment_id, created_at.
 Json EventJson(const Event& e);
+// Appends an event to service `service_id`'s journal (best effort: a failed write is not the
+// operation's failure).
+void JournalEvent(OperationDeps& deps, const std::string& workspace_id,
+                  const std::string& service_id, const std::string& kind,
+                  const std::string& message);
 
 // Resolves {project} / {service} from input, scoped to the caller's workspace, with errors
 // that say how to find the right name.
@@ -107,6 +112,8 @@ Result<ExecRequest> ExecRequestInput(const Json& in);
 Json ExecResultJson(const ExecResult& ran);
 // Sandboxes (operations_sandboxes.cc).
 void RegisterSandboxOperations(OperationTable& table, OperationDeps& deps);
+// Domains (operations_domains.cc): add_domain, list_domains, verify_domain, remove_domain.
+void RegisterDomainOperations(OperationTable& table, OperationDeps& deps);
 // Templates (operations_templates.cc): list_templates, deploy_template.
 void RegisterTemplateOperations(OperationTable& table, OperationDeps& deps);
 

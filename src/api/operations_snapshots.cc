@@ -121,13 +121,7 @@ Result<Taken> TakeSnapshot(OperationDeps& deps, const Volume& v, const std::stri
   // The attached service's journal (get_service's events) carries the outcome, so a failed
   // scheduled snapshot shows where the agent looks, not only in list_snapshots and inkd's log.
   auto journal = [&](const std::string& kind, const std::string& message) {
-    if (v.service_id.empty()) return;
-    Event e;
-    e.workspace_id = v.workspace_id;
-    e.service_id = v.service_id;
-    e.kind = kind;
-    e.message = message;
-    (void)deps.store.AppendEvent(e);
+    if (!v.service_id.empty()) JournalEvent(deps, v.workspace_id, v.service_id, kind, message);
   };
   auto fail = [&](const Error& error) -> Error {
     LogError("snapshots", "snapshot " + s->id + " of volume " + v.name + " (" + v.id +

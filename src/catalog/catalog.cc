@@ -115,6 +115,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareMetricsOperations(ops);
     DeclareCostOperations(ops);
     DeclareQuotaOperations(ops);
+    DeclareDomainOperations(ops);
     DeclareSandboxFileOperations(ops);
     return ops;
   }();

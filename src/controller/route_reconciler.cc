@@ -77,6 +77,15 @@ void RouteReconciler::WriteLocked(const std::map<std::string, Service>& services
   }
   std::set<std::string> holders, unrouted;
   for (const auto& claim : *claims) holders.insert(claim.service_id);
+  // Verified domains (add_domain) are more hosts of their service's route.
+  std::map<std::string, std::vector<std::string>> domains;  // service id → names
+  auto verified = store_.ListVerifiedDomains();
+  if (verified.ok()) {
+    for (const auto& d : *verified) domains[d.service_id].push_back(d.name);
+  } else {
+    LogError("controller", "cannot read the domains (serving default hostnames only): " +
+                               verified.error().message);
+  }
   std::map<std::string, Promotion> promoting;
   {
     std::lock_guard lock(mu_);
@@ -114,6 +123,14 @@ void RouteReconciler::WriteLocked(const std::map<std::string, Service>& services
             {r.address.substr(0, colon), std::atoi(r.address.c_str() + colon + 1)});
       }
       if (!route.backends.empty()) serves[id] = s.active_deployment_id;
+    }
+    auto extra = domains.find(id);
+    if (extra != domains.end()) {
+      for (const auto& name : extra->second) {
+        RouteEntry alias = route;
+        alias.host = name;
+        routes.push_back(std::move(alias));
+      }
     }
     routes.push_back(std::move(route));
   }

@@ -1,5 +1,7 @@
 #include "ink/dns/dns_names.h"
 
+#include <idn2.h>
+
 #include <algorithm>
 
 namespace ink::dns {
@@ -27,11 +29,26 @@ Result<std::string> CanonicalName(std::string_view name, bool allow_wildcard) {
     return InvalidArgument("the domain name has " + std::to_string(s.size()) +
                            " characters; at most 253 are allowed");
   }
-  for (unsigned char c : s) {
-    if (c >= 0x80) {
-      return InvalidArgument(
-          "the domain name has non-ASCII characters: give an internationalized name in its "
-          "ASCII (punycode) form, e.g. xn--bcher-kva.example for bücher.example");
+  if (std::any_of(s.begin(), s.end(), [](unsigned char c) { return c >= 0x80; })) {
+    // An internationalized name: kept in its ASCII (punycode) form, as DNS and certificates
+    // carry it (IDNA 2008, libidn2).
+    char* ascii = nullptr;
+    const int rc = idn2_to_ascii_8z(s.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+    if (rc != IDN2_OK) {
+      return InvalidArgument(std::string("the internationalized domain name cannot be written "
+                                         "in ASCII (IDNA 2008: ") +
+                             idn2_strerror(rc) +
+                             "); give its punycode form, e.g. xn--bcher-kva.example for "
+                             "bücher.example");
+    }
+    s = ascii;
+    idn2_free(ascii);
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
+      return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : char(c);
+    });
+    if (s.size() > kMaxName) {
+      return InvalidArgument("the domain name has " + std::to_string(s.size()) +
+                             " characters in punycode; at most 253 are allowed");
     }
   }
   std::vector<std::string_view> labels;

@@ -26,7 +26,7 @@ TEST(CanonicalNameTest, RefusesWhatIsNotAHostName) {
            {"a b.example.com", "other than a letter"},
            {"web.example.com/x", "other than a letter"},
            {"10.0.0.1", "IP address"},
-           {"bücher.example", "punycode"},
+           {"b\xff\xfe.example", "punycode"},
            {std::string(64, 'a') + ".example.com", "at most 63"},
            {std::string(250, 'a').insert(60, ".").insert(120, ".").insert(180, ".") + ".com",
             "at most 253"},
@@ -38,6 +38,12 @@ TEST(CanonicalNameTest, RefusesWhatIsNotAHostName) {
     EXPECT_NE(r.error().message.find(c.message_part), std::string::npos)
         << c.name << ": " << r.error().message;
   }
+}
+
+TEST(CanonicalNameTest, InternationalizedNamesAreKeptInPunycode) {
+  EXPECT_EQ(*CanonicalName("B\xc3\xbc" "cher.Example"), "xn--bcher-kva.example");
+  EXPECT_EQ(*CanonicalName("xn--bcher-kva.example"), "xn--bcher-kva.example");
+  EXPECT_EQ(*CanonicalName("shop.m\xc3\xbcnchen.de."), "shop.xn--mnchen-3ya.de");
 }
 
 TEST(CanonicalNameTest, AWildcardOnlyAsTheWholeFirstLabelWhenAllowed) {

@@ -91,5 +91,43 @@ TEST_F(DomainsTest, AServiceOfAnotherWorkspaceIsRefusedAndDeleteServiceReleasesI
   EXPECT_EQ(RawSql(path_, "SELECT COUNT(*) FROM domains"), "0");
 }
 
+TEST_F(DomainsTest, PlatformDomainsAndDefaultHostnamesShareOneNamespace) {
+  // "web-demo" is the default hostname label of demo/web: a platform domain cannot take it.
+  Domain same = Make("web-demo.apps.example.com", "verified");
+  same.kind = "platform";
+  auto refused = store_->CreateDomain(same);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_NE(refused.error().message.find("default hostname"), std::string::npos);
+  // And a service whose default label a platform domain holds is refused.
+  Domain api = Make("api-demo.apps.example.com", "verified");
+  api.kind = "platform";
+  ASSERT_TRUE(store_->CreateDomain(api).ok());
+  auto clash = store_->CreateOrUpdateServiceWithDeployment(ws_, project_, "api", ServiceSpec{}, {});
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_NE(clash.error().message.find("platform domain"), std::string::npos)
+      << clash.error().message;
+  // A custom domain with the same first label is another name entirely.
+  ASSERT_TRUE(store_->CreateDomain(Make("api-demo.example.org")).ok());
+}
+
+TEST_F(DomainsTest, NamesBelowAnotherWorkspacesVerifiedDomainAreRefused) {
+  ASSERT_TRUE(store_->CreateDomain(Make("example.com", "verified")).ok());
+  std::string other = NewWorkspace("other");
+  std::string their_project = NewProject(other, "shop");
+  Domain theirs = Make("shop.example.com");
+  theirs.workspace_id = other;
+  theirs.project_id = their_project;
+  theirs.service_id = Deploy(other, their_project, "front").service.id;
+  auto refused = store_->CreateDomain(theirs);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  // The owner may; a look-alike suffix is not "below".
+  ASSERT_TRUE(store_->CreateDomain(Make("www.example.com")).ok());
+  theirs.name = "myexample.com";
+  EXPECT_TRUE(store_->CreateDomain(theirs).ok());
+}
+
 }  // namespace
 }  // namespace ink::store_test

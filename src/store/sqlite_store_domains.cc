@@ -45,6 +45,31 @@ Result<Domain> SqliteStore::CreateDomain(Domain domain) {
   std::lock_guard lock(mu_);
   INK_RETURN_IF_ERROR(RequireProject(domain.workspace_id, domain.project_id, kWhat));
   INK_RETURN_IF_ERROR(RequireService(domain.workspace_id, domain.service_id, kWhat));
+  // A platform domain's label and the services' default hostname labels are one namespace
+  // under the platform zone (ClaimHostnameLocked checks the other way round, under the same lock).
+  if (domain.kind == "platform") {
+    auto held = Prepare("SELECT 1 FROM hostnames WHERE label = ?", kWhat);
+    if (!held.ok()) return held.error();
+    auto row = held->Bind(domain.name.substr(0, domain.name.find('.'))).Step();
+    if (!row.ok()) return row.error();
+    if (*row) {
+      return AlreadyExists("domain '" + domain.name +
+                           "' is a service's default hostname; choose another subdomain");
+    }
+  }
+  // Below a domain another workspace has proven it owns: not ours to claim.
+  auto parent = Prepare(
+      "SELECT 1 FROM domains WHERE workspace_id != ?1 AND kind = 'custom' AND status = "
+      "'verified' AND length(?2) > length(name) AND substr(?2, -length(name) - 1) = '.' || name",
+      kWhat);
+  if (!parent.ok()) return parent.error();
+  auto under = parent->BindAll(domain.workspace_id, domain.name).Step();
+  if (!under.ok()) return under.error();
+  if (*under) {
+    return PermissionDenied("domain '" + domain.name +
+                            "' is below a domain another workspace has verified as its own; "
+                            "only that workspace may add names under it");
+  }
   auto insert = Prepare(
       "INSERT INTO domains (name, workspace_id, project_id, service_id, kind, token, status, "
       "reason, created_at, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

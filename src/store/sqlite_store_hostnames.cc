@@ -55,6 +55,21 @@ Status SqliteStore::ClaimHostnameLocked(const Service& service) {
   if (!row.ok()) return row.error();
   if (*row) return {};  // names never change, so the label held is this one
 
+  // A platform domain (add_domain, one label under the zone) holds its label too.
+  auto domain = Prepare(
+      "SELECT 1 FROM domains WHERE kind = 'platform' AND substr(name, 1, length(?1) + 1) = ?1 "
+      "|| '.'",
+      kWhat);
+  if (!domain.ok()) return domain.error();
+  auto taken = domain->Bind(label).Step();
+  if (!taken.ok()) return taken.error();
+  if (*taken) {
+    return AlreadyExists("service '" + service.name + "' in project '" + project_name +
+                         "' would be served at hostname '" + label +
+                         "', which is already a platform domain (ink domains list); choose "
+                         "another service name (or project name)");
+  }
+
   auto insert = Prepare(
       "INSERT INTO hostnames (label, workspace_id, service_id, claimed_at) VALUES (?, ?, ?, ?)",
       kWhat);

@@ -27,6 +27,9 @@ namespace ink {
 namespace logs {
 class LogStore;
 }
+namespace dns {
+class Resolver;
+}
 namespace metrics {
 class MetricsStore;
 struct PriceTable;
@@ -69,6 +72,8 @@ struct OperationDeps {
                                .replicas = kQuotaUnlimited,
                                .volume_bytes = kQuotaUnlimited};
   std::shared_ptr<QuotaLocks> quota_locks = std::make_shared<QuotaLocks>();
+  // Where verify_domain asks DNS (inkd --dns-resolver; null: custom domains cannot be verified).
+  dns::Resolver* resolver = nullptr;
 };
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);
@@ -78,6 +83,11 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps);
 // are recorded on the snapshots (list_snapshots) and logged. inkd calls it every 30 s from one
 // thread.
 int RunScheduledSnapshots(OperationDeps& deps, int64_t now_ms);
+
+// Checks DNS for every custom domain not verified yet (pending, or failed after it was) and
+// files each outcome as verify_domain does; returns how many are verified now. inkd calls it
+// every minute from one thread.
+int VerifyPendingDomains(OperationDeps& deps);
 
 // Checks an image reference ("registry:port/name/path:tag" or "@sha256:..."), lowercase
 // repository, no spaces, at most 512 characters.

@@ -5,7 +5,7 @@
 // lowercase, no trailing dot, labels of 1-63 letters, digits and inner hyphens, at most 253
 // characters, at least two labels, not all-numeric at the top (that is an IP address). The one
 // wildcard allowed is a whole first label ("*.apps.example.com"). Internationalized names are
-// accepted in their ASCII (punycode, "xn--") form only: the message says so.
+// converted to their ASCII (punycode, "xn--") form (IDNA 2008) and kept in it.
 #pragma once
 
 #include <string>

@@ -395,6 +395,16 @@ std::vector<CommandSpec> BuildCommands() {
   c.push_back(FromOperation("delete_snapshot", CommandId::kSnapshotDelete));
   c.push_back(FromOperation("list_events", CommandId::kEventsList));
   c.push_back(FromOperation("get_cost", CommandId::kCost));
+  c.push_back(FromOperation(
+      "add_domain", CommandId::kDomainsAdd,
+      {.description = "Example: ink domains add api.example.com --service web --project demo\n"
+                      "A name one label under the platform zone is served at once; another "
+                      "name needs the DNS records the command prints."}));
+  c.push_back(FromOperation("list_domains", CommandId::kDomainsList));
+  c.push_back(FromOperation(
+      "verify_domain", CommandId::kDomainsVerify,
+      {.description = "Exits 1 while the domain is not verified, printing what DNS lacks."}));
+  c.push_back(FromOperation("remove_domain", CommandId::kDomainsRemove));
   c.push_back(FromOperation("get_workspace_quota", CommandId::kQuota));
   c.push_back(FromOperation(
       "set_workspace_quota", CommandId::kQuotaSet,

@@ -106,6 +106,10 @@ enum class CommandId {
   kCost,
   kQuota,
   kQuotaSet,
+  kDomainsAdd,
+  kDomainsList,
+  kDomainsVerify,
+  kDomainsRemove,
   kScale,
 };
 

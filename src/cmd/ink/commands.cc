@@ -447,6 +447,11 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunMetrics(session);
     case CommandId::kCost:
       return RunCost(session);
+    case CommandId::kDomainsAdd:
+    case CommandId::kDomainsList:
+    case CommandId::kDomainsVerify:
+    case CommandId::kDomainsRemove:
+      return RunDomains(session);
     case CommandId::kQuota:
     case CommandId::kQuotaSet:
       return RunQuota(session);

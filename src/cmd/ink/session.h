@@ -150,5 +150,6 @@ int RunMcp(Session& s);      // mcp_stdio.cc
 int RunMetrics(Session& s);  // commands_metrics.cc: ink metrics SERVICE
 int RunCost(Session& s);     // commands_cost.cc: ink cost [SERVICE]
 int RunQuota(Session& s);    // commands_quota.cc: ink quota, ink quota set
+int RunDomains(Session& s);  // commands_domains.cc: ink domains add|list|verify|rm
 
 }  // namespace ink::cli

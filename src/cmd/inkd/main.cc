@@ -33,6 +33,7 @@
 #include "ink/common/subprocess.h"
 #include "ink/controller/project_env.h"
 #include "ink/controller/service_controller.h"
+#include "ink/dns/resolver.h"
 #include "ink/http/server.h"
 #include "ink/logs/log_collector.h"
 #include "ink/logs/log_store.h"
@@ -68,6 +69,10 @@ Flags:
   --no-edge               do not start ink-edge (run it yourself with --routes DATA/routes.json)
   --platform-domain NAME  services are served at <service>-<project>.NAME (default localhost,
                           which browsers and curl resolve to loopback with no DNS)
+  --dns-resolver IP[:PORT] where custom domains' DNS records are checked (verify_domain and
+                          every --domain-check-interval; default: /etc/resolv.conf's servers)
+  --domain-check-interval SECS
+                          how often custom domains not verified yet are checked (default 60)
   --instance-name NAME    label put on every container (ink.instance) so several inkd
                           instances can share one podman (default "ink")
   --podman PATH           podman program (default podman)
@@ -421,6 +426,8 @@ int main(int argc, char** argv) {
       {"edge-binary", ""},
       {"templates", ""},
       {"platform-domain", "localhost"},
+      {"dns-resolver", ""},
+      {"domain-check-interval", "60"},
       {"instance-name", "ink"},
       {"sandbox-image", "localhost/ink/base:bookworm"},
       {"podman", "podman"},
@@ -704,6 +711,12 @@ int main(int argc, char** argv) {
     std::cerr << "inkd: " << metrics_interval.error().message << "; see inkd --help\n";
     return 2;
   }
+  auto domain_check_interval =
+      ParseCount("domain-check-interval", flags["domain-check-interval"], 1);
+  if (!domain_check_interval.ok()) {
+    std::cerr << "inkd: " << domain_check_interval.error().message << "; see inkd --help\n";
+    return 2;
+  }
   auto default_quota = QuotaFromFlags(flags);
   if (!default_quota.ok()) {
     std::cerr << "inkd: " << default_quota.error().message << "; see inkd --help\n";
@@ -782,6 +795,12 @@ int main(int argc, char** argv) {
   deps.instance = flags["instance-name"];
   deps.sandbox_image = flags["sandbox-image"];
   deps.default_quota = *default_quota;
+  auto resolver = ink::dns::MakeResolver({.server = flags["dns-resolver"]});
+  if (!resolver.ok()) {
+    std::cerr << "inkd: " << resolver.error().message << "; see inkd --help\n";
+    return 2;
+  }
+  deps.resolver = resolver->get();
   ink::RegisterOperations(table, deps);
   // Push-to-deploy: a git remote per service and a signed webhook (docs/API.md).
   ink::GitRemote git_remote(**store, table,
@@ -857,6 +876,17 @@ int main(int argc, char** argv) {
     }
   });
 
+  // Custom domains waiting for their DNS records: checked every --domain-check-interval.
+  std::thread domain_checker([&] {
+    std::unique_lock lock(schedule_mu);
+    while (!schedule_wake.wait_for(lock, std::chrono::seconds(*domain_check_interval),
+                                   [&] { return stopping; })) {
+      lock.unlock();
+      ink::VerifyPendingDomains(deps);
+      lock.lock();
+    }
+  });
+
   // Sandboxes whose time to live ran out, and leftovers of a crash (ink/sandbox/sandboxes.h).
   ink::SandboxReaper sandbox_reaper(**store, **runtime, ink::SystemClock(), deps.instance);
   sandbox_reaper.Start(std::chrono::seconds(1));
@@ -870,6 +900,7 @@ int main(int argc, char** argv) {
   }
   schedule_wake.notify_all();
   scheduler.join();
+  domain_checker.join();
   sandbox_reaper.Stop();
   mcp.Shutdown();  // ends MCP streams so the server's connection threads can finish
   (*server)->Stop();

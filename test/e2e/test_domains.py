@@ -1,0 +1,200 @@
+"""Domains (issue 13): a platform subdomain is served at once; a custom domain stays pending
+until its DNS holds the ownership token and points at the service (checked against a real
+PowerDNS on loopback through inkd's --dns-resolver), then is served by the edge; the periodic
+check verifies an apex domain by its A record without being asked; remove_domain stops serving
+it; bad input is refused by the CLI with what to do and changes nothing."""
+
+import json
+import shutil
+import subprocess
+import urllib.request
+
+import harness
+from harness import InkTestCase, free_port, log, unique, wait_until
+
+ZONE = "example.test"
+
+
+class PowerDns:
+    """pdns_server with the sqlite3 backend on loopback ports of this test."""
+
+    key = "e2e-key"
+
+    def __init__(self, tmp):
+        self.dir = tmp / "pdns"
+        self.dir.mkdir()
+        self.dns_port = free_port()
+        self.api_port = free_port()
+        self.proc = None
+
+    def start(self):
+        if not shutil.which("pdns_server"):
+            raise AssertionError("pdns_server missing: run scripts/prepare-host.sh")
+        db = self.dir / "pdns.sqlite3"
+        with open("/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql") as schema:
+            subprocess.run(["sqlite3", str(db)], stdin=schema, check=True)
+        conf = {"launch": "gsqlite3", "gsqlite3-database": db, "local-address": "127.0.0.1",
+                "local-port": self.dns_port, "api": "yes", "api-key": self.key,
+                "webserver": "yes", "webserver-address": "127.0.0.1",
+                "webserver-port": self.api_port, "webserver-allow-from": "127.0.0.1",
+                "socket-dir": self.dir, "daemon": "no", "guardian": "no",
+                "disable-syslog": "yes", "security-poll-suffix": ""}
+        (self.dir / "pdns.conf").write_text("".join(f"{k}={v}\n" for k, v in conf.items()))
+        self.proc = subprocess.Popen(["pdns_server", f"--config-dir={self.dir}"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: self.api("GET", "/zones") is not None, timeout=30,
+                   what="PowerDNS's API")
+        self.api("POST", "/zones", {"name": ZONE + ".", "kind": "Native",
+                                    "nameservers": ["ns1." + ZONE + "."]})
+        return self
+
+    def api(self, method, path, body=None):
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.api_port}/api/v1/servers/localhost{path}", method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"X-API-Key": self.key, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                text = r.read()
+                return json.loads(text) if text else {}
+        except OSError:
+            return None
+
+    def set(self, name, rtype, values):
+        content = [f'"{v}"' if rtype == "TXT" else (v + "." if rtype == "CNAME" else v)
+                   for v in values]
+        out = self.api("PATCH", f"/zones/{ZONE}.", {"rrsets": [{
+            "name": name + ".", "type": rtype, "ttl": 60, "changetype": "REPLACE",
+            "records": [{"content": c, "disabled": False} for c in content]}]})
+        assert out is not None, f"PowerDNS refused {name} {rtype}"
+
+    def dig(self, name, rtype):
+        r = subprocess.run(["dig", "@127.0.0.1", "-p", str(self.dns_port), "+short", name, rtype],
+                           capture_output=True, text=True, timeout=10)
+        return sorted(r.stdout.split())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+class Domains(InkTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pdns = PowerDns(harness.Path(harness.tempfile.mkdtemp(prefix="ink-e2e-pdns-")))
+        cls.pdns.start()
+        cls.inkd_args = ("--dns-resolver", f"127.0.0.1:{cls.pdns.dns_port}",
+                         "--domain-check-interval", "1")
+        try:
+            super().setUpClass()
+            cls.project = unique("dom")
+            cls.inkd.create_project(cls.project)
+            out = cls.inkd.deploy(cls.project, "web", cls.image, port=8080,
+                                  env={"MESSAGE": "served-by-web"})
+            cls.inkd.wait_serving(out["url"], body="served-by-web")
+            cls.target = f"web-{cls.project}.localhost"
+        except BaseException:
+            cls.pdns.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.pdns.stop()
+        shutil.rmtree(cls.pdns.dir.parent, ignore_errors=True)
+
+    def serves(self, host):
+        status, _, body = self.inkd.edge_get(host)
+        return status == 200 and "served-by-web" in body
+
+    def add(self, name):
+        return self.ink("domains", "add", name, "--service", "web", "--project",
+                        self.project).json["domain"]
+
+    def test_platform_subdomain_is_served_at_once(self):
+        name = unique("api") + ".localhost"
+        d = self.add(name)
+        self.assertEqual((d["kind"], d["status"]), ("platform", "verified"))
+        wait_until(lambda: self.serves(name), timeout=30, what=f"{name} served")
+        listed = self.ink("domains", "list", "--project", self.project, json=False)
+        self.assertIn(name, listed.stdout)
+
+    def test_custom_domain_pending_until_dns_then_served_and_removed(self):
+        name = "www." + ZONE
+        res = self.ink("domains", "add", name, "--service", "web", "--project", self.project,
+                       json=False)
+        # The CLI prints the records to create: the CNAME target and the TXT token.
+        self.assertIn(self.target, res.stdout)
+        self.assertIn("_ink-challenge." + name, res.stdout)
+        d = self.ink("domains", "list", "--project", self.project).json["domains"]
+        d = next(x for x in d if x["name"] == name)
+        self.assertEqual(d["status"], "pending_dns")
+        token = next(r["value"] for r in d["records"] if r["type"] == "TXT")
+        self.assertFalse(self.serves(name), "a pending domain must not be served")
+
+        # Not yet: verify exits 1 and says what is missing.
+        res = self.ink("domains", "verify", name, json=False, check=False)
+        self.assertEqual(res.rc, 1, res)
+        self.assertIn("does not exist", res.stdout)
+
+        # Only the token: still pending, and the message says the CNAME is missing.
+        self.pdns.set("_ink-challenge." + name, "TXT", [token])
+        out = self.ink("domains", "verify", name).json
+        self.assertEqual(out["domain"]["status"], "pending_dns")
+        self.assertTrue(out["ownership"])
+        self.assertIn("no CNAME", out["message"])
+
+        # A CNAME elsewhere is named as such.
+        self.pdns.set(name, "CNAME", ["elsewhere.example.net"])
+        out = self.ink("domains", "verify", name).json
+        self.assertIn("points at elsewhere.example.net", out["message"])
+
+        self.pdns.set(name, "CNAME", [self.target])
+        self.assertEqual(self.pdns.dig(name, "CNAME"), [self.target + "."])
+        out = self.ink("domains", "verify", name).json
+        self.assertEqual(out["domain"]["status"], "verified", out)
+        wait_until(lambda: self.serves(name), timeout=30, what=f"{name} served")
+        events = self.inkd.get_service(self.project, "web")["events"]
+        self.assertIn("domain_verified", [e["kind"] for e in events])
+
+        self.ink("domains", "rm", name)
+        wait_until(lambda: not self.serves(name), timeout=30, what=f"{name} no longer served")
+        names = [x["name"] for x in
+                 self.ink("domains", "list", "--project", self.project).json["domains"]]
+        self.assertNotIn(name, names)
+
+    def test_apex_is_verified_by_the_periodic_check(self):
+        d = self.add(ZONE)
+        records = {r["type"]: r for r in d["records"]}
+        self.assertIn("A/AAAA", records)  # an apex cannot hold a CNAME
+        self.pdns.set("_ink-challenge." + ZONE, "TXT", [records["TXT"]["value"]])
+        self.pdns.set(ZONE, "A", ["127.0.0.1"])
+
+        def verified():
+            listed = self.ink("domains", "list", "--project", self.project).json["domains"]
+            return next(x for x in listed if x["name"] == ZONE)["status"] == "verified"
+        # inkd checks every second here (--domain-check-interval 1); nobody calls verify.
+        wait_until(verified, timeout=30, what="the periodic check to verify the apex")
+        wait_until(lambda: self.serves(ZONE), timeout=30, what=f"{ZONE} served")
+
+    def test_bad_input_is_refused_and_changes_nothing(self):
+        before = self.ink("domains", "list", "--project", self.project).json["domains"]
+        for name, words in (("*." + ZONE, "DNS-01"), ("a..b.test", "empty"),
+                            (self.target, "default hostname"),
+                            ("x.y.localhost", "one label"), ("db.p.internal", "private")):
+            res = self.ink("domains", "add", name, "--service", "web", "--project",
+                           self.project, json=False, check=False)
+            self.assertNotEqual(res.rc, 0, res)
+            self.assertIn(words, res.stderr, res)
+        res = self.ink("domains", "add", "ok." + ZONE, "--service", "nope", "--project",
+                       self.project, json=False, check=False)
+        self.assertNotEqual(res.rc, 0, res)
+        self.assertIn("nope", res.stderr)
+        after = self.ink("domains", "list", "--project", self.project).json["domains"]
+        self.assertEqual([x["name"] for x in before], [x["name"] for x in after])
+        log("bad input refused:", res.stderr.strip())
+
+
+if __name__ == "__main__":
+    harness.main()
