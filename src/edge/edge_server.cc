@@ -13,6 +13,7 @@
 
 #include "client_policy.h"
 #include "ink/common/log.h"
+#include "tls.h"
 #include "worker.h"
 
 namespace ink::edge {
@@ -67,22 +68,32 @@ Result<int> Listen(const EdgeOptions& o, uint16_t port, bool first) {
 // Descriptors the edge keeps besides client and upstream connections: stdio, the route watcher,
 // and per worker its listener, epoll, eventfd and reserve descriptor.
 constexpr long kFixedDescriptors = 32;
-constexpr long kDescriptorsPerWorker = 4;
+constexpr long kDescriptorsPerWorker = 4;  // plus one for the TLS listener
 
 // The connection limit the file limit allows: each client connection may hold an upstream
 // connection too. Idle pooled upstreams beyond that are evicted when descriptors run short.
-int ConnectionsForFileLimit(long file_limit, int workers) {
-  long usable = file_limit - kFixedDescriptors - kDescriptorsPerWorker * workers;
+int ConnectionsForFileLimit(long file_limit, int workers, bool tls) {
+  long usable = file_limit - kFixedDescriptors - (kDescriptorsPerWorker + (tls ? 1 : 0)) * workers;
   long connections = usable / 2;
   return connections < 1 ? 1
                          : (connections > (1 << 30) ? (1 << 30) : static_cast<int>(connections));
 }
 
+uint16_t BoundPort(int fd) {
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  return ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                                          : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+}
+
 class EdgeServerImpl : public EdgeServer {
  public:
-  EdgeServerImpl(const EdgeOptions& options, RouteTableHolder& routes, internal::CidrSet trusted)
+  EdgeServerImpl(const EdgeOptions& options, RouteTableHolder& routes,
+                 CertificateSetHolder* certificates, internal::CidrSet trusted)
       : options_(options),
         routes_(routes),
+        certificates_(certificates),
         trusted_(std::move(trusted)),
         per_client_(options.max_connections_per_client) {}
   ~EdgeServerImpl() override { Stop(std::chrono::milliseconds(0)); }
@@ -93,7 +104,7 @@ class EdgeServerImpl : public EdgeServer {
     getrlimit(RLIMIT_NOFILE, &limit);
     long file_limit =
         limit.rlim_cur == RLIM_INFINITY ? (1L << 30) : static_cast<long>(limit.rlim_cur);
-    int allowed = ConnectionsForFileLimit(file_limit, workers);
+    int allowed = ConnectionsForFileLimit(file_limit, workers, options_.tls);
     if (options_.max_connections <= 0) {
       options_.max_connections = allowed < 10000 ? allowed : 10000;
     } else if (options_.max_connections > allowed) {
@@ -107,21 +118,29 @@ class EdgeServerImpl : public EdgeServer {
     int per_worker = options_.max_connections / workers;
     if (per_worker < 1) per_worker = 1;
     uint16_t port = options_.listen_port;
+    uint16_t tls_port = options_.tls_port;
+    if (options_.tls) {
+      auto context = internal::TlsServerContext::Create();
+      if (!context.ok()) return context.error();
+      tls_context_ = std::move(*context);
+    }
     for (int i = 0; i < workers; ++i) traffic_.push_back(std::make_unique<internal::WorkerTraffic>());
     for (int i = 0; i < workers; ++i) {
       auto fd = Listen(options_, port, i == 0);
       if (!fd.ok()) return fd.error();
-      if (i == 0) {
-        sockaddr_storage bound{};
-        socklen_t len = sizeof bound;
-        getsockname(*fd, reinterpret_cast<sockaddr*>(&bound), &len);
-        port =
-            ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
-                                             : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
-        port_ = port;
+      if (i == 0) port_ = port = BoundPort(*fd);
+      internal::TlsListen tls;
+      if (options_.tls) {
+        auto tls_fd = Listen(options_, tls_port, i == 0);
+        if (!tls_fd.ok()) {
+          close(*fd);
+          return Unavailable(tls_fd.error().message + " (the TLS port: --tls-port)");
+        }
+        if (i == 0) tls_port_ = tls_port = BoundPort(*tls_fd);
+        tls = {*tls_fd, tls_context_.get(), certificates_, tls_port};
       }
-      workers_.push_back(
-          std::make_unique<internal::Worker>(options_, policy, routes_, *traffic_[i], *fd, per_worker));
+      workers_.push_back(std::make_unique<internal::Worker>(options_, policy, routes_, *traffic_[i],
+                                                            *fd, per_worker, tls));
     }
     for (auto& w : workers_) {
       internal::Worker* worker = w.get();
@@ -131,6 +150,7 @@ class EdgeServerImpl : public EdgeServer {
   }
 
   uint16_t port() const override { return port_; }
+  uint16_t tls_port() const override { return tls_port_; }
   int max_connections() const override { return options_.max_connections; }
   TrafficByService Traffic() const override {
     TrafficByService sum;
@@ -150,9 +170,12 @@ class EdgeServerImpl : public EdgeServer {
  private:
   EdgeOptions options_;
   RouteTableHolder& routes_;
+  CertificateSetHolder* certificates_;
+  std::unique_ptr<internal::TlsServerContext> tls_context_;  // read by every worker
   internal::CidrSet trusted_;                     // read by every worker, never changed
   internal::ClientConnectionLimiter per_client_;  // shared by the workers (atomics)
   uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
   // One per worker, filled before the workers start and never resized: Traffic() reads them
   // from any thread, and they outlive the workers so the counts survive Stop.
   std::vector<std::unique_ptr<internal::WorkerTraffic>> traffic_;
@@ -163,7 +186,11 @@ class EdgeServerImpl : public EdgeServer {
 }  // namespace
 
 Result<std::unique_ptr<EdgeServer>> EdgeServer::Start(const EdgeOptions& options,
-                                                      RouteTableHolder& routes) {
+                                                      RouteTableHolder& routes,
+                                                      CertificateSetHolder* certificates) {
+  if (options.tls && certificates == nullptr) {
+    return InvalidArgument("TLS needs a certificate holder (ink-edge --tls-dir)");
+  }
   if (options.max_header_bytes < 1024 || options.max_header_bytes > (1u << 24)) {
     return InvalidArgument("max_header_bytes must be between 1024 and 16777216");
   }
@@ -172,7 +199,8 @@ Result<std::unique_ptr<EdgeServer>> EdgeServer::Start(const EdgeOptions& options
   }
   auto trusted = internal::CidrSet::Parse(options.trusted_proxies);
   if (!trusted.ok()) return trusted.error();
-  auto server = std::make_unique<EdgeServerImpl>(options, routes, std::move(*trusted));
+  auto server =
+      std::make_unique<EdgeServerImpl>(options, routes, certificates, std::move(*trusted));
   INK_RETURN_IF_ERROR(server->Init());
   return std::unique_ptr<EdgeServer>(std::move(server));
 }

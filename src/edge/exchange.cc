@@ -2,6 +2,8 @@
 // stream both bodies, return the upstream connection to the pool, repeat (keep-alive and
 // pipelining), or turn into a byte tunnel after a 101 (WebSocket).
 #include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -14,8 +16,90 @@
 
 namespace ink::edge::internal {
 
+namespace {
+
+// What an SSL call's failure means for the loop; the error queue is left empty.
+IoResult TlsFailure(Connection* c, int rc) {
+  switch (SSL_get_error(c->ssl, rc)) {
+    case SSL_ERROR_WANT_READ:
+      c->readable = false;
+      return IoResult::kAgain;
+    case SSL_ERROR_WANT_WRITE:
+      c->writable = false;
+      return IoResult::kAgain;
+    case SSL_ERROR_ZERO_RETURN:
+      return IoResult::kEof;
+    default:
+      ERR_clear_error();
+      return IoResult::kError;
+  }
+}
+
+// TLS: SSL_read of what fits. The connection stays readable until OpenSSL asks for more bytes
+// from the socket (it may hold decrypted bytes no epoll event will announce).
+IoResult TlsReadInto(Connection* c, Buffer& b) {
+  size_t n = 0;
+  c->tls_drained = false;
+  int rc = SSL_read_ex(c->ssl, b.data.get() + b.end, b.capacity - b.end, &n);
+  if (rc == 1) {
+    b.end += static_cast<uint32_t>(n);
+    // Nothing buffered in OpenSSL and the socket was emptied by the last recv: the next
+    // arrival raises an epoll event (as ReadInto's short read for plain sockets).
+    if (c->tls_drained && !c->peer_hup && SSL_has_pending(c->ssl) == 0) c->readable = false;
+    return IoResult::kDone;
+  }
+  return TlsFailure(c, rc);
+}
+
+// TLS: one SSL_write. A small head and the body bytes after it are copied into one record (as
+// writev does for plain sockets) rather than sent as two.
+IoResult TlsWriteOut(Connection* c, const std::string& head, size_t* head_sent, Buffer* body,
+                     size_t* body_written) {
+  thread_local char scratch[16384];
+  size_t head_left = head.size() - *head_sent;
+  size_t body_left = body ? body->Forwardable() : 0;
+  const char* data = nullptr;
+  size_t length = 0;
+  if (head_left > 0 && body_left > 0 && head_left < sizeof scratch) {
+    size_t take = body_left < sizeof scratch - head_left ? body_left : sizeof scratch - head_left;
+    std::memcpy(scratch, head.data() + *head_sent, head_left);
+    std::memcpy(scratch + head_left, body->data.get() + body->begin, take);
+    data = scratch;
+    length = head_left + take;
+  } else if (head_left > 0) {
+    data = head.data() + *head_sent;
+    length = head_left;
+  } else if (body_left > 0) {
+    data = body->data.get() + body->begin;
+    length = body_left;
+  } else {
+    return IoResult::kDone;
+  }
+  // A write retried after WANT_WRITE starts at the same byte with at least as many bytes (the
+  // head and body only grow until they are sent), as OpenSSL requires.
+  size_t n = 0;
+  int rc = SSL_write_ex(c->ssl, data, length, &n);
+  if (rc != 1) return TlsFailure(c, rc);
+  size_t from_head = n < head_left ? n : head_left;
+  *head_sent += from_head;
+  n -= from_head;
+  if (body) body->begin += static_cast<uint32_t>(n);
+  if (body_written) *body_written = n;
+  return IoResult::kDone;
+}
+
+}  // namespace
+
+void ShutdownWrite(Connection* c) {
+  if (c->ssl != nullptr && SSL_is_init_finished(c->ssl)) {
+    if (SSL_shutdown(c->ssl) < 0) ERR_clear_error();  // close_notify, best effort
+  }
+  shutdown(c->fd, SHUT_WR);
+}
+
 // Reads into [end, capacity) of `b`.
 IoResult ReadInto(Connection* c, Buffer& b) {
+  if (c->ssl != nullptr) return TlsReadInto(c, b);
   for (;;) {
     size_t room = b.capacity - b.end;
     ssize_t n = recv(c->fd, b.data.get() + b.end, room, 0);
@@ -35,8 +119,11 @@ IoResult ReadInto(Connection* c, Buffer& b) {
 }
 
 // Writes head[*head_sent..] then the forwardable bytes of `body` (may be null).
-IoResult WriteOut(int fd, const std::string& head, size_t* head_sent, Buffer* body, bool* writable,
+IoResult WriteOut(Connection* c, const std::string& head, size_t* head_sent, Buffer* body,
                   size_t* body_written) {
+  if (c->ssl != nullptr) return TlsWriteOut(c, head, head_sent, body, body_written);
+  int fd = c->fd;
+  bool* writable = &c->writable;
   iovec iov[2];
   int count = 0;
   size_t head_left = head.size() - *head_sent;
@@ -78,6 +165,9 @@ void Worker::Drive(Session* s) {
   for (int round = 0; round < 1000; ++round) {
     bool progress = false;
     switch (s->phase) {
+      case Phase::kHandshake:
+        progress = StepHandshake(s);
+        break;
       case Phase::kReadHead:
         progress = StepReadHead(s);
         break;
@@ -140,9 +230,26 @@ void Worker::ResetForNextRequest(Session* s) {
   s->json_errors = s->to_tunnel = s->upstream_eof = false;
   s->response_started = s->lingering = s->shut_client = s->shut_upstream = false;
   s->status = 0;
+  s->hsts = false;
   s->counters = nullptr;
   s->deadline_ms = now_ms_ + (s->in.end == 0 ? options_.keepalive_timeout.count()
                                              : options_.header_timeout.count());
+}
+
+bool Worker::StepHandshake(Session* s) {
+  int rc = SSL_do_handshake(s->ssl);
+  if (rc == 1) {
+    s->phase = Phase::kReadHead;  // the head deadline from accept still runs
+    return true;
+  }
+  switch (TlsFailure(s, rc)) {
+    case IoResult::kAgain:
+      return false;
+    default:
+      // No certificate for the name (the alert went out), a protocol error, or the client left.
+      CloseSession(s);
+      return true;
+  }
 }
 
 bool Worker::StepReadHead(Session* s) {
@@ -249,7 +356,9 @@ void Worker::StartRequest(Session* s) {
     LocalError(s, 400, "bad_request", "the Host header is not a valid host name");
     return;
   }
+  s->hsts = s->ssl != nullptr && certificates_ != nullptr && certificates_->Covers(normalized);
   if (AnswerAcmeChallenge(s, method, target)) return;
+  if (RedirectToHttps(s, normalized, target)) return;
   s->table = table_;
   s->route = table_->Find(normalized);
   if (s->route == nullptr) {
@@ -269,7 +378,7 @@ void Worker::StartRequest(Session* s) {
     return;
   }
   RequestHeadInput in{method,       target,          s->http10,           s->upgrade,
-                      s->client_ip, s->peer_trusted, h.target_needs_slash};
+                      s->client_ip, s->peer_trusted, h.target_needs_slash, s->ssl != nullptr};
   BuildUpstreamRequestHead(base, s->headers, in, &s->upstream_head);
   s->rr_start = round_robin_[index]++;
   ConnectUpstream(s);
@@ -306,6 +415,33 @@ bool Worker::AnswerAcmeChallenge(Session* s, std::string_view method, std::strin
   if (n <= 0 || static_cast<size_t>(n) == sizeof buf) return false;
   LocalResponse(s, 200, "text/plain", std::string_view(buf, static_cast<size_t>(n)));
   return true;
+}
+
+bool Worker::RedirectToHttps(Session* s, std::string_view host, std::string_view target) {
+  if (s->ssl != nullptr || tls_.context == nullptr) return false;
+  if (certificates_ == nullptr || !certificates_->Covers(host)) return false;
+  // The path and query as sent; an absolute-form target ("http://host/p?q") keeps its path.
+  std::string_view path = target;
+  if (!path.starts_with("/")) {
+    size_t scheme = path.find("://");
+    size_t slash = scheme == std::string_view::npos ? std::string_view::npos
+                                                    : path.find('/', scheme + 3);
+    path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
+  }
+  std::string location = "Location: https://" + std::string(host);
+  if (tls_.port != 443) location += ":" + std::to_string(tls_.port);
+  location.append(path);
+  location += "\r\n";
+  bool close = false;
+  if (!BeginLocal(s, 308, &close)) return true;
+  BuildLocalResponse(308, "text/plain", "this host is served over https\n", close, s->is_head,
+                     &s->out, location);
+  FinishLocal(s, close);
+  return true;
+}
+
+std::string_view Worker::HstsHeader(const Session* s) const {
+  return s->hsts ? "Strict-Transport-Security: max-age=31536000\r\n" : std::string_view();
 }
 
 bool Worker::StepConnect(Session* s) {

@@ -155,7 +155,8 @@ void BuildUpstreamRequestHead(const char* base, const HeaderList& headers,
   out->append(in.client_ip);
   out->append("\r\n");
   AppendHeader(out, "X-Real-IP", real_ip.empty() ? in.client_ip : real_ip);
-  AppendHeader(out, "X-Forwarded-Proto", proto.empty() ? std::string_view("http") : proto);
+  AppendHeader(out, "X-Forwarded-Proto",
+               !proto.empty() ? proto : std::string_view(in.tls ? "https" : "http"));
   if (!forwarded_host.empty()) {
     AppendHeader(out, "X-Forwarded-Host", forwarded_host);
   } else if (!host.empty()) {
@@ -202,6 +203,7 @@ void BuildClientResponseHead(const char* base, const HeaderList& headers,
       out->append("Connection: keep-alive\r\n");
     }
   }
+  out->append(in.extra_headers);
   out->append("\r\n");
 }
 
@@ -209,6 +211,8 @@ std::string_view ReasonPhrase(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 308:
+      return "Permanent Redirect";
     case 400:
       return "Bad Request";
     case 404:
@@ -271,7 +275,8 @@ void AppendEscaped(std::string* out, std::string_view text, bool json) {
 }  // namespace
 
 void BuildErrorResponse(int status, std::string_view code, std::string_view message, bool json,
-                        bool close, bool head_only, std::string* out) {
+                        bool close, bool head_only, std::string* out,
+                        std::string_view extra_headers) {
   std::string body;
   std::string_view reason = ReasonPhrase(status);
   if (json) {
@@ -291,11 +296,12 @@ void BuildErrorResponse(int status, std::string_view code, std::string_view mess
     body.append("</p>\n<hr><small>ink-edge</small></body></html>\n");
   }
   BuildLocalResponse(status, json ? "application/json" : "text/html; charset=utf-8", body, close,
-                     head_only, out);
+                     head_only, out, extra_headers);
 }
 
 void BuildLocalResponse(int status, std::string_view content_type, std::string_view body,
-                        bool close, bool head_only, std::string* out) {
+                        bool close, bool head_only, std::string* out,
+                        std::string_view extra_headers) {
   out->append("HTTP/1.1 " + std::to_string(status) + " ");
   out->append(ReasonPhrase(status));
   out->append("\r\nContent-Type: ");
@@ -303,6 +309,7 @@ void BuildLocalResponse(int status, std::string_view content_type, std::string_v
   out->append("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n");
   out->append("Cache-Control: no-store\r\n");
   if (close) out->append("Connection: close\r\n");
+  out->append(extra_headers);
   out->append("\r\n");
   if (!head_only) out->append(body);
 }

@@ -50,6 +50,7 @@ struct RequestHeadInput {
   std::string_view client_ip;       // the socket peer
   bool trusted_peer = false;        // the peer is a proxy listed in --trusted-proxies
   bool target_needs_slash = false;  // absolute-form target with an empty path: prepend '/'
+  bool tls = false;                 // the client connection is TLS: X-Forwarded-Proto https
 };
 
 // Writes the request head sent upstream: hop-by-hop and Connection-listed headers dropped
@@ -66,6 +67,7 @@ struct ResponseHeadInput {
   std::string_view reason;
   bool client_http10 = false;
   bool close = false;  // the client connection closes after this response
+  std::string_view extra_headers;  // complete header lines ("Name: value\r\n") to add
 };
 
 // Appends the response head sent to the client: hop-by-hop headers dropped; for 101 the
@@ -76,10 +78,13 @@ void BuildClientResponseHead(const char* base, const HeaderList& headers,
 // Appends a complete error response: small HTML page, or {"error":{"code","message"}} when
 // `json`. `head_only` omits the body (HEAD requests) but keeps Content-Length.
 void BuildErrorResponse(int status, std::string_view code, std::string_view message, bool json,
-                        bool close, bool head_only, std::string* out);
+                        bool close, bool head_only, std::string* out,
+                        std::string_view extra_headers = {});
 // Appends a complete response the edge answers itself: `body` as `content_type`, not cached.
+// `extra_headers`: complete header lines to add (Location, Strict-Transport-Security).
 void BuildLocalResponse(int status, std::string_view content_type, std::string_view body,
-                        bool close, bool head_only, std::string* out);
+                        bool close, bool head_only, std::string* out,
+                        std::string_view extra_headers = {});
 
 // Reason phrase for the statuses the edge produces itself.
 std::string_view ReasonPhrase(int status);

@@ -17,8 +17,7 @@ bool Worker::StepProxy(Session* s) {
   if (up->writable &&
       (s->upstream_head_sent < s->upstream_head.size() || s->in.Forwardable() > 0)) {
     size_t body = 0;
-    IoResult r =
-        WriteOut(up->fd, s->upstream_head, &s->upstream_head_sent, &s->in, &up->writable, &body);
+    IoResult r = WriteOut(up, s->upstream_head, &s->upstream_head_sent, &s->in, &body);
     if (r == IoResult::kError) {
       UpstreamFailed(s, "closed the connection while the request was sent");
       return true;
@@ -56,7 +55,7 @@ bool Worker::StepProxy(Session* s) {
   }
   // 4. Response head and body bytes to the client.
   if (s->writable && (s->out_sent < s->out.size() || up->in.Forwardable() > 0)) {
-    IoResult r = WriteOut(s->fd, s->out, &s->out_sent, &up->in, &s->writable, nullptr);
+    IoResult r = WriteOut(s, s->out, &s->out_sent, &up->in, nullptr);
     if (r == IoResult::kError) {
       CloseSession(s);
       return true;
@@ -170,7 +169,10 @@ void Worker::OnResponseHead(Session* s) {
     return;  // no interim responses to HTTP/1.0 clients
   }
   ResponseHeadInput in{status, up->head.Reason(up->in.data.get()), s->http10,
-                       s->close_after || !s->keepalive || stopping_};
+                       s->close_after || !s->keepalive || stopping_, HstsHeader(s)};
+  if (s->hsts && !up->headers.Find(up->in.data.get(), "strict-transport-security").empty()) {
+    in.extra_headers = {};  // the service sets its own policy
+  }
   BuildClientResponseHead(up->in.data.get(), up->headers, in, &s->out);
 }
 
@@ -241,7 +243,8 @@ void Worker::FinishLocal(Session* s, bool close) {
 void Worker::LocalError(Session* s, int status, const char* code, const std::string& message) {
   bool close = false;
   if (!BeginLocal(s, status, &close)) return;
-  BuildErrorResponse(status, code, message, s->json_errors, close, s->is_head, &s->out);
+  BuildErrorResponse(status, code, message, s->json_errors, close, s->is_head, &s->out,
+                     HstsHeader(s));
   FinishLocal(s, close);
 }
 
@@ -249,14 +252,14 @@ void Worker::LocalResponse(Session* s, int status, std::string_view content_type
                            std::string_view body) {
   bool close = false;
   if (!BeginLocal(s, status, &close)) return;
-  BuildLocalResponse(status, content_type, body, close, s->is_head, &s->out);
+  BuildLocalResponse(status, content_type, body, close, s->is_head, &s->out, HstsHeader(s));
   FinishLocal(s, close);
 }
 
 bool Worker::StepLocal(Session* s) {
   if (s->out_sent < s->out.size()) {
     if (!s->writable) return false;
-    IoResult r = WriteOut(s->fd, s->out, &s->out_sent, nullptr, &s->writable, nullptr);
+    IoResult r = WriteOut(s, s->out, &s->out_sent, nullptr, nullptr);
     if (r == IoResult::kError) {
       CloseSession(s);
       return true;
@@ -275,7 +278,7 @@ bool Worker::StepLocal(Session* s) {
   if (!s->lingering) {
     // Shut our side and read what the client still sends, so closing does not reset the
     // connection (and destroy the error page) while its request is unread.
-    shutdown(s->fd, SHUT_WR);
+    ShutdownWrite(s);
     s->lingering = true;
     s->deadline_ms = now_ms_ + 2000;
   }
@@ -299,14 +302,14 @@ int PumpTunnel(Connection* from, Buffer& b, Connection* to, bool* from_eof, bool
   int progress = 0;
   size_t none = 0;
   if (b.Forwardable() > 0 && to->writable) {
-    IoResult r = WriteOut(to->fd, kNoHead, &none, &b, &to->writable, nullptr);
+    IoResult r = WriteOut(to, kNoHead, &none, &b, nullptr);
     if (r == IoResult::kError) return -1;
     if (r == IoResult::kDone) progress = 1;
   }
   if (b.Forwardable() == 0) {
     b.Reset();
     if (*from_eof && !*shut_to) {
-      shutdown(to->fd, SHUT_WR);
+      ShutdownWrite(to);
       *shut_to = true;
     }
   }

@@ -1,9 +1,6 @@
 #include "ink/edge/route_watcher.h"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +11,7 @@
 
 #include "ink/common/json.h"
 #include "ink/common/log.h"
+#include "ink/edge/edge_status.h"
 
 namespace ink::edge {
 namespace {
@@ -57,6 +55,7 @@ RouteWatcher::RouteWatcher(std::string path, RouteTableHolder& holder,
   dir_ = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
   base_ = slash == std::string::npos ? path_ : path_.substr(slash + 1);
   if (status_path_.empty()) status_path_ = dir_ + "/edge-status.json";
+  status_ = std::make_shared<EdgeStatusFile>(status_path_);
 }
 
 RouteWatcher::~RouteWatcher() { Stop(); }
@@ -145,18 +144,23 @@ void RouteWatcher::WriteStatus() {
                         {"kept_previous", r.kept_previous}});
     if (rejected.size() >= 1000) break;  // the count below still says how many
   }
-  Json status = {
-      {"pid", static_cast<int64_t>(::getpid())},
-      {"updated_at", NowMillis()},
-      {"routes_file", path_},
-      {"loaded",
-       {{"version", loaded_version_}, {"routes", loaded_routes_}, {"loaded_at", loaded_at_}}},
-      {"rejected", rejected},
-      {"rejected_count", rejected_.size()},
-      {"file_error", file_error_}};
+  status_->Update(
+      {{"routes_file", path_},
+       {"loaded",
+        {{"version", loaded_version_}, {"routes", loaded_routes_}, {"loaded_at", loaded_at_}}},
+       {"rejected", rejected},
+       {"rejected_count", rejected_.size()},
+       {"file_error", file_error_}});
+}
+
+void EdgeStatusFile::Update(const Json& fields) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = fields.begin(); it != fields.end(); ++it) current_[it.key()] = it.value();
+  current_["pid"] = static_cast<int64_t>(::getpid());
+  current_["updated_at"] = NowMillis();
   // invalid UTF-8 from a hostile file must not throw: replace it.
-  std::string text = status.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
-  std::string tmp = status_path_ + ".tmp";
+  std::string text = current_.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
+  std::string tmp = path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   bool ok = fd >= 0;
   for (size_t off = 0; ok && off < text.size();) {
@@ -166,61 +170,19 @@ void RouteWatcher::WriteStatus() {
     off += ok ? static_cast<size_t>(n) : 0;
   }
   if (fd >= 0) ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), status_path_.c_str()) != 0) {
-    LogWarn(kComponent, "cannot write status file " + status_path_ + ": " + std::strerror(errno));
+  if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
+    LogWarn(kComponent, "cannot write status file " + path_ + ": " + std::strerror(errno));
     ::unlink(tmp.c_str());
   }
 }
 
 Status RouteWatcher::Start() {
   ReloadIfChanged();
-  inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (inotify_fd_ >= 0 && ::inotify_add_watch(inotify_fd_, dir_.c_str(),
-                                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
-                                                  IN_MOVED_FROM) < 0) {
-    LogWarn(kComponent, "cannot watch " + dir_ + " with inotify (" + std::strerror(errno) +
-                            "); polling every " + std::to_string(poll_interval_.count()) + " ms");
-  }
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) return Internal(std::string("eventfd: ") + std::strerror(errno));
-  thread_ = std::thread([this] { Run(); });
-  return {};
+  return watch_.Start(
+      dir_, poll_interval_, kComponent, [this](std::string_view name) { return name == base_; },
+      [this] { ReloadIfChanged(); });
 }
 
-void RouteWatcher::Stop() {
-  if (thread_.joinable()) {
-    uint64_t one = 1;
-    ssize_t ignored = ::write(stop_fd_, &one, sizeof one);
-    (void)ignored;
-    thread_.join();
-  }
-  if (inotify_fd_ >= 0) ::close(inotify_fd_);
-  if (stop_fd_ >= 0) ::close(stop_fd_);
-  inotify_fd_ = stop_fd_ = -1;
-}
-
-void RouteWatcher::Run() {
-  alignas(inotify_event) char buf[4096];
-  for (;;) {
-    pollfd fds[2] = {{stop_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
-    int n = ::poll(fds, inotify_fd_ >= 0 ? 2 : 1, static_cast<int>(poll_interval_.count()));
-    if (n < 0 && errno != EINTR) break;
-    if (fds[0].revents) return;
-    if (n > 0 && fds[1].revents) {
-      bool ours = false;
-      for (;;) {
-        ssize_t len = ::read(inotify_fd_, buf, sizeof buf);
-        if (len <= 0) break;
-        for (ssize_t off = 0; off < len;) {
-          auto* ev = reinterpret_cast<inotify_event*>(buf + off);
-          if (ev->len > 0 && base_ == ev->name) ours = true;
-          off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-        }
-      }
-      if (!ours) continue;
-    }
-    ReloadIfChanged();
-  }
-}
+void RouteWatcher::Stop() { watch_.Stop(); }
 
 }  // namespace ink::edge

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -13,6 +15,7 @@
 #include <cstring>
 
 #include "ink/common/log.h"
+#include "tls.h"
 
 namespace ink::edge::internal {
 
@@ -58,11 +61,12 @@ constexpr int64_t kFreshPooledMs = 2000;
 }  // namespace
 
 Worker::Worker(const EdgeOptions& options, const SharedPolicy& policy, RouteTableHolder& routes,
-               WorkerTraffic& traffic, int listen_fd, int max_sessions)
+               WorkerTraffic& traffic, int listen_fd, int max_sessions, TlsListen tls)
     : options_(options),
       policy_(policy),
       routes_(routes),
       traffic_(traffic),
+      tls_(tls),
       max_sessions_(max_sessions) {
   reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   BuildErrorResponse(503, "too_many_connections",
@@ -79,6 +83,11 @@ Worker::Worker(const EdgeOptions& options, const SharedPolicy& policy, RouteTabl
   ev.events = EPOLLIN | EPOLLET;
   ev.data.ptr = &listener_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd, &ev);
+  if (tls_.fd >= 0) {
+    tls_listener_.fd = tls_.fd;
+    ev.data.ptr = &tls_listener_;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, tls_.fd, &ev);
+  }
   ev.events = EPOLLIN;
   ev.data.ptr = &waker_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
@@ -86,6 +95,7 @@ Worker::Worker(const EdgeOptions& options, const SharedPolicy& policy, RouteTabl
 
 Worker::~Worker() {
   if (listener_.fd >= 0) close(listener_.fd);
+  if (tls_listener_.fd >= 0) close(tls_listener_.fd);
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
   if (reserve_fd_ >= 0) close(reserve_fd_);
@@ -99,6 +109,13 @@ void Worker::RequestStop(int64_t drain_ms) {
 }
 
 void Worker::RefreshRoutes() {
+  if (tls_.certificates != nullptr &&
+      tls_.certificates->generation() != certificates_generation_) {
+    // Handshakes already past their SNI callback keep the SSL_CTX they chose (OpenSSL holds a
+    // reference), so swapping the snapshot never disturbs a connection.
+    certificates_generation_ = tls_.certificates->generation();
+    certificates_ = tls_.certificates->Get();
+  }
   uint64_t generation = routes_.generation();
   if (generation == table_generation_) return;
   table_generation_ = generation;
@@ -128,7 +145,7 @@ void Worker::Run() {
     RefreshRoutes();
     if (accept_paused_until_ms_ != 0 && now_ms_ >= accept_paused_until_ms_ && !stopping_) {
       accept_paused_until_ms_ = 0;
-      Accept();  // the listener is edge-triggered: pending connections raise no new event
+      AcceptAll();  // the listeners are edge-triggered: pending connections raise no new event
     }
     for (int i = 0; i < n; ++i) {
       auto* c = static_cast<Connection*>(events[i].data.ptr);
@@ -136,7 +153,8 @@ void Worker::Run() {
       if (c->fd < 0) continue;  // closed earlier in this batch
       switch (c->kind) {
         case Connection::Kind::kListener:
-          if (accept_paused_until_ms_ == 0) Accept();
+        case Connection::Kind::kTlsListener:
+          if (accept_paused_until_ms_ == 0) Accept(c);
           break;
         case Connection::Kind::kWake:
           OnWake();
@@ -197,15 +215,15 @@ void Worker::OnWake() {
   if (drain < 0 || stopping_) return;
   stopping_ = true;
   drain_deadline_ms_ = now_ms_ + drain;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listener_.fd, nullptr);
-  close(listener_.fd);
-  listener_.fd = -1;
+  CloseListeners();
   // Idle keep-alive clients and pooled upstreams go now; in-flight exchanges finish.
   for (Connection* c = live_.next; c != &live_;) {
     Connection* next = c->next;
     if (c->kind == Connection::Kind::kClient) {
       auto* s = static_cast<Session*>(c);
-      if (s->phase == Phase::kReadHead && s->in.end == 0) CloseSession(s);
+      if ((s->phase == Phase::kReadHead && s->in.end == 0) || s->phase == Phase::kHandshake) {
+        CloseSession(s);
+      }
     } else if (static_cast<Upstream*>(c)->session == nullptr) {
       CloseUpstream(static_cast<Upstream*>(c));
     }
@@ -213,7 +231,25 @@ void Worker::OnWake() {
   }
 }
 
-void Worker::Refuse(int fd, std::string_view response) {
+void Worker::CloseListeners() {
+  for (Connection* l : {&listener_, &tls_listener_}) {
+    if (l->fd < 0) continue;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, l->fd, nullptr);
+    close(l->fd);
+    l->fd = -1;
+  }
+}
+
+void Worker::AcceptAll() {
+  Accept(&listener_);
+  if (tls_listener_.fd >= 0 && accept_paused_until_ms_ == 0) Accept(&tls_listener_);
+}
+
+void Worker::Refuse(int fd, std::string_view response, bool tls) {
+  if (tls) {
+    close(fd);  // a plaintext answer would be garbage to a TLS client
+    return;
+  }
   // Read what the client already sent so the close is a FIN, not a reset that would destroy
   // the answer; then answer and close. Neither call blocks.
   char sink[4096];
@@ -223,7 +259,7 @@ void Worker::Refuse(int fd, std::string_view response) {
   close(fd);
 }
 
-void Worker::OnAcceptExhausted() {
+void Worker::OnAcceptExhausted(Connection* listener) {
   if (now_ms_ - last_fd_warning_ms_ >= 10000) {
     last_fd_warning_ms_ = now_ms_;
     LogWarn("edge", "accept: out of file descriptors (" + std::string(std::strerror(errno)) +
@@ -237,41 +273,54 @@ void Worker::OnAcceptExhausted() {
     // a 503 and close it, then take the reserve back.
     close(reserve_fd_);
     reserve_fd_ = -1;
-    int fd = accept4(listener_.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd >= 0) Refuse(fd, edge_full_);
+    int fd = accept4(listener->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) Refuse(fd, edge_full_, listener->kind == Connection::Kind::kTlsListener);
     reserve_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd >= 0 && reserve_fd_ >= 0) return;  // the caller's loop accepts (or sheds) the next
   }
   accept_paused_until_ms_ = now_ms_ + 100;  // nothing to shed with: try again in 100 ms
 }
 
-void Worker::Accept() {
-  for (;;) {
+void Worker::Accept(Connection* listener) {
+  bool tls = listener->kind == Connection::Kind::kTlsListener;
+  while (listener->fd >= 0) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
-    int fd = accept4(listener_.fd, reinterpret_cast<sockaddr*>(&addr), &len,
+    int fd = accept4(listener->fd, reinterpret_cast<sockaddr*>(&addr), &len,
                      SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        OnAcceptExhausted();
+        OnAcceptExhausted(listener);
         if (accept_paused_until_ms_ != 0) return;
         continue;
       }
       return;
     }
     if (sessions_ >= max_sessions_ || stopping_) {
-      Refuse(fd, edge_full_);  // over the connection limit: refuse cheaply
+      Refuse(fd, edge_full_, tls);  // over the connection limit: refuse cheaply
       continue;
     }
     uint32_t slot = ClientConnectionLimiter::kNoSlot;
     if (policy_.per_client && !policy_.per_client->TryAcquire(addr, &slot)) {
-      Refuse(fd, too_many_from_client_);
+      Refuse(fd, too_many_from_client_, tls);
       continue;
     }
     SetNoDelay(fd);
     Session* s = NewSession();
     s->fd = fd;
+    SSL* ssl = nullptr;
+    if (tls) {
+      ssl = tls_.context->NewConnection(s, &certificates_);
+      if (ssl == nullptr) {
+        ERR_clear_error();
+        if (policy_.per_client) policy_.per_client->Release(slot);
+        close(fd);
+        s->fd = -1;
+        free_sessions_.push_back(s);
+        continue;
+      }
+    }
     s->out_armed = false;
     s->client_slot = slot;
     s->peer_trusted = policy_.trusted_proxies && policy_.trusted_proxies->Contains(addr);
@@ -291,6 +340,8 @@ void Worker::Accept() {
     ++sessions_;
     Link(s);
     ResetForNextRequest(s);
+    s->ssl = ssl;
+    if (ssl != nullptr) s->phase = Phase::kHandshake;
     s->deadline_ms = now_ms_ + options_.header_timeout.count();  // slowloris: from accept
     s->readable = true;  // data may already be waiting; the first read tells
     s->writable = true;
@@ -364,6 +415,11 @@ void Worker::CloseSession(Session* s) {
   if (s->up) {
     CloseUpstream(s->up);
     s->up = nullptr;
+  }
+  if (s->ssl != nullptr) {
+    SSL_free(s->ssl);  // no close_notify here: a clean end went through ShutdownWrite
+    s->ssl = nullptr;
+    ERR_clear_error();
   }
   close(s->fd);  // also removes it from epoll
   s->fd = -1;

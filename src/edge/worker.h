@@ -20,6 +20,14 @@
 // Deadlines (one per connection, checked by a sweep every 250 ms): the whole request head from
 // accept or from its first byte (header_timeout), the idle time between keep-alive requests,
 // progress of the request body (body_timeout) and of the upstream's answer (upstream_timeout).
+//
+// TLS (tls.h): a worker may own a second listener whose connections start in Phase::kHandshake
+// with a non-blocking SSL on the same socket and the same loop; once the handshake is done the
+// session runs the very same exchange code, reading and writing through ReadInto/WriteOut, which
+// go through SSL_read/SSL_write when the connection has an SSL. OpenSSL may hold decrypted bytes
+// the socket no longer signals, so a TLS connection stays `readable` until SSL_read says
+// WANT_READ. The SNI callback reads the worker's CertificateSet snapshot, refreshed like the
+// route table (generation polled each loop iteration).
 #pragma once
 
 #include <netinet/in.h>
@@ -37,7 +45,10 @@
 #include "http_head.h"
 #include "ink/edge/edge_server.h"
 #include "ink/edge/route_table.h"
+#include "ink/edge/certificates.h"
 #include "traffic.h"
+
+struct ssl_st;  // OpenSSL's SSL
 
 namespace ink::edge::internal {
 
@@ -65,7 +76,7 @@ struct BackendState;
 
 // Anything registered with epoll.
 struct Connection {
-  enum class Kind : uint8_t { kListener, kWake, kClient, kUpstream };
+  enum class Kind : uint8_t { kListener, kTlsListener, kWake, kClient, kUpstream };
   explicit Connection(Kind k) : kind(k) {}
   Kind kind;
   int fd = -1;
@@ -73,6 +84,8 @@ struct Connection {
   bool writable = false;
   bool peer_hup = false;       // epoll reported RDHUP/HUP/ERR: read until 0 or an error
   bool out_armed = false;      // EPOLLOUT in the epoll interest set (only while waiting for room)
+  ssl_st* ssl = nullptr;       // a TLS client connection (owned; freed by CloseSession)
+  bool tls_drained = false;    // TLS: the last recv() left the socket empty (tls.h)
   int64_t deadline_ms = 0;     // 0: none
   Connection* prev = nullptr;  // intrusive list of live connections, for the timeout sweep
   Connection* next = nullptr;
@@ -100,7 +113,7 @@ struct BackendState {
   std::vector<Upstream*> idle;  // LIFO
 };
 
-enum class Phase : uint8_t { kReadHead, kConnect, kProxy, kLocal, kTunnel, kClosed };
+enum class Phase : uint8_t { kHandshake, kReadHead, kConnect, kProxy, kLocal, kTunnel, kClosed };
 
 struct Session : Connection {
   Session() : Connection(Kind::kClient) {}
@@ -129,6 +142,7 @@ struct Session : Connection {
   bool keepalive = false, close_after = false, is_head = false, upgrade = false, http10 = false;
   bool json_errors = false, to_tunnel = false, client_eof = false, upstream_eof = false;
   bool response_started = false;  // bytes of this response went to the client
+  bool hsts = false;              // over TLS to a host with its own certificate: send HSTS
   bool lingering = false;         // error sent, write side shut, draining input before close
   bool shut_client = false, shut_upstream = false;  // tunnel half-closes done
   int status = 0;
@@ -138,11 +152,21 @@ struct Session : Connection {
   char log_line[256] = {};  // "host METHOD target" when access logging
 };
 
+class TlsServerContext;
+
+// The TLS listener of one worker (fd -1: none).
+struct TlsListen {
+  int fd = -1;
+  const TlsServerContext* context = nullptr;
+  CertificateSetHolder* certificates = nullptr;
+  uint16_t port = 0;  // the bound TLS port, for redirects from plain HTTP
+};
+
 class Worker {
  public:
   // `traffic` receives this worker's request counts and must outlive it.
   Worker(const EdgeOptions& options, const SharedPolicy& policy, RouteTableHolder& routes,
-         WorkerTraffic& traffic, int listen_fd, int max_sessions);
+         WorkerTraffic& traffic, int listen_fd, int max_sessions, TlsListen tls = {});
   ~Worker();
   // Runs the loop until RequestStop's drain finishes. Call on the worker's own thread.
   void Run();
@@ -152,12 +176,15 @@ class Worker {
  private:
   // worker.cc: loop, accept, timers, pools, backends.
   void OnWake();
-  void Accept();
+  void Accept(Connection* listener);
+  void AcceptAll();  // both listeners (after an accept pause)
   // Out of file descriptors: shed one pending connection with the reserve descriptor, or pause
   // accepting briefly, so a full table never spins the loop.
-  void OnAcceptExhausted();
-  void Refuse(int fd, std::string_view response);
+  void OnAcceptExhausted(Connection* listener);
+  // Answers `response` and closes; a TLS connection is only closed (no plaintext on it).
+  void Refuse(int fd, std::string_view response, bool tls);
   void RefreshRoutes();
+  void CloseListeners();
   void Sweep();
   void OnTimeout(Connection* c);
   void Link(Connection* c);
@@ -177,6 +204,11 @@ class Worker {
   // exchange.cc: per-session state machine.
   void Drive(Session* s);
   void UpdateWriteInterest(Connection* c);
+  bool StepHandshake(Session* s);
+  // Plain HTTP to a host that has a certificate: 308 to https (true). Otherwise false.
+  bool RedirectToHttps(Session* s, std::string_view host, std::string_view target);
+  // The HSTS header line for this request's responses (s->hsts), else "".
+  std::string_view HstsHeader(const Session* s) const;
   bool StepReadHead(Session* s);
   void StartRequest(Session* s);
   bool StepConnect(Session* s);
@@ -221,6 +253,11 @@ class Worker {
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   Connection listener_{Connection::Kind::kListener};
+  Connection tls_listener_{Connection::Kind::kTlsListener};
+  TlsListen tls_;
+  uint64_t certificates_generation_ = 0;
+  // The snapshot the SNI callback reads (SSL app data points at this member).
+  std::shared_ptr<const CertificateSet> certificates_;
   Connection waker_{Connection::Kind::kWake};
   int max_sessions_;
   int sessions_ = 0;
@@ -267,9 +304,11 @@ enum class IoResult { kDone, kAgain, kEof, kError };
 // short read (the socket is drained; edge-triggered epoll reports the next arrival) unless the
 // peer hung up, which saves the EAGAIN round trip per message.
 IoResult ReadInto(Connection* c, Buffer& b);
-// sendmsg of head[*head_sent..] then body's forwardable bytes (body may be null); advances
-// *head_sent and body->begin; clears *writable on EAGAIN.
-IoResult WriteOut(int fd, const std::string& head, size_t* head_sent, Buffer* body, bool* writable,
+// sendmsg (or SSL_write) of head[*head_sent..] then body's forwardable bytes (body may be null)
+// to `c`; advances *head_sent and body->begin; clears c->writable on EAGAIN.
+IoResult WriteOut(Connection* c, const std::string& head, size_t* head_sent, Buffer* body,
                   size_t* body_written);
+// Ends the write side of `c` (close_notify first for TLS).
+void ShutdownWrite(Connection* c);
 
 }  // namespace ink::edge::internal

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ink/common/result.h"
+#include "ink/edge/certificates.h"
 #include "ink/edge/edge_stats.h"
 #include "ink/edge/route_table.h"
 
@@ -35,6 +36,12 @@ struct EdgeOptions {
   // from here for any host, before routing; a token without a file goes to the route as usual.
   // "" = none.
   std::string acme_challenge_dir;
+  // TLS listener on listen_host:tls_port (0: the kernel picks one, see EdgeServer::tls_port),
+  // certificates chosen by SNI from the CertificateSetHolder passed to Start. With it, plain HTTP
+  // to a host that has a certificate is redirected (308) to https, and responses over TLS to such
+  // a host carry Strict-Transport-Security.
+  bool tls = false;
+  uint16_t tls_port = 8443;
   // Client connections over all workers; 0: what the file-descriptor limit allows (two
   // descriptors per connection: client and upstream), at most 10000. Start() lowers a larger
   // value to what the limit allows, with a warning; see RaiseFileLimit.
@@ -60,10 +67,14 @@ class EdgeServer {
  public:
   virtual ~EdgeServer() = default;
   // Binds the listening sockets and starts the workers. Errors name the address and the cause.
+  // `certificates` is required with options.tls and must outlive the server.
   static Result<std::unique_ptr<EdgeServer>> Start(const EdgeOptions& options,
-                                                   RouteTableHolder& routes);
+                                                   RouteTableHolder& routes,
+                                                   CertificateSetHolder* certificates = nullptr);
   // The bound port (useful with listen_port 0).
   virtual uint16_t port() const = 0;
+  // The bound TLS port; 0 without TLS.
+  virtual uint16_t tls_port() const = 0;
   // The connection limit in force (options.max_connections, lowered to fit the file limit).
   virtual int max_connections() const = 0;
   // Requests counted per service id since Start, summed over the workers (edge_stats.h). Any

@@ -7,8 +7,8 @@
 // entry's host keeps the route it had in the previous table, if any); a file that does not
 // parse at all is logged and the previous table stays published, so the edge keeps serving
 // when inkd is down or writes garbage. After every look at the file it writes a status file
-// (temp + rename, so readers never see half of it), by default `edge-status.json` beside the
-// route file:
+// (an EdgeStatusFile, shared with the certificate watcher), by default `edge-status.json` beside
+// the route file:
 //   {"pid": 12, "updated_at": <ms>, "routes_file": "...",
 //    "loaded": {"version": 7, "routes": 3, "loaded_at": <ms>},
 //    "rejected": [{"index": 2, "host": "x.localhost", "reason": "...", "kept_previous": true}],
@@ -26,9 +26,12 @@
 #include <vector>
 
 #include "ink/common/result.h"
+#include "ink/edge/directory_watch.h"
 #include "ink/edge/route_table.h"
 
 namespace ink::edge {
+
+class EdgeStatusFile;
 
 class RouteWatcher {
  public:
@@ -49,9 +52,10 @@ class RouteWatcher {
   // table was published. Called by the thread; public for tests.
   bool ReloadIfChanged();
   const std::string& status_path() const { return status_path_; }
+  // The status file this watcher reports into; other watchers (certificates) share it.
+  std::shared_ptr<EdgeStatusFile> status_file() const { return status_; }
 
  private:
-  void Run();
   // Rewrites the status file from loaded_/rejected_/file_error_.
   void WriteStatus();
 
@@ -59,11 +63,10 @@ class RouteWatcher {
   std::string dir_;
   std::string base_;
   std::string status_path_;
+  std::shared_ptr<EdgeStatusFile> status_;
   RouteTableHolder& holder_;
   std::chrono::milliseconds poll_interval_;
-  int inotify_fd_ = -1;
-  int stop_fd_ = -1;  // eventfd that wakes the thread to exit
-  std::thread thread_;
+  DirectoryWatch watch_;
   // Identity of the last file examined, to skip unchanged files (only touched by one thread).
   struct FileId {
     unsigned long dev = 0, ino = 0;

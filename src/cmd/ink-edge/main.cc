@@ -10,8 +10,10 @@
 #include <string_view>
 
 #include "ink/common/log.h"
+#include "ink/edge/certificates.h"
 #include "ink/edge/edge_server.h"
 #include "ink/edge/edge_stats.h"
+#include "ink/edge/edge_status.h"
 #include "ink/edge/route_watcher.h"
 
 namespace {
@@ -35,6 +37,16 @@ Ink's HTTP/1.1 reverse proxy: routes each request by its Host header
                          answer GET /.well-known/acme-challenge/TOKEN for any host from the
                          file DIR/TOKEN (ACME HTTP-01; inkd writes them); other tokens are
                          routed as usual (default: none)
+  --tls-dir DIR          certificates for the TLS listener, one file per name: DIR/NAME.pem
+                         holding the private key and the chain (leaf first), mode 0600;
+                         _wildcard.ZONE.pem serves *.ZONE, _default.pem names without one
+                         (none by default: such handshakes fail). Watched like --routes;
+                         a bad file is skipped and reported in edge-status.json
+  --tls-port PORT        TLS listener port on the --listen address (default 8443 with
+                         --tls-dir; 0: no TLS listener; "any": the kernel picks one). The
+                         second stdout line is then "tls listening on ADDR:PORT". Plain HTTP
+                         to a host with a certificate is redirected there (308), except
+                         /.well-known/acme-challenge/; TLS responses for it carry HSTS
   --access-log           print one line per request on stdout (off by default)
   --max-connections N    client connections over all workers. ink-edge raises its open-file
                          limit to the hard limit at start; the default is what that limit
@@ -80,6 +92,8 @@ int main(int argc, char** argv) {
   ink::edge::EdgeOptions options;
   std::string routes_path;
   std::string stats_path;
+  std::string tls_dir;
+  long long tls_port = 8443;
   long drain_ms = 5000;
   for (int i = 1; i < argc; ++i) {
     std::string_view flag = argv[i];
@@ -111,6 +125,17 @@ int main(int argc, char** argv) {
       const char* v = value("--acme-challenge-dir");
       if (!v || !*v) return Fail("--acme-challenge-dir needs a directory");
       options.acme_challenge_dir = v;
+    } else if (flag == "--tls-dir") {
+      const char* v = value("--tls-dir");
+      if (!v || !*v) return Fail("--tls-dir needs a directory");
+      tls_dir = v;
+    } else if (flag == "--tls-port") {
+      const char* v = value("--tls-port");
+      if (v && std::string_view(v) == "any") {
+        tls_port = -1;
+      } else if (!v || !ParseInt(v, 0, 65535, &tls_port)) {
+        return Fail("--tls-port needs a port 0-65535 (0: no TLS) or \"any\"");
+      }
     } else if (flag == "--domain") {
       const char* v = value("--domain");
       if (!v) return Fail("--domain needs a domain such as localhost");
@@ -195,7 +220,19 @@ int main(int argc, char** argv) {
   } else {
     ink::LogWarn("edge", "no --routes file: every request gets 404");
   }
-  auto server = ink::edge::EdgeServer::Start(options, routes);
+  ink::edge::CertificateSetHolder certificates;
+  std::unique_ptr<ink::edge::CertificateWatcher> certificate_watcher;
+  if (!tls_dir.empty() && tls_port != 0) {
+    options.tls = true;
+    options.tls_port = tls_port < 0 ? 0 : static_cast<uint16_t>(tls_port);
+    certificate_watcher = std::make_unique<ink::edge::CertificateWatcher>(
+        tls_dir, certificates, watcher ? watcher->status_file() : nullptr);
+    auto st = certificate_watcher->Start();
+    if (!st.ok()) return Fail(st.error().message);
+  } else if (tls_dir.empty() && tls_port != 8443) {
+    return Fail("--tls-port needs --tls-dir (where the certificates are)");
+  }
+  auto server = ink::edge::EdgeServer::Start(options, routes, &certificates);
   if (!server.ok()) return Fail(server.error().message);
   std::string host = options.listen_host.find(':') != std::string::npos
                          ? "[" + options.listen_host + "]"
@@ -217,6 +254,10 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>((*server)->port()));
+  if (options.tls) {
+    std::printf("tls listening on %s:%u\n", host.c_str(),
+                static_cast<unsigned>((*server)->tls_port()));
+  }
   std::fflush(stdout);
   ink::LogInfo("edge", "open-file limit " + std::to_string(file_limit) + "; at most " +
                            std::to_string((*server)->max_connections()) + " connections, " +
@@ -229,5 +270,6 @@ int main(int argc, char** argv) {
   (*server)->Stop(std::chrono::milliseconds(drain_ms));
   if (stats) stats->Stop();  // writes the counts of the drained requests too
   if (watcher) watcher->Stop();
+  if (certificate_watcher) certificate_watcher->Stop();
   return 0;
 }

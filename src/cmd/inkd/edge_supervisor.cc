@@ -53,12 +53,21 @@ Status EdgeSupervisor::Launch() {
   int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) return Internal("cannot open " + log_path + ": " + std::strerror(errno));
   off_t start_offset = ::lseek(log_fd, 0, SEEK_END);
+  // The certificate directory (keys inside): only inkd's user may list or read it.
+  std::string tls_dir = options_.data_dir + "/tls";
+  if (::mkdir(tls_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    ::close(log_fd);
+    return Internal("cannot create " + tls_dir + ": " + std::strerror(errno));
+  }
+  ::chmod(tls_dir.c_str(), 0700);
   // Its own session, and not bound to inkd's life: it survives inkd's death and its terminal's
   // signals. It holds none of inkd's sockets and files (Child closes them).
   auto started = Child::Start(
       {.argv = {options_.binary, "--listen", options_.listen, "--routes", options_.routes_path,
                 // ACME HTTP-01 answers, written there by the certificate manager (issue 13)
-                "--acme-challenge-dir", options_.data_dir + "/acme-challenge"},
+                "--acme-challenge-dir", options_.data_dir + "/acme-challenge",
+                // certificates by SNI (written by the certificate manager, issue 13)
+                "--tls-dir", tls_dir, "--tls-port", options_.tls_port},
        .out = ChildStream::Fd(log_fd),
        .err = ChildStream::SameAsStdout(),
        .die_with_parent = false,

@@ -23,6 +23,8 @@ struct EdgeOptions {
   std::string listen;  // ADDR:PORT, port 0 allowed
   std::string routes_path;
   std::string data_dir;  // edge.pid, edge.log, edge-url live here
+  // ink-edge --tls-port: "8443", "any" or "0" (no TLS); certificates come from DATA/tls.
+  std::string tls_port = "0";
 };
 
 class EdgeSupervisor {

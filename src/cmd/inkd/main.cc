@@ -65,6 +65,9 @@ Flags:
                           written to DATA/api-url)
   --edge-listen ADDR:PORT ink-edge address (default 127.0.0.1:8080; port 0 picks a free port,
                           written to DATA/edge-url)
+  --edge-tls-port PORT    ink-edge's TLS port on the same address (default 8443; "any" when
+                          --edge-listen's port is 0; 0: no TLS). Certificates are read from
+                          DATA/tls (mode 0700; see docs/ARCHITECTURE.md, Domains and TLS)
   --edge-binary PATH      ink-edge program (default: next to inkd, then $PATH)
   --no-edge               do not start ink-edge (run it yourself with --routes DATA/routes.json)
   --platform-domain NAME  services are served at <service>-<project>.NAME (default localhost,
@@ -423,6 +426,7 @@ int main(int argc, char** argv) {
       {"data-dir", std::getenv("INK_DATA_DIR") ? std::getenv("INK_DATA_DIR") : "/var/lib/ink"},
       {"listen", "127.0.0.1:7070"},
       {"edge-listen", "127.0.0.1:8080"},
+      {"edge-tls-port", ""},
       {"edge-binary", ""},
       {"templates", ""},
       {"platform-domain", "localhost"},
@@ -601,8 +605,17 @@ int main(int argc, char** argv) {
     edge_port = std::atoi(listen.c_str() + colon + 1);
   }
   if (!no_edge) {
-    edge = std::make_unique<ink::EdgeSupervisor>(ink::EdgeOptions{
-        flags["edge-binary"], flags["edge-listen"], data_dir + "/routes.json", data_dir});
+    std::string tls_port = flags["edge-tls-port"];
+    if (tls_port.empty()) tls_port = edge_port == 0 ? "any" : "8443";
+    if (tls_port != "any" &&
+        (tls_port.size() > 5 || tls_port.find_first_not_of("0123456789") != std::string::npos ||
+         std::atoi(tls_port.c_str()) > 65535)) {
+      std::cerr << "inkd: --edge-tls-port needs a port 0-65535 (0: no TLS) or \"any\"\n";
+      return 2;
+    }
+    edge = std::make_unique<ink::EdgeSupervisor>(
+        ink::EdgeOptions{flags["edge-binary"], flags["edge-listen"], data_dir + "/routes.json",
+                         data_dir, tls_port});
     if (auto s = edge->Start(); !s.ok()) return fail("starting ink-edge", s.error());
     edge_host = edge->host();
     edge_port = edge->port();
