@@ -19,6 +19,8 @@
 #include <thread>
 
 #include "ink/acme/acme_client.h"
+#include "ink/acme/certificate_manager.h"
+#include <sys/stat.h>
 #include "ink/common/subprocess.h"
 #include "ink/edge/edge_server.h"
 #include "src/dns/test_powerdns.h"
@@ -314,6 +316,99 @@ TEST_F(PebbleTest, PebbleIsRefusedWithoutItsCa) {
   ASSERT_FALSE(account.ok());
   EXPECT_NE(account.error().message.find("certificate was refused"), std::string::npos)
       << account.error().message;
+}
+
+// inkd's certificate manager: issues for the wanted names into the edge's directory, leaves a
+// fresh certificate alone, backs off after a failure with the CA's reason, removes what is no
+// longer wanted.
+TEST_F(PebbleTest, CertificateManagerKeepsTheWantedNamesCertified) {
+  ChallengeServer responder(http01_port_);
+  auto box = SecretBox::LoadOrCreate((*dir_ / "secret.key").string());
+  ASSERT_TRUE(box.ok());
+  std::mutex mu;
+  std::vector<std::string> wanted = {"app.example.test"};
+  std::vector<std::pair<std::string, std::string>> reports;
+  const fs::path tls = *dir_ / "tls";
+  auto make = [&] {
+    return CertificateManager::Create(
+        {.tls_dir = tls.string(),
+         .state_dir = (*dir_ / "acme").string(),
+         .directory_url = Url(api_port_, "/dir"),
+         .contact_email = "ops@example.test",
+         .ca = Trust(),
+         .http01 = &responder,
+         .order_timeout = std::chrono::minutes(1)},
+        *box, SystemClock(),
+        [&] {
+          std::lock_guard lock(mu);
+          return wanted;
+        },
+        [&](const std::string& name, const std::string& kind, const std::string& message) {
+          std::lock_guard lock(mu);
+          reports.push_back({name, kind + ": " + message});
+        });
+  };
+  auto manager = make();
+  ASSERT_TRUE(manager.ok()) << manager.error().message;
+  EXPECT_EQ((*manager)->RunOnce(), 1) << (reports.empty() ? "" : reports.back().second);
+  const fs::path file = tls / "app.example.test.pem";
+  struct stat st{};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(tls.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  const std::string pem = Read(file);
+  EXPECT_NE(pem.find("PRIVATE KEY"), std::string::npos);
+  ASSERT_TRUE(LeafValidity(pem.substr(pem.find("-----BEGIN CERTIFICATE"))).ok());
+  auto state = (*manager)->State("app.example.test");
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(state->status, "issued");
+  EXPECT_GT(state->renew_at_ms, SystemClock().NowMillis());
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].second.rfind("certificate_issued: certificate issued for app.example.test",
+                                    0),
+            0u)
+      << reports[0].second;
+  // The account key is sealed at rest, never in clear.
+  const std::string sealed = Read(*dir_ / "acme" / "account.key.sealed");
+  EXPECT_EQ(sealed.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_TRUE(box->Open(sealed).ok());
+
+  // A fresh certificate is left alone, also by a manager made again (inkd restarted).
+  EXPECT_EQ((*manager)->RunOnce(), 0);
+  auto again = make();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->RunOnce(), 0);
+  EXPECT_EQ((*again)->State("app.example.test")->status, "issued");
+
+  // A name Pebble cannot validate (no answer for it): failed with the CA's reason, not retried
+  // before its backoff; the other name keeps its certificate.
+  {
+    std::lock_guard lock(mu);
+    wanted = {"app.example.test", "www.example.test"};
+  }
+  responder.answer_wrongly = true;
+  EXPECT_EQ((*again)->RunOnce(), 0);
+  auto failed = (*again)->State("www.example.test");
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->status, "failed");
+  EXPECT_EQ(failed->failures, 1);
+  EXPECT_NE(failed->error.find("the CA said"), std::string::npos) << failed->error;
+  EXPECT_NE(reports.back().second.find("certificate_failed"), std::string::npos);
+  const size_t reported = reports.size();
+  responder.answer_wrongly = false;
+  EXPECT_EQ((*again)->RunOnce(), 0);  // within its backoff
+  EXPECT_EQ(reports.size(), reported);
+  EXPECT_TRUE(fs::exists(file));
+
+  // No longer wanted: the file goes.
+  {
+    std::lock_guard lock(mu);
+    wanted = {};
+  }
+  (*again)->RunOnce();
+  EXPECT_FALSE(fs::exists(file));
+  EXPECT_FALSE((*again)->State("app.example.test").has_value());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // check of pending custom domains (VerifyPendingDomains). Which names are accepted and what DNS
 // must say is src/api/domain_rules.h (pure); this file looks the records up through
 // deps.resolver and keeps the store's rows.
+#include "ink/acme/certificate_manager.h"
 #include "ink/common/names.h"
 #include "ink/common/service_addresses.h"
 #include "ink/dns/dns_names.h"
@@ -22,6 +23,34 @@ std::string DomainUrl(const OperationDeps& deps, const std::string& name) {
   return "http://" + name + (deps.edge_port == 80 ? "" : ":" + std::to_string(deps.edge_port));
 }
 
+// What the certificate manager says of the domain's certificate.
+Json CertificateJson(const OperationDeps& deps, const Domain& d) {
+  if (deps.certificates == nullptr) {
+    return {{"status", "none"},
+            {"reason", "this inkd obtains no certificates (start it with --acme-directory)"}};
+  }
+  if (d.status != "verified") {
+    return {{"status", "none"}, {"reason", "requested once the domain is verified"}};
+  }
+  auto state = deps.certificates->State(d.name);
+  if (!state) return {{"status", "pending"}, {"reason", "requested at the next pass"}};
+  Json out = {{"status", state->status}, {"reason", state->error}};
+  if (state->not_after_ms) {
+    out["not_after"] = state->not_after_ms;
+    out["renew_at"] = state->renew_at_ms;
+  }
+  if (state->failures) {
+    out["failures"] = state->failures;
+    out["next_try"] = state->next_try_ms;
+  }
+  return out;
+}
+
+// Something changed that the certificate manager acts on: a pass soon.
+void WakeCertificates(OperationDeps& deps) {
+  if (deps.certificates) deps.certificates->Wake();
+}
+
 Json DomainJson(const OperationDeps& deps, const Domain& d, const std::string& service,
                 const std::string& project, const std::string& target) {
   Json out = {{"name", d.name},
@@ -37,6 +66,7 @@ Json DomainJson(const OperationDeps& deps, const Domain& d, const std::string& s
     out["target"] = target;
     out["records"] = DomainRecords(d.name, d.token, target);
   }
+  out["certificate"] = CertificateJson(deps, d);
   return out;
 }
 
@@ -105,6 +135,7 @@ Result<std::pair<Domain, DomainVerdict>> VerifyAndFile(OperationDeps& deps, cons
                                            verdict.reason);
     }
     deps.controller.Wake();  // its route comes or goes
+    WakeCertificates(deps);
   }
   return std::pair{*stored, verdict};
 }
@@ -161,6 +192,7 @@ void RegisterDomainOperations(OperationTable& table, OperationDeps& deps) {
         Record(deps, *created, "domain_added",
                "domain " + created->name + " added (" + created->kind + ")");
         deps.controller.Wake();
+        WakeCertificates(deps);
         Json out = {{"domain", DomainJson(deps, *created, service->name, project->name, target)}};
         out["next"] = created->kind == "platform"
                           ? "served now at " + DomainUrl(deps, created->name)
@@ -221,6 +253,7 @@ void RegisterDomainOperations(OperationTable& table, OperationDeps& deps) {
         INK_RETURN_IF_ERROR(deps.store.DeleteDomain(c.workspace_id, d->name));
         Record(deps, *d, "domain_removed", "domain " + d->name + " removed: no longer served");
         deps.controller.Wake();
+        WakeCertificates(deps);
         return Json{{"removed", d->name}};
       }}));
 }

@@ -2,10 +2,17 @@
 until its DNS holds the ownership token and points at the service (checked against a real
 PowerDNS on loopback through inkd's --dns-resolver), then is served by the edge; the periodic
 check verifies an apex domain by its A record without being asked; remove_domain stops serving
-it; bad input is refused by the CLI with what to do and changes nothing."""
+it; bad input is refused by the CLI with what to do and changes nothing.
+
+Certificates: with a real ACME server (Debian's pebble, resolving through the same PowerDNS and
+validating HTTP-01 against ink-edge's port), a verified custom domain gets a certificate in
+DATA/tls that chains to Pebble's root (openssl verify), list_domains says so, and the service's
+events say when; removing the domain removes the certificate."""
 
 import json
+import os
 import shutil
+import ssl
 import subprocess
 import urllib.request
 
@@ -77,6 +84,70 @@ class PowerDns:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
+
+
+class Pebble:
+    """pebble (Debian's ACME test server) on loopback, with a CA made here for its HTTPS."""
+
+    def __init__(self, tmp, dns_port, http01_port):
+        self.dir = tmp / "pebble"
+        self.dir.mkdir()
+        self.dns_port, self.http01_port = dns_port, http01_port
+        self.api_port, self.management_port = free_port(), free_port()
+        self.proc = None
+
+    def openssl(self, *args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=self.dir)
+
+    def start(self):
+        if not shutil.which("pebble"):
+            raise AssertionError("pebble missing: run scripts/prepare-host.sh")
+        self.openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key")
+        self.openssl("req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=e2e pebble CA",
+                     "-days", "2", "-out", "ca.pem", "-addext", "basicConstraints=critical,CA:TRUE")
+        self.openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "key.pem")
+        self.openssl("req", "-new", "-key", "key.pem", "-subj", "/CN=localhost", "-out", "s.csr")
+        (self.dir / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        self.openssl("x509", "-req", "-in", "s.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                     "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "cert.pem")
+        config = {"pebble": {
+            "listenAddress": f"127.0.0.1:{self.api_port}",
+            "managementListenAddress": f"127.0.0.1:{self.management_port}",
+            "certificate": str(self.dir / "cert.pem"), "privateKey": str(self.dir / "key.pem"),
+            "httpPort": self.http01_port, "tlsPort": free_port(), "ocspResponderURL": "",
+            "externalAccountBindingRequired": False}}
+        (self.dir / "pebble.json").write_text(json.dumps(config))
+        env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0",
+                   PEBBLE_AUTHZREUSE="0")
+        self.log = open(self.dir / "pebble.log", "w")
+        self.proc = subprocess.Popen(
+            ["pebble", "-config", str(self.dir / "pebble.json"), "-dnsserver",
+             f"127.0.0.1:{self.dns_port}"], stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        wait_until(lambda: self.get(self.api_port, "/dir") is not None, timeout=30,
+                   what="pebble's directory")
+        return self
+
+    def get(self, port, path):
+        context = ssl.create_default_context(cafile=str(self.dir / "ca.pem"))
+        try:
+            with urllib.request.urlopen(f"https://127.0.0.1:{port}{path}", timeout=5,
+                                        context=context) as r:
+                return r.read().decode()
+        except OSError:
+            return None
+
+    @property
+    def directory(self):
+        return f"https://127.0.0.1:{self.api_port}/dir"
+
+    def root(self):
+        return self.get(self.management_port, "/roots/0")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.log.close()
 
 
 class Domains(InkTestCase):
@@ -194,6 +265,95 @@ class Domains(InkTestCase):
         after = self.ink("domains", "list", "--project", self.project).json["domains"]
         self.assertEqual([x["name"] for x in before], [x["name"] for x in after])
         log("bad input refused:", res.stderr.strip())
+
+
+class Certificates(InkTestCase):
+    @classmethod
+    def setUpClass(cls):
+        tmp = harness.Path(harness.tempfile.mkdtemp(prefix="ink-e2e-acme-"))
+        cls.tmp = tmp
+        cls.pdns = PowerDns(tmp).start()
+        # Pebble validates HTTP-01 on the edge's own port.
+        cls.edge_port = free_port()
+        cls.pebble = Pebble(tmp, cls.pdns.dns_port, cls.edge_port)
+        try:
+            cls.pebble.start()
+            cls.inkd_args = ("--dns-resolver", f"127.0.0.1:{cls.pdns.dns_port}",
+                             "--acme-directory", cls.pebble.directory,
+                             "--acme-ca-file", str(cls.pebble.dir / "ca.pem"))
+            cls.image = harness.echo_image()
+            cls.registries = []
+            cls.inkd = harness.Inkd(extra_args=cls.inkd_args)
+            cls.inkd.edge_listen = f"127.0.0.1:{cls.edge_port}"
+            cls.inkd.start()
+            cls.inkd.login()
+            cls.project = unique("tls")
+            cls.inkd.create_project(cls.project)
+            out = cls.inkd.deploy(cls.project, "web", cls.image, port=8080,
+                                  env={"MESSAGE": "served-by-web"})
+            cls.inkd.wait_serving(out["url"], body="served-by-web")
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.inkd:
+            cls.inkd.teardown()
+        cls.pebble.stop()
+        cls.pdns.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def domain(self, name):
+        listed = self.ink("domains", "list", "--project", self.project).json["domains"]
+        return next(x for x in listed if x["name"] == name)
+
+    def test_a_verified_domain_gets_a_certificate_over_http01(self):
+        name = "shop." + ZONE
+        d = self.ink("domains", "add", name, "--service", "web", "--project",
+                     self.project).json["domain"]
+        self.assertEqual(d["certificate"]["status"], "none")  # not verified yet
+        token = next(r["value"] for r in d["records"] if r["type"] == "TXT")
+        self.pdns.set("_ink-challenge." + name, "TXT", [token])
+        self.pdns.set(name, "A", ["127.0.0.1"])  # what Pebble resolves to reach the edge
+        self.assertEqual(self.ink("domains", "verify", name).json["domain"]["status"],
+                         "verified")
+
+        def issued():
+            c = self.domain(name)["certificate"]
+            if c["status"] == "failed":
+                raise AssertionError(f"certificate failed: {c}")
+            return c if c["status"] == "issued" else False
+        cert = wait_until(issued, timeout=60, what=f"a certificate for {name}")
+        log(f"certificate of {name}: {cert}")
+        self.assertGreater(cert["renew_at"], 0)
+        pem_path = self.inkd.data_dir / "tls" / f"{name}.pem"
+        self.assertEqual(pem_path.stat().st_mode & 0o777, 0o600)
+        self.assertEqual((self.inkd.data_dir / "tls").stat().st_mode & 0o777, 0o700)
+        pem = pem_path.read_text()
+        begin = pem.index("-----BEGIN CERTIFICATE-----")
+        end = pem.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----\n")
+        work = self.tmp / "verify"
+        work.mkdir(exist_ok=True)
+        (work / "leaf.pem").write_text(pem[begin:end])
+        (work / "chain.pem").write_text(pem[end:])
+        (work / "root.pem").write_text(self.pebble.root())
+        check = subprocess.run(["openssl", "verify", "-CAfile", str(work / "root.pem"),
+                                "-untrusted", str(work / "chain.pem"), str(work / "leaf.pem")],
+                               capture_output=True, text=True)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        san = subprocess.run(["openssl", "x509", "-in", str(work / "leaf.pem"), "-noout", "-ext",
+                              "subjectAltName"], capture_output=True, text=True).stdout
+        self.assertIn(f"DNS:{name}", san)
+        events = self.inkd.get_service(self.project, "web")["events"]
+        self.assertIn("certificate_issued", [e["kind"] for e in events])
+        # The account key is sealed at rest.
+        sealed = (self.inkd.data_dir / "acme" / "account.key.sealed").read_text()
+        self.assertNotIn("PRIVATE KEY", sealed)
+
+        self.ink("domains", "rm", name)
+        wait_until(lambda: not pem_path.exists(), timeout=60,
+                   what="the certificate removed with the domain")
 
 
 if __name__ == "__main__":

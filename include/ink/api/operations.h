@@ -30,6 +30,9 @@ class LogStore;
 namespace dns {
 class Resolver;
 }
+namespace acme {
+class CertificateManager;
+}
 namespace metrics {
 class MetricsStore;
 struct PriceTable;
@@ -74,6 +77,8 @@ struct OperationDeps {
   std::shared_ptr<QuotaLocks> quota_locks = std::make_shared<QuotaLocks>();
   // Where verify_domain asks DNS (inkd --dns-resolver; null: custom domains cannot be verified).
   dns::Resolver* resolver = nullptr;
+  // Keeps the verified domains' certificates (inkd --acme-directory; null: no HTTPS for them).
+  acme::CertificateManager* certificates = nullptr;
 };
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "edge_supervisor.h"
+#include "ink/acme/certificate_manager.h"
 #include "ink/api/git_http.h"
 #include "ink/api/operations.h"
 #include "ink/api/prometheus_endpoint.h"
@@ -76,6 +77,12 @@ Flags:
                           every --domain-check-interval; default: /etc/resolv.conf's servers)
   --domain-check-interval SECS
                           how often custom domains not verified yet are checked (default 60)
+  --acme-directory URL    an ACME CA's directory (Let's Encrypt:
+                          https://acme-v02.api.letsencrypt.org/directory): certificates for
+                          every verified domain, answered over HTTP-01 by ink-edge, kept in
+                          DATA/tls and renewed at 2/3 of their life (default: none)
+  --acme-ca-file PATH     roots to trust for the ACME directory's HTTPS (default: the system's)
+  --acme-email ADDR       the ACME account's contact (default: none)
   --instance-name NAME    label put on every container (ink.instance) so several inkd
                           instances can share one podman (default "ink")
   --podman PATH           podman program (default podman)
@@ -431,6 +438,9 @@ int main(int argc, char** argv) {
       {"templates", ""},
       {"platform-domain", "localhost"},
       {"dns-resolver", ""},
+      {"acme-directory", ""},
+      {"acme-ca-file", ""},
+      {"acme-email", ""},
       {"domain-check-interval", "60"},
       {"instance-name", "ink"},
       {"sandbox-image", "localhost/ink/base:bookworm"},
@@ -814,6 +824,50 @@ int main(int argc, char** argv) {
     return 2;
   }
   deps.resolver = resolver->get();
+  // Certificates for verified domains (ink/acme/certificate_manager.h), into the directory
+  // ink-edge loads them from.
+  std::unique_ptr<ink::acme::Http01Responder> http01 =
+      ink::acme::MakeDirectoryHttp01Responder(data_dir + "/acme-challenge");
+  std::unique_ptr<ink::acme::CertificateManager> certificates;
+  if (!flags["acme-directory"].empty()) {
+    ink::Store& domain_store = **store;
+    auto made = ink::acme::CertificateManager::Create(
+        {.tls_dir = data_dir + "/tls",
+         .state_dir = data_dir + "/acme",
+         .directory_url = flags["acme-directory"],
+         .contact_email = flags["acme-email"],
+         .ca = {.ca_file = flags["acme-ca-file"]},
+         .http01 = http01.get()},
+        *secrets, ink::SystemClock(),
+        [&domain_store] {
+          std::vector<std::string> names;
+          auto verified = domain_store.ListVerifiedDomains();
+          if (verified.ok()) {
+            for (const auto& d : *verified) names.push_back(d.name);
+          }
+          return names;
+        },
+        [&domain_store](const std::string& name, const std::string& kind,
+                        const std::string& message) {
+          auto verified = domain_store.ListVerifiedDomains();
+          if (!verified.ok()) return;
+          for (const auto& d : *verified) {
+            if (d.name != name) continue;
+            ink::Event e;
+            e.workspace_id = d.workspace_id;
+            e.service_id = d.service_id;
+            e.kind = kind;
+            e.message = message;
+            (void)domain_store.AppendEvent(e);
+          }
+        });
+    if (!made.ok()) {
+      std::cerr << "inkd: --acme-directory: " << made.error().message << "\n";
+      return 2;
+    }
+    certificates = std::move(*made);
+    deps.certificates = certificates.get();
+  }
   ink::RegisterOperations(table, deps);
   // Push-to-deploy: a git remote per service and a signed webhook (docs/API.md).
   ink::GitRemote git_remote(**store, table,
@@ -889,6 +943,8 @@ int main(int argc, char** argv) {
     }
   });
 
+  if (certificates) certificates->Start();
+
   // Custom domains waiting for their DNS records: checked every --domain-check-interval.
   std::thread domain_checker([&] {
     std::unique_lock lock(schedule_mu);
@@ -914,6 +970,7 @@ int main(int argc, char** argv) {
   schedule_wake.notify_all();
   scheduler.join();
   domain_checker.join();
+  if (certificates) certificates->Stop();
   sandbox_reaper.Stop();
   mcp.Shutdown();  // ends MCP streams so the server's connection threads can finish
   (*server)->Stop();
