@@ -6,8 +6,9 @@ it; bad input is refused by the CLI with what to do and changes nothing.
 
 Certificates: with a real ACME server (Debian's pebble, resolving through the same PowerDNS and
 validating HTTP-01 against ink-edge's port), a verified custom domain gets a certificate in
-DATA/tls that chains to Pebble's root (openssl verify), list_domains says so, and the service's
-events say when; removing the domain removes the certificate."""
+DATA/tls that chains to Pebble's root (openssl verify), list_domains says so, the service's
+events say when, ink-edge serves the name over HTTPS with it (curl trusting only Pebble's root)
+and redirects plain HTTP there; removing the domain removes the certificate."""
 
 import json
 import os
@@ -275,12 +276,14 @@ class Certificates(InkTestCase):
         cls.pdns = PowerDns(tmp).start()
         # Pebble validates HTTP-01 on the edge's own port.
         cls.edge_port = free_port()
+        cls.tls_port = free_port()
         cls.pebble = Pebble(tmp, cls.pdns.dns_port, cls.edge_port)
         try:
             cls.pebble.start()
             cls.inkd_args = ("--dns-resolver", f"127.0.0.1:{cls.pdns.dns_port}",
                              "--acme-directory", cls.pebble.directory,
-                             "--acme-ca-file", str(cls.pebble.dir / "ca.pem"))
+                             "--acme-ca-file", str(cls.pebble.dir / "ca.pem"),
+                             "--edge-tls-port", str(cls.tls_port))
             cls.image = harness.echo_image()
             cls.registries = []
             cls.inkd = harness.Inkd(extra_args=cls.inkd_args)
@@ -347,6 +350,19 @@ class Certificates(InkTestCase):
         self.assertIn(f"DNS:{name}", san)
         events = self.inkd.get_service(self.project, "web")["events"]
         self.assertIn("certificate_issued", [e["kind"] for e in events])
+
+        # ink-edge serves it over HTTPS with that chain (curl trusts only Pebble's root), and
+        # plain HTTP for the name now redirects there.
+        def https_ok():
+            r = subprocess.run(
+                ["curl", "-sS", "--max-time", "5", "--cacert", str(work / "root.pem"),
+                 "--resolve", f"{name}:{self.tls_port}:127.0.0.1",
+                 f"https://{name}:{self.tls_port}/"], capture_output=True, text=True)
+            return r.stdout if r.returncode == 0 and "served-by-web" in r.stdout else False
+        wait_until(https_ok, timeout=30, what=f"https://{name} served by ink-edge")
+        status, headers, _ = self.inkd.edge_get(name, "/x?y=1")
+        self.assertEqual(status, 308)
+        self.assertEqual(headers.get("location"), f"https://{name}:{self.tls_port}/x?y=1")
         # The account key is sealed at rest.
         sealed = (self.inkd.data_dir / "acme" / "account.key.sealed").read_text()
         self.assertNotIn("PRIVATE KEY", sealed)
