@@ -17,42 +17,12 @@ for tool in nginx wrk valgrind callgrind_annotate curl; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install nginx-light wrk valgrind)" >&2; exit 2; }
 done
 HOST=bench-demo.localhost
-WORK=$(mktemp -d /tmp/ink-edge-instructions.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$ROOT/bench/proxy/common.sh"
+bench_init ink-edge-instructions
 BACKEND_PORT=$(free_port)
-cat >"$WORK/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $WORK/error.log warn;
-pid $WORK/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK;
-  keepalive_requests 10000000;
-  keepalive_timeout 300s;
-  server {
-    listen 127.0.0.1:$BACKEND_PORT;
-    location / { default_type text/plain; return 200 "hello, world\n"; }
-  }
-}
-CONF
-nginx -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/error.log" &
-PIDS+=($!)
-cat >"$WORK/routes.json" <<JSON
-{"version": 1, "routes": [{"host": "$HOST", "service": "bench", "project": "demo", "service_id": "svc_bench",
-  "backends": [{"address": "127.0.0.1", "port": $BACKEND_PORT}]}]}
-JSON
+start_backend "$WORK/backend" "$BACKEND_PORT"
+write_routes "$WORK/routes.json" "$HOST" "$BACKEND_PORT"
 
 inclusive() {  # function-name-pattern callgrind-file: "Ir calls"
   callgrind_annotate --inclusive=yes --tree=caller "$2" 2>/dev/null |

@@ -39,48 +39,15 @@ ROUNDS=${ROUNDS:-1}
 HOST=bench-demo.localhost
 TICK=$(getconf CLK_TCK)
 
-WORK=$(mktemp -d /tmp/ink-proxy-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+source "$ROOT/bench/proxy/common.sh"
+bench_init ink-proxy-bench
 BACKEND_PORT=$(free_port); NGINX_PORT=$(free_port); HAPROXY_PORT=$(free_port)
 
 # --- backend: nginx returning a fixed body -------------------------------------------------
-mkdir -p "$WORK/backend" "$WORK/nginx"
-cat >"$WORK/backend/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $WORK/backend/error.log warn;
-pid $WORK/backend/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/backend;
-  keepalive_requests 10000000;
-  keepalive_timeout 300s;
-  server {
-    listen 127.0.0.1:$BACKEND_PORT;
-    location / { default_type text/plain; return 200 "hello, world\n"; }
-  }
-}
-CONF
-taskset -c 0 nginx -p "$WORK/backend" -c "$WORK/backend/nginx.conf" -e "$WORK/backend/error.log" &
-PIDS+=($!)
+start_backend "$WORK/backend" "$BACKEND_PORT" taskset -c 0
 
 # --- ink-edge ----------------------------------------------------------------------------------
-cat >"$WORK/routes.json" <<JSON
-{"version": 1, "routes": [{"host": "$HOST", "service": "bench", "project": "demo", "service_id": "svc_bench",
-  "backends": [{"address": "127.0.0.1", "port": $BACKEND_PORT}]}]}
-JSON
+write_routes "$WORK/routes.json" "$HOST" "$BACKEND_PORT"
 EDGE_PORTS=(); EDGE_PIDS=()
 for i in "${!EDGE_BINS[@]}"; do
   port=$(free_port)
@@ -90,34 +57,7 @@ for i in "${!EDGE_BINS[@]}"; do
 done
 
 # --- nginx as a proxy ----------------------------------------------------------------------
-cat >"$WORK/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $WORK/nginx/error.log warn;
-pid $WORK/nginx/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx;
-  keepalive_requests 10000000;
-  upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; keepalive_requests 10000000; }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$http_host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      proxy_set_header X-Forwarded-Host \$http_host;
-    }
-  }
-}
-CONF
-taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" &
-NGINX_PID=$!; PIDS+=($NGINX_PID)
+start_nginx_proxy "$WORK/nginx" "$BACKEND_PORT" "listen 127.0.0.1:$NGINX_PORT;"
 
 # --- HAProxy -------------------------------------------------------------------------------
 cat >"$WORK/haproxy.cfg" <<CONF
@@ -154,12 +94,10 @@ for port in $BACKEND_PORT "${EDGE_PORTS[@]}" $NGINX_PORT $HAPROXY_PORT; do
   exit 1
 done
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 to_ms() {  # wrk prints 512.00us / 1.23ms / 1.02s
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 declare -A RPS P50 P99 CPU ERRS
 ORDER=()

@@ -302,6 +302,19 @@ TEST_F(TlsEdgeTest, SessionsResumeAcrossCertificateSwaps) {
     EXPECT_EQ(resumed.Get("app.example.test", "/").status, 200);
     SSL_SESSION_free(session);
   }
+  // "Connection: close": the edge ends with close_notify, else clients drop the session.
+  {
+    SSL_SESSION* closed_session = nullptr;
+    {
+      TlsClient c(tls_port_, "app.example.test", pki_->ca_file());
+      ASSERT_EQ(c.Get("app.example.test", "/", "Connection: close\r\n").status, 200);
+      EXPECT_TRUE(c.ClosedCleanly());
+      closed_session = c.Session();
+    }
+    TlsClient again(tls_port_, "app.example.test", pki_->ca_file(), closed_session);
+    EXPECT_TRUE(again.reused());
+    SSL_SESSION_free(closed_session);
+  }
   // Ticket keys belong to the listener, not to a certificate: a renewal keeps sessions valid.
   SSL_SESSION* session = nullptr;
   {

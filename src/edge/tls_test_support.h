@@ -156,6 +156,22 @@ class TlsClient {
     }
     return std::string(buf, n);
   }
+  // Reads to the end of the connection: true when the server ended it with close_notify.
+  bool ClosedCleanly() {
+    char buf[4096];
+    size_t n = 0;
+    while (SSL_read_ex(ssl_, buf, sizeof buf, &n) == 1) {
+    }
+    bool clean = SSL_get_error(ssl_, 0) == SSL_ERROR_ZERO_RETURN;
+    ERR_clear_error();
+    if (clean) {
+      // Done on both sides without writing to the closed socket (SIGPIPE); the session stays
+      // resumable.
+      SSL_set_shutdown(ssl_, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+      connected_ = false;
+    }
+    return clean;
+  }
   TlsResponse Get(const std::string& host, const std::string& path,
                   const std::string& extra = "") {
     TlsResponse r;

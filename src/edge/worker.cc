@@ -417,7 +417,10 @@ void Worker::CloseSession(Session* s) {
     s->up = nullptr;
   }
   if (s->ssl != nullptr) {
-    SSL_free(s->ssl);  // no close_notify here: a clean end went through ShutdownWrite
+    // close_notify (one non-blocking write, skipped when it cannot go out): a client that sees
+    // the connection end without it treats that as an error and will not resume the session.
+    if (SSL_is_init_finished(s->ssl) && SSL_shutdown(s->ssl) < 0) ERR_clear_error();
+    SSL_free(s->ssl);
     s->ssl = nullptr;
     ERR_clear_error();
   }
