@@ -8,13 +8,22 @@ Certificates: with a real ACME server (Debian's pebble, resolving through the sa
 validating HTTP-01 against ink-edge's port), a verified custom domain gets a certificate in
 DATA/tls that chains to Pebble's root (openssl verify), list_domains says so, the service's
 events say when, ink-edge serves the name over HTTPS with it (curl trusting only Pebble's root)
-and redirects plain HTTP there; removing the domain removes the certificate."""
+and redirects plain HTTP there; removing the domain removes the certificate.
 
+Renewal: Pebble issues 40-second certificates and inkd checks every second: the renewed
+certificate is served to new handshakes while a keep-alive client and a stream of new
+connections see no failed request; then a renewal whose HTTP-01 validation cannot connect is a
+certificate_failed event with Pebble's reason, and the current certificate is still served."""
+
+import http.client
 import json
 import os
 import shutil
+import socket
 import ssl
 import subprocess
+import threading
+import time
 import urllib.request
 
 import harness
@@ -90,9 +99,10 @@ class PowerDns:
 class Pebble:
     """pebble (Debian's ACME test server) on loopback, with a CA made here for its HTTPS."""
 
-    def __init__(self, tmp, dns_port, http01_port):
+    def __init__(self, tmp, dns_port, http01_port, validity=None):
         self.dir = tmp / "pebble"
         self.dir.mkdir()
+        self.validity = validity  # seconds a certificate is valid (None: Pebble's 5 years)
         self.dns_port, self.http01_port = dns_port, http01_port
         self.api_port, self.management_port = free_port(), free_port()
         self.proc = None
@@ -117,6 +127,8 @@ class Pebble:
             "certificate": str(self.dir / "cert.pem"), "privateKey": str(self.dir / "key.pem"),
             "httpPort": self.http01_port, "tlsPort": free_port(), "ocspResponderURL": "",
             "externalAccountBindingRequired": False}}
+        if self.validity:
+            config["pebble"]["certificateValidityPeriod"] = self.validity
         (self.dir / "pebble.json").write_text(json.dumps(config))
         env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0",
                    PEBBLE_AUTHZREUSE="0")
@@ -268,7 +280,12 @@ class Domains(InkTestCase):
         log("bad input refused:", res.stderr.strip())
 
 
-class Certificates(InkTestCase):
+class AcmeCase(InkTestCase):
+    """inkd with a real Pebble and PowerDNS; a service `web` deployed."""
+
+    validity = None
+    acme_args = ()
+
     @classmethod
     def setUpClass(cls):
         tmp = harness.Path(harness.tempfile.mkdtemp(prefix="ink-e2e-acme-"))
@@ -277,13 +294,13 @@ class Certificates(InkTestCase):
         # Pebble validates HTTP-01 on the edge's own port.
         cls.edge_port = free_port()
         cls.tls_port = free_port()
-        cls.pebble = Pebble(tmp, cls.pdns.dns_port, cls.edge_port)
+        cls.pebble = Pebble(tmp, cls.pdns.dns_port, cls.edge_port, cls.validity)
         try:
             cls.pebble.start()
             cls.inkd_args = ("--dns-resolver", f"127.0.0.1:{cls.pdns.dns_port}",
                              "--acme-directory", cls.pebble.directory,
                              "--acme-ca-file", str(cls.pebble.dir / "ca.pem"),
-                             "--edge-tls-port", str(cls.tls_port))
+                             "--edge-tls-port", str(cls.tls_port), *cls.acme_args)
             cls.image = harness.echo_image()
             cls.registries = []
             cls.inkd = harness.Inkd(extra_args=cls.inkd_args)
@@ -311,6 +328,29 @@ class Certificates(InkTestCase):
         listed = self.ink("domains", "list", "--project", self.project).json["domains"]
         return next(x for x in listed if x["name"] == name)
 
+    def add_verified(self, name):
+        d = self.ink("domains", "add", name, "--service", "web", "--project",
+                     self.project).json["domain"]
+        token = next(r["value"] for r in d["records"] if r["type"] == "TXT")
+        self.pdns.set("_ink-challenge." + name, "TXT", [token])
+        self.pdns.set(name, "A", ["127.0.0.1"])  # what Pebble resolves to reach the edge
+        self.assertEqual(self.ink("domains", "verify", name).json["domain"]["status"],
+                         "verified")
+        return d
+
+    def wait_issued(self, name, after=0):
+        def issued():
+            c = self.domain(name)["certificate"]
+            return c if c["status"] == "issued" and c["not_after"] > after else False
+        return wait_until(issued, timeout=90, what=f"a certificate for {name}")
+
+    def tls_context(self):
+        root = self.tmp / "pebble-root.pem"
+        root.write_text(self.pebble.root())
+        return ssl.create_default_context(cafile=str(root))
+
+
+class Certificates(AcmeCase):
     def test_a_verified_domain_gets_a_certificate_over_http01(self):
         name = "shop." + ZONE
         d = self.ink("domains", "add", name, "--service", "web", "--project",
@@ -370,6 +410,116 @@ class Certificates(InkTestCase):
         self.ink("domains", "rm", name)
         wait_until(lambda: not pem_path.exists(), timeout=60,
                    what="the certificate removed with the domain")
+
+
+class HttpsClient(http.client.HTTPSConnection):
+    """HTTPS to `host` (SNI and Host) at 127.0.0.1:port."""
+
+    def connect(self):
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class Renewal(AcmeCase):
+    # Certificates valid 40 s: renewed after about 27 s (2/3), checked every second.
+    validity = 40
+    acme_args = ("--certificate-check-interval", "1")
+
+    def test_renewal_swaps_without_a_failed_request_and_a_failure_keeps_the_old_one(self):
+        name = "renew." + ZONE
+        self.add_verified(name)
+        first = self.wait_issued(name)
+        context = self.tls_context()
+        stop = threading.Event()
+        tally = {"ok": 0, "failed": [], "certs": set()}
+
+        def keep_alive():
+            conn = HttpsClient(name, self.tls_port, context=context, timeout=5)
+            while not stop.is_set():
+                try:
+                    conn.request("GET", "/")
+                    r = conn.getresponse()
+                    body = r.read().decode()
+                    if r.status == 200 and "served-by-web" in body:
+                        tally["ok"] += 1
+                    else:
+                        tally["failed"].append(f"keep-alive {r.status}")
+                except (OSError, http.client.HTTPException) as e:
+                    tally["failed"].append(f"keep-alive {e!r}")
+                    conn.close()
+                    conn = HttpsClient(name, self.tls_port, context=context, timeout=5)
+                time.sleep(0.02)
+            conn.close()
+
+        def new_connections():
+            while not stop.is_set():
+                conn = HttpsClient(name, self.tls_port, context=context, timeout=5)
+                try:
+                    conn.request("GET", "/")
+                    r = conn.getresponse()
+                    r.read()
+                    tally["certs"].add(conn.sock.getpeercert(binary_form=True))
+                    if r.status == 200:
+                        tally["ok"] += 1
+                    else:
+                        tally["failed"].append(f"new {r.status}")
+                except (OSError, http.client.HTTPException) as e:
+                    tally["failed"].append(f"new {e!r}")
+                finally:
+                    conn.close()
+                time.sleep(0.1)
+
+        def served_now():
+            conn = HttpsClient(name, self.tls_port, context=context, timeout=5)
+            try:
+                conn.request("GET", "/")
+                r = conn.getresponse()
+                r.read()
+                return r.status == 200, conn.sock.getpeercert(binary_form=True)
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=keep_alive), threading.Thread(target=new_connections)]
+        wait_until(lambda: served_now()[0], timeout=30, what=f"https://{name} served")
+        for t in threads:
+            t.start()
+        try:
+            second = self.wait_issued(name, after=first["not_after"])
+            log(f"renewed: {first['not_after']} -> {second['not_after']}")
+            # New handshakes get the new certificate (the edge picks the file up within ~1 s).
+            wait_until(lambda: len(tally["certs"]) >= 2, timeout=15,
+                       what="a new handshake with the renewed certificate")
+            time.sleep(1)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        log(f"during the renewal: {tally['ok']} requests ok, failed {tally['failed'][:5]}")
+        self.assertEqual(tally["failed"], [])
+        self.assertGreater(tally["ok"], 20)
+        events = self.inkd.get_service(self.project, "web")["events"]
+        self.assertTrue(any(e["kind"] == "certificate_issued" and "renewed" in e["message"]
+                            for e in events), events)
+
+        # The next renewal fails: the name now resolves where no edge listens, so Pebble's
+        # HTTP-01 validation cannot connect. The failure is an event with the CA's reason, and
+        # the current certificate keeps being served.
+        _, serving = served_now()
+        self.pdns.set(name, "A", ["127.0.0.2"])
+
+        def failed_event():
+            events = self.inkd.get_service(self.project, "web")["events"]
+            return [e for e in events if e["kind"] == "certificate_failed"] or False
+        failed = wait_until(failed_event, timeout=60, what="the failed renewal's event")
+        log(f"failed renewal: {failed[0]['message']}")
+        self.assertIn("the current certificate is still served", failed[0]["message"])
+        self.assertIn("the CA said", failed[0]["message"])
+        state = self.domain(name)["certificate"]
+        self.assertEqual(state["status"], "issued", state)
+        self.assertGreaterEqual(state["failures"], 1, state)
+        ok, cert = served_now()
+        self.assertTrue(ok)
+        self.assertEqual(cert, serving)
 
 
 if __name__ == "__main__":

@@ -83,6 +83,8 @@ Flags:
                           DATA/tls and renewed at 2/3 of their life (default: none)
   --acme-ca-file PATH     roots to trust for the ACME directory's HTTPS (default: the system's)
   --acme-email ADDR       the ACME account's contact (default: none)
+  --certificate-check-interval SECS
+                          how often certificates are checked for renewal (default 30)
   --instance-name NAME    label put on every container (ink.instance) so several inkd
                           instances can share one podman (default "ink")
   --podman PATH           podman program (default podman)
@@ -441,6 +443,7 @@ int main(int argc, char** argv) {
       {"acme-directory", ""},
       {"acme-ca-file", ""},
       {"acme-email", ""},
+      {"certificate-check-interval", "30"},
       {"domain-check-interval", "60"},
       {"instance-name", "ink"},
       {"sandbox-image", "localhost/ink/base:bookworm"},
@@ -830,6 +833,12 @@ int main(int argc, char** argv) {
       ink::acme::MakeDirectoryHttp01Responder(data_dir + "/acme-challenge");
   std::unique_ptr<ink::acme::CertificateManager> certificates;
   if (!flags["acme-directory"].empty()) {
+    auto check_interval =
+        ParseCount("certificate-check-interval", flags["certificate-check-interval"], 1);
+    if (!check_interval.ok()) {
+      std::cerr << "inkd: " << check_interval.error().message << "; see inkd --help\n";
+      return 2;
+    }
     ink::Store& domain_store = **store;
     auto made = ink::acme::CertificateManager::Create(
         {.tls_dir = data_dir + "/tls",
@@ -837,7 +846,8 @@ int main(int argc, char** argv) {
          .directory_url = flags["acme-directory"],
          .contact_email = flags["acme-email"],
          .ca = {.ca_file = flags["acme-ca-file"]},
-         .http01 = http01.get()},
+         .http01 = http01.get(),
+         .interval = std::chrono::seconds(*check_interval)},
         *secrets, ink::SystemClock(),
         [&domain_store] {
           std::vector<std::string> names;
