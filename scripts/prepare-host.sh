@@ -30,6 +30,9 @@ PACKAGES=(
   # domains (issue 13): PowerDNS with its sqlite3 backend, and dig (src/dns integration test);
   # pebble, the ACME test server the ACME client's integration test issues certificates from
   pdns-server pdns-backend-sqlite3 dnsutils pebble
+  # object storage (issue 14): rclone is the transfer engine (S3, GCS, Azure Blob); fuse3 for
+  # bucket mounts (rclone mount)
+  rclone fuse3
 )
 
 missing=()
@@ -45,6 +48,14 @@ fi
 # Debian's nodejs comes without npm (NodeSource's includes it).
 if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+
+# s3rver (npm), the S3 server the object-storage tests run on loopback, in a cached directory
+# (src/storage/rclone_object_store_test.cc reads $INK_S3RVER_DIR, default this one).
+S3RVER_DIR=/var/cache/ink/s3rver
+if [ ! -x "$S3RVER_DIR/node_modules/.bin/s3rver" ]; then
+  mkdir -p "$S3RVER_DIR"
+  npm install --no-audit --no-fund --prefix "$S3RVER_DIR" s3rver@3.7.1 >/dev/null
 fi
 
 # Debian starts the packaged registry/nginx/haproxy/ssh/prometheus/pdns services on install; Ink's tests start their
