@@ -518,6 +518,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterCostOperations(table, deps);
   RegisterQuotaOperations(table, deps);
   RegisterDomainOperations(table, deps);
+  RegisterStorageOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);
   RegisterBuildOperations(table, deps);

@@ -10,6 +10,7 @@
 
 #include "ink/api/operations.h"
 #include "ink/catalog/catalog.h"
+#include "ink/storage/storage_config.h"
 
 namespace ink::api_internal {
 
@@ -155,6 +156,13 @@ void RegisterSnapshotOperations(OperationTable& table, OperationDeps& deps);
 Json VolumeJson(const Volume& v, const std::optional<VolumeUsage>& usage);
 // FailedPrecondition when this inkd keeps no volumes (deps.volumes is null).
 Status NeedVolumeHost(const OperationDeps& deps);
+
+// Object-storage destinations (operations_storage.cc): set/list/delete_storage. OpenStorage
+// answers destination `name` of the caller's workspace with its secrets opened (in memory only),
+// NotFound when the workspace has none of that name.
+void RegisterStorageOperations(OperationTable& table, OperationDeps& deps);
+Result<storage::StorageConfig> OpenStorage(OperationDeps& deps, const Caller& caller,
+                                           const std::string& name);
 
 // Build logs (operations_build.cc), shared by get_build_logs and get_logs {build: true}.
 // FindDeployment resolves input.deployment in the caller's workspace; CheckHasBuildLog says

@@ -116,6 +116,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareCostOperations(ops);
     DeclareQuotaOperations(ops);
     DeclareDomainOperations(ops);
+    DeclareStorageOperations(ops);
     DeclareSandboxFileOperations(ops);
     return ops;
   }();

@@ -41,6 +41,7 @@ void DeclareVolumeOperations(std::vector<Operation>& ops);
 void DeclareSnapshotOperations(std::vector<Operation>& ops);
 void DeclareQuotaOperations(std::vector<Operation>& ops);
 void DeclareDomainOperations(std::vector<Operation>& ops);
+void DeclareStorageOperations(std::vector<Operation>& ops);
 void DeclareSandboxOperations(std::vector<Operation>& ops);
 void DeclareMetricsOperations(std::vector<Operation>& ops);
 void DeclareCostOperations(std::vector<Operation>& ops);

@@ -302,10 +302,29 @@ CREATE TABLE domains (
 CREATE INDEX domains_by_service ON domains(workspace_id, service_id);
 )sql";
 
+// v12: object-storage destinations of a workspace (issue 14). Settings are a JSON object in
+// clear (endpoint, region, path_style, account); the secrets are one SecretBox-sealed JSON object
+// and `secret_fields` names them (comma-separated) so list_storages can say which are set.
+constexpr char kSchemaV12[] = R"sql(
+CREATE TABLE object_storages (
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  name TEXT NOT NULL,
+  provider TEXT NOT NULL CHECK (provider IN ('s3', 'gcs', 'azureblob')),
+  bucket TEXT NOT NULL CHECK (bucket <> ''),
+  prefix TEXT NOT NULL DEFAULT '',
+  settings TEXT NOT NULL DEFAULT '{}',
+  sealed_secrets BLOB NOT NULL,
+  secret_fields TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, name)
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
     {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10},
-    {11, kSchemaV11},
+    {11, kSchemaV11}, {12, kSchemaV12},
 };
 
 Result<int64_t> CurrentVersion(Connection& connection) {

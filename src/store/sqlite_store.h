@@ -138,6 +138,11 @@ class SqliteStore final : public Store {
   Result<bool> RecordWebhookDelivery(const std::string& service_id, const std::string& key,
                                      std::chrono::milliseconds keep_for, int64_t max_kept) override;
   Status ForgetWebhookDelivery(const std::string& service_id, const std::string& key) override;
+  Result<ObjectStorage> PutObjectStorage(ObjectStorage storage) override;
+  Result<std::vector<ObjectStorage>> ListObjectStorages(const std::string& workspace_id) override;
+  Result<ObjectStorage> GetObjectStorage(const std::string& workspace_id,
+                                         const std::string& name) override;
+  Status DeleteObjectStorage(const std::string& workspace_id, const std::string& name) override;
   Result<DeployKey> PutDeployKey(DeployKey key) override;
   Result<DeployKey> GetDeployKey(const std::string& workspace_id) override;
   Status DeleteDeployKey(const std::string& workspace_id) override;

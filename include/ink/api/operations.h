@@ -33,6 +33,9 @@ class Resolver;
 namespace acme {
 class CertificateManager;
 }
+namespace storage {
+class ObjectStoreFactory;
+}
 namespace metrics {
 class MetricsStore;
 struct PriceTable;
@@ -61,6 +64,9 @@ struct OperationDeps {
   // The service templates (list_templates, deploy_template); null = none.
   const templates::TemplateCatalog* templates = nullptr;
   VolumeHost* volumes = nullptr;  // volume filesystems (create/delete_volume, used bytes)
+  // Opens object stores for the workspace's storage destinations (rclone in inkd); null: none
+  // is checked nor reached (set_storage saves without listing the bucket).
+  storage::ObjectStoreFactory* object_stores = nullptr;
   // The runtime log store get_logs reads (null: read podman's logs of the live containers).
   logs::LogStore* logs = nullptr;
   // The sampled resource and traffic figures get_metrics reads (null: get_metrics refuses).

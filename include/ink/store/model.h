@@ -219,6 +219,22 @@ struct RegistryCredential {
   int64_t created_at = 0;
 };
 
+// A named object-storage destination of a workspace (issue 14): provider, bucket, prefix and
+// the provider's settings in clear; its secrets (access keys, a service account's key file)
+// sealed by the caller with SecretBox as one JSON object. The store never sees the plaintext.
+struct ObjectStorage {
+  std::string workspace_id;
+  std::string name;      // a resource name, unique in the workspace
+  std::string provider;  // "s3", "gcs", "azureblob"
+  std::string bucket;
+  std::string prefix;     // "" or "a/b"
+  std::string settings;   // JSON object: endpoint, region, path_style, account (non-secret)
+  std::string sealed_secrets;             // SecretBox(JSON {field: value}), never returned
+  std::vector<std::string> secret_fields;  // the names of the sealed fields, sorted
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
 // A workspace's ssh deploy key: ssh:// and git@host:path sources are fetched with it only.
 struct DeployKey {
   std::string workspace_id;

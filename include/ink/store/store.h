@@ -283,6 +283,16 @@ class Store {
   // Forgets a recorded key (the delivery was refused after all, so a retry may come again).
   virtual Status ForgetWebhookDelivery(const std::string& service_id, const std::string& key) = 0;
 
+  // Object-storage destinations, unique per (workspace, name). Put inserts or replaces one
+  // (created_at kept on replace, updated_at set); NotFound for an unknown workspace. List is
+  // ordered by name; Get and Delete are NotFound for a name the workspace does not have.
+  virtual Result<ObjectStorage> PutObjectStorage(ObjectStorage storage) = 0;
+  virtual Result<std::vector<ObjectStorage>> ListObjectStorages(
+      const std::string& workspace_id) = 0;
+  virtual Result<ObjectStorage> GetObjectStorage(const std::string& workspace_id,
+                                                 const std::string& name) = 0;
+  virtual Status DeleteObjectStorage(const std::string& workspace_id, const std::string& name) = 0;
+
   // The workspace's ssh deploy key: Put replaces any previous one (`created_at` is filled in);
   // Get is NotFound when there is none.
   virtual Result<DeployKey> PutDeployKey(DeployKey key) = 0;

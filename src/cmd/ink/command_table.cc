@@ -411,6 +411,28 @@ std::vector<CommandSpec> BuildCommands() {
       {.description = "Example: ink quota set --cpu 8 --memory 16g --replicas 20 --volume 100g\n"
                       "Only an admin token may change quotas (inkd's DATA/admin-token)."}));
   c.push_back(FromOperation(
+      "set_storage", CommandId::kStorageSet,
+      {.flags = {{.name = "--secrets-file",
+                  .value_name = "FILE",
+                  .help = "read the provider's secrets as field=value lines from FILE (- for "
+                          "standard input)",
+                  .field = "secrets"},
+                 {.name = "--no-check",
+                  .kind = FlagKind::kSwitch,
+                  .help = "save without listing the bucket first",
+                  .field = "check"}},
+       .description =
+           "Secrets come from a dotenv file, never the command line. s3 (AWS or S3-compatible):\n"
+           "  printf 'access_key_id=%s\\nsecret_access_key=%s\\n' \"$ID\" \"$KEY\" |\n"
+           "    ink storage set offsite --provider s3 --bucket backups --endpoint "
+           "https://s3.example.com --path-style --secrets-file -\n"
+           "gcs: service_account_json='<the key file's JSON>'; azureblob: key=... with "
+           "--account NAME. The bucket must exist: it is listed with the credentials before "
+           "anything is saved. Replacing a destination of the same provider without "
+           "--secrets-file keeps its secrets."}));
+  c.push_back(FromOperation("list_storages", CommandId::kStorageList));
+  c.push_back(FromOperation("delete_storage", CommandId::kStorageDelete));
+  c.push_back(FromOperation(
       "get_metrics", CommandId::kMetrics,
       {.description = "Draws one sparkline per series over the window (CPU and memory scaled to "
                       "their limits) with now, p95 and max, then the hints. --json prints "

@@ -111,6 +111,9 @@ enum class CommandId {
   kDomainsVerify,
   kDomainsRemove,
   kScale,
+  kStorageSet,
+  kStorageList,
+  kStorageDelete,
 };
 
 struct CommandSpec {

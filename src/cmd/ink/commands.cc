@@ -455,6 +455,12 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
     case CommandId::kQuota:
     case CommandId::kQuotaSet:
       return RunQuota(session);
+    case CommandId::kStorageSet:
+      return RunStorageSet(session);
+    case CommandId::kStorageList:
+      return RunStorageList(session);
+    case CommandId::kStorageDelete:
+      return RunStorageDelete(session);
     case CommandId::kSnapshotRestore:
       return RunSnapshotRestore(session);
     case CommandId::kSnapshotDelete:

@@ -14,7 +14,6 @@
 #include "session.h"
 
 namespace ink::cli {
-namespace {
 
 // Reads FILE ("-" = standard input) whole, bytes as they are.
 Result<std::string> ReadInput(Session& s, const std::string& path) {
@@ -28,6 +27,8 @@ Result<std::string> ReadInput(Session& s, const std::string& path) {
   if (file.bad()) return InvalidArgument("cannot read " + path);
   return text.str();
 }
+
+namespace {
 
 // After a set/unset: the deploy-style report when it rolled out, else a short note.
 int Report(Session& s, Json& response, const std::string& verb) {

@@ -406,6 +406,32 @@ TEST_F(CommandsTest, NamesAreEncodedInPaths) {
   EXPECT_EQ(script_.sent.back().target.find(' '), std::string::npos);
 }
 
+TEST_F(CommandsTest, StorageSetReadsSecretsFromAFileNeverTheCommandLine) {
+  Reply(200, {{"storage", {{"name", "offsite"}, {"provider", "s3"}, {"bucket", "bk1"},
+                           {"prefix", ""}}},
+              {"created", true}});
+  ASSERT_EQ(Run({"storage", "set", "offsite", "--provider", "s3", "--bucket", "bk1",
+                 "--endpoint", "http://127.0.0.1:4569", "--path-style", "--secrets-file", "-"},
+                "access_key_id=AKID\nsecret_access_key='hunter2'\n"),
+            0)
+      << err_.str();
+  EXPECT_EQ(script_.sent.back().method, "PUT");
+  EXPECT_EQ(script_.sent.back().target, "/v1/storages/offsite");
+  const Json& body = *script_.sent.back().body;
+  EXPECT_EQ(body["secrets"],
+            (Json{{"access_key_id", "AKID"}, {"secret_access_key", "hunter2"}}));
+  EXPECT_EQ(body["path_style"], true);
+  EXPECT_EQ(out_.str().find("hunter2"), std::string::npos);
+  EXPECT_NE(out_.str().find("Added storage offsite (s3, bk1)"), std::string::npos) << out_.str();
+  // A file without field=value lines is a usage error; nothing is sent.
+  size_t sent = script_.sent.size();
+  EXPECT_EQ(Run({"storage", "set", "offsite", "--provider", "s3", "--bucket", "bk1",
+                 "--secrets-file", "-"},
+                "# nothing\n"),
+            2);
+  EXPECT_EQ(script_.sent.size(), sent);
+}
+
 TEST_F(CommandsTest, RegistryLoginReadsThePasswordFromStdin) {
   Reply(200, {{"registry", {{"registry", "127.0.0.1:5000"}, {"username", "bot"}}}});
   ASSERT_EQ(Run({"registry", "login", "127.0.0.1:5000", "--username", "bot", "--password-stdin"},

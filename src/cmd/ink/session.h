@@ -145,11 +145,17 @@ int RunBuildLogs(Session& s, Json input);  // get_build_logs {deployment, tail?}
 bool SourceBody(Session& s, Json& body);
 int RunEnvList(Session& s);
 int RunEnvSet(Session& s);
+// Reads FILE ("-" = standard input) whole, bytes as they are (commands_env.cc).
+Result<std::string> ReadInput(Session& s, const std::string& path);
 int RunEnvUnset(Session& s);
 int RunMcp(Session& s);      // mcp_stdio.cc
 int RunMetrics(Session& s);  // commands_metrics.cc: ink metrics SERVICE
 int RunCost(Session& s);     // commands_cost.cc: ink cost [SERVICE]
 int RunQuota(Session& s);    // commands_quota.cc: ink quota, ink quota set
 int RunDomains(Session& s);  // commands_domains.cc: ink domains add|list|verify|rm
+// commands_storage.cc: ink storage set / list / rm.
+int RunStorageSet(Session& s);
+int RunStorageList(Session& s);
+int RunStorageDelete(Session& s);
 
 }  // namespace ink::cli

@@ -43,6 +43,7 @@
 #include "ink/metrics/edge_stats_reader.h"
 #include "ink/metrics/process_figures.h"
 #include "ink/metrics/sampler.h"
+#include "ink/storage/object_store.h"
 #include "ink/metrics/metrics_journal.h"
 #include "ink/runtime/runtime.h"
 #include "ink/runtime/volume_host.h"
@@ -815,6 +816,9 @@ int main(int argc, char** argv) {
   deps.builds = &builds;
   deps.templates = &*templates;
   deps.volumes = volume_host.get();
+  // Object storage goes through rclone (Debian's package), one run per call.
+  auto object_stores = ink::storage::MakeRcloneObjectStoreFactory();
+  deps.object_stores = object_stores.get();
   deps.logs = &log_store;
   deps.metrics = &metrics_store;
   deps.prices = &prices;
