@@ -32,9 +32,12 @@ Json CertificateJson(const OperationDeps& deps, const Domain& d) {
   if (d.status != "verified") {
     return {{"status", "none"}, {"reason", "requested once the domain is verified"}};
   }
-  auto state = deps.certificates->State(d.name);
+  const bool wildcard = deps.platform_wildcard && d.kind == "platform";
+  const std::string held_by = wildcard ? "*." + deps.platform_domain : d.name;
+  auto state = deps.certificates->State(held_by);
   if (!state) return {{"status", "pending"}, {"reason", "requested at the next pass"}};
   Json out = {{"status", state->status}, {"reason", state->error}};
+  if (wildcard) out["covered_by"] = held_by;
   if (state->not_after_ms) {
     out["not_after"] = state->not_after_ms;
     out["renew_at"] = state->renew_at_ms;

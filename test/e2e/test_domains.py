@@ -287,6 +287,11 @@ class AcmeCase(InkTestCase):
     acme_args = ()
 
     @classmethod
+    def more_args(cls):
+        """inkd flags that need the servers started first."""
+        return ()
+
+    @classmethod
     def setUpClass(cls):
         tmp = harness.Path(harness.tempfile.mkdtemp(prefix="ink-e2e-acme-"))
         cls.tmp = tmp
@@ -300,7 +305,8 @@ class AcmeCase(InkTestCase):
             cls.inkd_args = ("--dns-resolver", f"127.0.0.1:{cls.pdns.dns_port}",
                              "--acme-directory", cls.pebble.directory,
                              "--acme-ca-file", str(cls.pebble.dir / "ca.pem"),
-                             "--edge-tls-port", str(cls.tls_port), *cls.acme_args)
+                             "--edge-tls-port", str(cls.tls_port), *cls.acme_args,
+                             *cls.more_args())
             cls.image = harness.echo_image()
             cls.registries = []
             cls.inkd = harness.Inkd(extra_args=cls.inkd_args)
@@ -311,7 +317,10 @@ class AcmeCase(InkTestCase):
             cls.inkd.create_project(cls.project)
             out = cls.inkd.deploy(cls.project, "web", cls.image, port=8080,
                                   env={"MESSAGE": "served-by-web"})
-            cls.inkd.wait_serving(out["url"], body="served-by-web")
+            # Active means routed by the edge (plain HTTP may already redirect to HTTPS when
+            # a wildcard certificate covers the default hostname).
+            dep = harness.wait_deployment(cls.inkd, out["deployment"]["id"])
+            assert dep["status"] == "active", dep
         except BaseException:
             cls.tearDownClass()
             raise
@@ -520,6 +529,68 @@ class Renewal(AcmeCase):
         ok, cert = served_now()
         self.assertTrue(ok)
         self.assertEqual(cert, serving)
+
+
+class PlatformZone(AcmeCase):
+    """inkd owns the zone apps.example.test in PowerDNS: the wildcard and each platform domain
+    point at the edge, and one wildcard certificate over DNS-01 covers the platform's names."""
+
+    zone = "apps." + ZONE
+
+    @classmethod
+    def more_args(cls):
+        key = cls.tmp / "pdns-key"
+        key.write_text(PowerDns.key + "\n")
+        return ("--platform-domain", cls.zone, "--dns-api-url",
+                f"http://127.0.0.1:{cls.pdns.api_port}", "--dns-api-key-file", str(key),
+                "--edge-address", "127.0.0.1", "--domain-check-interval", "1")
+
+    def rrsets(self):
+        z = self.pdns.api("GET", f"/zones/{self.zone}.") or {}
+        return {(r["name"].rstrip("."), r["type"]): sorted(x["content"] for x in r["records"])
+                for r in z.get("rrsets", [])}
+
+    def https(self, host):
+        r = subprocess.run(
+            ["curl", "-sS", "--max-time", "5", "--cacert", str(self.root), "--resolve",
+             f"{host}:{self.tls_port}:127.0.0.1", f"https://{host}:{self.tls_port}/"],
+            capture_output=True, text=True)
+        return r.stdout if r.returncode == 0 and "served-by-web" in r.stdout else False
+
+    def test_records_and_the_wildcard_certificate(self):
+        self.root = self.tmp / "pebble-root.pem"
+        self.root.write_text(self.pebble.root())
+        default = f"web-{self.project}.{self.zone}"
+        wait_until(lambda: self.rrsets().get((f"*.{self.zone}", "A")) == ["127.0.0.1"],
+                   timeout=30, what="the wildcard record in PowerDNS")
+        self.assertEqual(self.pdns.dig(default, "A"), ["127.0.0.1"])
+        wildcard = self.inkd.data_dir / "tls" / f"_wildcard.{self.zone}.pem"
+        wait_until(wildcard.exists, timeout=60, what="the wildcard certificate over DNS-01")
+        wait_until(lambda: self.https(default), timeout=30,
+                   what=f"https://{default} with the wildcard certificate")
+        status, headers, _ = self.inkd.edge_get(default)
+        self.assertEqual((status, headers.get("location")),
+                         (308, f"https://{default}:{self.tls_port}/"))
+        # No _acme-challenge record is left behind.
+        self.assertFalse([k for k in self.rrsets() if k[0].startswith("_acme-challenge")])
+
+        name = f"api.{self.zone}"
+        d = self.add_verified_platform(name)
+        self.assertEqual(d["status"], "verified")
+        wait_until(lambda: self.rrsets().get((name, "A")) == ["127.0.0.1"], timeout=30,
+                   what=f"{name}'s record in PowerDNS")
+        wait_until(lambda: self.https(name), timeout=30, what=f"https://{name}")
+        cert = self.domain(name)["certificate"]
+        self.assertEqual((cert["status"], cert["covered_by"]), ("issued", f"*.{self.zone}"))
+
+        self.ink("domains", "rm", name)
+        wait_until(lambda: (name, "A") not in self.rrsets(), timeout=30,
+                   what=f"{name}'s record removed")
+        self.assertIn((f"*.{self.zone}", "A"), self.rrsets())
+
+    def add_verified_platform(self, name):
+        return self.ink("domains", "add", name, "--service", "web", "--project",
+                        self.project).json["domain"]
 
 
 if __name__ == "__main__":

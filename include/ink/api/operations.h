@@ -85,6 +85,9 @@ struct OperationDeps {
   dns::Resolver* resolver = nullptr;
   // Keeps the verified domains' certificates (inkd --acme-directory; null: no HTTPS for them).
   acme::CertificateManager* certificates = nullptr;
+  // True when the platform's names are served with one wildcard certificate, "*.<platform
+  // domain>" (inkd has a DNS provider for DNS-01), rather than one each.
+  bool platform_wildcard = false;
 };
 
 void RegisterOperations(OperationTable& table, OperationDeps& deps);

@@ -1,11 +1,13 @@
 // inkd: Ink's control plane. Wires the store, the podman runtime, the service controller, the
 // REST API and ink-edge together; see `inkd --help`.
+#include <arpa/inet.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -34,7 +36,9 @@
 #include "ink/common/subprocess.h"
 #include "ink/controller/project_env.h"
 #include "ink/controller/service_controller.h"
+#include "ink/dns/dns_provider.h"
 #include "ink/dns/resolver.h"
+#include "ink/dns/zone_reconciler.h"
 #include "ink/http/server.h"
 #include "ink/logs/log_collector.h"
 #include "ink/logs/log_store.h"
@@ -78,6 +82,13 @@ Flags:
                           every --domain-check-interval; default: /etc/resolv.conf's servers)
   --domain-check-interval SECS
                           how often custom domains not verified yet are checked (default 60)
+  --dns-api-url URL       PowerDNS's HTTP API (e.g. http://127.0.0.1:8081): Ink then owns the
+                          records of its platform zone (--platform-domain): *.<zone> and each
+                          platform domain point at --edge-address, and the platform's wildcard
+                          certificate is obtained over DNS-01 (default: none)
+  --dns-api-key-file PATH the PowerDNS API key (X-API-Key), first line of the file
+  --edge-address IP[,IP]  the edge's public addresses for those records (default: the edge's
+                          listen address)
   --acme-directory URL    an ACME CA's directory (Let's Encrypt:
                           https://acme-v02.api.letsencrypt.org/directory): certificates for
                           every verified domain, answered over HTTP-01 by ink-edge, kept in
@@ -431,6 +442,37 @@ void RaiseFileLimit() {
 
 }  // namespace
 
+namespace {
+
+// One pass of the platform zone: the wildcard and every verified platform domain point at the
+// edge. Problems are logged when they change (the pass repeats every --domain-check-interval).
+void ConvergeZone(ink::Store& store, ink::dns::ZoneReconciler& zone, const std::string& platform) {
+  static std::string last_problem;
+  auto verified = store.ListVerifiedDomains();
+  if (!verified.ok()) return;
+  std::vector<std::string> names;
+  for (const auto& d : *verified) {
+    if (d.kind == "platform") names.push_back(d.name);
+  }
+  auto changes = zone.Converge(names);
+  std::string problem;
+  if (!changes.ok()) {
+    problem = "cannot update the records of " + platform + ": " + changes.error().message;
+  } else {
+    for (const auto& c : changes->conflicts) problem += (problem.empty() ? "" : "; ") + c;
+    for (const auto& set : changes->replace) {
+      ink::LogInfo("dns", "set " + set.name + " " + set.type + " in " + platform);
+    }
+    for (const auto& set : changes->remove) {
+      ink::LogInfo("dns", "removed " + set.name + " " + set.type + " from " + platform);
+    }
+  }
+  if (problem != last_problem && !problem.empty()) ink::LogWarn("dns", problem);
+  last_problem = problem;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::map<std::string, std::string> flags = {
       {"data-dir", std::getenv("INK_DATA_DIR") ? std::getenv("INK_DATA_DIR") : "/var/lib/ink"},
@@ -442,6 +484,9 @@ int main(int argc, char** argv) {
       {"platform-domain", "localhost"},
       {"dns-resolver", ""},
       {"acme-directory", ""},
+      {"dns-api-url", ""},
+      {"dns-api-key-file", ""},
+      {"edge-address", ""},
       {"acme-ca-file", ""},
       {"acme-email", ""},
       {"certificate-check-interval", "30"},
@@ -831,8 +876,55 @@ int main(int argc, char** argv) {
     return 2;
   }
   deps.resolver = resolver->get();
+  // The platform zone's records, when inkd is given a DNS provider (ink/dns/zone_reconciler.h).
+  std::unique_ptr<ink::dns::DnsProvider> dns_provider;
+  std::unique_ptr<ink::dns::ZoneReconciler> zone;
+  const std::string platform_zone = flags["platform-domain"];
+  if (!flags["dns-api-url"].empty()) {
+    std::ifstream key_file(flags["dns-api-key-file"]);
+    std::string api_key;
+    std::getline(key_file, api_key);
+    while (!api_key.empty() && std::isspace(static_cast<unsigned char>(api_key.back()))) {
+      api_key.pop_back();
+    }
+    if (api_key.empty()) {
+      std::cerr << "inkd: --dns-api-url needs --dns-api-key-file, a file whose first line is "
+                   "the PowerDNS API key\n";
+      return 2;
+    }
+    if (platform_zone == "localhost") {
+      std::cerr << "inkd: --dns-api-url needs --platform-domain: the zone Ink owns (e.g. "
+                   "apps.example.com), not localhost\n";
+      return 2;
+    }
+    auto provider = ink::dns::MakePowerDnsProvider({.api_url = flags["dns-api-url"],
+                                                    .api_key = api_key});
+    if (!provider.ok()) {
+      std::cerr << "inkd: --dns-api-url: " << provider.error().message << "\n";
+      return 2;
+    }
+    dns_provider = std::move(*provider);
+    std::vector<std::string> addresses;
+    std::stringstream list(flags["edge-address"].empty() ? edge_host : flags["edge-address"]);
+    for (std::string a; std::getline(list, a, ',');) {
+      in6_addr probe;
+      if (inet_pton(AF_INET, a.c_str(), &probe) != 1 && inet_pton(AF_INET6, a.c_str(), &probe) != 1) {
+        std::cerr << "inkd: --edge-address '" << a << "' is not an IP address; give the "
+                     "edge's public addresses, e.g. 203.0.113.7,2001:db8::7\n";
+        return 2;
+      }
+      if (a == "0.0.0.0" || a == "::") {
+        std::cerr << "inkd: the edge listens on every address: give --edge-address, the "
+                     "addresses its DNS records should hold\n";
+        return 2;
+      }
+      addresses.push_back(a);
+    }
+    zone = std::make_unique<ink::dns::ZoneReconciler>(*dns_provider, platform_zone, addresses);
+  }
   // Certificates for verified domains (ink/acme/certificate_manager.h), into the directory
-  // ink-edge loads them from.
+  // ink-edge loads them from. With a DNS provider, the platform's names are covered by one
+  // wildcard certificate over DNS-01 instead of one each.
   std::unique_ptr<ink::acme::Http01Responder> http01 =
       ink::acme::MakeDirectoryHttp01Responder(data_dir + "/acme-challenge");
   std::unique_ptr<ink::acme::CertificateManager> certificates;
@@ -851,13 +943,18 @@ int main(int argc, char** argv) {
          .contact_email = flags["acme-email"],
          .ca = {.ca_file = flags["acme-ca-file"]},
          .http01 = http01.get(),
+         .dns = dns_provider.get(),
+         .dns_zone = dns_provider ? platform_zone : "",
          .interval = std::chrono::seconds(*check_interval)},
         *secrets, ink::SystemClock(),
-        [&domain_store] {
+        [&domain_store, wildcard = dns_provider != nullptr, platform_zone] {
           std::vector<std::string> names;
+          if (wildcard) names.push_back("*." + platform_zone);
           auto verified = domain_store.ListVerifiedDomains();
           if (verified.ok()) {
-            for (const auto& d : *verified) names.push_back(d.name);
+            for (const auto& d : *verified) {
+              if (!(wildcard && d.kind == "platform")) names.push_back(d.name);
+            }
           }
           return names;
         },
@@ -881,6 +978,7 @@ int main(int argc, char** argv) {
     }
     certificates = std::move(*made);
     deps.certificates = certificates.get();
+    deps.platform_wildcard = dns_provider != nullptr;
   }
   ink::RegisterOperations(table, deps);
   // Push-to-deploy: a git remote per service and a signed webhook (docs/API.md).
@@ -960,12 +1058,14 @@ int main(int argc, char** argv) {
   if (certificates) certificates->Start();
 
   // Custom domains waiting for their DNS records: checked every --domain-check-interval.
+  if (zone) ConvergeZone(**store, *zone, platform_zone);
   std::thread domain_checker([&] {
     std::unique_lock lock(schedule_mu);
     while (!schedule_wake.wait_for(lock, std::chrono::seconds(*domain_check_interval),
                                    [&] { return stopping; })) {
       lock.unlock();
       ink::VerifyPendingDomains(deps);
+      if (zone) ConvergeZone(**store, *zone, platform_zone);
       lock.lock();
     }
   });
