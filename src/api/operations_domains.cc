@@ -23,6 +23,15 @@ std::string DomainUrl(const OperationDeps& deps, const std::string& name) {
   return "http://" + name + (deps.edge_port == 80 ? "" : ":" + std::to_string(deps.edge_port));
 }
 
+// The https URL once the edge serves the name with a certificate, else the plain one.
+std::string ServedUrl(const OperationDeps& deps, const Domain& d, const Json& certificate) {
+  if (deps.edge_tls_port <= 0 || certificate.value("status", "") != "issued") {
+    return DomainUrl(deps, d.name);
+  }
+  return "https://" + d.name +
+         (deps.edge_tls_port == 443 ? "" : ":" + std::to_string(deps.edge_tls_port));
+}
+
 // What the certificate manager says of the domain's certificate.
 Json CertificateJson(const OperationDeps& deps, const Domain& d) {
   if (deps.certificates == nullptr) {
@@ -70,6 +79,7 @@ Json DomainJson(const OperationDeps& deps, const Domain& d, const std::string& s
     out["records"] = DomainRecords(d.name, d.token, target);
   }
   out["certificate"] = CertificateJson(deps, d);
+  out["url"] = ServedUrl(deps, d, out["certificate"]);
   return out;
 }
 

@@ -378,6 +378,7 @@ class Certificates(AcmeCase):
             return c if c["status"] == "issued" else False
         cert = wait_until(issued, timeout=60, what=f"a certificate for {name}")
         log(f"certificate of {name}: {cert}")
+        self.assertEqual(self.domain(name)["url"], f"https://{name}:{self.tls_port}")
         self.assertGreater(cert["renew_at"], 0)
         pem_path = self.inkd.data_dir / "tls" / f"{name}.pem"
         self.assertEqual(pem_path.stat().st_mode & 0o777, 0o600)

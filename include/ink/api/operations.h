@@ -59,6 +59,7 @@ struct OperationDeps {
   std::string platform_domain = "localhost";
   std::string edge_host = "127.0.0.1";  // where ink-edge listens (for status)
   int edge_port = 8080;
+  int edge_tls_port = 0;  // ink-edge's HTTPS port (0: none or not known)
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   BuildPipeline* builds = nullptr;  // builds from source (deploy git/archive, plan, build logs)
   // The service templates (list_templates, deploy_template); null = none.

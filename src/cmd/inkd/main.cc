@@ -657,6 +657,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<ink::EdgeSupervisor> edge;
   std::string edge_host = "127.0.0.1";
   int edge_port = 8080;
+  int edge_tls_port = 0;  // known only when given as a number (not "any")
   {
     std::string listen = flags["edge-listen"];
     size_t colon = listen.rfind(':');
@@ -678,6 +679,7 @@ int main(int argc, char** argv) {
     if (auto s = edge->Start(); !s.ok()) return fail("starting ink-edge", s.error());
     edge_host = edge->host();
     edge_port = edge->port();
+    if (tls_port != "any") edge_tls_port = std::atoi(tls_port.c_str());
   }
 
   auto build_options = BuildOptions(flags, data_dir);
@@ -876,6 +878,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   deps.resolver = resolver->get();
+  deps.edge_tls_port = edge_tls_port;
   // The platform zone's records, when inkd is given a DNS provider (ink/dns/zone_reconciler.h).
   std::unique_ptr<ink::dns::DnsProvider> dns_provider;
   std::unique_ptr<ink::dns::ZoneReconciler> zone;
