@@ -20,7 +20,8 @@ Json ProjectJson(const Project& p) {
 
 std::string ServiceUrl(const OperationDeps& deps, const std::string& service,
                        const std::string& project) {
-  return PublicServiceUrl(service, project, deps.platform_domain, deps.edge_port);
+  return PublicServiceUrl(service, project, deps.platform_domain, deps.edge_port,
+                          deps.public_https_port ? deps.public_https_port() : 0);
 }
 
 Json DeploymentJson(const Deployment& d) {

@@ -123,7 +123,9 @@ Result<std::set<std::string>> CheckReferences(OperationDeps& deps, const Project
                                               const Scope& scope, const PlainChange& change) {
   auto before =
       LoadProjectEnv(deps.store, deps.secrets, project,
-                     {.platform_domain = deps.platform_domain, .edge_port = deps.edge_port});
+                     {.platform_domain = deps.platform_domain,
+                      .edge_port = deps.edge_port,
+                      .https_port = deps.public_https_port ? deps.public_https_port() : 0});
   if (!before.ok()) {
     // A value that cannot be unsealed (a changed server key) must not stop the user from
     // setting it again: without references in the new values there is nothing to resolve.
@@ -455,7 +457,9 @@ Result<std::vector<SealedVariable>> SealDeployEnv(OperationDeps& deps, const Pro
   if (references) {  // as set_env checks them: every reference resolves, no cycle
     auto env =
         LoadProjectEnv(deps.store, deps.secrets, project,
-                       {.platform_domain = deps.platform_domain, .edge_port = deps.edge_port});
+                       {.platform_domain = deps.platform_domain,
+                      .edge_port = deps.edge_port,
+                      .https_port = deps.public_https_port ? deps.public_https_port() : 0});
     if (!env.ok()) return env.error();
     ServiceEnv& entry = env->services[service];
     entry.addressing.service = service;  // a new service: enough to name its own INK_*

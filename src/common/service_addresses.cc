@@ -24,13 +24,22 @@ std::string PublicServiceUrl(std::string_view service, std::string_view project,
   return url;
 }
 
+std::string PublicServiceUrl(std::string_view service, std::string_view project,
+                             std::string_view platform_domain, int edge_port, int https_port) {
+  if (https_port <= 0) return PublicServiceUrl(service, project, platform_domain, edge_port);
+  std::string url = "https://" + PublicServiceHost(service, project, platform_domain);
+  if (https_port != 443) url += ":" + std::to_string(https_port);
+  return url;
+}
+
 std::map<std::string, std::string> InkVariables(const ReplicaAddressing& replica) {
   return {{"INK_SERVICE", replica.service},
           {"INK_PROJECT", replica.project},
           {"INK_PRIVATE_URL", "http://" + PrivateServiceName(replica.service, replica.project) +
                                   ":" + std::to_string(replica.port)},
           {"INK_PUBLIC_URL", PublicServiceUrl(replica.service, replica.project,
-                                              replica.platform_domain, replica.edge_port)}};
+                                              replica.platform_domain, replica.edge_port,
+                                              replica.https_port)}};
 }
 
 void InjectVariables(const ReplicaAddressing& replica, std::map<std::string, std::string>& env) {

@@ -46,7 +46,8 @@ Result<ProjectEnv> LoadProjectEnv(Store& store, const SecretBox& secrets, const 
                         .project = project.name,
                         .platform_domain = where.platform_domain,
                         .edge_port = where.edge_port,
-                        .port = port};
+                        .port = port,
+                        .https_port = where.https_port};
     env.services[s.name] = std::move(entry);
   }
   return env;
@@ -63,7 +64,8 @@ Result<std::map<std::string, std::string>> DeploymentEnvironment(
                                         .project = project.name,
                                         .platform_domain = where.platform_domain,
                                         .edge_port = where.edge_port,
-                                        .port = d.spec.port};
+                                        .port = d.spec.port,
+                                        .https_port = where.https_port};
   bool references = false;
   for (const auto& [name, value] : *own) references = references || HasReferenceSyntax(value);
   if (!references) {  // the common case: nothing else to load

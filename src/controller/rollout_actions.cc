@@ -224,7 +224,11 @@ Result<ContainerInfo> RolloutActions::EnsureReplica(const Service& s, const Depl
   // The deployment's own snapshot of the service variables with their references resolved,
   // unsealed only here.
   auto env = DeploymentEnvironment(store_, secrets_, *project, s, d,
-                                   {.platform_domain = platform_domain_, .edge_port = edge_port_});
+                                   {.platform_domain = platform_domain_,
+                                    .edge_port = edge_port_,
+                                    .https_port = hooks_.public_https_port
+                                                      ? hooks_.public_https_port()
+                                                      : 0});
   if (!env.ok()) return env.error();
   spec.env = std::move(*env);
   spec.labels = {{kLabelInstance, instance_},   {kLabelWorkspace, s.workspace_id},

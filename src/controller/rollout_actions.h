@@ -48,6 +48,9 @@ class RolloutActions {
     // Mounts volume `id` on the host (idempotent) and returns the directory a replica
     // bind-mounts; unset: a deployment with volumes fails, saying so.
     std::function<Result<std::string>(const std::string& volume_id)> mount_volume;
+    // ink-edge's HTTPS port when it serves the default hostnames with a certificate, else 0
+    // (INK_PUBLIC_URL is then http); unset: always 0.
+    std::function<int()> public_https_port;
   };
 
   // `builder` may be null (deployments with a source then fail). `readiness` probes new

@@ -64,7 +64,8 @@ class ServiceController::Impl {
              .mount_volume = [this](const std::string& id) -> Result<std::string> {
                if (options_.volumes == nullptr) return FailedPrecondition("no volume host");
                return options_.volumes->Mount(id);
-             }}),
+             },
+             .public_https_port = options_.public_https_port}),
         replicas_(
             runtime, health_, jobs_, clock,
             {.ensure_replica =

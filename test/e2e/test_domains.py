@@ -572,6 +572,13 @@ class PlatformZone(AcmeCase):
         status, headers, _ = self.inkd.edge_get(default)
         self.assertEqual((status, headers.get("location")),
                          (308, f"https://{default}:{self.tls_port}/"))
+        # The service's URL is https now, and a new deployment's INK_PUBLIC_URL too.
+        https_url = f"https://{default}:{self.tls_port}"
+        self.assertEqual(self.inkd.get_service(self.project, "web")["url"], https_url)
+        self.ink("services", "restart", "web", "--project", self.project, "--wait")
+        env = self.ink("exec", "web", "--project", self.project, "--", "printenv",
+                       "INK_PUBLIC_URL", json=False, input="").stdout.strip()
+        self.assertEqual(env, https_url)
         # No _acme-challenge record is left behind.
         self.assertFalse([k for k in self.rrsets() if k[0].startswith("_acme-challenge")])
 

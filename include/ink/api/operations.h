@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,8 @@ struct OperationDeps {
   std::string edge_host = "127.0.0.1";  // where ink-edge listens (for status)
   int edge_port = 8080;
   int edge_tls_port = 0;  // ink-edge's HTTPS port (0: none or not known)
+  // As ControllerOptions::public_https_port: the "url" of services is https when it answers > 0.
+  std::function<int()> public_https_port;
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   BuildPipeline* builds = nullptr;  // builds from source (deploy git/archive, plan, build logs)
   // The service templates (list_templates, deploy_template); null = none.

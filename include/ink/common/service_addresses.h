@@ -25,6 +25,10 @@ std::vector<std::string> PrivateServiceAliases(std::string_view service, std::st
 // "<service>-<project>.<platform_domain>": the host the edge serves the service at.
 std::string PublicServiceHost(std::string_view service, std::string_view project,
                               std::string_view platform_domain);
+// "https://<host>" plus ":<https_port>" unless it is 443, when https_port > 0; else
+// "http://<host>" plus ":<edge_port>" unless the edge listens on 80.
+std::string PublicServiceUrl(std::string_view service, std::string_view project,
+                             std::string_view platform_domain, int edge_port, int https_port);
 // "http://<host>" plus ":<edge_port>" unless the edge listens on 80.
 std::string PublicServiceUrl(std::string_view service, std::string_view project,
                              std::string_view platform_domain, int edge_port);
@@ -36,6 +40,9 @@ struct ReplicaAddressing {
   std::string platform_domain;
   int edge_port = 80;
   int port = 0;  // the deployment's port: where the edge and peers send traffic
+  // ink-edge's HTTPS port when the edge serves the default hostname with a certificate (the
+  // platform's wildcard); 0: INK_PUBLIC_URL is plain http on edge_port.
+  int https_port = 0;
 };
 
 // INK_SERVICE, INK_PROJECT, INK_PRIVATE_URL (http://<service>.<project>.internal:<port>) and

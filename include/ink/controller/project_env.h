@@ -27,6 +27,7 @@ namespace ink {
 struct PublicAddressing {
   std::string platform_domain;
   int edge_port = 80;
+  int https_port = 0;  // as ReplicaAddressing's
 };
 
 // Every service of `project` (its current variables; port: its active deployment's, else its

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +53,9 @@ struct ControllerOptions {
   std::chrono::seconds route_timeout{15};  // for the edge to load a rollout's route
   std::string platform_domain = "localhost";
   int edge_port = 8080;  // where ink-edge listens: part of each replica's INK_PUBLIC_URL
+  // ink-edge's HTTPS port when it serves the default hostnames with a certificate, asked at
+  // each deployment (INK_PUBLIC_URL is https then); unset or 0: http.
+  std::function<int()> public_https_port;
   std::chrono::milliseconds tick{1000};
   std::chrono::seconds pull_timeout{600};
   std::chrono::seconds health_timeout{60};

@@ -755,6 +755,15 @@ int main(int argc, char** argv) {
   controller_options.edge_status_path = data_dir + "/edge-status.json";
   controller_options.platform_domain = flags["platform-domain"];
   controller_options.edge_port = edge_port;
+  // INK_PUBLIC_URL and services' "url" are https once the edge serves the default hostnames
+  // with the platform's wildcard certificate (and its TLS port is known).
+  const std::function<int()> public_https_port =
+      [edge_tls_port,
+       wildcard = data_dir + "/tls/_wildcard." + flags["platform-domain"] + ".pem"] {
+        std::error_code ec;
+        return edge_tls_port > 0 && std::filesystem::exists(wildcard, ec) ? edge_tls_port : 0;
+      };
+  controller_options.public_https_port = public_https_port;
   controller_options.policy = *policy;
   ink::ServiceController controller(**store, **runtime, *secrets, ink::SystemClock(),
                                     controller_options, &builds);
@@ -879,6 +888,7 @@ int main(int argc, char** argv) {
   }
   deps.resolver = resolver->get();
   deps.edge_tls_port = edge_tls_port;
+  deps.public_https_port = public_https_port;
   // The platform zone's records, when inkd is given a DNS provider (ink/dns/zone_reconciler.h).
   std::unique_ptr<ink::dns::DnsProvider> dns_provider;
   std::unique_ptr<ink::dns::ZoneReconciler> zone;
