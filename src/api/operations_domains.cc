@@ -46,6 +46,12 @@ Json CertificateJson(const OperationDeps& deps, const Domain& d) {
   auto state = deps.certificates->State(held_by);
   if (!state) return {{"status", "pending"}, {"reason", "requested at the next pass"}};
   Json out = {{"status", state->status}, {"reason", state->error}};
+  // Past its renewal time and not renewed yet (a renewal failing, or under way): expiring.
+  if (state->status == "issued" && state->renew_at_ms != 0 &&
+      deps.clock.NowMillis() >= state->renew_at_ms) {
+    out["status"] = "expiring";
+    if (state->error.empty()) out["reason"] = "renewal due; it runs at the next pass";
+  }
   if (wildcard) out["covered_by"] = held_by;
   if (state->not_after_ms) {
     out["not_after"] = state->not_after_ms;
