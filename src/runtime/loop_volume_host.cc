@@ -249,6 +249,12 @@ class LoopVolumeHost final : public VolumeHost {
     return {};
   }
 
+  Result<std::string> SnapshotImagePath(const std::string& snapshot_id) override {
+    INK_RETURN_IF_ERROR(CheckId(snapshot_id, "snap_"));
+    INK_RETURN_IF_ERROR(MakeSnapshotsDir());
+    return SnapshotImage(snapshot_id);
+  }
+
  private:
   std::string SnapshotImage(const std::string& snapshot_id) const {
     return options_.snapshots_dir + "/" + snapshot_id + ".img";

@@ -21,9 +21,9 @@ Error Damaged(const std::string& why) {
 
 }  // namespace
 
-BackupKey DeriveBackupKey(const SecretBox& secrets, std::string_view workspace_id) {
+BackupCipherKey DeriveBackupKey(const SecretBox& secrets, std::string_view workspace_id) {
   const std::string hex = secrets.DeriveKey("backup-key:" + std::string(workspace_id));
-  BackupKey key;
+  BackupCipherKey key;
   for (size_t i = 0; i < key.bytes.size() && 2 * i + 1 < hex.size(); ++i) {
     key.bytes[i] = static_cast<unsigned char>(HexValue(hex[2 * i]) * 16 + HexValue(hex[2 * i + 1]));
   }
@@ -33,7 +33,7 @@ BackupKey DeriveBackupKey(const SecretBox& secrets, std::string_view workspace_i
   return key;
 }
 
-BackupEncryptor::BackupEncryptor(const BackupKey& key) : header_(kHeaderBytes, '\0') {
+BackupEncryptor::BackupEncryptor(const BackupCipherKey& key) : header_(kHeaderBytes, '\0') {
   crypto_secretstream_xchacha20poly1305_init_push(
       &state_, reinterpret_cast<unsigned char*>(header_.data()), key.bytes.data());
 }

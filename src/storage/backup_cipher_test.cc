@@ -23,13 +23,13 @@ class BackupCipherTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  std::string Encrypt(const BackupKey& key, const std::string& plain, size_t piece) {
+  std::string Encrypt(const BackupCipherKey& key, const std::string& plain, size_t piece) {
     BackupEncryptor e(key);
     std::string out = e.Header();
     for (size_t at = 0; at < plain.size(); at += piece) out += e.Push(plain.substr(at, piece));
     return out + e.Finish();
   }
-  Result<std::string> Decrypt(const BackupKey& key, const std::string& sealed, size_t piece) {
+  Result<std::string> Decrypt(const BackupCipherKey& key, const std::string& sealed, size_t piece) {
     BackupDecryptor d(key);
     std::string out;
     for (size_t at = 0; at < sealed.size(); at += piece) {
@@ -49,7 +49,7 @@ class BackupCipherTest : public ::testing::Test {
 };
 
 TEST_F(BackupCipherTest, RoundTripsAroundChunkBoundariesInAnySplit) {
-  BackupKey key = DeriveBackupKey(*box_, "wsp_a");
+  BackupCipherKey key = DeriveBackupKey(*box_, "wsp_a");
   for (size_t n : {size_t{0}, size_t{1}, kBackupChunkBytes - 1, kBackupChunkBytes,
                    kBackupChunkBytes + 1, 3 * kBackupChunkBytes, 3 * kBackupChunkBytes + 7}) {
     std::string plain = Random(n);
@@ -66,9 +66,9 @@ TEST_F(BackupCipherTest, RoundTripsAroundChunkBoundariesInAnySplit) {
 }
 
 TEST_F(BackupCipherTest, RefusesChangedCutExtendedOrForeignData) {
-  BackupKey key = DeriveBackupKey(*box_, "wsp_a");
+  BackupCipherKey key = DeriveBackupKey(*box_, "wsp_a");
   std::string sealed = Encrypt(key, Random(2 * kBackupChunkBytes + 100), 1 << 20);
-  auto refused = [&](const std::string& data, const BackupKey& k, const std::string& says) {
+  auto refused = [&](const std::string& data, const BackupCipherKey& k, const std::string& says) {
     auto r = Decrypt(k, data, 10000);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
@@ -89,11 +89,11 @@ TEST_F(BackupCipherTest, RefusesChangedCutExtendedOrForeignData) {
 }
 
 TEST_F(BackupCipherTest, KeysArePerWorkspaceAndStable) {
-  BackupKey a = DeriveBackupKey(*box_, "wsp_a");
+  BackupCipherKey a = DeriveBackupKey(*box_, "wsp_a");
   EXPECT_EQ(a.id.size(), 16u);
   EXPECT_EQ(DeriveBackupKey(*box_, "wsp_a").id, a.id);
   EXPECT_NE(DeriveBackupKey(*box_, "wsp_b").id, a.id);
-  EXPECT_NE(a.bytes, BackupKey{}.bytes);
+  EXPECT_NE(a.bytes, BackupCipherKey{}.bytes);
 }
 
 }  // namespace

@@ -116,7 +116,8 @@ Result<BackupManifest> ParseBackupManifest(std::string_view json) {
   if (!created) return InvalidArgument("the manifest has no created_at");
   if (!size) return InvalidArgument("the manifest has no data size_bytes");
   if (!sha || !IsHex64(*sha)) return InvalidArgument("the manifest's data sha256 is not 64 hex digits");
-  if (!compression || *compression != "zstd" || !encryption ||
+  // Not compressed yet: "none" is the one compression this inkd writes and reads.
+  if (!compression || *compression != "none" || !encryption ||
       *encryption != "secretstream-xchacha20poly1305") {
     return InvalidArgument("the manifest names a compression or encryption this inkd does not read");
   }

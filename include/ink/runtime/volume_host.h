@@ -61,6 +61,12 @@ class VolumeHost {
   virtual Status RestoreSnapshot(const std::string& snapshot_id, const std::string& id) = 0;
   // Deletes snapshot `snapshot_id`'s image. Idempotent.
   virtual Status RemoveSnapshot(const std::string& snapshot_id) = 0;
+  // The host path of snapshot `snapshot_id`'s image (existing or not; its directory is made):
+  // backups read a snapshot there, and a restore from a bucket writes one there before
+  // RestoreSnapshot. Unimplemented where snapshots are not image files.
+  virtual Result<std::string> SnapshotImagePath(const std::string& snapshot_id) {
+    return FailedPrecondition("this volume host keeps no snapshot image for " + snapshot_id);
+  }
 };
 
 struct LoopVolumeHostOptions {

@@ -19,17 +19,17 @@ namespace ink::storage {
 
 inline constexpr size_t kBackupChunkBytes = 64 << 10;
 
-struct BackupKey {
+struct BackupCipherKey {
   std::array<unsigned char, crypto_secretstream_xchacha20poly1305_KEYBYTES> bytes{};
   std::string id;  // 16 hex digits of SHA-256 over the key: names it, reveals nothing
 };
 
 // Workspace `workspace_id`'s backup key, derived from inkd's secret (SecretBox::DeriveKey).
-BackupKey DeriveBackupKey(const SecretBox& secrets, std::string_view workspace_id);
+BackupCipherKey DeriveBackupKey(const SecretBox& secrets, std::string_view workspace_id);
 
 class BackupEncryptor {
  public:
-  explicit BackupEncryptor(const BackupKey& key);
+  explicit BackupEncryptor(const BackupCipherKey& key);
   // The stream header; send it first.
   std::string Header() const;
   // Encrypts `plaintext`, answering the ciphertext of each chunk it completed.
@@ -46,7 +46,7 @@ class BackupEncryptor {
 
 class BackupDecryptor {
  public:
-  explicit BackupDecryptor(const BackupKey& key) : key_(key) {}
+  explicit BackupDecryptor(const BackupCipherKey& key) : key_(key) {}
   // Decrypts `ciphertext` (any split), appending the plaintext of every whole chunk to `out`.
   // InvalidArgument when a chunk fails authentication or data follows the FINAL chunk.
   Status Push(std::string_view ciphertext, std::string& out);
@@ -56,7 +56,7 @@ class BackupDecryptor {
 
  private:
   Status Open(std::string_view chunk, std::string& out);
-  const BackupKey key_;
+  const BackupCipherKey key_;
   crypto_secretstream_xchacha20poly1305_state state_;
   bool started_ = false;
   bool final_ = false;

@@ -39,7 +39,7 @@ struct BackupManifest {
   // The uploaded data object: its size and the hex SHA-256 of its bytes as stored.
   int64_t size_bytes = 0;
   std::string sha256;
-  std::string compression = "zstd";
+  std::string compression = "none";  // the only one so far (zstd would come with libzstd)
   std::string encryption = "secretstream-xchacha20poly1305";
   std::string key_id;  // which workspace key decrypts it (a fingerprint, not the key)
 };
