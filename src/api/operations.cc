@@ -520,6 +520,7 @@ void RegisterOperations(OperationTable& table, OperationDeps& deps) {
   RegisterQuotaOperations(table, deps);
   RegisterDomainOperations(table, deps);
   RegisterStorageOperations(table, deps);
+  RegisterBackupOperations(table, deps);
   RegisterAdminOperations(table, deps);
   RegisterLifecycleOperations(table, deps);
   RegisterBuildOperations(table, deps);

@@ -156,6 +156,13 @@ void RegisterSnapshotOperations(OperationTable& table, OperationDeps& deps);
 Json VolumeJson(const Volume& v, const std::optional<VolumeUsage>& usage);
 // FailedPrecondition when this inkd keeps no volumes (deps.volumes is null).
 Status NeedVolumeHost(const OperationDeps& deps);
+// A snapshot of `v` as snapshot_volume takes it (hook, freeze, copy), without pruning: what
+// backup_volume uploads, then deletes.
+Result<Snapshot> TakeSnapshotForBackup(OperationDeps& deps, const Volume& v,
+                                       const std::string& label);
+// Volume backups to object storage (operations_backups.cc): backup_volume, list_backups,
+// restore_backup.
+void RegisterBackupOperations(OperationTable& table, OperationDeps& deps);
 
 // Object-storage destinations (operations_storage.cc): set/list/delete_storage. OpenStorage
 // answers destination `name` of the caller's workspace with its secrets opened (in memory only),

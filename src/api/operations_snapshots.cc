@@ -105,7 +105,7 @@ struct Taken {
 // Takes a snapshot of `v`: the row first (pending), then hook, freeze and copy, then the row's
 // outcome. A failure after the row is written is recorded on it and logged, and returned.
 Result<Taken> TakeSnapshot(OperationDeps& deps, const Volume& v, const std::string& label,
-                           bool scheduled, int64_t now_ms = 0) {
+                           bool scheduled, int64_t now_ms = 0, bool prune = true) {
   INK_RETURN_IF_ERROR(NeedVolumeHost(deps));
   Snapshot row;
   row.workspace_id = v.workspace_id;
@@ -147,7 +147,7 @@ Result<Taken> TakeSnapshot(OperationDeps& deps, const Volume& v, const std::stri
                                 (scheduled ? ", scheduled" : "") + ")");
   auto stored = deps.store.GetSnapshot(v.workspace_id, v.project_id, s->id);
   if (!stored.ok()) return stored.error();
-  return Taken{*stored, Prune(deps, v)};
+  return Taken{*stored, prune ? Prune(deps, v) : Json::array()};
 }
 
 Result<Volume> FindVolume(OperationDeps& deps, const Caller& c, const Project& p,
@@ -179,6 +179,13 @@ Result<Json> RollServiceOnto(OperationTable& table, const Caller& c, OperationDe
 }
 
 }  // namespace
+
+Result<Snapshot> TakeSnapshotForBackup(OperationDeps& deps, const Volume& v,
+                                       const std::string& label) {
+  auto taken = TakeSnapshot(deps, v, label, false, 0, false);
+  if (!taken.ok()) return taken.error();
+  return taken->snapshot;
+}
 
 void RegisterSnapshotOperations(OperationTable& table, OperationDeps& deps) {
   table.Add(Implement(

@@ -117,6 +117,7 @@ const std::vector<Operation>& OperationCatalog() {
     DeclareQuotaOperations(ops);
     DeclareDomainOperations(ops);
     DeclareStorageOperations(ops);
+    DeclareBackupOperations(ops);
     DeclareSandboxFileOperations(ops);
     return ops;
   }();

@@ -42,6 +42,7 @@ void DeclareSnapshotOperations(std::vector<Operation>& ops);
 void DeclareQuotaOperations(std::vector<Operation>& ops);
 void DeclareDomainOperations(std::vector<Operation>& ops);
 void DeclareStorageOperations(std::vector<Operation>& ops);
+void DeclareBackupOperations(std::vector<Operation>& ops);
 void DeclareSandboxOperations(std::vector<Operation>& ops);
 void DeclareMetricsOperations(std::vector<Operation>& ops);
 void DeclareCostOperations(std::vector<Operation>& ops);

@@ -5,6 +5,7 @@ back out (CLI output, API answers, inkd's log, the database file); inkd's AWS_CA
 breaks rclone 1.60) does not reach rclone. s3rver checks access key ids, not signatures, so the
 refused credentials here are an unknown key id."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -140,6 +141,86 @@ class StoragesTest(InkTestCase):
         self.assertNotIn("badkey", names)
         self.assertNotIn("dots", names)
         log("refusals:", r.stderr.strip())
+
+    def test_backup_list_restore_and_refuse_a_corrupted_object(self):
+        """backup_volume → list_backups → restore_backup into a new volume: the files are
+        byte-identical; the bucket then has a good backup; an object changed in the bucket is
+        refused on restore and leaves no volume behind."""
+        project = harness.unique("bkp")
+        self.ink("projects", "create", project)
+        self.set_storage("vault", prefix="ink/backups")
+        self.addCleanup(lambda: self.ink("storage", "rm", "vault", check=False))
+        self.ink("volumes", "create", "data", "--size", "64Mi", "--project", project)
+        mounts = lambda name: json.dumps([{"volume": name, "mount_path": "/data"}])
+        out = self.ink("deploy", "--image", self.image, "--project", project, "--service", "web",
+                       "--port", "8080", "--volumes", mounts("data"), "--wait").json
+        self.assertEqual(out["deployment"]["status"], "active", out)
+
+        def sh(service, script):
+            return self.ink("exec", service, "--project", project, "--", "sh", "-c", script,
+                            json=False, check=False, input="", timeout=60)
+
+        sums = "cd /data && find . -type f | sort | xargs md5sum"
+        res = sh("web", "mkdir -p /data/d/e && echo hello > /data/a.txt && "
+                 "head -c 6000000 /dev/urandom > /data/d/e/blob && " + sums)
+        self.assertEqual(res.rc, 0, res)
+        before = res.stdout
+
+        made = self.ink("backups", "create", "data", "--storage", "vault",
+                        "--project", project, timeout=300).json
+        self.assertEqual(made["status"], "good", made)
+        bid = made["backup"]["id"]
+        self.assertEqual(made["backup"]["encryption"], "secretstream-xchacha20poly1305", made)
+        log("[backups]", bid, made["backup"]["data"]["size_bytes"], "bytes")
+        listed = self.ink("backups", "list", "--storage", "vault").json["backups"]
+        self.assertEqual([(b["id"], b["status"]) for b in listed], [(bid, "good")], listed)
+        table = self.ink("backups", "list", "--storage", "vault", "--project", project,
+                         "--volume", "data", json=False).stdout
+        self.assertIn(bid, table)
+        # The local snapshot taken for the upload is gone; the service saw the outcome.
+        snaps = self.ink("volumes", "snapshots", "--project", project).json["snapshots"]
+        self.assertEqual(snaps, [], snaps)
+        events = self.ink("services", "get", "web", "--project", project).json["service"]["events"]
+        self.assertIn("backup_made", [e["kind"] for e in events], events)
+        # Encrypted client-side: the bucket never holds the plaintext.
+        data_files = [p for p in (self.s3.dir / "data").rglob("*") if p.is_file()
+                      and p.name == bid + ".data._S3rver_object"]
+        self.assertEqual(len(data_files), 1, data_files)
+        self.assertNotIn(b"hello\n", data_files[0].read_bytes())
+
+        restored = self.ink("backups", "restore", bid, "data-2", "--storage", "vault",
+                            "--project", project, timeout=300).json
+        self.assertEqual(restored["volume"]["name"], "data-2", restored)
+        out = self.ink("deploy", "--image", self.image, "--project", project, "--service", "check",
+                       "--port", "8080", "--volumes", mounts("data-2"), "--wait").json
+        self.assertEqual(out["deployment"]["status"], "active", out)
+        self.assertEqual(sh("check", sums).stdout, before)
+
+        # One byte changed in the bucket: refused before any volume is made.
+        blob = bytearray(data_files[0].read_bytes())
+        blob[len(blob) // 2] ^= 0xFF
+        data_files[0].write_bytes(bytes(blob))
+        res = self.ink("backups", "restore", bid, "data-3", "--storage", "vault",
+                       "--project", project, check=False, json=False, timeout=300)
+        self.assertNotEqual(res.rc, 0, res)
+        self.assertIn(bid, res.stderr)
+        self.assertIn("nothing was restored", res.stderr)
+        log("[backups] corrupted:", res.stderr.strip())
+        names = [v["name"] for v in self.ink("volumes", "list", "--project", project).json["volumes"]]
+        self.assertNotIn("data-3", names)
+        leftovers = [p.name for p in (self.inkd.data_dir / "snapshots").glob("*")]
+        self.assertEqual(leftovers, [], leftovers)
+
+        # Bad input is refused clearly.
+        for args, says in [
+            (("backups", "restore", "bkp_nope", "data-4", "--storage", "vault"), "bkp_nope"),
+            (("backups", "restore", bid, "data", "--storage", "vault"), "already exists"),
+            (("backups", "create", "data", "--storage", "nope"), "nope"),
+            (("backups", "create", "nope", "--storage", "vault"), "nope"),
+        ]:
+            res = self.ink(*args, "--project", project, check=False, json=False)
+            self.assertNotEqual(res.rc, 0, res)
+            self.assertIn(says, res.stderr, res)
 
 
 if __name__ == "__main__":

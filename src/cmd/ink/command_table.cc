@@ -432,6 +432,9 @@ std::vector<CommandSpec> BuildCommands() {
            "--secrets-file keeps its secrets."}));
   c.push_back(FromOperation("list_storages", CommandId::kStorageList));
   c.push_back(FromOperation("delete_storage", CommandId::kStorageDelete));
+  c.push_back(FromOperation("backup_volume", CommandId::kBackupCreate));
+  c.push_back(FromOperation("list_backups", CommandId::kBackupList));
+  c.push_back(FromOperation("restore_backup", CommandId::kBackupRestore));
   c.push_back(FromOperation(
       "get_metrics", CommandId::kMetrics,
       {.description = "Draws one sparkline per series over the window (CPU and memory scaled to "

@@ -114,6 +114,9 @@ enum class CommandId {
   kStorageSet,
   kStorageList,
   kStorageDelete,
+  kBackupCreate,
+  kBackupList,
+  kBackupRestore,
 };
 
 struct CommandSpec {

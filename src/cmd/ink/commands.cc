@@ -461,6 +461,10 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env) {
       return RunStorageList(session);
     case CommandId::kStorageDelete:
       return RunStorageDelete(session);
+    case CommandId::kBackupCreate:
+    case CommandId::kBackupList:
+    case CommandId::kBackupRestore:
+      return RunBackups(session);
     case CommandId::kSnapshotRestore:
       return RunSnapshotRestore(session);
     case CommandId::kSnapshotDelete:

@@ -77,3 +77,38 @@ int RunStorageDelete(Session& s) {
 }
 
 }  // namespace ink::cli
+
+namespace ink::cli {
+
+// ink backups create / list / restore: what was made, the listing as a table, or where a
+// backup was restored.
+int RunBackups(Session& s) {
+  auto response = s.Answer();
+  if (!response) return s.exit_code();
+  Json list = Member(*response, "backups");
+  if (list.is_array()) {
+    std::vector<std::vector<std::string>> rows;
+    for (const Json& b : list) {
+      rows.push_back({Field(b, "id"), Field(b, "project") + "/" + Field(b, "volume"),
+                      Field(b, "status"), Field(b, "data_size_bytes"), Field(b, "problem")});
+    }
+    if (rows.empty()) {
+      s.out() << "No backups. Make one with: ink backups create VOLUME --storage NAME\n";
+      return kExitOk;
+    }
+    s.out() << FormatTable({"ID", "PROJECT/VOLUME", "STATUS", "BYTES", "PROBLEM"}, rows);
+    return kExitOk;
+  }
+  Json backup = Member(*response, "backup");
+  Json volume = Member(*response, "volume");
+  if (volume.is_object()) {
+    s.out() << "Restored backup " << Field(backup, "id") << " into new volume "
+            << Field(volume, "name") << ".\n";
+  } else {
+    s.out() << "Backup " << Field(backup, "id") << ": "
+            << Field(Member(backup, "data"), "size_bytes") << " bytes, verified.\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace ink::cli

@@ -157,5 +157,7 @@ int RunDomains(Session& s);  // commands_domains.cc: ink domains add|list|verify
 int RunStorageSet(Session& s);
 int RunStorageList(Session& s);
 int RunStorageDelete(Session& s);
+// ink backups create|list|restore (commands_storage.cc).
+int RunBackups(Session& s);
 
 }  // namespace ink::cli
