@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "ink/common/atomic_file.h"
 #include "ink/common/log.h"
 
 namespace ink::acme {
@@ -28,24 +29,6 @@ Status MakePrivateDir(const std::string& dir) {
   if (ec) return Internal("cannot create " + dir + ": " + ec.message());
   if (::chmod(dir.c_str(), 0700) != 0) {
     return Internal("cannot make " + dir + " private: " + std::strerror(errno));
-  }
-  return {};
-}
-
-// Writes `data` to `path` with mode 0600: a temp file (ignored by the edge: it starts with '.')
-// renamed over it, so a reader sees the old file or the new one.
-Status WritePrivate(const std::string& path, const std::string& data) {
-  const fs::path p(path);
-  const std::string temp = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Internal("cannot write " + temp + ": " + std::strerror(errno));
-  bool ok = ::fchmod(fd, 0600) == 0 &&
-            ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return Internal("cannot write " + path + ": " + std::strerror(errno));
   }
   return {};
 }
@@ -137,7 +120,7 @@ Result<std::unique_ptr<CertificateManager>> CertificateManager::Create(
   } else {
     auto made = EcKey::Generate();
     if (!made.ok()) return made.error();
-    INK_RETURN_IF_ERROR(WritePrivate(key_path, secrets.Seal(made->PrivatePem())));
+    INK_RETURN_IF_ERROR(WriteFileAtomically(key_path, secrets.Seal(made->PrivatePem()), 0600));
     key.emplace(std::move(*made));
   }
   return std::unique_ptr<CertificateManager>(new CertificateManager(
@@ -218,8 +201,8 @@ std::map<std::string, HeldCertificate> CertificateManager::ReadHeld() {
 
 Status CertificateManager::Write(const std::string& name, const EcKey& key,
                                  const IssuedCertificate& issued) {
-  return WritePrivate(options_.tls_dir + "/" + CertificateFileName(name),
-                      key.PrivatePem() + issued.chain_pem);
+  return WriteFileAtomically(options_.tls_dir + "/" + CertificateFileName(name),
+                      key.PrivatePem() + issued.chain_pem, 0600);
 }
 
 int CertificateManager::RunOnce() {

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "ink/acme/acme_client.h"
+#include "ink/common/atomic_file.h"
 #include "ink/common/log.h"
 
 namespace ink::acme {
@@ -34,18 +35,8 @@ class DirectoryResponder : public Http01Responder {
     std::error_code ec;
     std::filesystem::create_directories(dir_, ec);
     if (ec) return Internal("cannot create " + dir_ + ": " + ec.message());
-    const std::string path = dir_ + "/" + token;
-    const std::string temp = path + ".tmp";
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) return Internal("cannot write " + temp + ": " + std::strerror(errno));
-    ssize_t n = ::write(fd, key_authorization.data(), key_authorization.size());
-    bool written = n == static_cast<ssize_t>(key_authorization.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!written || ::rename(temp.c_str(), path.c_str()) != 0) {
-      ::unlink(temp.c_str());
-      return Internal("cannot write " + path + ": " + std::strerror(errno));
-    }
-    return {};
+    // Mode 0644: the answer is public by design.
+    return WriteFileAtomically(dir_ + "/" + token, key_authorization, 0644);
   }
 
   void Withdraw(const std::string& token) override {
