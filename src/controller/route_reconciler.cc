@@ -119,6 +119,7 @@ void RouteReconciler::WriteLocked(const std::map<std::string, Service>& services
         // inkd restart the edge must not lose every backend while the probes run).
         if (!(r.healthy || r.unprobed) || r.deployment_id != s.active_deployment_id) continue;
         size_t colon = r.address.rfind(':');
+        if (colon == std::string::npos) continue;  // not observed with an address yet
         route.backends.push_back(
             {r.address.substr(0, colon), std::atoi(r.address.c_str() + colon + 1)});
       }
